@@ -1,0 +1,56 @@
+# Seoul governance backend. `make run` brings the system up; `make test` runs every check.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
+
+.PHONY: help install run migrate test lint typecheck unit token demo bench clean
+
+help:
+	@echo "make run        start PostgreSQL (embedded unless DATABASE_URL), migrate, services and gateway"
+	@echo "make test       lint, type-check and run every test (real PostgreSQL, real processes)"
+	@echo "make migrate    apply every service's migrations to DATABASE_URL"
+	@echo "make token      mint a development token: make token ROLE=district_officer DISTRICT=11110"
+	@echo "make demo       load the 2017 records through the running API"
+	@echo "make bench      run the benchmarks (see bench/README.md)"
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	rm -f $(VENV)/.installed-* && touch $@
+
+run: install
+	$(PY) -m ops.run
+
+migrate: install
+	$(PY) -m ops.migrate
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+typecheck: install
+	$(VENV)/bin/mypy
+
+unit: install
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+test: lint typecheck unit
+
+ROLE ?= city_officer
+token: install
+	@$(PY) -m ops.token --role $(ROLE) $(if $(DISTRICT),--district $(DISTRICT))
+
+demo: install
+	$(PY) -m ops.demo
+
+bench: install
+	$(PY) -m pip install --quiet -e '.[dev,bench]'
+	$(PY) bench/run_all.py
+
+clean:
+	rm -rf $(VENV) .data .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,90 @@
+"""The gateway: the one public entry. Routing, token verification, composed views and one OpenAPI."""
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import HTMLResponse, JSONResponse
+from starlette.types import ASGIApp
+
+from gateway.openapi import MergedSpec
+from gateway.proxy import ProxyApp, UpstreamsRef
+from gateway.settings import GatewaySettings
+from gateway.upstreams import Upstreams
+from shared.app import QUIET_PATHS, operation_id
+from shared.auth import TokenVerifier
+from shared.logging import configure_logging
+from shared.observability import Metrics, RequestContextMiddleware, health_router
+from shared.problems import install_problem_handlers
+
+DESCRIPTION = """The public API of Seoul's local-governance backend.
+
+* `/councils/…` — the council registry: districts, governance bodies, people, memberships, meetings, motions.
+* `/budget/…` — participatory budgeting: cycles, proposals, screening, ballots, outcomes, grants.
+* `/evaluation/…` — performance evaluation of funded district programmes.
+
+Writes need a bearer JWT (`Authorization: Bearer …`) whose `role` claim allows them; district officers'
+tokens carry a `district_code` and write only that district. Errors are `application/problem+json` (RFC 9457).
+"""
+
+
+def _inner_app(settings: GatewaySettings, upstreams: UpstreamsRef, metrics: Metrics) -> FastAPI:
+    app = FastAPI(
+        title="Seoul governance API",
+        description=DESCRIPTION,
+        version="0.1.0",
+        openapi_url=None,
+        docs_url=None,
+        redoc_url=None,
+        generate_unique_id_function=operation_id("gateway"),
+    )
+    install_problem_handlers(app)
+    app.include_router(health_router(None, metrics))
+    merged: dict[str, MergedSpec] = {}
+
+    def base_spec() -> dict[str, Any]:
+        from fastapi.openapi.utils import get_openapi
+
+        spec = get_openapi(
+            title=app.title, version=app.version, description=app.description, routes=app.routes
+        )
+        spec.setdefault("components", {})["securitySchemes"] = {
+            "HTTPBearer": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}
+        }
+        return spec
+
+    @app.get("/openapi.json", include_in_schema=False)
+    async def openapi() -> JSONResponse:
+        if "spec" not in merged:
+            merged["spec"] = MergedSpec(upstreams.get(), settings.openapi_cache_seconds)
+        return JSONResponse(await merged["spec"].get(base_spec()))
+
+    @app.get("/docs", include_in_schema=False)
+    async def docs(request: Request) -> HTMLResponse:
+        return get_swagger_ui_html(openapi_url="/openapi.json", title="Seoul governance API")
+
+    return app
+
+
+def create_app(settings: GatewaySettings | None = None) -> ASGIApp:
+    """The gateway ASGI app: request context → proxy for routed paths → the gateway's own routes."""
+    settings = settings or GatewaySettings()
+    configure_logging("gateway", settings.log_level)
+    metrics = Metrics("gateway")
+    ref = UpstreamsRef()
+    inner = _inner_app(settings, ref, metrics)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        ref.upstreams = Upstreams(settings)
+        try:
+            yield
+        finally:
+            await ref.upstreams.aclose()
+            ref.upstreams = None
+
+    inner.router.lifespan_context = lifespan
+    proxy = ProxyApp(inner, ref, TokenVerifier(settings), settings.max_buffered_body)
+    return RequestContextMiddleware(proxy, metrics=metrics, quiet_paths=QUIET_PATHS)

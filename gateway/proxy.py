@@ -1,0 +1,196 @@
+"""Forwarding: a pure ASGI app in front of the gateway's own routes.
+
+Paths in the route table are relayed to their upstream with hop-by-hop headers dropped, the request id and
+trace context forwarded, bodies streamed, and the upstream response always closed. A bearer token is verified
+here first (the service verifies it again); a write without one is refused before it reaches a service.
+"""
+
+import logging
+from collections.abc import AsyncIterator
+
+import httpx
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from gateway.routes import match
+from gateway.upstreams import Upstreams
+from shared.auth import TokenVerifier
+from shared.logging import request_id_var
+from shared.problems import ProblemError, problem_response
+
+logger = logging.getLogger("gateway.proxy")
+
+HOP_BY_HOP = frozenset(
+    {
+        b"connection",
+        b"keep-alive",
+        b"proxy-authenticate",
+        b"proxy-authorization",
+        b"te",
+        b"trailer",
+        b"transfer-encoding",
+        b"upgrade",
+        b"host",
+        b"content-length",
+        b"x-request-id",
+        b"forwarded",
+        b"x-forwarded-for",
+        b"x-forwarded-proto",
+        b"x-forwarded-host",
+    }
+)
+RESPONSE_DROP = frozenset(
+    {
+        b"connection",
+        b"keep-alive",
+        b"transfer-encoding",
+        b"upgrade",
+        b"trailer",
+        b"x-request-id",
+        b"server",
+        b"date",
+    }
+)
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+class ProxyApp:
+    """Relays routed paths to upstreams; everything else goes to the gateway's own app."""
+
+    def __init__(
+        self, app: ASGIApp, upstreams: "UpstreamsRef", verifier: TokenVerifier, max_buffered: int
+    ) -> None:
+        self.app = app
+        self.upstreams = upstreams
+        self.verifier = verifier
+        self.max_buffered = max_buffered
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        route = match(scope["path"]) if scope["type"] == "http" else None
+        if route is None:
+            await self.app(scope, receive, send)
+            return
+        try:
+            await self._authenticate(scope)
+        except ProblemError as exc:
+            response = problem_response(
+                exc.status,
+                title=exc.title,
+                detail=exc.detail,
+                code=exc.code,
+                instance=scope["path"],
+                headers={"WWW-Authenticate": "Bearer"},
+            )
+            await response(scope, receive, send)
+            return
+        await self._forward(scope, receive, send, route.upstream)
+
+    async def _authenticate(self, scope: Scope) -> None:
+        from shared.problems import Unauthorized
+
+        authorization = _header(scope, b"authorization")
+        if authorization is None:
+            if scope["method"] not in SAFE_METHODS:
+                raise Unauthorized("this operation needs a bearer token")
+            return
+        scheme, _, token = authorization.partition(" ")
+        if scheme.lower() != "bearer" or not token:
+            raise Unauthorized("the Authorization header must be 'Bearer <token>'")
+        await self.verifier.verify(token.strip())
+
+    async def _forward(self, scope: Scope, receive: Receive, send: Send, upstream: str) -> None:
+        client = self.upstreams.get().client(upstream)
+        path = scope.get("raw_path") or scope["path"].encode()
+        target = path.decode("latin-1")
+        if scope["query_string"]:
+            target += "?" + scope["query_string"].decode("latin-1")
+        content = await _request_body(scope, receive, self.max_buffered)
+        request = client.build_request(
+            scope["method"], target, headers=_forward_headers(scope), content=content
+        )
+        try:
+            response = await client.send(request, stream=True)
+        except httpx.HTTPError as exc:
+            await _upstream_failure(exc, upstream, scope, receive, send)
+            return
+        try:
+            headers = [(k, v) for k, v in response.headers.raw if k.lower() not in RESPONSE_DROP]
+            await send({"type": "http.response.start", "status": response.status_code, "headers": headers})
+            async for chunk in response.aiter_raw():
+                await send({"type": "http.response.body", "body": chunk, "more_body": True})
+            await send({"type": "http.response.body", "body": b"", "more_body": False})
+        except httpx.HTTPError as exc:
+            # Bytes were already relayed: nothing can be retried or rewritten; the client sees a cut response.
+            logger.warning("upstream %s failed mid-response: %s", upstream, exc)
+        finally:
+            await response.aclose()
+
+
+class UpstreamsRef:
+    """Late binding: the clients exist only inside the lifespan."""
+
+    def __init__(self) -> None:
+        self.upstreams: Upstreams | None = None
+
+    def get(self) -> Upstreams:
+        if self.upstreams is None:
+            raise RuntimeError("the gateway's upstream clients are not started")
+        return self.upstreams
+
+
+def _header(scope: Scope, name: bytes) -> str | None:
+    for key, value in scope["headers"]:
+        if key == name:
+            return value.decode("latin-1")
+    return None
+
+
+def _forward_headers(scope: Scope) -> list[tuple[bytes, bytes]]:
+    headers = [(k, v) for k, v in scope["headers"] if k not in HOP_BY_HOP]
+    request_id = request_id_var.get()
+    if request_id:
+        headers.append((b"x-request-id", request_id.encode()))
+    client = scope.get("client")
+    if client:
+        headers.append((b"x-forwarded-for", client[0].encode()))
+    headers.append((b"x-forwarded-proto", scope.get("scheme", "http").encode()))
+    return headers
+
+
+async def _request_body(scope: Scope, receive: Receive, max_buffered: int) -> bytes | AsyncIterator[bytes]:
+    """Small bodies are read whole (one write upstream); large or unsized ones are streamed."""
+    length = _header(scope, b"content-length")
+    if scope["method"] in SAFE_METHODS and length is None:
+        return b""
+    if length is not None and length.isdigit() and int(length) <= max_buffered:
+        chunks = []
+        while True:
+            message = await receive()
+            chunks.append(message.get("body", b""))
+            if not message.get("more_body"):
+                return b"".join(chunks)
+
+    async def stream() -> AsyncIterator[bytes]:
+        while True:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                return
+            yield message.get("body", b"")
+            if not message.get("more_body"):
+                return
+
+    return stream()
+
+
+async def _upstream_failure(
+    exc: httpx.HTTPError, upstream: str, scope: Scope, receive: Receive, send: Send
+) -> None:
+    if isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout):
+        status, code, detail = 503, "upstream-unavailable", f"the {upstream} service is unavailable"
+    elif isinstance(exc, httpx.TimeoutException):
+        status, code, detail = 504, "upstream-timeout", f"the {upstream} service did not answer in time"
+    else:
+        status, code, detail = 502, "upstream-error", f"the {upstream} service failed to answer"
+    logger.warning("%s: %s %s", detail, type(exc).__name__, exc)
+    headers = {"Retry-After": "5"} if status == 503 else None
+    response = problem_response(status, detail=detail, code=code, instance=scope["path"], headers=headers)
+    await response(scope, receive, send)

@@ -1,0 +1,25 @@
+from typing import Literal
+
+from pydantic import Field
+
+from shared.settings import CommonSettings
+
+
+class GatewaySettings(CommonSettings):
+    port: int = Field(default=8000, validation_alias="GATEWAY_PORT")
+    councils_url: str = Field(default="http://127.0.0.1:8001", validation_alias="GATEWAY_COUNCILS_URL")
+    budget_url: str = Field(default="http://127.0.0.1:8002", validation_alias="GATEWAY_BUDGET_URL")
+    evaluation_url: str = Field(default="http://127.0.0.1:8003", validation_alias="GATEWAY_EVALUATION_URL")
+    # Chosen by bench/bench_gateway.py: see bench/RESULTS.md.
+    transport: Literal["aiohttp", "httpx"] = Field(default="aiohttp", validation_alias="GATEWAY_TRANSPORT")
+    connect_timeout: float = Field(default=2.0, validation_alias="GATEWAY_CONNECT_TIMEOUT")
+    read_timeout: float = Field(default=30.0, validation_alias="GATEWAY_READ_TIMEOUT")
+    pool_timeout: float = Field(default=5.0, validation_alias="GATEWAY_POOL_TIMEOUT")
+    max_connections: int = Field(default=200, validation_alias="GATEWAY_MAX_CONNECTIONS")
+    max_buffered_body: int = Field(
+        default=1 << 20, description="Bodies larger than this are streamed upstream."
+    )
+    openapi_cache_seconds: float = Field(default=30.0, validation_alias="GATEWAY_OPENAPI_CACHE_SECONDS")
+
+    def upstream_urls(self) -> dict[str, str]:
+        return {"councils": self.councils_url, "budget": self.budget_url, "evaluation": self.evaluation_url}

@@ -1,0 +1,5 @@
+from services.budget.cycles import models as _cycles  # noqa: F401  (registers tables)
+from services.budget.models import SCHEMA, Base
+from shared.migrations import run_migrations
+
+run_migrations(SCHEMA, Base.metadata)

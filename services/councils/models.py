@@ -1,0 +1,12 @@
+"""The councils schema's declarative base; every table of the service lives in schema `councils`."""
+
+from sqlalchemy import MetaData
+from sqlalchemy.orm import DeclarativeBase
+
+from shared.db import NAMING_CONVENTION
+
+SCHEMA = "councils"
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(schema=SCHEMA, naming_convention=NAMING_CONVENTION)

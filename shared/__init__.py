@@ -1,0 +1,1 @@
+"""The services' shared defaults: settings, logging, errors, health, metrics, DB session, auth."""

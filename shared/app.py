@@ -1,0 +1,74 @@
+"""One call wires the shared defaults into a service: logging, errors, auth, DB, health, metrics."""
+
+import asyncio
+from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import asynccontextmanager
+
+from fastapi import APIRouter, FastAPI, Request
+from fastapi.routing import APIRoute
+from sqlalchemy import text
+
+from shared.auth import TokenVerifier
+from shared.db import create_engine, create_sessionmaker
+from shared.logging import configure_logging
+from shared.observability import Metrics, RequestContextMiddleware, health_router
+from shared.problems import PROBLEM_RESPONSES, install_problem_handlers
+from shared.settings import ServiceSettings
+
+QUIET_PATHS = frozenset({"/livez", "/readyz", "/metrics"})
+
+
+def operation_id(service: str) -> Callable[[APIRoute], str]:
+    """Stable operationIds: `<service>_<handler name>`, so clients generated from the spec don't churn."""
+
+    def generate(route: APIRoute) -> str:
+        return f"{service}_{route.name}"
+
+    return generate
+
+
+async def _database_ready(request: Request) -> None:
+    async with asyncio.timeout(2):
+        async with request.app.state.engine.connect() as conn:
+            await conn.execute(text("SELECT 1"))
+
+
+def create_service_app(
+    *,
+    settings: ServiceSettings,
+    title: str,
+    description: str,
+    routers: Sequence[APIRouter],
+    version: str = "0.1.0",
+) -> FastAPI:
+    """Build a service's FastAPI app; the lifespan owns the engine and closes it."""
+    configure_logging(settings.service_name, settings.log_level)
+    metrics = Metrics(settings.service_name)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        engine = create_engine(settings)
+        app.state.engine = engine
+        app.state.sessionmaker = create_sessionmaker(engine)
+        try:
+            yield
+        finally:
+            await engine.dispose()
+
+    app = FastAPI(
+        title=title,
+        description=description,
+        version=version,
+        lifespan=lifespan,
+        generate_unique_id_function=operation_id(settings.service_name),
+        responses=PROBLEM_RESPONSES,
+    )
+    app.state.settings = settings
+    app.state.verifier = TokenVerifier(settings)
+    app.state.metrics = metrics
+    install_problem_handlers(app)
+    app.add_middleware(RequestContextMiddleware, metrics=metrics, quiet_paths=QUIET_PATHS)
+    app.include_router(health_router(_database_ready, metrics))
+    for router in routers:
+        app.include_router(router)
+    return app

@@ -1,0 +1,154 @@
+"""Identity: bearer JWTs verified the same way by the gateway and by every service."""
+
+import time
+from collections.abc import Awaitable, Callable
+from enum import StrEnum
+from typing import Annotated, Any
+
+import jwt
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from pydantic import BaseModel, ValidationError
+from starlette.concurrency import run_in_threadpool
+
+from shared.problems import Forbidden, Unauthorized
+from shared.settings import CommonSettings
+
+
+class Role(StrEnum):
+    citizen = "citizen"
+    district_officer = "district_officer"
+    city_officer = "city_officer"
+    secretariat = "secretariat"
+    evaluator = "evaluator"
+    auditor = "auditor"
+    admin = "admin"
+
+
+class Identity(BaseModel):
+    """Who is calling: the token's subject, role and, for district officers, their district."""
+
+    subject: str
+    role: Role
+    district_code: str | None = None
+    name: str | None = None
+
+    def can_write_district(self, district_code: str) -> bool:
+        if self.role in (Role.admin, Role.city_officer):
+            return True
+        return self.role == Role.district_officer and self.district_code == district_code
+
+
+class TokenVerifier:
+    """Verifies HS256 tokens with a shared secret, or asymmetric ones against a JWKS."""
+
+    def __init__(self, settings: CommonSettings) -> None:
+        self.issuer = settings.jwt_issuer
+        self.audience = settings.jwt_audience
+        self.leeway = settings.jwt_leeway_seconds
+        self.secret = settings.jwt_secret.get_secret_value()
+        self.jwks = jwt.PyJWKClient(settings.jwt_jwks_url, cache_keys=True) if settings.jwt_jwks_url else None
+
+    async def verify(self, token: str) -> Identity:
+        try:
+            if self.jwks is not None:
+                signing_key = await run_in_threadpool(self.jwks.get_signing_key_from_jwt, token)
+                claims = self._decode(token, signing_key.key, ["RS256", "ES256", "EdDSA"])
+            else:
+                claims = self._decode(token, self.secret, ["HS256"])
+        except jwt.PyJWTError as exc:
+            raise Unauthorized(f"invalid bearer token: {exc}") from exc
+        return identity_from_claims(claims)
+
+    def _decode(self, token: str, key: Any, algorithms: list[str]) -> dict[str, Any]:
+        return jwt.decode(
+            token,
+            key,
+            algorithms=algorithms,
+            audience=self.audience,
+            issuer=self.issuer,
+            leeway=self.leeway,
+            options={"require": ["exp", "sub", "iss", "aud"]},
+        )
+
+
+def identity_from_claims(claims: dict[str, Any]) -> Identity:
+    try:
+        identity = Identity(
+            subject=claims["sub"],
+            role=claims.get("role"),
+            district_code=claims.get("district_code"),
+            name=claims.get("name"),
+        )
+    except (ValidationError, KeyError) as exc:
+        raise Unauthorized("the token's role or subject is missing or unknown") from exc
+    if identity.role == Role.district_officer and not identity.district_code:
+        raise Unauthorized("a district officer's token must carry a district_code")
+    return identity
+
+
+def mint_token(
+    settings: CommonSettings,
+    *,
+    subject: str,
+    role: Role | str,
+    district_code: str | None = None,
+    name: str | None = None,
+    ttl_seconds: int = 3600,
+) -> str:
+    """Sign an HS256 token with the configured secret (development, tests and service accounts)."""
+    now = int(time.time())
+    claims: dict[str, Any] = {
+        "sub": subject,
+        "role": str(role),
+        "iss": settings.jwt_issuer,
+        "aud": settings.jwt_audience,
+        "iat": now,
+        "exp": now + ttl_seconds,
+    }
+    if district_code:
+        claims["district_code"] = district_code
+    if name:
+        claims["name"] = name
+    return jwt.encode(claims, settings.jwt_secret.get_secret_value(), algorithm="HS256")
+
+
+_bearer = HTTPBearer(auto_error=False, description="A JWT issued for the Seoul governance API.")
+
+
+async def current_identity(
+    request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
+) -> Identity | None:
+    """The caller's identity, or None for an anonymous caller; a bad token is a 401, never anonymous."""
+    if credentials is None:
+        if request.headers.get("authorization"):
+            raise Unauthorized("the Authorization header must be 'Bearer <token>'")
+        return None
+    verifier: TokenVerifier = request.app.state.verifier
+    return await verifier.verify(credentials.credentials)
+
+
+OptionalIdentity = Annotated[Identity | None, Depends(current_identity)]
+
+
+def require_roles(*roles: Role) -> Callable[..., Awaitable[Identity]]:
+    """A dependency that admits only the given roles (admin always)."""
+    allowed = {*roles, Role.admin}
+
+    async def dependency(identity: OptionalIdentity) -> Identity:
+        if identity is None:
+            raise Unauthorized("this operation needs a bearer token")
+        if identity.role not in allowed:
+            names = ", ".join(sorted(role.value for role in allowed))
+            raise Forbidden(f"role {identity.role.value} may not do this; allowed: {names}")
+        return identity
+
+    return dependency
+
+
+def ensure_district_access(identity: Identity, district_code: str) -> None:
+    """District officers write only their own district's records."""
+    if not identity.can_write_district(district_code):
+        raise Forbidden(
+            f"{identity.role.value} of district {identity.district_code} may not write {district_code}"
+        )

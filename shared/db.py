@@ -1,0 +1,93 @@
+"""The database engine of a service and its one unit of work per request."""
+
+from collections.abc import AsyncIterator
+from typing import Annotated
+
+from fastapi import Depends, Request
+from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+
+from shared.problems import Conflict, ProblemError, RuleViolation
+from shared.settings import ServiceSettings, async_url
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def create_engine(settings: ServiceSettings) -> AsyncEngine:
+    """The service's pooled engine; sessions see Asia/Seoul and a statement timeout."""
+    return create_async_engine(
+        async_url(settings.database_url),
+        pool_size=settings.db_pool_size,
+        max_overflow=settings.db_max_overflow,
+        pool_pre_ping=False,
+        connect_args={
+            "server_settings": {
+                "application_name": settings.service_name,
+                "timezone": "Asia/Seoul",
+                "statement_timeout": str(settings.db_statement_timeout_ms),
+            }
+        },
+    )
+
+
+def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    return async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
+
+
+# Constraint names a service registers to turn a database refusal into a precise problem.
+_CONSTRAINT_PROBLEMS: dict[str, tuple[type[ProblemError], str, str | None]] = {}
+
+
+def register_constraint(
+    name: str, problem: type[ProblemError], detail: str, field: str | None = None
+) -> None:
+    """Say which problem a named constraint's violation is (detail and field for the client)."""
+    _CONSTRAINT_PROBLEMS[name] = (problem, detail, field)
+
+
+def translate_db_error(exc: DBAPIError) -> ProblemError | None:
+    """Map a constraint violation or a rule trigger's error to a problem; None when it is not one."""
+    orig = getattr(exc, "orig", None)
+    sqlstate = getattr(orig, "sqlstate", None) or getattr(getattr(orig, "__cause__", None), "sqlstate", None)
+    cause = getattr(orig, "__cause__", None)
+    constraint = getattr(cause, "constraint_name", None)
+    if constraint and constraint in _CONSTRAINT_PROBLEMS:
+        problem, detail, field = _CONSTRAINT_PROBLEMS[constraint]
+        return problem(detail, field=field)
+    message = str(getattr(cause, "message", None) or orig or exc).strip()
+    if sqlstate == "P0001":  # raised by a rule trigger: its message is written for the client
+        return RuleViolation(message)
+    if sqlstate in ("23505", "23P01"):
+        return Conflict(f"conflicts with an existing record ({constraint or sqlstate})")
+    if sqlstate in ("23503", "23514", "23502", "22001", "22003", "22P02", "22007", "22008"):
+        return RuleViolation(f"rejected by the database ({constraint or sqlstate}): {message}")
+    if sqlstate in ("40001", "40P01", "55P03"):
+        return Conflict("a concurrent request changed the same records; retry")
+    return None
+
+
+async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
+    """One unit of work per request: commit when the handler returns, roll back when it raises."""
+    async with request.app.state.sessionmaker() as session:
+        try:
+            yield session
+            await session.commit()
+        except (IntegrityError, DBAPIError) as exc:
+            await session.rollback()
+            problem = translate_db_error(exc)
+            if problem is None:
+                raise
+            raise problem from exc
+        except BaseException:
+            await session.rollback()
+            raise
+
+
+# scope="function": the commit happens before the response is sent, so a failed commit is the response.
+SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]

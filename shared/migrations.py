@@ -1,0 +1,53 @@
+"""The body of every service's Alembic env.py: one schema, its own version table, async engine."""
+
+import asyncio
+
+from alembic import context
+from sqlalchemy import MetaData, pool
+from sqlalchemy.engine import Connection
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from shared.settings import async_url
+
+
+def run_migrations(schema: str, target_metadata: MetaData) -> None:
+    """Run the migrations of one service, inside its own schema, as its own database role."""
+    config = context.config
+    url = config.get_main_option("sqlalchemy.url")
+    if not url:
+        raise RuntimeError("sqlalchemy.url is not set; run migrations with `python -m ops.migrate`")
+
+    def include_name(name: str | None, type_: str, parent_names: object) -> bool:
+        return type_ != "schema" or name == schema
+
+    def configure(connection: Connection | None = None, **kwargs: object) -> None:
+        context.configure(
+            connection=connection,
+            target_metadata=target_metadata,
+            version_table_schema=schema,
+            include_schemas=True,
+            include_name=include_name,
+            compare_type=True,
+            **kwargs,  # type: ignore[arg-type]
+        )
+
+    if context.is_offline_mode():
+        configure(url=url, literal_binds=True)
+        with context.begin_transaction():
+            context.run_migrations()
+        return
+
+    def do_run(connection: Connection) -> None:
+        connection.exec_driver_sql(f'SET search_path TO "{schema}"')
+        configure(connection)
+        with context.begin_transaction():
+            context.run_migrations()
+
+    async def run_async() -> None:
+        engine = create_async_engine(async_url(url), poolclass=pool.NullPool)
+        async with engine.connect() as connection:
+            await connection.run_sync(do_run)
+            await connection.commit()
+        await engine.dispose()
+
+    asyncio.run(run_async())

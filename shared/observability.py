@@ -1,0 +1,121 @@
+"""Request ids, access logs and Prometheus metrics, in one pure ASGI middleware; /livez, /readyz, /metrics."""
+
+import logging
+import re
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+
+from fastapi import APIRouter, Request, Response
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from shared.logging import request_id_var
+from shared.problems import problem_response
+
+_SAFE_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
+access_logger = logging.getLogger("access")
+
+
+class Metrics:
+    """A process's own Prometheus registry."""
+
+    def __init__(self, service: str) -> None:
+        self.registry = CollectorRegistry()
+        self.requests = Counter(
+            "http_requests_total",
+            "HTTP requests",
+            ["service", "method", "route", "status"],
+            registry=self.registry,
+        )
+        self.latency = Histogram(
+            "http_request_duration_seconds",
+            "HTTP request duration",
+            ["service", "method", "route"],
+            registry=self.registry,
+            buckets=(0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
+        )
+        self.service = service
+
+
+class RequestContextMiddleware:
+    """Gives every request an id (kept from X-Request-ID when sane), logs it, and measures it."""
+
+    def __init__(self, app: ASGIApp, metrics: Metrics, quiet_paths: frozenset[str] = frozenset()) -> None:
+        self.app = app
+        self.metrics = metrics
+        self.quiet_paths = quiet_paths
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        request_id = _incoming_request_id(scope) or uuid.uuid4().hex
+        token = request_id_var.set(request_id)
+        scope.setdefault("state", {})["request_id"] = request_id
+        status = 500
+        started = time.perf_counter()
+
+        async def send_with_id(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                message.setdefault("headers", [])
+                message["headers"] = [*message["headers"], (b"x-request-id", request_id.encode())]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_id)
+        finally:
+            self._record(scope, status, time.perf_counter() - started)
+            request_id_var.reset(token)
+
+    def _record(self, scope: Scope, status: int, elapsed: float) -> None:
+        route = getattr(scope.get("route"), "path", None) or "unmatched"
+        method = scope["method"]
+        self.metrics.requests.labels(self.metrics.service, method, route, str(status)).inc()
+        self.metrics.latency.labels(self.metrics.service, method, route).observe(elapsed)
+        if scope["path"] not in self.quiet_paths:
+            access_logger.info(
+                "%s %s %s",
+                method,
+                scope["path"],
+                status,
+                extra={"status": status, "duration_ms": round(elapsed * 1000, 2), "route": route},
+            )
+
+
+def _incoming_request_id(scope: Scope) -> str | None:
+    for name, value in scope["headers"]:
+        if name == b"x-request-id":
+            candidate = value.decode("latin-1")
+            return candidate if _SAFE_ID.match(candidate) else None
+    return None
+
+
+ReadinessCheck = Callable[[Request], Awaitable[None]]
+
+
+def health_router(readiness: ReadinessCheck | None, metrics: Metrics) -> APIRouter:
+    """Liveness (the process answers), readiness (its dependencies answer) and metrics."""
+    router = APIRouter(tags=["operations"])
+
+    @router.get("/livez", summary="Liveness probe", operation_id="livez")
+    async def livez() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @router.get("/readyz", summary="Readiness probe", operation_id="readyz", response_model=None)
+    async def readyz(request: Request) -> dict[str, str] | Response:
+        if readiness is not None:
+            try:
+                await readiness(request)
+            except Exception as exc:
+                logging.getLogger("readyz").warning("not ready: %s", exc)
+                return problem_response(503, detail="a dependency is not reachable", code="not-ready")
+        return {"status": "ready"}
+
+    @router.get("/metrics", summary="Prometheus metrics", operation_id="metrics", include_in_schema=False)
+    async def prometheus_metrics() -> Response:
+        return Response(generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST)
+
+    return router

@@ -1,0 +1,194 @@
+"""RFC 9457 problem details: every error path of every process answers `application/problem+json`."""
+
+import logging
+from collections.abc import Sequence
+from http import HTTPStatus
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from shared.logging import request_id_var
+
+PROBLEM_JSON = "application/problem+json"
+PROBLEM_BASE = "https://api.governance.seoul.example/problems/"
+
+logger = logging.getLogger("shared.problems")
+
+
+class FieldError(BaseModel):
+    field: str
+    message: str
+    type: str | None = None
+
+
+class Problem(BaseModel):
+    """The body of every error response."""
+
+    type: str = "about:blank"
+    title: str
+    status: int
+    detail: str | None = None
+    instance: str | None = None
+    code: str | None = None
+    errors: list[FieldError] | None = None
+    request_id: str | None = None
+
+
+class ProblemError(Exception):
+    """A domain error that maps to one problem+json response. Services raise subclasses of it."""
+
+    status: int = 400
+    code: str = "bad-request"
+    title: str = "Bad request"
+
+    def __init__(
+        self,
+        detail: str,
+        *,
+        field: str | None = None,
+        errors: Sequence[FieldError] | None = None,
+        extra: dict[str, Any] | None = None,
+    ) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.errors = list(errors or [])
+        if field:
+            self.errors.append(FieldError(field=field, message=detail))
+        self.extra = extra or {}
+
+
+class NotFound(ProblemError):
+    status, code, title = 404, "not-found", "Not found"
+
+
+class Conflict(ProblemError):
+    status, code, title = 409, "conflict", "Conflict"
+
+
+class RuleViolation(ProblemError):
+    """A request that is well-formed but breaks a domain rule (a cap, a quorum, a deadline)."""
+
+    status, code, title = 422, "rule-violation", "Rule violated"
+
+
+class Unauthorized(ProblemError):
+    status, code, title = 401, "unauthorized", "Authentication required"
+
+
+class Forbidden(ProblemError):
+    status, code, title = 403, "forbidden", "Forbidden"
+
+
+class BadGateway(ProblemError):
+    status, code, title = 502, "bad-gateway", "Upstream failed"
+
+
+class ServiceUnavailable(ProblemError):
+    status, code, title = 503, "service-unavailable", "Service unavailable"
+
+
+class GatewayTimeout(ProblemError):
+    status, code, title = 504, "gateway-timeout", "Upstream timed out"
+
+
+def problem_response(
+    status: int,
+    *,
+    title: str | None = None,
+    detail: str | None = None,
+    code: str | None = None,
+    errors: Sequence[FieldError] | None = None,
+    instance: str | None = None,
+    headers: dict[str, str] | None = None,
+    extra: dict[str, Any] | None = None,
+) -> JSONResponse:
+    """Build a problem+json response; `code` becomes the `type` URI."""
+    body = Problem(
+        type=PROBLEM_BASE + code if code else "about:blank",
+        title=title or HTTPStatus(status).phrase,
+        status=status,
+        detail=detail,
+        instance=instance,
+        code=code,
+        errors=list(errors) if errors else None,
+        request_id=request_id_var.get(),
+    ).model_dump(exclude_none=True)
+    if extra:
+        body.update(extra)
+    return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
+
+
+def _field_name(loc: Sequence[Any]) -> str:
+    return ".".join(str(part) for part in loc) if loc else "body"
+
+
+def _validation_errors(exc: RequestValidationError) -> tuple[int, str, list[FieldError]]:
+    errors = [
+        FieldError(
+            field=_field_name(err.get("loc", ())), message=str(err.get("msg", "")), type=err.get("type")
+        )
+        for err in exc.errors()
+    ]
+    if any(err.type == "json_invalid" for err in errors):
+        return 400, "The request body is not valid JSON.", errors
+    names = ", ".join(sorted({err.field for err in errors}))
+    return 422, f"Invalid request: {names}", errors
+
+
+def install_problem_handlers(app: FastAPI) -> None:
+    """Map every exception to problem+json: validation, HTTP (404/405…), domain, and the unhandled."""
+
+    async def on_validation(request: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, RequestValidationError)
+        status, detail, errors = _validation_errors(exc)
+        code = "malformed-json" if status == 400 else "validation-error"
+        return problem_response(status, detail=detail, code=code, errors=errors, instance=request.url.path)
+
+    async def on_http(request: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, StarletteHTTPException)
+        detail = exc.detail if isinstance(exc.detail, str) else None
+        code = {404: "not-found", 405: "method-not-allowed", 401: "unauthorized", 403: "forbidden"}.get(
+            exc.status_code
+        )
+        return problem_response(
+            exc.status_code,
+            detail=detail,
+            code=code,
+            instance=request.url.path,
+            headers=dict(exc.headers) if exc.headers else None,
+        )
+
+    async def on_problem(request: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, ProblemError)
+        headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
+        return problem_response(
+            exc.status,
+            title=exc.title,
+            detail=exc.detail,
+            code=exc.code,
+            errors=exc.errors,
+            instance=request.url.path,
+            headers=headers,
+            extra=exc.extra,
+        )
+
+    async def on_unhandled(request: Request, exc: Exception) -> JSONResponse:
+        logger.exception("unhandled error", extra={"path": request.url.path})
+        return problem_response(
+            500, detail="An unexpected error occurred; it has been logged.", code="internal-error"
+        )
+
+    app.add_exception_handler(RequestValidationError, on_validation)
+    app.add_exception_handler(StarletteHTTPException, on_http)
+    app.add_exception_handler(ProblemError, on_problem)
+    app.add_exception_handler(Exception, on_unhandled)
+
+
+PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
+    status: {"model": Problem, "description": HTTPStatus(status).phrase, "content": {PROBLEM_JSON: {}}}
+    for status in (400, 401, 403, 404, 409, 422)
+}

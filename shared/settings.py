@@ -1,0 +1,88 @@
+"""Settings common to every process, read from the environment (and `.env`) by pydantic-settings."""
+
+from typing import Literal
+
+from pydantic import SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+# Development-only defaults: usable on a laptop, refused when APP_ENV=production.
+DEV_JWT_SECRET = "dev-only-jwt-secret-change-me-0000000000"  # noqa: S105
+DEV_VOTER_HASH_SECRET = "dev-only-voter-hash-secret-change-me"  # noqa: S105
+DEV_DB_PASSWORD = "dev-only-db-password"  # noqa: S105
+DEV_SECRETS = {DEV_JWT_SECRET, DEV_VOTER_HASH_SECRET, DEV_DB_PASSWORD}
+
+DEV_ADMIN_DATABASE_URL = "postgresql://postgres@127.0.0.1:54329/seoul"
+
+AppEnv = Literal["dev", "test", "production"]
+
+
+class CommonSettings(BaseSettings):
+    """What every process needs: environment, logging and token verification."""
+
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore", frozen=True, populate_by_name=True)
+
+    app_env: AppEnv = "dev"
+    log_level: str = "INFO"
+    jwt_secret: SecretStr = SecretStr(DEV_JWT_SECRET)
+    jwt_jwks_url: str | None = None
+    jwt_issuer: str = "seoul-governance"
+    jwt_audience: str = "seoul-governance-api"
+    jwt_leeway_seconds: int = 30
+
+    @model_validator(mode="after")
+    def _refuse_dev_secrets_in_production(self) -> "CommonSettings":
+        if self.app_env != "production":
+            return self
+        for name, value in self.model_dump().items():
+            secret = value.get_secret_value() if isinstance(value, SecretStr) else value
+            if isinstance(secret, str) and secret in DEV_SECRETS:
+                if name == "jwt_secret" and self.jwt_jwks_url:
+                    continue
+                raise ValueError(f"{name} uses a development default; set it for production")
+        return self
+
+
+class ServiceSettings(CommonSettings):
+    """Settings of a service that owns a PostgreSQL schema. Subclasses name the env variables."""
+
+    service_name: str = "service"
+    database_url: str = ""
+    db_password: SecretStr = SecretStr(DEV_DB_PASSWORD)
+    db_pool_size: int = 10
+    db_max_overflow: int = 10
+    db_statement_timeout_ms: int = 15_000
+    host: str = "127.0.0.1"
+    port: int = 8080
+
+
+def async_url(url: str) -> str:
+    """Return the SQLAlchemy asyncpg form of a PostgreSQL URL."""
+    for prefix in ("postgresql+asyncpg://", "postgresql://", "postgres://"):
+        if url.startswith(prefix):
+            return "postgresql+asyncpg://" + url[len(prefix) :]
+    raise ValueError(f"not a PostgreSQL URL: {url.split('@')[-1]}")
+
+
+def plain_url(url: str) -> str:
+    """Return the libpq/asyncpg form of a PostgreSQL URL (no SQLAlchemy driver suffix)."""
+    return "postgresql://" + async_url(url)[len("postgresql+asyncpg://") :]
+
+
+SERVICES = ("councils", "budget", "evaluation")
+
+
+def service_role(service: str) -> str:
+    """The PostgreSQL role a service connects as; it owns the service's schema and nothing else."""
+    return f"{service}_svc"
+
+
+def service_database_url(admin_url: str, service: str, password: str) -> str:
+    """The service's URL: the admin URL's server and database, the service's own role."""
+    from sqlalchemy.engine import make_url
+
+    url = make_url(async_url(admin_url)).set(username=service_role(service), password=password)
+    return url.render_as_string(hide_password=False)
+
+
+def dev_service_url(service: str) -> str:
+    return service_database_url(DEV_ADMIN_DATABASE_URL, service, DEV_DB_PASSWORD)

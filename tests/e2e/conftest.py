@@ -1,0 +1,114 @@
+"""The whole system as real processes: three services and the gateway, each a uvicorn on a free port."""
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.conftest import Database
+
+ROOT = Path(__file__).resolve().parents[2]
+APPS = {
+    "councils": "services.councils.main:create_app",
+    "budget": "services.budget.main:create_app",
+    "evaluation": "services.evaluation.main:create_app",
+    "gateway": "gateway.main:create_app",
+}
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+@dataclass
+class System:
+    ports: dict[str, int]
+    env: dict[str, str]
+    log_dir: Path
+    processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
+
+    def start(self, name: str) -> None:
+        self.processes[name] = start(name, self.ports[name], self.env, self.log_dir)
+
+    def url(self, name: str) -> str:
+        return f"http://127.0.0.1:{self.ports[name]}"
+
+    @property
+    def gateway(self) -> str:
+        return self.url("gateway")
+
+
+def start(name: str, port: int, env: dict[str, str], log_dir: Path) -> subprocess.Popen[bytes]:
+    log = (log_dir / f"{name}.log").open("ab")
+    return subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "--factory",
+            APPS[name],
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+        ],
+        env=env,
+        cwd=ROOT,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+
+
+def wait_ready(system: System, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    for name, process in system.processes.items():
+        while True:
+            if process.poll() is not None:
+                raise RuntimeError(f"{name} exited with {process.returncode}")
+            try:
+                if httpx.get(f"{system.url(name)}/readyz", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"{name} not ready in {timeout}s")
+            time.sleep(0.1)
+
+
+@pytest.fixture(scope="session")
+def system(database: Database, tmp_path_factory: pytest.TempPathFactory) -> Iterator[System]:
+    ports = {name: free_port() for name in APPS}
+    env = dict(os.environ)
+    for service, url in database.service_urls.items():
+        env[f"{service.upper()}_DATABASE_URL"] = url
+        env[f"GATEWAY_{service.upper()}_URL"] = f"http://127.0.0.1:{ports[service]}"
+    system = System(ports, env, tmp_path_factory.mktemp("logs"))
+    try:
+        for name in ports:
+            system.start(name)
+        wait_ready(system)
+        yield system
+    finally:
+        for process in system.processes.values():
+            process.terminate()
+        for process in system.processes.values():
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+
+
+@pytest.fixture
+def gateway(system: System) -> Iterator[httpx.Client]:
+    with httpx.Client(base_url=system.gateway, timeout=10) as client:
+        yield client

@@ -1,0 +1,96 @@
+"""Through the gateway, against real service processes."""
+
+import signal
+from collections.abc import Callable
+
+import httpx
+import pytest
+
+from tests.conftest import assert_problem
+from tests.e2e.conftest import APPS, System, wait_ready
+
+pytestmark = pytest.mark.e2e
+
+
+def test_districts_through_the_gateway(gateway: httpx.Client) -> None:
+    response = gateway.get("/councils/districts")
+    assert response.status_code == 200
+    assert len(response.json()["items"]) == 25
+    assert "종로구" in response.content.decode("utf-8")
+    assert response.headers["x-request-id"]
+
+
+def test_every_process_is_ready(system: System) -> None:
+    for name in APPS:
+        assert httpx.get(f"{system.url(name)}/readyz").status_code == 200
+
+
+def test_request_id_travels_to_the_service(gateway: httpx.Client) -> None:
+    response = gateway.get("/councils/districts/11110", headers={"X-Request-ID": "trace-me-1"})
+    assert response.status_code == 200
+    assert response.headers["x-request-id"] == "trace-me-1"
+
+
+def test_bad_input_is_4xx_problem_json_never_500(
+    gateway: httpx.Client, auth: Callable[..., dict[str, str]]
+) -> None:
+    assert_problem(gateway.get("/councils/districts/99999"), 404, field="path.code")
+    assert_problem(gateway.get("/councils/districts/abc"), 422)
+    assert_problem(gateway.get("/nowhere"), 404)
+    malformed = gateway.post(
+        "/budget/cycles",
+        content=b"{not json",
+        headers={**auth("city_officer"), "content-type": "application/json"},
+    )
+    assert_problem(malformed, 400)
+    assert_problem(gateway.get("/councils/districts", headers={"Authorization": "Bearer forged"}), 401)
+    assert_problem(gateway.get("/councils/districts", headers={"Authorization": "Basic abc"}), 401)
+    assert_problem(gateway.post("/budget/cycles", json={"name_ko": "x", "fiscal_year": 2018}), 401)
+    assert_problem(
+        gateway.post("/budget/cycles", json={"name_ko": "x", "fiscal_year": 2018}, headers=auth("citizen")),
+        403,
+    )
+
+
+def test_writes_pass_through_with_korean_intact(
+    gateway: httpx.Client, auth: Callable[..., dict[str, str]]
+) -> None:
+    response = gateway.post(
+        "/budget/cycles",
+        json={"name_ko": "2019년 시민참여예산 (협치형)", "fiscal_year": 2019},
+        headers=auth("city_officer"),
+    )
+    assert response.status_code == 201, response.text
+    assert response.json()["name_ko"] == "2019년 시민참여예산 (협치형)"
+
+
+def test_merged_openapi_has_every_service_with_stable_operation_ids(gateway: httpx.Client) -> None:
+    spec = gateway.get("/openapi.json").json()
+    assert "x-missing-services" not in spec
+    operation_ids = {
+        op["operationId"] for item in spec["paths"].values() for op in item.values() if "operationId" in op
+    }
+    assert {
+        "councils_list_districts",
+        "councils_get_district",
+        "budget_list_cycles",
+        "evaluation_list_cycles",
+    } <= (operation_ids)
+    assert "/councils/districts/{code}" in spec["paths"]
+    assert "HTTPBearer" in spec["components"]["securitySchemes"]
+    assert gateway.get("/docs").status_code == 200
+
+
+def test_a_stopped_upstream_is_a_503_problem_and_recovers(system: System) -> None:
+    process = system.processes["evaluation"]
+    process.send_signal(signal.SIGTERM)
+    process.wait(timeout=10)
+    try:
+        with httpx.Client(base_url=system.gateway) as client:
+            body = assert_problem(client.get("/evaluation/cycles"), 503)
+            assert body["code"] == "upstream-unavailable"
+            assert client.get("/councils/districts").status_code == 200
+    finally:
+        system.start("evaluation")
+        wait_ready(system)
+    assert httpx.get(f"{system.gateway}/evaluation/cycles").status_code == 200

@@ -1,0 +1,90 @@
+"""What every service gets from shared/: health, metrics, request ids, problem+json for every error path."""
+
+import json
+import logging
+
+import httpx
+import pytest
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from shared.logging import JsonFormatter, request_id_var
+from tests.conftest import Database, assert_problem
+
+
+async def test_health_endpoints(councils: httpx.AsyncClient) -> None:
+    assert (await councils.get("/livez")).json() == {"status": "ok"}
+    assert (await councils.get("/readyz")).json() == {"status": "ready"}
+    metrics = await councils.get("/metrics")
+    assert "http_requests_total" in metrics.text
+
+
+async def test_request_id_is_kept_or_made(councils: httpx.AsyncClient) -> None:
+    kept = await councils.get("/livez", headers={"X-Request-ID": "abc-123"})
+    assert kept.headers["x-request-id"] == "abc-123"
+    made = await councils.get("/livez", headers={"X-Request-ID": "bad id with spaces"})
+    assert made.headers["x-request-id"] != "bad id with spaces" and len(made.headers["x-request-id"]) == 32
+
+
+async def test_404_and_405_are_problems(councils: httpx.AsyncClient) -> None:
+    body = assert_problem(await councils.get("/councils/nowhere"), 404)
+    assert body["request_id"]
+    assert_problem(await councils.delete("/councils/districts"), 405)
+
+
+def test_json_logs_keep_korean_and_the_request_id() -> None:
+    record = logging.LogRecord("t", logging.INFO, __file__, 1, "협치 %s", ("서울",), None)
+    token = request_id_var.set("rid-1")
+    try:
+        line = JsonFormatter("councils").format(record)
+    finally:
+        request_id_var.reset(token)
+    assert "협치 서울" in line
+    assert json.loads(line)["request_id"] == "rid-1"
+
+
+@pytest.mark.parametrize(
+    ("reader", "schema"), [("budget", "councils"), ("councils", "budget"), ("evaluation", "budget")]
+)
+async def test_a_service_role_cannot_read_another_schema(
+    database: Database, reader: str, schema: str
+) -> None:
+    from sqlalchemy import text
+    from sqlalchemy.exc import ProgrammingError
+
+    from shared.settings import async_url
+
+    engine = create_async_engine(async_url(database.service_urls[reader]))
+    try:
+        async with engine.connect() as conn:
+            with pytest.raises(ProgrammingError, match="permission denied"):
+                await conn.execute(text(f"SELECT 1 FROM {schema}.alembic_version"))
+    finally:
+        await engine.dispose()
+
+
+async def test_each_role_owns_its_schema_and_version_table(database: Database) -> None:
+    from sqlalchemy import text
+
+    from shared.settings import async_url
+
+    engine = create_async_engine(async_url(database.admin_url))
+    try:
+        async with engine.connect() as conn:
+            rows = (
+                await conn.execute(
+                    text(
+                        "SELECT n.nspname, pg_get_userbyid(n.nspowner) FROM pg_namespace n "
+                        "WHERE nspname IN ('councils', 'budget', 'evaluation') ORDER BY 1"
+                    )
+                )
+            ).all()
+            assert rows == [
+                ("budget", "budget_svc"),
+                ("councils", "councils_svc"),
+                ("evaluation", "evaluation_svc"),
+            ]
+            for schema in ("councils", "budget", "evaluation"):
+                version = await conn.scalar(text(f"SELECT version_num FROM {schema}.alembic_version"))
+                assert version
+    finally:
+        await engine.dispose()
