@@ -27,6 +27,7 @@ from shared.settings import (
 )
 
 logger = logging.getLogger("ops.migrate")
+EXTENSIONS = ("btree_gist",)
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -61,6 +62,9 @@ async def bootstrap(admin_url: str, passwords: dict[str, str]) -> None:
         database = await conn.fetchval("SELECT current_database()")
         await conn.execute("REVOKE CREATE ON SCHEMA public FROM PUBLIC")
         await conn.execute(f'REVOKE ALL ON DATABASE "{database}" FROM PUBLIC')
+        # Extensions need an administrator; services use them for exclusion constraints and digests.
+        for extension in EXTENSIONS:
+            await conn.execute(f'CREATE EXTENSION IF NOT EXISTS "{extension}" SCHEMA public')
         for service, password in passwords.items():
             role = service_role(service)
             await _ensure_role(conn, role, password)
@@ -97,7 +101,7 @@ def alembic_config(service: str, url: str) -> Config:
     return config
 
 
-def upgrade(service: str, url: str, revision: str = "head") -> None:
+def upgrade(service: str, url: str, revision: str = "heads") -> None:
     command.upgrade(alembic_config(service, url), revision)
 
 

@@ -1,6 +1,8 @@
 """The body of every service's Alembic env.py: one schema, its own version table, async engine."""
 
 import asyncio
+import importlib
+import pkgutil
 
 from alembic import context
 from sqlalchemy import MetaData, pool
@@ -8,6 +10,14 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from shared.settings import async_url
+
+
+def import_models(package: str) -> None:
+    """Import every `models` module below a service package, so its tables join the metadata."""
+    root = importlib.import_module(package)
+    for module in pkgutil.walk_packages(root.__path__, prefix=f"{package}."):
+        if module.name.rsplit(".", 1)[-1] == "models":
+            importlib.import_module(module.name)
 
 
 def run_migrations(schema: str, target_metadata: MetaData) -> None:

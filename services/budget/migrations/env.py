@@ -1,5 +1,5 @@
-from services.budget.cycles import models as _cycles  # noqa: F401  (registers tables)
 from services.budget.models import SCHEMA, Base
-from shared.migrations import run_migrations
+from shared.migrations import import_models, run_migrations
 
+import_models("services.budget")
 run_migrations(SCHEMA, Base.metadata)

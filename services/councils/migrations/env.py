@@ -1,5 +1,5 @@
-from services.councils.districts import models as _districts  # noqa: F401  (registers tables)
 from services.councils.models import SCHEMA, Base
-from shared.migrations import run_migrations
+from shared.migrations import import_models, run_migrations
 
+import_models("services.councils")
 run_migrations(SCHEMA, Base.metadata)

@@ -1,5 +1,5 @@
-from services.evaluation.cycles import models as _cycles  # noqa: F401  (registers tables)
 from services.evaluation.models import SCHEMA, Base
-from shared.migrations import run_migrations
+from shared.migrations import import_models, run_migrations
 
+import_models("services.evaluation")
 run_migrations(SCHEMA, Base.metadata)
