@@ -1,0 +1,116 @@
+"""The gateway's forwarding contract, against a real echo upstream process."""
+
+import hashlib
+import os
+import subprocess
+import sys
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.conftest import assert_problem
+from tests.e2e.conftest import ROOT, free_port
+
+pytestmark = pytest.mark.e2e
+
+
+def _serve(args: list[str], env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "uvicorn", *args],
+        env=env,
+        cwd=ROOT,
+        stdout=log.open("ab"),
+        stderr=subprocess.STDOUT,
+    )
+
+
+def _wait(url: str, process: subprocess.Popen[bytes]) -> None:
+    import time
+
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        assert process.poll() is None, f"{url} exited"
+        try:
+            httpx.get(url, timeout=0.5)
+            return
+        except httpx.HTTPError:
+            time.sleep(0.1)
+    raise RuntimeError(f"{url} did not start")
+
+
+@pytest.fixture(scope="module")
+def gateway_to_echo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    log = tmp_path_factory.mktemp("echo") / "log.txt"
+    echo_port, gateway_port, dead_port = free_port(), free_port(), free_port()
+    env = {
+        **os.environ,
+        "GATEWAY_COUNCILS_URL": f"http://127.0.0.1:{echo_port}",
+        "GATEWAY_BUDGET_URL": f"http://127.0.0.1:{dead_port}",
+        "GATEWAY_READ_TIMEOUT": "0.5",
+    }
+    echo = _serve(["tests.e2e.echo_app:app", "--port", str(echo_port)], env, log)
+    gateway = _serve(["--factory", "gateway.main:create_app", "--port", str(gateway_port)], env, log)
+    try:
+        _wait(f"http://127.0.0.1:{echo_port}/openapi.json", echo)
+        _wait(f"http://127.0.0.1:{gateway_port}/livez", gateway)
+        yield f"http://127.0.0.1:{gateway_port}"
+    finally:
+        for process in (gateway, echo):
+            process.terminate()
+            process.wait(timeout=10)
+
+
+def test_trace_context_and_request_id_are_forwarded(gateway_to_echo: str) -> None:
+    traceparent = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
+    response = httpx.get(
+        f"{gateway_to_echo}/councils/echo?a=1&b=한글",
+        headers={"traceparent": traceparent, "tracestate": "k=v", "X-Request-ID": "rid-42"},
+    )
+    seen = response.json()["headers"]
+    assert seen["traceparent"] == traceparent and seen["tracestate"] == "k=v"
+    assert seen["x-request-id"] == "rid-42"
+    assert response.headers["x-request-id"] == "rid-42"
+    assert seen["x-forwarded-for"] == "127.0.0.1"
+    assert "b=%ED%95%9C%EA%B8%80" in response.json()["query"]
+
+
+def test_hop_by_hop_headers_are_dropped(gateway_to_echo: str) -> None:
+    response = httpx.get(
+        f"{gateway_to_echo}/councils/echo",
+        headers={"Connection": "keep-alive", "Keep-Alive": "timeout=5", "TE": "trailers", "Upgrade": "h2c"},
+    )
+    seen = response.json()["headers"]
+    for name in ("keep-alive", "te", "upgrade"):
+        assert name not in seen
+    assert (
+        seen.get("connection", "keep-alive") == "keep-alive"
+    )  # the gateway's own connection, not the caller's
+
+
+@pytest.mark.parametrize("size", [0, 1024, 1 << 20, (1 << 20) + 1, 3 << 20])
+def test_bodies_arrive_intact_buffered_or_streamed(
+    gateway_to_echo: str, size: int, auth: Callable[..., dict[str, str]]
+) -> None:
+    body = os.urandom(size)
+    response = httpx.post(f"{gateway_to_echo}/councils/echo", content=body, headers=auth("city_officer"))
+    assert response.status_code == 200, response.text
+    assert response.json()["body_length"] == size
+    assert response.json()["body_sha256"] == hashlib.sha256(body).hexdigest()
+
+
+def test_a_slow_upstream_is_a_504_problem(gateway_to_echo: str) -> None:
+    body = assert_problem(httpx.get(f"{gateway_to_echo}/councils/slow", timeout=10), 504)
+    assert body["code"] == "upstream-timeout"
+
+
+def test_an_unreachable_upstream_is_a_503_problem(gateway_to_echo: str) -> None:
+    response = httpx.get(f"{gateway_to_echo}/budget/cycles")
+    assert_problem(response, 503)
+    assert response.headers["retry-after"]
+
+
+def test_openapi_names_the_missing_services(gateway_to_echo: str) -> None:
+    spec = httpx.get(f"{gateway_to_echo}/openapi.json", timeout=10).json()
+    assert set(spec["x-missing-services"]) >= {"budget"}

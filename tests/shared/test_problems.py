@@ -1,0 +1,38 @@
+"""Every error path is problem+json, including the ones nobody planned for."""
+
+import httpx
+from fastapi import FastAPI
+
+from shared.problems import RuleViolation, install_problem_handlers
+from tests.conftest import assert_problem
+
+
+def make_app() -> FastAPI:
+    app = FastAPI()
+    install_problem_handlers(app)
+
+    @app.get("/boom")
+    async def boom() -> None:
+        raise RuntimeError("secret internals")
+
+    @app.get("/rule")
+    async def rule() -> None:
+        raise RuleViolation("the shortlist exceeds 170 % of the envelope", field="body.proposal_ids")
+
+    return app
+
+
+async def test_unhandled_errors_are_500_problems_without_internals() -> None:
+    transport = httpx.ASGITransport(app=make_app(), raise_app_exceptions=False)
+    async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+        body = assert_problem(await client.get("/boom"), 500)
+        assert "secret internals" not in str(body)
+        assert body["code"] == "internal-error"
+
+
+async def test_domain_errors_carry_code_and_field() -> None:
+    transport = httpx.ASGITransport(app=make_app())
+    async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+        body = assert_problem(await client.get("/rule"), 422, field="body.proposal_ids")
+        assert body["type"].endswith("/rule-violation")
+        assert "170 %" in body["detail"]
