@@ -1,0 +1,298 @@
+"""Streaming reader for Pabulib ``.pb`` files.
+
+A ``.pb`` file has three sections, META, PROJECTS and VOTES, in that order. Each is a
+``;``-separated CSV block with its own header row. The reader parses META and PROJECTS
+eagerly (they are small) and yields votes one by one, so a caller that streams the ballots
+elsewhere (for example into PostgreSQL COPY) never holds the whole file in memory.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import re
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from fractions import Fraction
+from pathlib import Path
+from typing import TextIO
+
+Amount = int | Fraction
+"""An exact amount of money or points: an int when integral, else a Fraction."""
+
+SECTIONS = ("META", "PROJECTS", "VOTES")
+NULL_VALUES = frozenset({"", "None"})
+POINT_VOTE_TYPES = frozenset({"cumulative", "scoring"})
+_DECIMAL = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)")
+
+
+class PbFormatError(ValueError):
+    """The input is not a well-formed ``.pb`` file; ``line_no`` is 1-based."""
+
+    def __init__(self, line_no: int, message: str) -> None:
+        super().__init__(f"line {line_no}: {message}")
+        self.line_no = line_no
+        self.message = message
+
+    def __reduce__(self) -> tuple[type[PbFormatError], tuple[int, str]]:
+        return (type(self), (self.line_no, self.message))
+
+
+@dataclass(frozen=True, slots=True)
+class PbProject:
+    id: str
+    cost: Amount
+    name: str | None = None
+    fields: dict[str, str | None] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class PbVote:
+    voter_id: str
+    vote: tuple[str, ...]
+    points: tuple[Amount, ...] | None = None
+    fields: dict[str, str | None] = field(default_factory=dict)
+
+
+@dataclass(slots=True)
+class PbInstance:
+    meta: dict[str, str]
+    projects: dict[str, PbProject]
+    votes: list[PbVote]
+    project_columns: tuple[str, ...] = ()
+    vote_columns: tuple[str, ...] = ()
+
+    @property
+    def budget(self) -> Amount:
+        return parse_amount(self.meta["budget"])
+
+    @property
+    def vote_type(self) -> str:
+        return self.meta.get("vote_type", "approval").strip().lower()
+
+    @property
+    def rule(self) -> str | None:
+        return self.meta.get("rule")
+
+
+def parse_amount(text: str) -> Amount:
+    """Parse a non-negative decimal such as ``1000`` or ``1000.5`` exactly."""
+    text = text.strip()
+    if not _DECIMAL.fullmatch(text):
+        raise ValueError(f"not a decimal number: {text!r}")
+    value = Fraction(text)
+    if value < 0:
+        raise ValueError(f"negative amount: {text!r}")
+    return value.numerator if value.denominator == 1 else value
+
+
+def _null(value: str) -> str | None:
+    value = value.strip()
+    return None if value in NULL_VALUES else value
+
+
+def _without_bom(lines: Iterable[str]) -> Iterator[str]:
+    iterator = iter(lines)
+    for first in iterator:
+        yield first.removeprefix("\ufeff")
+        break
+    yield from iterator
+
+
+class PbReader:
+    """Reads META and PROJECTS on construction; ``iter_votes()`` then streams the ballots.
+
+    The reader consumes ``lines`` once, so ``iter_votes()`` can be called only once.
+    """
+
+    def __init__(self, lines: Iterable[str]) -> None:
+        self._rows = csv.reader(_without_bom(lines), delimiter=";", quotechar='"', strict=True)
+        self.meta: dict[str, str] = {}
+        self.projects: dict[str, PbProject] = {}
+        self.project_columns: tuple[str, ...] = ()
+        self.vote_columns: tuple[str, ...] = ()
+        self._votes_started = False
+        self._line_no = 0
+        self._pending: list[str] | None = None
+        self._pending_line_no = 0
+        self._read_meta()
+        self._read_projects()
+        self._vote_header = self._read_header("VOTES", required=("voter_id", "vote"))
+        self.vote_columns = tuple(self._vote_header)
+
+    @property
+    def vote_type(self) -> str:
+        return self.meta.get("vote_type", "approval").strip().lower()
+
+    def iter_votes(self) -> Iterator[PbVote]:
+        """Yield each ballot of the VOTES section, validated against the projects."""
+        if self._votes_started:
+            raise RuntimeError("the votes of a PbReader can be read only once")
+        self._votes_started = True
+        header = self._vote_header
+        voter_at, vote_at = header.index("voter_id"), header.index("vote")
+        points_at = header.index("points") if "points" in header else None
+        if points_at is None and self.vote_type in POINT_VOTE_TYPES:
+            raise PbFormatError(self._line_no, f"{self.vote_type} votes need a 'points' column")
+        extra = [(i, name) for i, name in enumerate(header) if i not in (voter_at, vote_at, points_at)]
+        seen_voters: set[str] = set()
+        for row in self._section_rows("VOTES", len(header)):
+            voter_id = row[voter_at].strip()
+            if not voter_id:
+                raise PbFormatError(self._line_no, "empty voter_id")
+            if voter_id in seen_voters:
+                raise PbFormatError(self._line_no, f"duplicate voter_id {voter_id!r}")
+            seen_voters.add(voter_id)
+            vote = self._parse_vote(row[vote_at])
+            points = None if points_at is None else self._parse_points(row[points_at], len(vote))
+            yield PbVote(voter_id, vote, points, {name: _null(row[i]) for i, name in extra})
+
+    def _next_row(self) -> list[str] | None:
+        if self._pending is not None:
+            row, self._pending = self._pending, None
+            self._line_no = self._pending_line_no
+            return row
+        try:
+            row = next(self._rows)
+        except StopIteration:
+            return None
+        except csv.Error as exc:
+            raise PbFormatError(self._rows.line_num, f"malformed CSV: {exc}") from exc
+        self._line_no = self._rows.line_num
+        return row
+
+    def _unread(self, row: list[str]) -> None:
+        self._pending, self._pending_line_no = row, self._line_no
+
+    def _next_nonblank(self) -> list[str] | None:
+        while (row := self._next_row()) is not None:
+            if any(cell.strip() for cell in row):
+                return row
+        return None
+
+    @staticmethod
+    def _section_name(row: list[str]) -> str | None:
+        name = row[0].strip().upper()
+        if name in SECTIONS and not any(cell.strip() for cell in row[1:]):
+            return name
+        return None
+
+    def _read_header(self, section: str, required: tuple[str, ...]) -> list[str]:
+        row = self._next_nonblank()
+        if row is None or self._section_name(row) != section:
+            found = "end of file" if row is None else repr(";".join(row)[:40])
+            raise PbFormatError(self._line_no + (row is None), f"expected section {section}, found {found}")
+        header = self._next_nonblank()
+        if header is None:
+            raise PbFormatError(self._line_no + 1, f"section {section} has no header row")
+        columns = [cell.strip() for cell in header]
+        missing = [name for name in required if name not in columns]
+        if missing:
+            raise PbFormatError(self._line_no, f"{section} header lacks column(s) {', '.join(missing)}")
+        if len(set(columns)) != len(columns):
+            raise PbFormatError(self._line_no, f"{section} header repeats a column")
+        return columns
+
+    def _section_rows(self, section: str, width: int | None) -> Iterator[list[str]]:
+        """Data rows of ``section`` up to the next section title, which is left unread."""
+        following = SECTIONS[SECTIONS.index(section) + 1] if section != "VOTES" else None
+        while (row := self._next_nonblank()) is not None:
+            name = self._section_name(row) if following is not None else None
+            if name is not None and name == following:
+                self._unread(row)
+                return
+            if name is not None:
+                raise PbFormatError(self._line_no, f"section {name} out of order (expected {following})")
+            if width is not None and len(row) != width:
+                raise PbFormatError(self._line_no, f"{section} row has {len(row)} fields, header has {width}")
+            yield row
+
+    def _read_meta(self) -> None:
+        header = self._read_header("META", required=())
+        if header[:2] != ["key", "value"]:
+            raise PbFormatError(self._line_no, "META header must be 'key;value'")
+        for row in self._section_rows("META", None):
+            key = row[0].strip()
+            if len(row) < 2 or not key:
+                raise PbFormatError(self._line_no, "META row must be 'key;value'")
+            if key in self.meta:
+                raise PbFormatError(self._line_no, f"duplicate META key {key!r}")
+            # A value with an unquoted ';' splits into several cells: keep it whole.
+            self.meta[key] = ";".join(row[1:]).strip()
+            if key == "budget":
+                self._amount(self.meta[key], "budget")
+        if "budget" not in self.meta:
+            raise PbFormatError(self._line_no, "META has no 'budget'")
+
+    def _read_projects(self) -> None:
+        header = self._read_header("PROJECTS", required=("project_id", "cost"))
+        self.project_columns = tuple(header)
+        id_at, cost_at = header.index("project_id"), header.index("cost")
+        name_at = header.index("name") if "name" in header else None
+        extra = [(i, name) for i, name in enumerate(header) if i not in (id_at, cost_at, name_at)]
+        for row in self._section_rows("PROJECTS", len(header)):
+            project_id = row[id_at].strip()
+            if not project_id:
+                raise PbFormatError(self._line_no, "empty project_id")
+            if project_id in self.projects:
+                raise PbFormatError(self._line_no, f"duplicate project_id {project_id!r}")
+            cost = self._amount(row[cost_at], f"cost of project {project_id!r}")
+            name = None if name_at is None else _null(row[name_at])
+            fields = {column: _null(row[i]) for i, column in extra}
+            self.projects[project_id] = PbProject(project_id, cost, name, fields)
+
+    def _amount(self, text: str, what: str) -> Amount:
+        try:
+            return parse_amount(text)
+        except ValueError as exc:
+            raise PbFormatError(self._line_no, f"{what}: {exc}") from None
+
+    def _parse_vote(self, text: str) -> tuple[str, ...]:
+        vote = tuple(item.strip() for item in text.split(",") if item.strip())
+        unknown = [item for item in vote if item not in self.projects]
+        if unknown:
+            raise PbFormatError(self._line_no, f"vote names unknown project {unknown[0]!r}")
+        if len(set(vote)) != len(vote):
+            raise PbFormatError(self._line_no, "vote lists a project twice")
+        return vote
+
+    def _parse_points(self, text: str, expected: int) -> tuple[Amount, ...] | None:
+        items = [item for item in text.split(",") if item.strip()]
+        if not items and expected == 0:
+            return ()
+        if len(items) != expected:
+            raise PbFormatError(self._line_no, f"{len(items)} points for {expected} projects")
+        return tuple(self._amount(item, "points") for item in items)
+
+
+def parse_pb_lines(lines: Iterable[str]) -> PbInstance:
+    """Parse a whole instance from an iterable of text lines (line endings kept or not)."""
+    reader = PbReader(lines)
+    votes = list(reader.iter_votes())
+    return PbInstance(reader.meta, reader.projects, votes, reader.project_columns, reader.vote_columns)
+
+
+def parse_pb_text(text: str) -> PbInstance:
+    """Parse a whole instance held in a string."""
+    return parse_pb_lines(io.StringIO(text, newline=""))
+
+
+def parse_pb_file(path: str | os.PathLike[str]) -> PbInstance:
+    """Parse a whole ``.pb`` file (UTF-8, with or without BOM, LF or CRLF)."""
+    with open_pb(path) as reader:
+        votes = list(reader.iter_votes())
+        return PbInstance(reader.meta, reader.projects, votes, reader.project_columns, reader.vote_columns)
+
+
+@contextmanager
+def open_pb(path: str | os.PathLike[str]) -> Iterator[PbReader]:
+    """Open a ``.pb`` file for streaming: META and PROJECTS are read, votes are not yet."""
+    with Path(path).open(encoding="utf-8-sig", newline="") as stream:
+        yield PbReader(stream)
+
+
+def read_pb_stream(stream: TextIO) -> PbReader:
+    """Wrap an already open text stream (opened with ``newline=''`` ideally)."""
+    return PbReader(stream)
