@@ -11,3 +11,10 @@ class BudgetSettings(ServiceSettings):
     voter_hash_secret: SecretStr = Field(
         default=SecretStr(DEV_VOTER_HASH_SECRET), validation_alias="VOTER_HASH_SECRET"
     )
+    # DOMAIN.md §2: shortlist caps of the first (서면심사) and second (심층심사) screening, % of the envelope.
+    first_screening_cap_percent: int = Field(default=170, ge=1, validation_alias="BUDGET_FIRST_SCREENING_CAP")
+    second_screening_cap_percent: int = Field(
+        default=130, ge=1, validation_alias="BUDGET_SECOND_SCREENING_CAP"
+    )
+    import_max_bytes: int = Field(default=64 << 20, ge=1, validation_alias="BUDGET_IMPORT_MAX_BYTES")
+    import_batch_rows: int = Field(default=10_000, ge=1, validation_alias="BUDGET_IMPORT_BATCH_ROWS")

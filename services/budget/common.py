@@ -1,0 +1,72 @@
+"""Types and helpers shared by the budget service's domain packages."""
+
+from datetime import datetime
+from typing import Annotated, Literal
+from zoneinfo import ZoneInfo
+
+from pydantic import AfterValidator, Field, PlainSerializer
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from shared.auth import Identity
+
+SEOUL = ZoneInfo("Asia/Seoul")
+
+# The 25 autonomous districts (../shared/data/districts.csv); the councils service owns their records.
+SEOUL_DISTRICT_CODES = frozenset(
+    [
+        "11110",
+        "11140",
+        "11170",
+        "11200",
+        "11215",
+        "11230",
+        "11260",
+        "11290",
+        "11305",
+        "11320",
+        "11350",
+        "11380",
+        "11410",
+        "11440",
+        "11470",
+        "11500",
+        "11530",
+        "11545",
+        "11560",
+        "11590",
+        "11620",
+        "11650",
+        "11680",
+        "11710",
+        "11740",
+    ]
+)
+
+Track = Literal["governance", "general"]
+KRW = Annotated[int, Field(gt=0, le=10**15, description="Whole Korean won.")]
+
+
+def _seoul_district(code: str) -> str:
+    if code not in SEOUL_DISTRICT_CODES:
+        raise ValueError(f"{code} is not one of Seoul's 25 district codes")
+    return code
+
+
+DistrictCode = Annotated[str, Field(pattern=r"^\d{5}$", examples=["11110"]), AfterValidator(_seoul_district)]
+
+# Timestamps leave the API in Asia/Seoul (DOMAIN.md §4), whatever zone the driver hands back.
+SeoulDatetime = Annotated[
+    datetime, PlainSerializer(lambda value: value.astimezone(SEOUL).isoformat(), return_type=str)
+]
+
+
+async def record_actor(session: AsyncSession, actor: Identity, reason: str | None = None) -> None:
+    """Tell the database's audit triggers who acts, and why, for the rest of this transaction."""
+    await session.execute(
+        text(
+            "SELECT set_config('budget.actor', :actor, true), set_config('budget.actor_role', :role, true),"
+            " set_config('budget.reason', :reason, true)"
+        ),
+        {"actor": actor.subject, "role": actor.role.value, "reason": reason or ""},
+    )

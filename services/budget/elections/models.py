@@ -1,0 +1,137 @@
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    DateTime,
+    ForeignKey,
+    ForeignKeyConstraint,
+    Integer,
+    LargeBinary,
+    Numeric,
+    Text,
+    UniqueConstraint,
+    func,
+)
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
+from sqlalchemy.orm import Mapped, mapped_column
+
+from services.budget.models import Base
+
+
+class Election(Base):
+    """A vote on projects: native (from a shortlist or listed projects) or imported from a Pabulib file."""
+
+    __tablename__ = "elections"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    cycle_id: Mapped[int | None] = mapped_column(ForeignKey("cycles.id"))
+    envelope_id: Mapped[int | None] = mapped_column(ForeignKey("envelopes.id"))
+    name_ko: Mapped[str] = mapped_column(Text)
+    name_en: Mapped[str | None] = mapped_column(Text)
+    source: Mapped[str] = mapped_column(Text)
+    ballot_type: Mapped[str] = mapped_column(Text)
+    min_length: Mapped[int] = mapped_column(Integer, default=0)
+    max_length: Mapped[int | None] = mapped_column(Integer)
+    max_total_cost: Mapped[Decimal | None] = mapped_column(Numeric)
+    max_points: Mapped[Decimal | None] = mapped_column(Numeric)
+    budget: Mapped[Decimal] = mapped_column(Numeric)
+    currency: Mapped[str] = mapped_column(Text, default="KRW")
+    rule: Mapped[str] = mapped_column(Text, default="greedy")
+    rule_params: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict)
+    opens_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    closes_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    accepting_import: Mapped[bool] = mapped_column(Boolean, default=False)
+    published_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    published_by: Mapped[str | None] = mapped_column(Text)
+    meta: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict)
+    project_columns: Mapped[list[str]] = mapped_column(ARRAY(Text), default=list)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    created_by: Mapped[str] = mapped_column(Text)
+
+
+class ElectionProject(Base):
+    """A project on an election's ballot; `project_id` is kept exactly as given (or as in the file)."""
+
+    __tablename__ = "election_projects"
+    __table_args__ = (UniqueConstraint("election_id", "position"),)
+
+    election_id: Mapped[int] = mapped_column(ForeignKey("elections.id", ondelete="CASCADE"), primary_key=True)
+    project_id: Mapped[str] = mapped_column(Text, primary_key=True)
+    position: Mapped[int] = mapped_column(Integer)
+    cost: Mapped[Decimal] = mapped_column(Numeric)
+    name: Mapped[str | None] = mapped_column(Text)
+    proposal_id: Mapped[int | None] = mapped_column(ForeignKey("proposals.id"))
+    fields: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict)
+
+
+class VoterGroup(Base):
+    """An electorate of an election with its weight (e.g. citizens 50, committee 40, school 10)."""
+
+    __tablename__ = "voter_groups"
+
+    election_id: Mapped[int] = mapped_column(ForeignKey("elections.id", ondelete="CASCADE"), primary_key=True)
+    code: Mapped[str] = mapped_column(Text, primary_key=True)
+    name_ko: Mapped[str] = mapped_column(Text)
+    weight: Mapped[int] = mapped_column(Integer)
+    open: Mapped[bool] = mapped_column(Boolean)
+    """Any citizen may vote in an open group; a closed group's voters are on the voter roll."""
+    position: Mapped[int] = mapped_column(Integer)
+
+
+class VoterRollEntry(Base):
+    """A voter admitted to a closed group, known only by the keyed hash of their identity."""
+
+    __tablename__ = "voter_roll"
+    __table_args__ = (
+        ForeignKeyConstraint(
+            ["election_id", "voter_group"],
+            ["voter_groups.election_id", "voter_groups.code"],
+            ondelete="CASCADE",
+        ),
+    )
+
+    election_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    voter_hash: Mapped[bytes] = mapped_column(LargeBinary, primary_key=True)
+    voter_group: Mapped[str] = mapped_column(Text)
+    added_by: Mapped[str] = mapped_column(Text)
+    added_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class Ballot(Base):
+    """One voter's ballot; replaced in place while the election is open. Written with Core, not the ORM."""
+
+    __tablename__ = "ballots"
+    __table_args__ = (UniqueConstraint("election_id", "voter_hash"),)
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    election_id: Mapped[int] = mapped_column(ForeignKey("elections.id", ondelete="CASCADE"))
+    voter_hash: Mapped[bytes] = mapped_column(LargeBinary)
+    voter_group: Mapped[str] = mapped_column(Text)
+    project_ids: Mapped[list[str]] = mapped_column(ARRAY(Text))
+    points: Mapped[list[Decimal] | None] = mapped_column(ARRAY(Numeric))
+    cast_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    revision: Mapped[int] = mapped_column(Integer, default=1)
+
+
+class OutcomeRecord(Base):
+    """An immutable outcome: rule, parameters, tie-break, the digest of the ballots it read, and why."""
+
+    __tablename__ = "outcomes"
+    __table_args__ = (UniqueConstraint("election_id", "rule", "params", "tie_break", "ballot_digest"),)
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    election_id: Mapped[int] = mapped_column(ForeignKey("elections.id"))
+    rule: Mapped[str] = mapped_column(Text)
+    params: Mapped[dict[str, Any]] = mapped_column(JSONB)
+    tie_break: Mapped[list[str]] = mapped_column(ARRAY(Text))
+    ballot_digest: Mapped[str] = mapped_column(Text)
+    n_ballots: Mapped[int] = mapped_column(Integer)
+    selected: Mapped[list[str]] = mapped_column(ARRAY(Text))
+    total_cost: Mapped[Decimal] = mapped_column(Numeric)
+    projects: Mapped[list[dict[str, Any]]] = mapped_column(JSONB)
+    details: Mapped[dict[str, Any]] = mapped_column(JSONB)
+    computed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    computed_by: Mapped[str | None] = mapped_column(Text)

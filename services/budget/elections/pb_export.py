@@ -1,0 +1,97 @@
+"""Export an election as a Pabulib .pb file, voters renumbered 1..n in the order of their hashes."""
+
+import csv
+import io
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+from services.budget.elections.models import Election, ElectionProject, VoterGroup
+from services.budget.elections.tally import json_amount
+from services.budget.outcomes.rules import PABULIB_RULES
+
+CHUNK_LINES = 2000
+NATIVE_RULES = {rule: pabulib for pabulib, rule in PABULIB_RULES.items()}
+
+
+def _text(value: object) -> str:
+    return "" if value is None else str(value)
+
+
+def export_meta(election: Election, n_projects: int, n_votes: int) -> dict[str, str]:
+    """The stored META of an imported election, or one made for a native election; counts refreshed."""
+    meta = {str(k): str(v) for k, v in election.meta.items()}
+    if election.source == "native":
+        meta = {
+            "description": election.name_ko,
+            "country": "South Korea",
+            "unit": "Seoul",
+            "instance": str(election.id),
+            "currency": election.currency,
+            "rule": NATIVE_RULES.get(election.rule, election.rule),
+            "date_begin": election.opens_at.date().isoformat(),
+            "date_end": election.closes_at.date().isoformat(),
+        }
+        if election.rule == "greedy-threshold" and "threshold" in election.rule_params:
+            meta["min_project_score_threshold"] = str(election.rule_params["threshold"])
+        for key, value in (
+            ("min_length", election.min_length or None),
+            ("max_length", election.max_length),
+            ("max_sum_cost", election.max_total_cost),
+            ("max_sum_points", election.max_points),
+        ):
+            if value is not None:
+                meta[key] = str(json_amount(value))
+    meta.update(
+        num_projects=str(n_projects),
+        num_votes=str(n_votes),
+        budget=str(json_amount(election.budget)),
+        vote_type=election.ballot_type if election.ballot_type == "cumulative" else "approval",
+    )
+    return meta
+
+
+def render_pb(
+    election: Election,
+    projects: Sequence[ElectionProject],
+    groups: Sequence[VoterGroup],
+    ballots: Sequence[Any],
+) -> Iterator[str]:
+    """The .pb text in chunks; ballots are (voter_group, project_ids, points) rows in export order."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=";", lineterminator="\n")
+
+    def flush() -> str:
+        chunk = buffer.getvalue()
+        buffer.seek(0)
+        buffer.truncate()
+        return chunk
+
+    writer.writerow(["META"])
+    writer.writerow(["key", "value"])
+    for key, value in export_meta(election, len(projects), len(ballots)).items():
+        writer.writerow([key, value])
+    columns = list(election.project_columns) or ["project_id", "cost", "name"]
+    extra = [k for p in projects for k in p.fields if k not in columns]
+    columns += list(dict.fromkeys(extra))
+    writer.writerow(["PROJECTS"])
+    writer.writerow(columns)
+    for project in projects:
+        known = {"project_id": project.project_id, "cost": json_amount(project.cost), "name": project.name}
+        writer.writerow([_text(known[c] if c in known else project.fields.get(c)) for c in columns])
+    cumulative = election.ballot_type == "cumulative"
+    with_groups = len(groups) > 1
+    writer.writerow(["VOTES"])
+    writer.writerow(
+        ["voter_id", "vote", *(["points"] if cumulative else []), *(["voter_group"] if with_groups else [])]
+    )
+    yield flush()
+    for number, (voter_group, project_ids, points) in enumerate(ballots, start=1):
+        row = [str(number), ",".join(project_ids)]
+        if cumulative:
+            row.append(",".join(str(json_amount(p)) for p in points or ()))
+        if with_groups:
+            row.append(voter_group)
+        writer.writerow(row)
+        if number % CHUNK_LINES == 0:
+            yield flush()
+    yield flush()

@@ -1,0 +1,183 @@
+"""Import a Pabulib .pb file as an election: META and PROJECTS as rows, VOTES streamed into COPY.
+
+The upload (already spooled to disk by the multipart parser) is parsed in a worker thread, batch by
+batch, while the event loop feeds the batches to asyncpg's binary COPY; the whole file is never held
+in memory. Voters are stored only as HMAC(secret, "<election id>:<file voter_id>").
+"""
+
+import hashlib
+import hmac
+import io
+from collections.abc import AsyncIterator, Iterator
+from decimal import Decimal
+from itertools import islice
+from typing import BinaryIO
+
+from sqlalchemy.ext.asyncio import AsyncSession
+from starlette.concurrency import run_in_threadpool
+
+from services.budget.elections import repository
+from services.budget.elections.errors import InvalidPbFile
+from services.budget.elections.models import Election, ElectionProject, VoterGroup
+from services.budget.elections.schemas import ImportResult
+from services.budget.elections.tally import driver_connection, json_value, to_decimal
+from services.budget.outcomes.model import OutcomeError
+from services.budget.outcomes.rules import rule_from_meta
+from services.budget.pabulib.parser import PbFormatError, PbReader, PbVote, parse_amount
+from shared.auth import Identity
+
+IMPORT_GROUP = "voters"
+BALLOT_COLUMNS = ("election_id", "voter_hash", "voter_group", "project_ids", "points")
+BallotRecord = tuple[int, bytes, str, list[str], list[Decimal] | None]
+
+
+def _problem(exc: PbFormatError) -> InvalidPbFile:
+    return InvalidPbFile(f"line {exc.line_no}: {exc.message}", field="body.file", extra={"line": exc.line_no})
+
+
+def _open(binary: BinaryIO) -> PbReader:
+    try:
+        return PbReader(io.TextIOWrapper(binary, encoding="utf-8-sig", newline=""))
+    except PbFormatError as exc:
+        raise _problem(exc) from exc
+    except UnicodeDecodeError as exc:
+        raise InvalidPbFile("the file is not UTF-8 text", field="body.file") from exc
+
+
+def _meta_int(meta: dict[str, str], key: str) -> int | None:
+    value = meta.get(key, "").strip()
+    if value in ("", "None"):
+        return None
+    try:
+        return int(parse_amount(value))
+    except (ValueError, TypeError) as exc:
+        raise InvalidPbFile(f"META {key} is not a whole number: {value!r}", field="body.file") from exc
+
+
+def _meta_amount(meta: dict[str, str], key: str) -> Decimal | None:
+    value = meta.get(key, "").strip()
+    if value in ("", "None"):
+        return None
+    try:
+        return to_decimal(parse_amount(value))
+    except ValueError as exc:
+        raise InvalidPbFile(f"META {key} is not a number: {value!r}", field="body.file") from exc
+
+
+class _Batches:
+    """Turns the reader's votes into COPY records, a batch at a time, in a worker thread."""
+
+    def __init__(self, reader: PbReader, election_id: int, secret: bytes, size: int, points: bool) -> None:
+        self.votes: Iterator[PbVote] = reader.iter_votes()
+        self.positions = {project_id: i for i, project_id in enumerate(reader.projects)}
+        self.election_id = election_id
+        self.secret = secret
+        self.size = size
+        self.points = points
+        self.count = 0
+
+    def next_batch(self) -> list[BallotRecord]:
+        batch: list[BallotRecord] = []
+        positions, eid, key = self.positions, self.election_id, self.secret
+        for vote in islice(self.votes, self.size):
+            items = vote.vote
+            order = sorted(range(len(items)), key=lambda i: positions[items[i]])
+            points = None
+            if self.points and vote.points is not None:
+                points = [to_decimal(vote.points[i]) for i in order]
+            voter = hmac.new(key, f"{eid}:{vote.voter_id}".encode(), hashlib.sha256).digest()
+            batch.append((eid, voter, IMPORT_GROUP, [items[i] for i in order], points))
+        self.count += len(batch)
+        return batch
+
+    async def records(self) -> AsyncIterator[BallotRecord]:
+        while batch := await run_in_threadpool(self.next_batch):
+            for record in batch:
+                yield record
+
+
+async def import_pb(
+    session: AsyncSession,
+    *,
+    binary: BinaryIO,
+    filename: str | None,
+    name_ko: str | None,
+    cycle_id: int | None,
+    published: bool,
+    actor: Identity,
+    secret: bytes,
+    batch_rows: int,
+) -> ImportResult:
+    reader = await run_in_threadpool(_open, binary)
+    meta = reader.meta
+    vote_type = reader.vote_type
+    if vote_type not in ("approval", "cumulative"):
+        raise InvalidPbFile(
+            f"vote type {vote_type!r} is not supported (approval, cumulative)", field="body.file"
+        )
+    try:
+        rule, rule_params = rule_from_meta(meta)
+    except OutcomeError:
+        rule, rule_params = "greedy", {}
+    budget = _meta_amount(meta, "budget")
+    assert budget is not None  # the parser insists on it
+    now = await repository.now(session)
+    election = Election(
+        cycle_id=cycle_id,
+        name_ko=name_ko or meta.get("description") or meta.get("instance") or filename or "Pabulib election",
+        source="pabulib",
+        ballot_type=vote_type,
+        min_length=_meta_int(meta, "min_length") or 0,
+        max_length=_meta_int(meta, "max_length"),
+        max_total_cost=_meta_amount(meta, "max_sum_cost"),
+        max_points=_meta_amount(meta, "max_sum_points") if vote_type == "cumulative" else None,
+        budget=budget,
+        currency=meta.get("currency", "").strip() or "?",
+        rule=rule,
+        rule_params=json_value(rule_params),
+        opens_at=now,
+        closes_at=now,
+        accepting_import=True,
+        meta=meta,
+        project_columns=list(reader.project_columns),
+        created_by=actor.subject,
+    )
+    await repository.add(session, election)
+    await repository.add(
+        session,
+        VoterGroup(
+            election_id=election.id, code=IMPORT_GROUP, name_ko="유권자", weight=1, open=False, position=0
+        ),
+        *[
+            ElectionProject(
+                election_id=election.id,
+                project_id=project.id,
+                position=i,
+                cost=to_decimal(project.cost),
+                name=project.name,
+                fields=project.fields,
+            )
+            for i, project in enumerate(reader.projects.values())
+        ],
+    )
+    batches = _Batches(reader, election.id, secret, batch_rows, points=vote_type == "cumulative")
+    conn = await driver_connection(session)
+    try:
+        await conn.copy_records_to_table(
+            "ballots", schema_name="budget", columns=BALLOT_COLUMNS, records=batches.records()
+        )
+    except PbFormatError as exc:
+        raise _problem(exc) from exc
+    election.accepting_import = False
+    if published:
+        election.published_at = await repository.now(session)
+        election.published_by = actor.subject
+    await session.flush()
+    return ImportResult(
+        id=election.id,
+        name_ko=election.name_ko,
+        n_projects=len(reader.projects),
+        n_ballots=batches.count,
+        rule=rule,
+        published=published,
+    )

@@ -1,0 +1,161 @@
+from collections.abc import Sequence
+from datetime import datetime
+from decimal import Decimal
+from typing import Any, cast
+
+from sqlalchemy import Table, func, select, text
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.engine import Row
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.budget.elections.models import (
+    Ballot,
+    Election,
+    ElectionProject,
+    OutcomeRecord,
+    VoterGroup,
+    VoterRollEntry,
+)
+
+ballots = cast(Table, Ballot.__table__)
+
+
+async def get_election(
+    session: AsyncSession, election_id: int, *, lock: str | None = None
+) -> Election | None:
+    query = select(Election).where(Election.id == election_id).execution_options(populate_existing=True)
+    if lock == "share":
+        query = query.with_for_update(read=True)
+    elif lock == "update":
+        query = query.with_for_update()
+    return (await session.scalars(query)).one_or_none()
+
+
+async def list_elections(session: AsyncSession, *, before_id: int | None, limit: int) -> Sequence[Election]:
+    query = select(Election).order_by(Election.id.desc()).limit(limit)
+    if before_id is not None:
+        query = query.where(Election.id < before_id)
+    return (await session.scalars(query)).all()
+
+
+async def projects_of(session: AsyncSession, election_id: int) -> Sequence[ElectionProject]:
+    query = select(ElectionProject).where(ElectionProject.election_id == election_id)
+    return (await session.scalars(query.order_by(ElectionProject.position))).all()
+
+
+async def groups_of(session: AsyncSession, election_id: int) -> Sequence[VoterGroup]:
+    query = select(VoterGroup).where(VoterGroup.election_id == election_id)
+    return (await session.scalars(query.order_by(VoterGroup.position))).all()
+
+
+async def add(session: AsyncSession, *records: object) -> None:
+    session.add_all(records)
+    await session.flush()
+
+
+async def now(session: AsyncSession) -> datetime:
+    now: datetime = (await session.execute(text("SELECT clock_timestamp()"))).scalar_one()
+    return now
+
+
+async def window(session: AsyncSession, election_id: int) -> Row[Any] | None:
+    """The election's window and the time, with the election row share-locked until the transaction ends.
+
+    Closing an election takes the row's update lock, so it waits for ballots being cast and no ballot
+    can slip in after the close commits.
+    """
+    result = await session.execute(
+        text(
+            "SELECT opens_at, closes_at, accepting_import, clock_timestamp() AS now"
+            " FROM elections WHERE id = :id FOR SHARE"
+        ),
+        {"id": election_id},
+    )
+    return result.one_or_none()
+
+
+async def roll_group(session: AsyncSession, election_id: int, voter_hash: bytes) -> str | None:
+    query = select(VoterRollEntry.voter_group).where(
+        VoterRollEntry.election_id == election_id, VoterRollEntry.voter_hash == voter_hash
+    )
+    return (await session.execute(query)).scalar_one_or_none()
+
+
+async def add_to_roll(
+    session: AsyncSession, election_id: int, voter_group: str, hashes: Sequence[bytes], actor: str
+) -> int:
+    statement = insert(VoterRollEntry).values(
+        [
+            {"election_id": election_id, "voter_hash": h, "voter_group": voter_group, "added_by": actor}
+            for h in hashes
+        ]
+    )
+    statement = statement.on_conflict_do_update(
+        index_elements=["election_id", "voter_hash"],
+        set_={"voter_group": statement.excluded.voter_group, "added_by": actor},
+    )
+    await session.execute(statement)
+    return len(hashes)
+
+
+async def upsert_ballot(
+    session: AsyncSession,
+    *,
+    election_id: int,
+    voter_hash: bytes,
+    voter_group: str,
+    project_ids: list[str],
+    points: list[Decimal] | None,
+) -> Row[Any]:
+    """Cast or replace the voter's ballot in one statement: concurrent casts leave exactly one row."""
+    statement = insert(ballots).values(
+        election_id=election_id,
+        voter_hash=voter_hash,
+        voter_group=voter_group,
+        project_ids=project_ids,
+        points=points,
+    )
+    upsert = statement.on_conflict_do_update(
+        index_elements=["election_id", "voter_hash"],
+        set_={
+            "voter_group": statement.excluded.voter_group,
+            "project_ids": statement.excluded.project_ids,
+            "points": statement.excluded.points,
+            "cast_at": func.now(),
+            "revision": ballots.c.revision + 1,
+        },
+    ).returning(
+        ballots.c.voter_group, ballots.c.project_ids, ballots.c.points, ballots.c.cast_at, ballots.c.revision
+    )
+    return (await session.execute(upsert)).one()
+
+
+async def get_ballot(session: AsyncSession, election_id: int, voter_hash: bytes) -> Any:
+    query = select(
+        ballots.c.voter_group, ballots.c.project_ids, ballots.c.points, ballots.c.cast_at, ballots.c.revision
+    ).where(ballots.c.election_id == election_id, ballots.c.voter_hash == voter_hash)
+    return (await session.execute(query)).one_or_none()
+
+
+async def find_outcome(
+    session: AsyncSession,
+    *,
+    election_id: int,
+    rule: str,
+    params: dict[str, Any],
+    tie_break: list[str],
+    digest: str,
+) -> OutcomeRecord | None:
+    query = select(OutcomeRecord).where(
+        OutcomeRecord.election_id == election_id,
+        OutcomeRecord.rule == rule,
+        OutcomeRecord.params == params,
+        OutcomeRecord.tie_break == tie_break,
+        OutcomeRecord.ballot_digest == digest,
+    )
+    return (await session.scalars(query)).one_or_none()
+
+
+async def insert_outcome(session: AsyncSession, values: dict[str, Any]) -> None:
+    """Store an outcome unless an identical one (same rule, params, tie-break and ballots) exists."""
+    await session.execute(insert(OutcomeRecord).values(**values).on_conflict_do_nothing())

@@ -1,0 +1,238 @@
+from collections.abc import AsyncIterator
+from decimal import Decimal
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi.responses import StreamingResponse
+from starlette.datastructures import UploadFile
+
+from services.budget.elections import pb_export, pb_import, repository, service
+from services.budget.elections.errors import ElectionNotFound, FileTooLarge, InvalidPbFile
+from services.budget.elections.schemas import (
+    BallotIn,
+    BallotOut,
+    ElectionCreate,
+    ElectionOut,
+    ElectionSummary,
+    ImportResult,
+    OutcomeOut,
+    RuleName,
+    VoterRollIn,
+    VoterRollOut,
+)
+from services.budget.elections.service import BallotConfigCache
+from services.budget.elections.tally import driver_connection
+from services.budget.settings import BudgetSettings
+from shared.auth import Identity, OptionalIdentity, Role, require_roles
+from shared.db import SessionDep
+from shared.pagination import CursorParam, LimitParam, Page
+
+router = APIRouter(prefix="/budget", tags=["budget elections"])
+
+ElectionId = Annotated[int, Path(ge=1, le=2**31 - 1)]
+CityOfficer = Annotated[Identity, Depends(require_roles(Role.city_officer))]
+Voter = Annotated[Identity, Depends(require_roles(Role.citizen))]
+
+
+def _settings(request: Request) -> BudgetSettings:
+    settings: BudgetSettings = request.app.state.settings
+    return settings
+
+
+def _secret(request: Request) -> bytes:
+    return _settings(request).voter_hash_secret.get_secret_value().encode()
+
+
+def _cache(request: Request) -> BallotConfigCache:
+    state = request.app.state
+    if not hasattr(state, "ballot_configs"):
+        state.ballot_configs = BallotConfigCache()
+    cache: BallotConfigCache = state.ballot_configs
+    return cache
+
+
+Secret = Annotated[bytes, Depends(_secret)]
+Cache = Annotated[BallotConfigCache, Depends(_cache)]
+
+
+@router.get("/elections", summary="List elections")
+async def list_elections(
+    session: SessionDep, cursor: CursorParam = None, limit: LimitParam = 50
+) -> Page[ElectionSummary]:
+    """Elections, newest first."""
+    return await service.list_elections(session, cursor=cursor, limit=limit)
+
+
+@router.post("/elections", status_code=201, summary="Create an election")
+async def create_election(session: SessionDep, data: ElectionCreate, actor: CityOfficer) -> ElectionOut:
+    """An election on listed projects or an envelope's second-round shortlist, with weighted voter groups."""
+    return await service.create_election(session, data=data, actor=actor)
+
+
+IMPORT_BODY: dict[str, Any] = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "required": ["file"],
+                    "properties": {
+                        "file": {"type": "string", "format": "binary", "description": "A Pabulib .pb file."},
+                        "published": {
+                            "type": "boolean",
+                            "default": False,
+                            "description": "Results public now.",
+                        },
+                        "name_ko": {
+                            "type": "string",
+                            "description": "Name; the file's description by default.",
+                        },
+                        "cycle_id": {"type": "integer"},
+                    },
+                }
+            }
+        },
+    }
+}
+
+
+def _form_bool(value: object, field: str) -> bool:
+    text = str(value or "false").strip().lower()
+    if text not in ("true", "false", "1", "0", "yes", "no", "on", "off"):
+        raise InvalidPbFile(f"{field} must be true or false", field=f"body.{field}")
+    return text in ("true", "1", "yes", "on")
+
+
+@router.post(
+    "/elections/import",
+    status_code=201,
+    summary="Import a Pabulib election",
+    openapi_extra=IMPORT_BODY,
+    responses={413: {"description": "File too large"}},
+)
+async def import_election(request: Request, session: SessionDep, actor: CityOfficer) -> ImportResult:
+    """Import a .pb file (multipart field `file`) as a closed election with its projects and ballots."""
+    settings = _settings(request)
+    limit = settings.import_max_bytes
+    length = request.headers.get("content-length")
+    if length is not None and length.isdigit() and int(length) > limit + 64 * 1024:
+        raise FileTooLarge(f"the upload is {int(length):,} bytes; at most {limit:,}", field="body.file")
+    async with request.form(max_files=1, max_fields=10) as form:
+        upload = form.get("file")
+        if not isinstance(upload, UploadFile):
+            raise InvalidPbFile("attach the .pb file as the multipart field 'file'", field="body.file")
+        if upload.size is not None and upload.size > limit:
+            raise FileTooLarge(f"the file is {upload.size:,} bytes; at most {limit:,}", field="body.file")
+        cycle = form.get("cycle_id")
+        if cycle is not None and not str(cycle).isdigit():
+            raise InvalidPbFile("cycle_id must be a whole number", field="body.cycle_id")
+        name = form.get("name_ko")
+        return await pb_import.import_pb(
+            session,
+            binary=upload.file,
+            filename=upload.filename,
+            name_ko=str(name) if name else None,
+            cycle_id=int(str(cycle)) if cycle is not None else None,
+            published=_form_bool(form.get("published"), "published"),
+            actor=actor,
+            secret=_secret(request),
+            batch_rows=settings.import_batch_rows,
+        )
+
+
+@router.get("/elections/{election_id}", summary="Get an election")
+async def get_election(session: SessionDep, election_id: ElectionId) -> ElectionOut:
+    """An election with its projects, voter groups, ballot rules and window (Asia/Seoul)."""
+    return await service.get_election(session, election_id)
+
+
+@router.put("/elections/{election_id}/ballot", summary="Cast or replace my ballot")
+async def cast_ballot(
+    session: SessionDep, election_id: ElectionId, data: BallotIn, actor: Voter, secret: Secret, cache: Cache
+) -> BallotOut:
+    """Cast your ballot, or replace it while the election is open; you are stored only as a keyed hash."""
+    return await service.cast_ballot(
+        session, election_id=election_id, data=data, actor=actor, secret=secret, cache=cache
+    )
+
+
+@router.get("/elections/{election_id}/ballot", summary="Get my ballot")
+async def my_ballot(session: SessionDep, election_id: ElectionId, actor: Voter, secret: Secret) -> BallotOut:
+    """The ballot you cast in this election."""
+    return await service.my_ballot(session, election_id=election_id, actor=actor, secret=secret)
+
+
+@router.post("/elections/{election_id}/voter-roll", summary="Admit voters to a closed voter group")
+async def add_to_roll(
+    session: SessionDep, election_id: ElectionId, data: VoterRollIn, actor: CityOfficer, secret: Secret
+) -> VoterRollOut:
+    """Put voters (token subjects) on a group's roll, e.g. the committee; only keyed hashes are stored."""
+    return await service.add_to_roll(session, election_id=election_id, data=data, actor=actor, secret=secret)
+
+
+@router.post("/elections/{election_id}/close", summary="Close an election now")
+async def close_election(session: SessionDep, election_id: ElectionId, actor: CityOfficer) -> ElectionOut:
+    """End the vote now; ballots being cast at this moment finish first."""
+    return await service.close_election(session, election_id=election_id)
+
+
+@router.post("/elections/{election_id}/publish", summary="Publish an election's results")
+async def publish(session: SessionDep, election_id: ElectionId, actor: CityOfficer) -> ElectionOut:
+    """Make the results public; for a shortlist election, its proposals become selected or not selected."""
+    return await service.publish(session, election_id=election_id, actor=actor)
+
+
+@router.get("/elections/{election_id}/outcome", summary="Get an election's outcome")
+async def get_outcome(
+    session: SessionDep,
+    election_id: ElectionId,
+    identity: OptionalIdentity,
+    rule: Annotated[RuleName, Query(description="The rule to decide by.")] = "greedy",
+    threshold: Annotated[
+        Decimal | None,
+        Query(ge=0, description="greedy-threshold: the fewest votes (or points) a winner needs."),
+    ] = None,
+    tie_break: Annotated[
+        str | None,
+        Query(description="Comma-separated keys, e.g. score_desc,cost_asc; the rule's default if omitted."),
+    ] = None,
+) -> OutcomeOut:
+    """The selected project ids (as in the file) and why each was or was not selected; immutable."""
+    keys = [key.strip() for key in tie_break.split(",") if key.strip()] if tie_break else None
+    return await service.outcome(
+        session, election_id=election_id, rule=rule, threshold=threshold, tie_break=keys, identity=identity
+    )
+
+
+@router.get(
+    "/elections/{election_id}/export.pb",
+    summary="Export an election as a Pabulib file",
+    response_class=StreamingResponse,
+    responses={200: {"content": {"text/plain": {}}, "description": "A .pb file"}},
+)
+async def export_pb(
+    session: SessionDep, election_id: ElectionId, identity: OptionalIdentity
+) -> StreamingResponse:
+    """The election as a .pb file (META, PROJECTS, VOTES) with voters renumbered 1..n."""
+    election = await repository.get_election(session, election_id)
+    if election is None:
+        raise ElectionNotFound(election_id)
+    service.ensure_results_visible(election, identity)
+    projects = await repository.projects_of(session, election_id)
+    groups = await repository.groups_of(session, election_id)
+    conn = await driver_connection(session)
+    ballots = await conn.fetch(
+        "SELECT voter_group, project_ids, points FROM ballots WHERE election_id = $1 ORDER BY voter_hash",
+        election_id,
+    )
+
+    async def body() -> AsyncIterator[bytes]:
+        for chunk in pb_export.render_pb(election, projects, groups, ballots):
+            yield chunk.encode()
+
+    return StreamingResponse(
+        body(),
+        media_type="text/plain; charset=utf-8",
+        headers={"content-disposition": f'attachment; filename="election-{election_id}.pb"'},
+    )

@@ -1,0 +1,45 @@
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.budget.cycles import service as cycles
+from services.budget.envelopes import repository
+from services.budget.envelopes.errors import EnvelopeExists, EnvelopeNotFound, UnknownFundingType
+from services.budget.envelopes.models import Envelope
+from services.budget.envelopes.schemas import EnvelopeCreate, EnvelopeOut, FundingTypeOut
+from shared.auth import Identity
+
+
+async def list_funding_types(session: AsyncSession) -> list[FundingTypeOut]:
+    return [FundingTypeOut.model_validate(row) for row in await repository.list_funding_types(session)]
+
+
+async def list_envelopes(session: AsyncSession, cycle_id: int) -> list[EnvelopeOut]:
+    await cycles.get_cycle(session, cycle_id)
+    return [EnvelopeOut.model_validate(row) for row in await repository.list_envelopes(session, cycle_id)]
+
+
+async def get_envelope(session: AsyncSession, envelope_id: int, *, lock: bool = False) -> Envelope:
+    envelope = await repository.get_envelope(session, envelope_id, lock=lock)
+    if envelope is None:
+        raise EnvelopeNotFound(envelope_id)
+    return envelope
+
+
+async def create_envelope(
+    session: AsyncSession, *, cycle_id: int, data: EnvelopeCreate, actor: Identity
+) -> EnvelopeOut:
+    await cycles.get_cycle(session, cycle_id)
+    if (
+        data.funding_type is not None
+        and await repository.get_funding_type(session, data.funding_type) is None
+    ):
+        raise UnknownFundingType(data.funding_type)
+    existing = await repository.find_envelope(
+        session, cycle_id=cycle_id, district_code=data.district_code, track=data.track
+    )
+    if existing is not None:
+        where = f"district {data.district_code}" if data.district_code else "the city"
+        raise EnvelopeExists(
+            f"cycle {cycle_id} already has envelope {existing.id} for {where}, track {data.track}"
+        )
+    envelope = Envelope(**data.model_dump(), cycle_id=cycle_id, created_by=actor.subject)
+    return EnvelopeOut.model_validate(await repository.add_envelope(session, envelope))

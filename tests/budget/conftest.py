@@ -1,0 +1,139 @@
+"""Budget test helpers: building cycles, envelopes and proposals through the API, and a committing client."""
+
+from collections.abc import AsyncIterator, Callable
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine
+
+from shared.settings import async_url
+from tests.conftest import Database
+
+Auth = Callable[..., dict[str, str]]
+DISTRICT = "11110"  # 종로구
+
+
+class Budget:
+    """Builds records through the API as the right role, failing loudly on any non-2xx."""
+
+    def __init__(self, client: httpx.AsyncClient, auth: Auth) -> None:
+        self.client = client
+        self.auth = auth
+        self.city = auth("city_officer", subject="city-officer-1")
+        self.officer = auth("district_officer", DISTRICT, subject="jongno-officer")
+        self.citizen = auth("citizen", subject="citizen-1")
+
+    async def ok(self, method: str, url: str, headers: dict[str, str], **kwargs: Any) -> Any:
+        response = await self.client.request(method, url, headers=headers, **kwargs)
+        assert response.status_code in (200, 201), response.text
+        return response.json()
+
+    async def cycle(self) -> int:
+        body = {"name_ko": "2018년 시민참여예산", "fiscal_year": 2018}
+        return int((await self.ok("POST", "/budget/cycles", self.city, json=body))["id"])
+
+    async def envelope(
+        self, amount: int = 1_000_000, district: str | None = DISTRICT, track: str = "general"
+    ) -> dict[str, Any]:
+        cycle_id = await self.cycle()
+        body = {"district_code": district, "track": track, "amount_krw": amount, "funding_type": "general"}
+        result: dict[str, Any] = await self.ok(
+            "POST", f"/budget/cycles/{cycle_id}/envelopes", self.city, json=body
+        )
+        return result
+
+    async def proposal(
+        self, envelope: dict[str, Any], amount: int, title: str = "골목 정원"
+    ) -> dict[str, Any]:
+        body = {
+            "district_code": envelope["district_code"],
+            "track": envelope["track"],
+            "title_ko": title,
+            "requested_krw": amount,
+        }
+        url = f"/budget/cycles/{envelope['cycle_id']}/proposals"
+        result: dict[str, Any] = await self.ok("POST", url, self.citizen, json=body)
+        return result
+
+    async def accept(self, proposal_id: int) -> dict[str, Any]:
+        body = {"legal_valid": True, "already_funded": False, "feasible": True, "department": "도시계획과"}
+        result: dict[str, Any] = await self.ok(
+            "POST", f"/budget/proposals/{proposal_id}/review", self.officer, json=body
+        )
+        return result
+
+    async def accepted(self, envelope: dict[str, Any], amount: int) -> int:
+        proposal = await self.proposal(envelope, amount)
+        await self.accept(proposal["id"])
+        return int(proposal["id"])
+
+    async def shortlist(self, envelope_id: int, round: int, proposal_id: int) -> httpx.Response:
+        return await self.client.post(
+            f"/budget/envelopes/{envelope_id}/screenings/{round}/shortlist",
+            json={"proposal_id": proposal_id},
+            headers=self.city,
+        )
+
+    async def through_deliberation(self, proposal_id: int) -> None:
+        for stage in ("governance_school", "intensive_workshop", "coaching_forum"):
+            await self.ok(
+                "POST", f"/budget/proposals/{proposal_id}/stage", self.officer, json={"stage": stage}
+            )
+
+
+@pytest.fixture
+def api(budget: httpx.AsyncClient, auth: Auth) -> Budget:
+    return Budget(budget, auth)
+
+
+@pytest.fixture(scope="session")
+def budget_settings(database: Database) -> Any:
+    from services.budget.settings import BudgetSettings
+
+    return BudgetSettings(database_url=database.service_urls["budget"])
+
+
+@pytest.fixture
+async def committing(database: Database, budget_settings: Any, auth: Auth) -> AsyncIterator[Budget]:
+    """A budget app on its own pool whose requests commit for real, on separate connections (races)."""
+    from services.budget.main import create_app
+
+    app = create_app(budget_settings)
+    engine = create_async_engine(async_url(database.service_urls["budget"]), pool_size=25, max_overflow=5)
+    app.state.engine = engine
+    app.state.sessionmaker = async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://test", timeout=30) as client:
+        yield Budget(client, auth)
+    await engine.dispose()
+
+
+def window(hours_before: float = 1, hours_after: float = 1) -> dict[str, str]:
+    from datetime import UTC, datetime, timedelta
+
+    now = datetime.now(UTC)
+    return {
+        "opens_at": (now - timedelta(hours=hours_before)).isoformat(),
+        "closes_at": (now + timedelta(hours=hours_after)).isoformat(),
+    }
+
+
+PROJECTS = [
+    {"project_id": "A", "name": "도서관", "cost_krw": 600_000},
+    {"project_id": "B", "name": "공원", "cost_krw": 500_000},
+    {"project_id": "C", "name": "놀이터", "cost_krw": 300_000},
+    {"project_id": "D", "name": "벤치", "cost_krw": 100_000},
+]
+
+
+async def create_election(api: Budget, **fields: Any) -> dict[str, Any]:
+    body = {
+        "name_ko": "2018 종로구 주민투표",
+        "budget_krw": 1_000_000,
+        "projects": PROJECTS,
+        **window(),
+        **fields,
+    }
+    result: dict[str, Any] = await api.ok("POST", "/budget/elections", api.city, json=body)
+    return result
