@@ -1,0 +1,86 @@
+"""Governance status records of districts, each with its as-of date and source."""
+
+from datetime import date
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.councils.common.access import ensure_can_write
+from services.councils.common.dates import last_day, today_seoul
+from services.councils.district_status.models import DistrictStatus
+from services.councils.district_status.schemas import DistrictStatusCreate, DistrictStatusOut
+from services.councils.districts.errors import DistrictNotFound
+from services.councils.history.service import record
+from services.councils.organizations.repository import district_exists
+from shared.auth import Identity
+from shared.db import register_constraint
+from shared.pagination import Page, decode_cursor, page_of
+from shared.problems import Conflict, NotFound
+
+register_constraint(
+    "uq_district_status_district_code_as_of_source",
+    Conflict,
+    "this district already has a status record from this source as of this date",
+    "body.as_of",
+)
+
+
+class StatusNotFound(NotFound):
+    code = "district-status-not-found"
+    title = "No status record"
+
+
+async def _district(session: AsyncSession, code: str) -> None:
+    if not await district_exists(session, code):
+        raise DistrictNotFound(code)
+
+
+async def create_status(
+    session: AsyncSession, *, code: str, data: DistrictStatusCreate, actor: Identity
+) -> DistrictStatusOut:
+    ensure_can_write(actor, code)
+    await _district(session, code)
+    row = DistrictStatus(district_code=code, as_of_on=last_day(data.as_of), **data.model_dump(mode="json"))
+    session.add(row)
+    await session.flush()
+    await session.refresh(row)
+    out = DistrictStatusOut.model_validate(row)
+    await record(session, actor, entity="district_status", entity_id=row.id, action="create", after=out)
+    return out
+
+
+async def list_status(
+    session: AsyncSession, *, code: str, cursor: str | None, limit: int
+) -> Page[DistrictStatusOut]:
+    await _district(session, code)
+    key = decode_cursor(cursor)
+    query = (
+        select(DistrictStatus)
+        .where(DistrictStatus.district_code == code)
+        .order_by(DistrictStatus.as_of_on.desc(), DistrictStatus.id.desc())
+        .limit(limit + 1)
+    )
+    if key:
+        after_day, after_id = date.fromisoformat(str(key[0])), int(key[1])
+        query = query.where(
+            (DistrictStatus.as_of_on < after_day)
+            | ((DistrictStatus.as_of_on == after_day) & (DistrictStatus.id < after_id))
+        )
+    rows = (await session.scalars(query)).all()
+    items = [DistrictStatusOut.model_validate(row) for row in rows]
+    return page_of(items, limit, lambda item: [str(last_day(item.as_of)), item.id])
+
+
+async def status_on(session: AsyncSession, *, code: str, on: date | None) -> DistrictStatusOut:
+    await _district(session, code)
+    day = on or today_seoul()
+    query = (
+        select(DistrictStatus)
+        .where(DistrictStatus.district_code == code, DistrictStatus.as_of_on <= day)
+        .order_by(DistrictStatus.as_of_on.desc(), DistrictStatus.id.desc())
+        .limit(1)
+    )
+    row = (await session.scalars(query)).first()
+    if row is None:
+        raise StatusNotFound(f"district {code} has no status record as of {day}", field="query.on")
+    return DistrictStatusOut.model_validate(row)

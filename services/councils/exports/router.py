@@ -1,0 +1,82 @@
+from datetime import date
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Path, Query, Response
+
+from services.councils.common.vocab import BodyKind, MemberRole, Sector
+from services.councils.exports import service
+from services.councils.exports.csv_format import csv_response
+from services.councils.exports.schemas import PopoloExport
+from services.councils.memberships.repository import MembershipFilter
+from shared.db import SessionDep
+
+router = APIRouter(prefix="/councils", tags=["exports"])
+
+CSV_RESPONSE: dict[int | str, dict[str, Any]] = {
+    200: {"content": {"text/csv": {}}, "description": "UTF-8 CSV with a byte-order mark."}
+}
+DistrictQuery = Annotated[str | None, Query(pattern=r"^\d{5}$", description="Only this district's records.")]
+KindQuery = Annotated[BodyKind | None, Query(description="Only bodies of this classification.")]
+
+
+@router.get("/bodies/{body_id}/popolo", summary="Export a body as Popolo JSON")
+async def export_body_popolo(
+    session: SessionDep, body_id: Annotated[int, Path(ge=1, le=2**31 - 1)]
+) -> PopoloExport:
+    """The body and its sub-bodies, their members, memberships and posts, in Popolo's field names."""
+    return await service.popolo(session, body_id)
+
+
+@router.get(
+    "/exports/bodies.csv", summary="Export bodies as CSV", response_class=Response, responses=CSV_RESPONSE
+)
+async def export_bodies_csv(
+    session: SessionDep, district: DistrictQuery = None, kind: KindQuery = None
+) -> Response:
+    """Governance bodies with their rules, Korean headers, UTF-8 with BOM."""
+    text = await service.bodies_csv(session, district=district, kind=kind.value if kind else None)
+    return csv_response(text, "bodies.csv")
+
+
+@router.get(
+    "/exports/memberships.csv",
+    summary="Export memberships as CSV",
+    response_class=Response,
+    responses=CSV_RESPONSE,
+)
+async def export_memberships_csv(
+    session: SessionDep,
+    organization_id: Annotated[int | None, Query(ge=1)] = None,
+    district: DistrictQuery = None,
+    sector: Sector | None = None,
+    role: MemberRole | None = None,
+    kind: KindQuery = None,
+    active_on: Annotated[date | None, Query(description="Held on this date.")] = None,
+) -> Response:
+    """Memberships with the same filters as the search, Korean headers, UTF-8 with BOM."""
+    filters = MembershipFilter(
+        organization_id=organization_id,
+        district=district,
+        sector=sector.value if sector else None,
+        role=role.value if role else None,
+        kind=kind.value if kind else None,
+        active_on=active_on,
+    )
+    return csv_response(await service.memberships_csv(session, filters=filters), "memberships.csv")
+
+
+@router.get(
+    "/exports/composition.csv",
+    summary="Export composition as CSV",
+    response_class=Response,
+    responses=CSV_RESPONSE,
+)
+async def export_composition_csv(
+    session: SessionDep,
+    on: Annotated[date | None, Query(description="The date; today by default.")] = None,
+    district: DistrictQuery = None,
+    kind: KindQuery = None,
+) -> Response:
+    """Each body's seats on a date: 계, 민, 구의원, 관 (and experts, unnamed), UTF-8 with BOM."""
+    text = await service.composition_csv(session, on=on, district=district, kind=kind.value if kind else None)
+    return csv_response(text, "composition.csv")

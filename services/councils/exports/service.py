@@ -1,0 +1,242 @@
+"""Exports: Popolo JSON per body, CSV of bodies, memberships and composition."""
+
+from datetime import date
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.councils.common.dates import today_seoul
+from services.councils.exports.csv_format import csv_text
+from services.councils.exports.schemas import PopoloExport
+from services.councils.memberships import repository as memberships
+from services.councils.memberships.repository import MembershipFilter, MembershipRow
+from services.councils.memberships.service import composition
+from services.councils.organizations import repository as organizations
+from services.councils.organizations.models import Organization
+from services.councils.organizations.schemas import Fraction
+from services.councils.organizations.service import BODY_KINDS, get_body, rules_of
+from services.councils.people.models import Person
+
+ENDED = {
+    "resigned": "사임",
+    "term_ended": "임기만료",
+    "replaced": "교체",
+    "dissolved": "해산",
+    "other": "기타",
+}
+
+
+def _ref(kind: str, ident: int | None) -> str | None:
+    return f"{kind}/{ident}" if ident is not None else None
+
+
+def _organization(org: Organization) -> dict[str, object]:
+    out: dict[str, object] = {
+        "id": _ref("organization", org.id),
+        "name": org.name_ko,
+        "classification": org.classification,
+        "parent_id": _ref("organization", org.parent_id),
+        "founding_date": org.founding_date,
+        "dissolution_date": org.dissolution_date,
+        "area_id": _ref("district", int(org.district_code)) if org.district_code else None,
+        "other_names": [{"name": org.name_en, "note": "English"}] if org.name_en else [],
+    }
+    return {key: value for key, value in out.items() if value not in (None, [])}
+
+
+def _membership(row: MembershipRow) -> dict[str, object]:
+    m = row.membership
+    out: dict[str, object] = {
+        "id": _ref("membership", m.id),
+        "person_id": _ref("person", m.person_id),
+        "member": {"@type": "Organization", "id": _ref("organization", m.member_organization_id)}
+        if m.member_organization_id
+        else None,
+        "organization_id": _ref("organization", m.organization_id),
+        "post_id": _ref("post", m.post_id),
+        "on_behalf_of_id": _ref("organization", m.on_behalf_of_id),
+        "role": m.role,
+        "label": m.label,
+        "start_date": m.start_date,
+        "end_date": m.end_date,
+        "area_id": _ref("district", int(m.district_code)) if m.district_code else None,
+        "sector": m.sector,
+        "end_reason": m.end_reason,
+    }
+    return {key: value for key, value in out.items() if value is not None}
+
+
+async def _tree(session: AsyncSession, root: Organization) -> list[Organization]:
+    found, queue = [root], [root]
+    while queue and len(found) < 1000:
+        children = await organizations.children(session, queue.pop(0).id)
+        found += children
+        queue += children
+    return found
+
+
+async def popolo(session: AsyncSession, body_id: int) -> PopoloExport:
+    bodies = await _tree(session, await get_body(session, body_id))
+    ids = [body.id for body in bodies]
+    rows = await memberships.search(session, MembershipFilter(organization_ids=ids))
+    person_ids = sorted({r.membership.person_id for r in rows if r.membership.person_id})
+    people = (
+        await session.scalars(select(Person).where(Person.id.in_(person_ids)).order_by(Person.id))
+    ).all()
+    posts = await organizations.list_posts(session, ids)
+    return PopoloExport(
+        organizations=[_organization(body) for body in bodies],
+        persons=[
+            {
+                "id": _ref("person", p.id),
+                "name": p.name_ko,
+                **({"other_names": [{"name": p.name_en, "note": "English"}]} if p.name_en else {}),
+            }
+            for p in people
+        ],
+        memberships=[_membership(row) for row in rows],
+        posts=[
+            {
+                "id": _ref("post", post.id),
+                "label": post.label,
+                "role": post.role,
+                "organization_id": _ref("organization", post.organization_id),
+                **({"area_id": _ref("district", int(post.district_code))} if post.district_code else {}),
+            }
+            for post in posts
+        ],
+    )
+
+
+def _fraction(fraction: Fraction) -> str:
+    words = "초과" if fraction.comparison == "more_than" else "이상"
+    return f"{fraction.numerator}/{fraction.denominator} {words}"
+
+
+async def _bodies(session: AsyncSession, district: str | None, kind: str | None) -> list[Organization]:
+    rows = await organizations.list_organizations(
+        session,
+        classifications=[kind] if kind else BODY_KINDS,
+        after_id=None,
+        limit=100_000,
+        district=district,
+    )
+    return list(rows)
+
+
+async def bodies_csv(session: AsyncSession, *, district: str | None, kind: str | None) -> str:
+    header = [
+        "id",
+        "분류",
+        "이름",
+        "영문명",
+        "자치구코드",
+        "상위기구 id",
+        "정책분야",
+        "설립일",
+        "해산일",
+        "의사정족수",
+        "의결정족수",
+        "규정개정",
+        "정원",
+        "출처",
+    ]
+    rows = []
+    for body in await _bodies(session, district, kind):
+        rules = rules_of(body)
+        rows.append(
+            [
+                body.id,
+                body.classification,
+                body.name_ko,
+                body.name_en,
+                body.district_code,
+                body.parent_id,
+                "|".join(body.policy_fields or []),
+                body.founding_date,
+                body.dissolution_date,
+                _fraction(rules.quorum),
+                _fraction(rules.passing),
+                _fraction(rules.amendment),
+                body.member_cap,
+                body.source,
+            ]
+        )
+    return csv_text(header, rows)
+
+
+async def memberships_csv(session: AsyncSession, *, filters: MembershipFilter) -> str:
+    header = [
+        "id",
+        "기구 id",
+        "기구",
+        "인물 id",
+        "이름",
+        "회원 단체",
+        "역할",
+        "부문",
+        "자치구코드",
+        "시작일",
+        "종료일",
+        "종료사유",
+        "임명",
+        "비고",
+    ]
+    rows = [
+        [
+            r.membership.id,
+            r.membership.organization_id,
+            r.organization_name,
+            r.membership.person_id,
+            r.person_name,
+            r.member_organization_name,
+            r.membership.role,
+            r.membership.sector,
+            r.membership.district_code,
+            r.membership.start_date,
+            r.membership.end_date,
+            ENDED.get(r.membership.end_reason or ""),
+            r.membership.appointed_by,
+            r.membership.label,
+        ]
+        for r in await memberships.search(session, filters)
+    ]
+    return csv_text(header, rows)
+
+
+async def composition_csv(
+    session: AsyncSession, *, on: date | None, district: str | None, kind: str | None
+) -> str:
+    day = on or today_seoul()
+    header = [
+        "자치구코드",
+        "기구 id",
+        "기구",
+        "분류",
+        "기준일",
+        "계",
+        "민",
+        "구의원",
+        "관",
+        "전문가",
+        "명단 미기재",
+    ]
+    rows = []
+    for body in await _bodies(session, district, kind):
+        c = await composition(session, body_id=body.id, on=day)
+        rows.append(
+            [
+                body.district_code,
+                body.id,
+                body.name_ko,
+                body.classification,
+                day.isoformat(),
+                c.total,
+                c.civil,
+                c.councillor,
+                c.official,
+                c.expert,
+                c.unnamed,
+            ]
+        )
+    return csv_text(header, rows)

@@ -1,0 +1,101 @@
+from datetime import date
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Path, Query, Response
+
+from services.councils.common.vocab import BodyKind, MemberRole, Sector
+from services.councils.memberships import service
+from services.councils.memberships.repository import MembershipFilter
+from services.councils.memberships.schemas import (
+    Composition,
+    MembershipCreate,
+    MembershipOut,
+    MembershipUpdate,
+    UnnamedSeats,
+)
+from shared.auth import Identity, Role, require_roles
+from shared.db import SessionDep
+from shared.pagination import CursorParam, LimitParam, Page
+
+router = APIRouter(prefix="/councils", tags=["memberships"])
+
+MembershipId = Annotated[int, Path(ge=1, le=2**31 - 1)]
+BodyId = Annotated[int, Path(ge=1, le=2**31 - 1, description="The body's id.")]
+RegistryWriter = Annotated[Identity, Depends(require_roles(Role.district_officer, Role.city_officer))]
+
+
+@router.post("/memberships", status_code=201, summary="Add a membership")
+async def create_membership(
+    session: SessionDep, data: MembershipCreate, actor: RegistryWriter
+) -> MembershipOut:
+    """Seat a person (or organisation, or an unnamed seat) in a body; the database enforces the rules."""
+    return await service.create_membership(session, data=data, actor=actor)
+
+
+@router.get("/memberships", summary="Search memberships")
+async def list_memberships(
+    session: SessionDep,
+    cursor: CursorParam = None,
+    limit: LimitParam = 50,
+    organization_id: Annotated[int | None, Query(ge=1, description="In this body or organisation.")] = None,
+    person_id: Annotated[int | None, Query(ge=1)] = None,
+    district: Annotated[
+        str | None, Query(pattern=r"^\d{5}$", description="Representing this district.")
+    ] = None,
+    sector: Sector | None = None,
+    role: MemberRole | None = None,
+    kind: Annotated[BodyKind | None, Query(description="In bodies of this classification.")] = None,
+    active_on: Annotated[date | None, Query(description="Held on this date.")] = None,
+) -> Page[MembershipOut]:
+    """Memberships filtered by body, person, district, sector, role, body kind and date (who represents X)."""
+    filters = MembershipFilter(
+        organization_id=organization_id,
+        person_id=person_id,
+        district=district,
+        sector=sector.value if sector else None,
+        role=role.value if role else None,
+        kind=kind.value if kind else None,
+        active_on=active_on,
+    )
+    return await service.list_memberships(session, filters=filters, cursor=cursor, limit=limit)
+
+
+@router.get("/memberships/{membership_id}", summary="Get a membership")
+async def get_membership(session: SessionDep, membership_id: MembershipId) -> MembershipOut:
+    """One membership."""
+    return await service.read_membership(session, membership_id)
+
+
+@router.patch("/memberships/{membership_id}", summary="Change or end a membership")
+async def update_membership(
+    session: SessionDep, membership_id: MembershipId, data: MembershipUpdate, actor: RegistryWriter
+) -> MembershipOut:
+    """Change the given fields; to end a membership give end_date and end_reason."""
+    return await service.update_membership(session, membership_id=membership_id, data=data, actor=actor)
+
+
+@router.delete("/memberships/{membership_id}", status_code=204, summary="Delete a membership")
+async def delete_membership(
+    session: SessionDep, membership_id: MembershipId, actor: RegistryWriter
+) -> Response:
+    """Remove a membership recorded in error (history keeps it)."""
+    await service.delete_membership(session, membership_id=membership_id, actor=actor)
+    return Response(status_code=204)
+
+
+@router.get("/bodies/{body_id}/composition", summary="Composition of a body on a date")
+async def get_composition(
+    session: SessionDep,
+    body_id: BodyId,
+    on: Annotated[date | None, Query(description="The date (Asia/Seoul); today by default.")] = None,
+) -> Composition:
+    """Seats held on the date by sector — total (계), civil (민), councillors (구의원), officials (관)."""
+    return await service.composition(session, body_id=body_id, on=on)
+
+
+@router.post("/bodies/{body_id}/unnamed-seats", status_code=201, summary="Add seats a record does not name")
+async def add_unnamed_seats(
+    session: SessionDep, body_id: BodyId, data: UnnamedSeats, actor: RegistryWriter
+) -> list[MembershipOut]:
+    """Record `count` seats of one sector whose holders the source does not name (all or none)."""
+    return await service.add_unnamed_seats(session, body_id=body_id, data=data, actor=actor)

@@ -1,0 +1,281 @@
+"""Memberships and composition. Overlap, caps and eligibility are enforced by PostgreSQL (migration 0002);
+the checks here only make the common mistakes' messages name the request's fields."""
+
+from datetime import date
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.councils.common.access import ensure_can_write
+from services.councils.common.dates import first_day, last_day, today_seoul
+from services.councils.common.errors import UnknownReference
+from services.councils.common.vocab import SEAT_ROLES, EndReason, MemberRole, Sector
+from services.councils.history.service import record
+from services.councils.memberships import repository
+from services.councils.memberships.errors import InvalidMembership, MembershipNotFound
+from services.councils.memberships.models import Membership
+from services.councils.memberships.repository import MembershipFilter, MembershipRow
+from services.councils.memberships.schemas import (
+    Composition,
+    MembershipCreate,
+    MembershipOut,
+    MembershipUpdate,
+    Ref,
+    UnnamedSeats,
+)
+from services.councils.organizations import repository as organizations
+from services.councils.organizations.errors import UnknownDistrict
+from services.councils.organizations.models import Organization
+from services.councils.organizations.service import get_body, is_body
+from services.councils.people.models import Person
+from shared.auth import Identity
+from shared.db import register_constraint
+from shared.pagination import Page, decode_cursor, page_of
+from shared.problems import Conflict
+
+register_constraint(
+    "ex_memberships_person_role_overlap",
+    Conflict,
+    "this person already holds this role in this body over an overlapping period",
+    "body.start_date",
+)
+register_constraint(
+    "ex_memberships_member_org_role_overlap",
+    Conflict,
+    "this organisation is already a member in this role over an overlapping period",
+    "body.start_date",
+)
+
+SEAT_ROLE_VALUES = sorted(role.value for role in SEAT_ROLES)
+
+
+def membership_out(row: MembershipRow) -> MembershipOut:
+    m = row.membership
+    return MembershipOut(
+        id=m.id,
+        organization_id=m.organization_id,
+        organization=Ref(id=m.organization_id, name_ko=row.organization_name),
+        person_id=m.person_id,
+        person=Ref(id=m.person_id, name_ko=row.person_name) if m.person_id and row.person_name else None,
+        member_organization_id=m.member_organization_id,
+        member_organization=(
+            Ref(id=m.member_organization_id, name_ko=row.member_organization_name)
+            if m.member_organization_id and row.member_organization_name
+            else None
+        ),
+        post_id=m.post_id,
+        on_behalf_of_id=m.on_behalf_of_id,
+        role=MemberRole(m.role),
+        sector=Sector(m.sector),
+        district_code=m.district_code,
+        label=m.label,
+        start_date=m.start_date,
+        end_date=m.end_date,
+        end_reason=EndReason(m.end_reason) if m.end_reason else None,
+        end_note=m.end_note,
+        appointed_by=m.appointed_by,
+        source=m.source,
+        created_at=m.created_at,
+        updated_at=m.updated_at,
+    )
+
+
+async def _reload(session: AsyncSession, membership_id: int) -> MembershipOut:
+    row = await repository.get(session, membership_id)
+    if row is None:
+        raise MembershipNotFound(membership_id)
+    await session.refresh(row.membership)
+    return membership_out(row)
+
+
+async def _organization(session: AsyncSession, organization_id: int, field: str) -> Organization:
+    org = await organizations.get(session, organization_id)
+    if org is None:
+        raise UnknownReference("organization", organization_id, field)
+    return org
+
+
+async def create_membership(
+    session: AsyncSession, *, data: MembershipCreate, actor: Identity
+) -> MembershipOut:
+    org = await _organization(session, data.organization_id, "body.organization_id")
+    ensure_can_write(actor, org.district_code, "a membership of a city-level body")
+    role = data.role
+    district = data.district_code or org.district_code
+    if data.post_id is not None:
+        post = await organizations.get_post(session, data.post_id)
+        if post is None or post.organization_id != org.id:
+            raise InvalidMembership(f"body {org.id} has no post {data.post_id}", field="body.post_id")
+        if role is not None and role.value != post.role:
+            raise InvalidMembership(
+                f"post {post.id} is a {post.role} post, not {role.value}", field="body.role"
+            )
+        role = MemberRole(post.role)
+        district = district or post.district_code
+    if role is None:
+        raise InvalidMembership("give a role, or a post whose role it takes", field="body.role")
+    if data.person_id is not None and await session.get(Person, data.person_id) is None:
+        raise UnknownReference("person", data.person_id, "body.person_id")
+    if data.member_organization_id is not None:
+        await _organization(session, data.member_organization_id, "body.member_organization_id")
+    if data.person_id is not None and data.member_organization_id is not None:
+        raise InvalidMembership("a member is a person or an organisation, not both", field="body.person_id")
+    if data.person_id is None and data.member_organization_id is None and not is_body(org):
+        raise InvalidMembership("an unnamed seat exists only in a governance body", field="body.person_id")
+    if data.on_behalf_of_id is not None:
+        await _organization(session, data.on_behalf_of_id, "body.on_behalf_of_id")
+    if role == MemberRole.communication_lead and district is None:
+        raise InvalidMembership("a communication lead represents a district", field="body.district_code")
+    if district is not None and not await organizations.district_exists(session, district):
+        raise UnknownDistrict(district)
+    if data.end_reason is not None and data.end_date is None:
+        raise InvalidMembership("an end reason needs an end_date", field="body.end_reason")
+    membership = Membership(
+        organization_id=org.id,
+        person_id=data.person_id,
+        member_organization_id=data.member_organization_id,
+        post_id=data.post_id,
+        on_behalf_of_id=data.on_behalf_of_id,
+        role=role.value,
+        sector=data.sector.value,
+        district_code=district,
+        label=data.label,
+        start_date=data.start_date,
+        start_on=first_day(data.start_date),
+        end_date=data.end_date,
+        end_on=last_day(data.end_date) if data.end_date else None,
+        end_reason=data.end_reason.value if data.end_reason else None,
+        end_note=data.end_note,
+        appointed_by=data.appointed_by,
+        source=data.source,
+    )
+    session.add(membership)
+    await session.flush()
+    out = await _reload(session, membership.id)
+    await record(session, actor, entity="membership", entity_id=membership.id, action="create", after=out)
+    return out
+
+
+async def add_unnamed_seats(
+    session: AsyncSession, *, body_id: int, data: UnnamedSeats, actor: Identity
+) -> list[MembershipOut]:
+    """Several seats of one sector in one unit of work: all are added, or none."""
+    body = await get_body(session, body_id)
+    ensure_can_write(actor, body.district_code, "a membership of a city-level body")
+    created = []
+    for _ in range(data.count):
+        seat = MembershipCreate(
+            organization_id=body.id,
+            role=data.role,
+            sector=data.sector,
+            label=data.label,
+            start_date=data.start_date,
+            end_date=data.end_date,
+            source=data.source,
+        )
+        created.append(await create_membership(session, data=seat, actor=actor))
+    return created
+
+
+async def _writable(session: AsyncSession, membership_id: int, actor: Identity) -> MembershipRow:
+    row = await repository.get(session, membership_id)
+    if row is None:
+        raise MembershipNotFound(membership_id)
+    org = await _organization(session, row.membership.organization_id, "path.membership_id")
+    ensure_can_write(actor, org.district_code, "a membership of a city-level body")
+    return row
+
+
+async def update_membership(
+    session: AsyncSession, *, membership_id: int, data: MembershipUpdate, actor: Identity
+) -> MembershipOut:
+    row = await _writable(session, membership_id, actor)
+    m = row.membership
+    before = membership_out(row)
+    given = data.model_fields_set
+    for name in ("label", "end_note", "appointed_by", "source"):
+        if name in given:
+            setattr(m, name, getattr(data, name))
+    if "sector" in given and data.sector is not None:
+        m.sector = data.sector.value
+    if "start_date" in given and data.start_date is not None:
+        m.start_date, m.start_on = data.start_date, first_day(data.start_date)
+    if "end_date" in given:
+        m.end_date, m.end_on = data.end_date, last_day(data.end_date) if data.end_date else None
+    if "end_reason" in given:
+        m.end_reason = data.end_reason.value if data.end_reason else None
+    if m.end_on is not None and m.end_on < m.start_on:
+        raise InvalidMembership(f"must not be before the start ({m.start_date})", field="body.end_date")
+    if m.end_reason is not None and m.end_on is None:
+        raise InvalidMembership("an end reason needs an end_date", field="body.end_reason")
+    await session.flush()
+    out = await _reload(session, m.id)
+    await record(
+        session, actor, entity="membership", entity_id=m.id, action="update", before=before, after=out
+    )
+    return out
+
+
+async def delete_membership(session: AsyncSession, *, membership_id: int, actor: Identity) -> None:
+    """Remove a membership recorded in error (to end one, set its end_date instead)."""
+    row = await _writable(session, membership_id, actor)
+    before = membership_out(row)
+    await session.delete(row.membership)
+    await session.flush()
+    await record(session, actor, entity="membership", entity_id=membership_id, action="delete", before=before)
+
+
+async def read_membership(session: AsyncSession, membership_id: int) -> MembershipOut:
+    row = await repository.get(session, membership_id)
+    if row is None:
+        raise MembershipNotFound(membership_id)
+    return membership_out(row)
+
+
+async def list_memberships(
+    session: AsyncSession, *, filters: MembershipFilter, cursor: str | None, limit: int
+) -> Page[MembershipOut]:
+    key = decode_cursor(cursor)
+    rows = await repository.search(session, filters, after_id=int(key[0]) if key else None, limit=limit + 1)
+    return page_of([membership_out(row) for row in rows], limit, lambda item: [item.id])
+
+
+def count_seats(seats: list[Membership]) -> tuple[dict[str, int], dict[str, int], int, int]:
+    """Each person counts once (their first seat's sector), each unnamed seat once.
+
+    Returns the counts by sector and by role, the total and the number of unnamed seats."""
+    by_sector = {sector.value: 0 for sector in Sector}
+    by_role: dict[str, int] = {}
+    seen: set[int] = set()
+    unnamed = 0
+    for seat in seats:
+        by_role[seat.role] = by_role.get(seat.role, 0) + 1
+        holder = seat.person_id if seat.person_id is not None else -seat.id
+        if holder in seen:
+            continue
+        seen.add(holder)
+        by_sector[seat.sector] += 1
+        unnamed += int(seat.person_id is None and seat.member_organization_id is None)
+    return by_sector, by_role, len(seen), unnamed
+
+
+async def seats_on(session: AsyncSession, body_id: int, on: date) -> list[Membership]:
+    return list(await repository.seats_on(session, body_id, on, SEAT_ROLE_VALUES))
+
+
+async def composition(session: AsyncSession, *, body_id: int, on: date | None) -> Composition:
+    body = await get_body(session, body_id)
+    day = on or today_seoul()
+    by_sector, by_role, total, unnamed = count_seats(await seats_on(session, body.id, day))
+    return Composition(
+        body_id=body.id,
+        body_name_ko=body.name_ko,
+        district_code=body.district_code,
+        on=day,
+        total=total,
+        civil=by_sector["civil"],
+        councillor=by_sector["councillor"],
+        official=by_sector["official"],
+        expert=by_sector["expert"],
+        unnamed=unnamed,
+        by_role=by_role,
+    )

@@ -1,0 +1,122 @@
+from datetime import date
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Path, Query
+
+from services.councils.common.vocab import BodyKind, OrganizationKind
+from services.councils.organizations import service
+from services.councils.organizations.schemas import (
+    BodyCreate,
+    BodyOut,
+    BodyUpdate,
+    OrganizationCreate,
+    OrganizationOut,
+    OrganizationUpdate,
+    PostCreate,
+    PostOut,
+)
+from shared.auth import Identity, Role, require_roles
+from shared.db import SessionDep
+from shared.pagination import CursorParam, LimitParam, Page
+
+router = APIRouter(prefix="/councils", tags=["bodies and organizations"])
+
+BodyId = Annotated[int, Path(ge=1, le=2**31 - 1, description="The body's id.")]
+OrganizationId = Annotated[int, Path(ge=1, le=2**31 - 1, description="The organization's id.")]
+DistrictQuery = Annotated[str | None, Query(pattern=r"^\d{5}$", description="Only this district's records.")]
+RegistryWriter = Annotated[Identity, Depends(require_roles(Role.district_officer, Role.city_officer))]
+
+
+@router.post("/bodies", status_code=201, summary="Register a governance body")
+async def create_body(session: SessionDep, data: BodyCreate, actor: RegistryWriter) -> BodyOut:
+    """A council, TFT, subcommittee, steering committee…; district officers for their district only."""
+    return await service.create_body(session, data=data, actor=actor)
+
+
+@router.get("/bodies", summary="Search governance bodies")
+async def list_bodies(
+    session: SessionDep,
+    cursor: CursorParam = None,
+    limit: LimitParam = 50,
+    district: DistrictQuery = None,
+    kind: Annotated[BodyKind | None, Query(description="Only bodies of this classification.")] = None,
+    parent_id: Annotated[int | None, Query(ge=1, description="Only bodies directly under this one.")] = None,
+    q: Annotated[str | None, Query(max_length=100, description="Name contains (Korean or English).")] = None,
+    active_on: Annotated[date | None, Query(description="Only bodies existing on this date.")] = None,
+) -> Page[BodyOut]:
+    """Governance bodies in registration order, filtered by district, kind, parent, name and date."""
+    return await service.list_bodies(
+        session,
+        cursor=cursor,
+        limit=limit,
+        district=district,
+        kind=kind,
+        parent_id=parent_id,
+        q=q,
+        active_on=active_on,
+    )
+
+
+@router.get("/bodies/{body_id}", summary="Get a governance body")
+async def get_body(session: SessionDep, body_id: BodyId) -> BodyOut:
+    """One governance body with its policy fields and decision rules."""
+    return await service.read_body(session, body_id)
+
+
+@router.patch("/bodies/{body_id}", summary="Change a governance body")
+async def update_body(
+    session: SessionDep, body_id: BodyId, data: BodyUpdate, actor: RegistryWriter
+) -> BodyOut:
+    """Change the given fields of a body (its rules, cap, dates, parent…)."""
+    return await service.update_body(session, body_id=body_id, data=data, actor=actor)
+
+
+@router.post("/bodies/{body_id}/posts", status_code=201, summary="Add a post to a body")
+async def create_post(
+    session: SessionDep, body_id: BodyId, data: PostCreate, actor: RegistryWriter
+) -> PostOut:
+    """A Popolo post: a named position in the body (e.g. a district's communication-lead seat)."""
+    return await service.create_post(session, body_id=body_id, data=data, actor=actor)
+
+
+@router.get("/bodies/{body_id}/posts", summary="List a body's posts")
+async def list_posts(session: SessionDep, body_id: BodyId) -> list[PostOut]:
+    """The posts of one body."""
+    return await service.list_posts(session, body_id)
+
+
+@router.post("/organizations", status_code=201, summary="Register an organization")
+async def create_organization(
+    session: SessionDep, data: OrganizationCreate, actor: RegistryWriter
+) -> OrganizationOut:
+    """A civil-society organisation or a consortium; district officers for their district only."""
+    return await service.create_organization(session, data=data, actor=actor)
+
+
+@router.get("/organizations", summary="Search organizations")
+async def list_organizations(
+    session: SessionDep,
+    cursor: CursorParam = None,
+    limit: LimitParam = 50,
+    district: DistrictQuery = None,
+    kind: Annotated[OrganizationKind | None, Query(description="Only this classification.")] = None,
+    q: Annotated[str | None, Query(max_length=100, description="Name contains.")] = None,
+) -> Page[OrganizationOut]:
+    """Civil-society organisations and consortia, filtered by district, kind and name."""
+    return await service.list_organizations(
+        session, cursor=cursor, limit=limit, district=district, kind=kind, q=q
+    )
+
+
+@router.get("/organizations/{organization_id}", summary="Get an organization")
+async def get_organization(session: SessionDep, organization_id: OrganizationId) -> OrganizationOut:
+    """One civil-society organisation or consortium."""
+    return await service.read_organization(session, organization_id)
+
+
+@router.patch("/organizations/{organization_id}", summary="Change an organization")
+async def update_organization(
+    session: SessionDep, organization_id: OrganizationId, data: OrganizationUpdate, actor: RegistryWriter
+) -> OrganizationOut:
+    """Change the given fields of an organization."""
+    return await service.update_organization(session, organization_id=organization_id, data=data, actor=actor)

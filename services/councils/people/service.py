@@ -1,0 +1,97 @@
+"""People: registered by district officers (for their district) or the city; contacts are not public."""
+
+from sqlalchemy import or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.councils.common.access import ensure_can_write, is_official
+from services.councils.history.service import record
+from services.councils.organizations.errors import UnknownDistrict
+from services.councils.organizations.repository import district_exists
+from services.councils.people.errors import PersonNotFound
+from services.councils.people.models import Person
+from services.councils.people.schemas import Contact, PersonCreate, PersonOut, PersonUpdate
+from shared.auth import Identity
+from shared.pagination import Page, decode_cursor, page_of
+
+
+def person_out(person: Person, viewer: Identity | None) -> PersonOut:
+    contact = Contact(email=person.email, phone=person.phone) if is_official(viewer) else None
+    return PersonOut(
+        id=person.id,
+        name_ko=person.name_ko,
+        name_en=person.name_en,
+        district_code=person.district_code,
+        contact=contact,
+        note=person.note,
+        source=person.source,
+        created_at=person.created_at,
+        updated_at=person.updated_at,
+    )
+
+
+async def get_person(session: AsyncSession, person_id: int, field: str = "path.person_id") -> Person:
+    person = await session.get(Person, person_id)
+    if person is None:
+        raise PersonNotFound(person_id, field)
+    return person
+
+
+async def create_person(session: AsyncSession, *, data: PersonCreate, actor: Identity) -> PersonOut:
+    ensure_can_write(actor, data.district_code, "a person without a district")
+    if data.district_code is not None and not await district_exists(session, data.district_code):
+        raise UnknownDistrict(data.district_code)
+    person = Person(**data.model_dump())
+    session.add(person)
+    await session.flush()
+    await session.refresh(person)
+    out = person_out(person, actor)
+    await record(session, actor, entity="person", entity_id=person.id, action="create", after=out)
+    return out
+
+
+async def update_person(
+    session: AsyncSession, *, person_id: int, data: PersonUpdate, actor: Identity
+) -> PersonOut:
+    person = await get_person(session, person_id)
+    ensure_can_write(actor, person.district_code, "a person without a district")
+    before = person_out(person, actor)
+    for name in data.model_fields_set:
+        value = getattr(data, name)
+        if value is not None or name != "name_ko":
+            setattr(person, name, value)
+    await session.flush()
+    await session.refresh(person)
+    out = person_out(person, actor)
+    await record(
+        session, actor, entity="person", entity_id=person.id, action="update", before=before, after=out
+    )
+    return out
+
+
+async def read_person(session: AsyncSession, person_id: int, viewer: Identity | None) -> PersonOut:
+    return person_out(await get_person(session, person_id), viewer)
+
+
+async def list_persons(
+    session: AsyncSession,
+    *,
+    viewer: Identity | None,
+    cursor: str | None,
+    limit: int,
+    district: str | None,
+    q: str | None,
+    name: str | None,
+) -> Page[PersonOut]:
+    key = decode_cursor(cursor)
+    query = select(Person).order_by(Person.id).limit(limit + 1)
+    if key:
+        query = query.where(Person.id > int(key[0]))
+    if district is not None:
+        query = query.where(Person.district_code == district)
+    if name is not None:
+        query = query.where(Person.name_ko == name)
+    if q:
+        pattern = "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        query = query.where(or_(Person.name_ko.ilike(pattern), Person.name_en.ilike(pattern)))
+    rows = (await session.scalars(query)).all()
+    return page_of([person_out(row, viewer) for row in rows], limit, lambda item: [item.id])
