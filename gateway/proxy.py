@@ -15,7 +15,7 @@ from gateway.routes import match
 from gateway.upstreams import Upstreams
 from shared.auth import TokenVerifier
 from shared.logging import request_id_var
-from shared.problems import ProblemError, problem_response
+from shared.problems import ProblemError, Unauthorized, problem_response
 
 logger = logging.getLogger("gateway.proxy")
 
@@ -85,8 +85,6 @@ class ProxyApp:
         await self._forward(scope, receive, send, route.upstream)
 
     async def _authenticate(self, scope: Scope) -> None:
-        from shared.problems import Unauthorized
-
         authorization = _header(scope, b"authorization")
         if authorization is None:
             if scope["method"] not in SAFE_METHODS:
@@ -98,17 +96,16 @@ class ProxyApp:
         await self.verifier.verify(token.strip())
 
     async def _forward(self, scope: Scope, receive: Receive, send: Send, upstream: str) -> None:
-        client = self.upstreams.get().client(upstream)
+        target_upstream = self.upstreams.get().upstream(upstream)
         path = scope.get("raw_path") or scope["path"].encode()
         target = path.decode("latin-1")
         if scope["query_string"]:
             target += "?" + scope["query_string"].decode("latin-1")
         content = await _request_body(scope, receive, self.max_buffered)
-        request = client.build_request(
-            scope["method"], target, headers=_forward_headers(scope), content=content
-        )
+        request = target_upstream.build_request(scope["method"], target, _forward_headers(scope), content)
         try:
-            response = await client.send(request, stream=True)
+            # The transport directly, not `client.send`: see gateway/upstreams.py `Upstream`.
+            response = await target_upstream.transport.handle_async_request(request)
         except httpx.HTTPError as exc:
             await _upstream_failure(exc, upstream, scope, receive, send)
             return

@@ -10,7 +10,8 @@ class GatewaySettings(CommonSettings):
     councils_url: str = Field(default="http://127.0.0.1:8001", validation_alias="GATEWAY_COUNCILS_URL")
     budget_url: str = Field(default="http://127.0.0.1:8002", validation_alias="GATEWAY_BUDGET_URL")
     evaluation_url: str = Field(default="http://127.0.0.1:8003", validation_alias="GATEWAY_EVALUATION_URL")
-    # Chosen by bench/bench_gateway.py: see bench/RESULTS.md.
+    # Chosen by bench/bench_gateway.py: aiohttp forwards ~5x the requests of httpx's own transport
+    # (bench/RESULTS_gateway.md, bench/README.md).
     transport: Literal["aiohttp", "httpx"] = Field(default="aiohttp", validation_alias="GATEWAY_TRANSPORT")
     connect_timeout: float = Field(default=2.0, validation_alias="GATEWAY_CONNECT_TIMEOUT")
     read_timeout: float = Field(default=30.0, validation_alias="GATEWAY_READ_TIMEOUT")

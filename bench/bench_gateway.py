@@ -1,0 +1,520 @@
+"""Gateway forwarding benchmark: httpx's default transport vs the httpx-aiohttp transport, measured with wrk.
+
+    .venv/bin/python bench/bench_gateway.py                      # embedded PostgreSQL under .data/pg-bench
+    .venv/bin/python bench/bench_gateway.py --database-url postgresql://postgres@127.0.0.1:5432/seoul_bench
+
+Starts, as subprocesses on free loopback ports: PostgreSQL (embedded, unless --database-url), the councils
+service, a tiny DB-free FastAPI upstream defined here (`/councils/ping`), and for each transport a gateway
+(uvicorn, 1 worker, no access log, LOG_LEVEL=WARNING). Each row is one `wrk --latency` run against one URL.
+Prints a markdown table and writes it to bench/RESULTS_gateway.md. Every process it started is stopped on
+exit, Ctrl-C or error. Needs `wrk` on PATH (see bench/README.md).
+"""
+
+import argparse
+import asyncio
+import os
+import platform
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from importlib import metadata
+from pathlib import Path
+from types import FrameType
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+RESULTS = ROOT / "bench" / "RESULTS_gateway.md"
+TRANSPORTS = ("httpx", "aiohttp")
+DISTRICT_PATH = "/councils/districts/11110"
+PING_PATH = "/councils/ping"
+LIVEZ_PATH = "/livez"
+STARTUP_TIMEOUT = 60.0
+
+
+# --- the DB-free upstream, served by uvicorn in its own process (`--app-dir bench bench_gateway:…`) --------
+
+
+def create_stub_app() -> Any:
+    """A bare FastAPI app answering `GET /councils/ping`: no middleware, no DB; isolates the forwarding."""
+    from fastapi import FastAPI
+
+    app = FastAPI(openapi_url=None, docs_url=None, redoc_url=None)
+
+    @app.get(PING_PATH)
+    async def ping() -> dict[str, str]:
+        return {"status": "ok"}
+
+    return app
+
+
+# --- processes ---------------------------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+class Processes:
+    """Every subprocess this script starts, so that all of them are stopped whatever happens."""
+
+    def __init__(self, log_dir: Path) -> None:
+        self.log_dir = log_dir
+        self.running: dict[str, subprocess.Popen[bytes]] = {}
+
+    def uvicorn(self, name: str, app: str, port: int, env: dict[str, str], *extra: str) -> str:
+        log = (self.log_dir / f"{name}.log").open("ab")
+        command = [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "--factory",
+            app,
+            *extra,
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--workers",
+            "1",
+            "--no-access-log",
+            "--log-level",
+            "warning",
+            "--timeout-graceful-shutdown",
+            "3",
+        ]
+        # Own session: a terminal Ctrl-C reaches only this script, which then stops the children in order.
+        self.running[name] = subprocess.Popen(
+            command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+        )
+        log.close()
+        return f"http://127.0.0.1:{port}"
+
+    def pid(self, name: str) -> int:
+        return self.running[name].pid
+
+    def wait_ok(self, name: str, url: str, timeout: float = STARTUP_TIMEOUT) -> bytes:
+        """Wait until `url` answers 200; returns the body. Fails if the process exits or the time runs out."""
+        import httpx
+
+        deadline = time.monotonic() + timeout
+        last = "no answer"
+        while time.monotonic() < deadline:
+            process = self.running[name]
+            if process.poll() is not None:
+                raise RuntimeError(f"{name} exited with {process.returncode}; see {self.log_dir / name}.log")
+            try:
+                response = httpx.get(url, timeout=2)
+                if response.status_code == 200:
+                    return response.content
+                last = f"{response.status_code} {response.text[:200]}"
+            except httpx.HTTPError as exc:
+                last = repr(exc)
+            time.sleep(0.2)
+        raise RuntimeError(f"{name}: {url} did not answer 200 within {timeout:.0f}s ({last})")
+
+    def stop(self, name: str) -> None:
+        process = self.running.pop(name, None)
+        if process is None or process.poll() is not None:
+            return
+        process.terminate()
+        try:
+            process.wait(timeout=8)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+    def stop_all(self) -> None:
+        for name in reversed(list(self.running)):
+            self.stop(name)
+
+
+# --- PostgreSQL --------------------------------------------------------------------------------------------
+
+
+@contextmanager
+def database(admin_url: str | None) -> Iterator[dict[str, str]]:
+    """Yields each service's database URL, migrated; starts (and then stops) an embedded server if needed."""
+    from ops.devdb import EmbeddedPostgres, ensure_database
+    from ops.migrate import migrate_all
+
+    embedded = None
+    if admin_url is None:
+        embedded = EmbeddedPostgres(ROOT / ".data" / "pg-bench", free_port())
+        if embedded.is_running():  # left over from an interrupted run, on a port we no longer know
+            embedded.stop()
+        print(f"embedded PostgreSQL on 127.0.0.1:{embedded.port} (data in .data/pg-bench)", flush=True)
+        embedded.start()
+        admin_url = embedded.admin_url("seoul_bench")
+    try:
+        asyncio.run(ensure_database(admin_url))
+        # Only the councils schema is used here; the other services' migrations are not this bench's concern.
+        yield migrate_all(admin_url, ("councils",))
+    finally:
+        if embedded is not None:
+            embedded.stop()
+            print("embedded PostgreSQL stopped", flush=True)
+
+
+# --- wrk ---------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class WrkResult:
+    requests_per_second: float
+    p50_ms: float
+    p99_ms: float
+    requests: int
+    errors: int  # socket errors (connect, read, write, timeout) plus non-2xx/3xx responses
+
+
+_UNITS_MS = {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60_000.0, "h": 3_600_000.0}
+
+
+def _latency_ms(text: str, percentile: str) -> float:
+    match = re.search(rf"^\s*{percentile}%\s+([\d.]+)(us|ms|s|m|h)\s*$", text, re.MULTILINE)
+    if not match:
+        raise ValueError(f"no {percentile}% latency in wrk output:\n{text}")
+    return float(match.group(1)) * _UNITS_MS[match.group(2)]
+
+
+def parse_wrk(text: str) -> WrkResult:
+    rps = re.search(r"^Requests/sec:\s+([\d.]+)", text, re.MULTILINE)
+    total = re.search(r"^\s*(\d+) requests in", text, re.MULTILINE)
+    if not rps or not total:
+        raise ValueError(f"unexpected wrk output:\n{text}")
+    errors = 0
+    socket_errors = re.search(
+        r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", text, re.MULTILINE
+    )
+    if socket_errors:
+        errors += sum(int(n) for n in socket_errors.groups())
+    non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", text)
+    if non_2xx:
+        errors += int(non_2xx.group(1))
+    return WrkResult(
+        requests_per_second=float(rps.group(1)),
+        p50_ms=_latency_ms(text, "50"),
+        p99_ms=_latency_ms(text, "99"),
+        requests=int(total.group(1)),
+        errors=errors,
+    )
+
+
+def run_wrk(url: str, args: argparse.Namespace, duration: float) -> WrkResult:
+    command = [
+        "wrk",
+        f"-t{args.threads}",
+        f"-c{args.connections}",
+        f"-d{duration:g}s",
+        "--timeout",
+        "5s",
+        "--latency",
+        url,
+    ]
+    result = subprocess.run(command, capture_output=True, text=True, timeout=duration + 30, check=False)
+    if result.returncode != 0:
+        raise RuntimeError(f"wrk failed ({result.returncode}): {result.stderr.strip()}")
+    return parse_wrk(result.stdout)
+
+
+# --- the benchmark -----------------------------------------------------------------------------------------
+
+
+@dataclass
+class Row:
+    label: str
+    via: str
+    path: str
+    upstream: str
+    result: WrkResult
+    direct: "Row | None" = None  # the same upstream path without the gateway, for the ratio
+
+
+def median(results: list[WrkResult]) -> WrkResult:
+    """The run with the median req/s (its own latencies with it)."""
+    ordered = sorted(results, key=lambda r: r.requests_per_second)
+    if len(ordered) > 1:
+        spread = ", ".join(f"{r.requests_per_second:,.0f}" for r in ordered)
+        print(f"    rounds (req/s): {spread}", flush=True)
+    return ordered[len(ordered) // 2]
+
+
+def measure(url: str, args: argparse.Namespace) -> WrkResult:
+    """Warm up (pools, caches), then `--rounds` runs; the round with the median req/s is reported."""
+    if args.warmup > 0:
+        run_wrk(url, args, args.warmup)
+    return median([run_wrk(url, args, args.duration) for _ in range(args.rounds)])
+
+
+def report(row: Row) -> Row:
+    r = row.result
+    print(
+        f"  {row.label:<42} {r.requests_per_second:>9,.0f} req/s  p50 {r.p50_ms:7.2f} ms  "
+        f"p99 {r.p99_ms:7.2f} ms  errors {r.errors}",
+        flush=True,
+    )
+    return row
+
+
+def start_profiler(pid: int, out_dir: Path, name: str, duration: float) -> subprocess.Popen[bytes] | None:
+    py_spy = shutil.which("py-spy") or str(Path(sys.executable).with_name("py-spy"))
+    if not Path(py_spy).exists():
+        print("  (py-spy not found: `.venv/bin/pip install py-spy`; profiling skipped)", flush=True)
+        return None
+    out_dir.mkdir(parents=True, exist_ok=True)
+    command = [py_spy, "record", "--pid", str(pid), "--duration", str(int(duration)), "--rate", "200"]
+    command += ["--format", "raw", "--output", str(out_dir / f"{name}.txt"), "--nonblocking"]
+    return subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def run(args: argparse.Namespace, procs: Processes) -> list[Row]:
+    rows: list[Row] = []
+    base_env = {**os.environ, "APP_ENV": "dev", "LOG_LEVEL": "WARNING", "PYTHONDONTWRITEBYTECODE": "1"}
+    with database(args.database_url) as urls:
+        try:
+            measure_all(args, procs, urls, base_env, rows)
+        finally:
+            procs.stop_all()  # before the database stops
+    return rows
+
+
+def measure_all(
+    args: argparse.Namespace,
+    procs: Processes,
+    urls: dict[str, str],
+    base_env: dict[str, str],
+    rows: list[Row],
+) -> None:
+    upstream_env = {**base_env, "COUNCILS_DATABASE_URL": urls["councils"]}
+    councils = procs.uvicorn("councils", "services.councils.main:create_app", free_port(), upstream_env)
+    stub = procs.uvicorn("stub", "bench_gateway:create_stub_app", free_port(), base_env, "--app-dir", "bench")
+    procs.wait_ok("councils", councils + "/readyz")
+    procs.wait_ok("councils", councils + DISTRICT_PATH)
+    procs.wait_ok("stub", stub + PING_PATH)
+    upstreams = {"stub": stub, "councils": councils}
+
+    print(
+        f"\nwrk -t{args.threads} -c{args.connections} -d{args.duration:g}s --latency "
+        f"(warm-up {args.warmup:g}s, {args.rounds} round(s))",
+        flush=True,
+    )
+    direct: dict[str, Row] = {}
+    for label, upstream, path in (
+        ("upstream direct: stub (no DB)", "stub", PING_PATH),
+        ("upstream direct: councils /livez (no DB)", "councils", LIVEZ_PATH),
+        ("upstream direct: councils district (DB)", "councils", DISTRICT_PATH),
+    ):
+        row = Row(label, "direct", path, upstream, measure(upstreams[upstream] + path, args))
+        direct[path] = report(row)
+        rows.append(row)
+
+    variants: list[tuple[str, str | None]] = [("", None)]
+    if args.baseline_gateway:
+        variants.append((f", {args.baseline_gateway.name}", str(args.baseline_gateway.resolve())))
+    for upstream, path in (("stub", PING_PATH), ("councils", DISTRICT_PATH)):
+        # Every gateway for this path runs at once (idle ones cost nothing) and the rounds alternate between
+        # them, so that a drift in the machine's load hits all of them alike.
+        gateways: dict[str, tuple[str, str]] = {}  # label -> (process name, url)
+        for transport in args.transports:
+            for suffix, app_dir in variants:
+                name = f"gateway-{transport}-{upstream}{suffix.replace(', ', '-')}"
+                gateway_env = {
+                    **base_env,
+                    "GATEWAY_TRANSPORT": transport,
+                    "GATEWAY_COUNCILS_URL": upstreams[upstream],
+                    # Not used by these paths; closed ports, so that nothing else is reached by accident.
+                    "GATEWAY_BUDGET_URL": f"http://127.0.0.1:{free_port()}",
+                    "GATEWAY_EVALUATION_URL": f"http://127.0.0.1:{free_port()}",
+                }
+                extra = ("--app-dir", app_dir) if app_dir else ()
+                gateway = procs.uvicorn(name, "gateway.main:create_app", free_port(), gateway_env, *extra)
+                target = "stub" if upstream == "stub" else "councils district"
+                gateways[f"gateway ({transport}{suffix}) → {target}"] = (name, gateway + path)
+        for name, url in gateways.values():
+            procs.wait_ok(name, url)
+            if args.warmup > 0:
+                run_wrk(url, args, args.warmup)
+        results: dict[str, list[WrkResult]] = {label: [] for label in gateways}
+        for _ in range(args.rounds):
+            for label, (name, url) in gateways.items():
+                profiler = None
+                if args.profile:
+                    profiler = start_profiler(procs.pid(name), args.profile, name, args.duration)
+                results[label].append(run_wrk(url, args, args.duration))
+                if profiler is not None:
+                    profiler.wait(timeout=60)
+        for label, (name, _) in gateways.items():
+            transport = label.split("(")[1].split(",")[0].split(")")[0]
+            row = Row(label, transport, path, upstream, median(results[label]), direct[path])
+            rows.append(report(row))
+            procs.stop(name)
+
+
+# --- output ------------------------------------------------------------------------------------------------
+
+
+def versions() -> str:
+    names = ("fastapi", "starlette", "uvicorn", "uvloop", "httptools", "httpx", "httpcore", "aiohttp")
+    found = []
+    for name in (*names, "httpx-aiohttp"):
+        try:
+            found.append(f"{name} {metadata.version(name)}")
+        except metadata.PackageNotFoundError:
+            found.append(f"{name} (absent)")
+    wrk = subprocess.run(["wrk", "--version"], capture_output=True, text=True, check=False)
+    wrk_version = (wrk.stdout + wrk.stderr).split("[")[0].strip() or "wrk"
+    return f"Python {platform.python_version()}, " + ", ".join(found) + f", {wrk_version}"
+
+
+def cpu_model() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown CPU"
+
+
+def markdown(rows: list[Row], args: argparse.Namespace) -> str:
+    lines = [
+        "| # | what | path | req/s | p50 ms | p99 ms | errors | vs direct |",
+        "|---|------|------|------:|-------:|-------:|-------:|----------:|",
+    ]
+    for number, row in enumerate(rows, 1):
+        r = row.result
+        ratio = f"{r.requests_per_second / row.direct.result.requests_per_second:.0%}" if row.direct else "—"
+        lines.append(
+            f"| {number} | {row.label} | `{row.path}` | {r.requests_per_second:,.0f} | {r.p50_ms:.2f} | "
+            f"{r.p99_ms:.2f} | {r.errors} | {ratio} |"
+        )
+    return "\n".join(lines)
+
+
+def results_document(rows: list[Row], args: argparse.Namespace, elapsed: float) -> str:
+    when = datetime.now(UTC).astimezone().strftime("%Y-%m-%d %H:%M %Z")
+    db = "given --database-url" if args.database_url else "embedded PostgreSQL (.data/pg-bench)"
+    return "\n".join(
+        [
+            "# Gateway forwarding benchmark",
+            "",
+            "Written by `bench/bench_gateway.py` (what the rows mean: `bench/README.md`).",
+            "",
+            f"* date: {when}",
+            f"* machine: {os.cpu_count()} CPUs (nproc {len(os.sched_getaffinity(0))}), {cpu_model()}, "
+            f"{platform.system()} {platform.release()}",
+            f"* versions: {versions()}",
+            f"* load: `wrk -t{args.threads} -c{args.connections} -d{args.duration:g}s --latency`, "
+            f"warm-up {args.warmup:g}s, {args.rounds} round(s) per row (median reported), loopback; "
+            f"every process 1 uvicorn worker, `--no-access-log`, LOG_LEVEL=WARNING; database: {db}",
+            f"* load average (1 min) at start: {args.load_at_start:.2f}, at the end: {os.getloadavg()[0]:.2f}"
+            " (the gateway and its upstream use one core each; anything else running skews the numbers)",
+            f"* total time: {elapsed:.0f}s",
+            "",
+            markdown(rows, args),
+            "",
+            "*vs direct*: the gateway's req/s as a share of the same upstream path called directly.",
+            "",
+        ]
+    )
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument(
+        "--database-url",
+        help="an administrator's PostgreSQL URL (database created if missing, then migrated); "
+        "default: an embedded PostgreSQL under .data/pg-bench on a free port",
+    )
+    parser.add_argument("--duration", type=float, default=10, help="seconds per wrk run (default 10)")
+    parser.add_argument("--warmup", type=float, default=2, help="warm-up seconds before each row (default 2)")
+    parser.add_argument("--rounds", type=int, default=3, help="wrk runs per row, median kept (default 3)")
+    parser.add_argument("--connections", type=int, default=64, help="wrk connections (default 64)")
+    parser.add_argument("--threads", type=int, default=2, help="wrk threads (default 2)")
+    parser.add_argument("--transports", nargs="+", choices=TRANSPORTS, default=list(TRANSPORTS))
+    parser.add_argument("--output", type=Path, default=RESULTS, help="markdown file written at the end")
+    parser.add_argument("--no-write", action="store_true", help="print the table only")
+    parser.add_argument(
+        "--profile",
+        type=Path,
+        metavar="DIR",
+        help="record each gateway run with py-spy (raw collapsed stacks into DIR, the last round's)",
+    )
+    parser.add_argument(
+        "--baseline-gateway",
+        type=Path,
+        metavar="DIR",
+        help="also measure the `gateway` package found in DIR (e.g. an older version of it), interleaved",
+    )
+    args = parser.parse_args(argv)
+    if args.rounds < 1 or args.duration <= 0 or args.connections < 1 or args.threads < 1:
+        parser.error("--rounds, --duration, --connections and --threads must be positive")
+    if args.threads > args.connections:
+        parser.error("wrk needs at least as many connections as threads")
+    return args
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    if shutil.which("wrk") is None:
+        print(
+            "error: `wrk` is not installed (or not on PATH). Install it first, e.g. "
+            "`apt-get install -y wrk` (Debian/Ubuntu) or `brew install wrk` (macOS); see bench/README.md.",
+            file=sys.stderr,
+        )
+        return 2
+    sys.path.insert(0, str(ROOT))
+
+    def on_sigterm(signum: int, frame: FrameType | None) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, on_sigterm)
+    # Ctrl-C must stop everything even when SIGINT was inherited as ignored (e.g. started with `&`).
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    started = time.monotonic()
+    args.load_at_start = os.getloadavg()[0]
+    if args.load_at_start > 0.5:
+        print(
+            f"warning: load average {args.load_at_start:.2f} before starting; other processes will skew "
+            "the numbers (this benchmark wants an otherwise idle machine)",
+            file=sys.stderr,
+            flush=True,
+        )
+    with tempfile.TemporaryDirectory(prefix="bench-gateway-") as logs:
+        procs = Processes(Path(logs))
+        try:
+            rows = run(args, procs)
+        except KeyboardInterrupt:
+            print("\ninterrupted; stopping every process", file=sys.stderr, flush=True)
+            return 130
+        except Exception as exc:
+            print(f"error: {exc}", file=sys.stderr, flush=True)
+            for log in sorted(Path(logs).glob("*.log")):
+                tail = log.read_text(errors="replace")[-1500:].strip()
+                if tail:
+                    print(f"--- {log.name} (tail) ---\n{tail}", file=sys.stderr)
+            return 1
+        finally:
+            procs.stop_all()
+    document = results_document(rows, args, time.monotonic() - started)
+    print("\n" + markdown(rows, args))
+    if not args.no_write:
+        args.output.write_text(document, encoding="utf-8")
+        print(f"\nwritten to {args.output}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
