@@ -23,9 +23,20 @@ from shared.auth import Role, mint_token
 from shared.settings import CommonSettings, async_url
 
 ROOT = Path(__file__).resolve().parents[1]
+SHARED_DIR = Path(os.environ.get("SEOUL_SHARED_DIR") or ROOT.parent / "shared")
 TEST_SECRET = "test-only-jwt-secret-0123456789abcdef"
 os.environ.setdefault("APP_ENV", "test")
 os.environ.setdefault("JWT_SECRET", TEST_SECRET)
+
+
+def require_shared(path: Path) -> Path:
+    """The path under ../shared, or a skip outside CI; in CI (CI=true) missing data fails the test."""
+    if not path.exists():
+        message = f"{path} not found: the shared data sits beside the repo (or set SEOUL_SHARED_DIR)"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    return path
 
 
 @dataclass

@@ -1,8 +1,5 @@
 """Each real election's META rule must reproduce the projects the city actually funded."""
 
-import os
-from pathlib import Path
-
 import pytest
 
 from services.budget.outcomes import (
@@ -13,10 +10,9 @@ from services.budget.outcomes import (
     rule_from_meta,
 )
 from services.budget.pabulib import PbInstance, parse_pb_file
+from tests.conftest import SHARED_DIR, require_shared
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
-SHARED = Path(os.environ.get("SEOUL_SHARED_DIR", REPO_ROOT.parent / "shared"))
-PABULIB = SHARED / "data" / "pabulib"
+PABULIB = SHARED_DIR / "data" / "pabulib"
 
 EXPECTED_RULES = {
     "Netherlands_Assen_2024": ("mes-add1", {}),
@@ -31,10 +27,7 @@ EXPECTED_RULES = {
 
 
 def _load(stem: str) -> PbInstance:
-    path = PABULIB / f"{stem}.pb"
-    if not path.exists():
-        pytest.skip(f"{path} not found (set SEOUL_SHARED_DIR)")
-    return parse_pb_file(path)
+    return parse_pb_file(require_shared(PABULIB / f"{stem}.pb"))
 
 
 def _funded(instance: PbInstance) -> set[str]:

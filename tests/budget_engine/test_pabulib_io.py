@@ -1,4 +1,3 @@
-import os
 from collections import Counter
 from collections.abc import Iterator
 from fractions import Fraction
@@ -16,10 +15,9 @@ from services.budget.pabulib import (
     write_pb_file,
 )
 from services.budget.pabulib.writer import format_amount
+from tests.conftest import SHARED_DIR, require_shared
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
-SHARED = Path(os.environ.get("SEOUL_SHARED_DIR", REPO_ROOT.parent / "shared"))
-PABULIB = SHARED / "data" / "pabulib"
+PABULIB = SHARED_DIR / "data" / "pabulib"
 REAL_FILES = sorted(PABULIB.glob("*.pb"))
 
 SMALL = '''META
@@ -203,8 +201,7 @@ def real_file(request: pytest.FixtureRequest) -> Path:
 
 
 def test_real_files_are_present() -> None:
-    if not REAL_FILES:
-        pytest.skip(f"no Pabulib data under {PABULIB} (set SEOUL_SHARED_DIR)")
+    require_shared(PABULIB)
     assert len(REAL_FILES) == 8
 
 

@@ -6,12 +6,14 @@ import pytest
 from ops.demo import expected_table, load, read_csv, render
 from shared.auth import Role, mint_token
 from shared.settings import CommonSettings
+from tests.conftest import SHARED_DIR, require_shared
 from tests.e2e.conftest import System
 
 pytestmark = pytest.mark.e2e
 
 
 def test_demo_loads_the_2017_records_and_reproduces_the_composition_table(system: System) -> None:
+    require_shared(SHARED_DIR / "data" / "seoul_2017")
     token = mint_token(CommonSettings(), subject="ops-demo", role=Role.city_officer)
     with httpx.Client(
         base_url=system.gateway, headers={"Authorization": f"Bearer {token}"}, timeout=30
