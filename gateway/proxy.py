@@ -69,6 +69,7 @@ class ProxyApp:
         if route is None:
             await self.app(scope, receive, send)
             return
+        scope["route"] = route
         try:
             await self._authenticate(scope)
         except ProblemError as exc:

@@ -8,6 +8,11 @@ class Route:
     prefix: str
     upstream: str
 
+    @property
+    def path(self) -> str:
+        """The metrics label of everything forwarded by this route."""
+        return self.prefix + "*"
+
 
 ROUTES: tuple[Route, ...] = (
     Route("/councils/", "councils"),

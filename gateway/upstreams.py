@@ -2,6 +2,7 @@
 
 from collections.abc import AsyncIterator
 
+import aiohttp
 import httpx
 from httpx_aiohttp import AiohttpTransport
 
@@ -15,7 +16,17 @@ def create_transport(settings: GatewaySettings) -> httpx.AsyncBaseTransport:
         max_connections=settings.max_connections, max_keepalive_connections=settings.max_connections
     )
     if settings.transport == "aiohttp":
-        return AiohttpTransport(limits=limits, trust_env=False)
+
+        def session() -> aiohttp.ClientSession:
+            # No cookie jar: a relay must never replay one caller's cookies to the next.
+            connector = aiohttp.TCPConnector(limit=settings.max_connections, keepalive_timeout=5.0)
+            return aiohttp.ClientSession(
+                connector=connector,
+                cookie_jar=aiohttp.DummyCookieJar(),
+                skip_auto_headers=("Accept-Encoding", "User-Agent"),
+            )
+
+        return AiohttpTransport(limits=limits, trust_env=False, client=session)
     return httpx.AsyncHTTPTransport(limits=limits, trust_env=False)
 
 
@@ -37,9 +48,10 @@ class Upstream:
 
     `AsyncClient.build_request` + `send` cost ~100 µs a request in URL merging, header merging, the auth and
     redirect machinery, the cookie jar and an INFO log line — none of which a relay needs (bench/README.md).
-    The request built here is the one `client.build_request` would build: same URL, same timeouts, and the
-    client's default headers where the caller sent none. Cookies are never stored: a relay must not keep one
-    caller's cookies for the next.
+    The request built here has the client's URL and timeouts but only the caller's headers: a relay adds
+    no User-Agent or Accept-Encoding the caller did not send (an upstream would otherwise compress for a
+    caller that cannot decompress). Cookies are never stored: a relay must not replay one caller's cookies
+    to another.
     """
 
     def __init__(self, client: httpx.AsyncClient, transport: httpx.AsyncBaseTransport) -> None:
@@ -49,17 +61,13 @@ class Upstream:
         # the relayed path always starts with one.
         self.prefix = str(client.base_url).removesuffix("/")
         self.extensions = {"timeout": client.timeout.as_dict()}
-        self.default_headers = [(key.lower(), key, value) for key, value in client.headers.raw]
 
     def build_request(
         self, method: str, target: str, headers: list[tuple[bytes, bytes]], content: Content
     ) -> httpx.Request:
         """`target` is the raw path (and query) as received; `headers` have lower-case names, as in ASGI."""
-        sent = {key for key, _ in headers}
-        merged = [(key, value) for lower, key, value in self.default_headers if lower not in sent]
-        merged += headers
         return httpx.Request(
-            method, self.prefix + target, headers=merged, content=content, extensions=self.extensions
+            method, self.prefix + target, headers=headers, content=content, extensions=self.extensions
         )
 
 

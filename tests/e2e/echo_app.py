@@ -3,7 +3,7 @@
 import asyncio
 import hashlib
 
-from fastapi import FastAPI, Request
+from fastapi import FastAPI, Request, Response
 
 app = FastAPI()
 
@@ -29,3 +29,9 @@ async def slow() -> dict[str, str]:
 @app.get("/openapi.json", include_in_schema=False)
 async def spec() -> dict[str, object]:
     return {"openapi": "3.1.0", "info": {"title": "echo", "version": "0"}, "paths": {}}
+
+
+@app.get("/councils/cookie")
+async def cookie(response: Response) -> dict[str, bool]:
+    response.set_cookie("session", "caller-one")
+    return {"set": True}

@@ -114,3 +114,16 @@ def test_an_unreachable_upstream_is_a_503_problem(gateway_to_echo: str) -> None:
 def test_openapi_names_the_missing_services(gateway_to_echo: str) -> None:
     spec = httpx.get(f"{gateway_to_echo}/openapi.json", timeout=10).json()
     assert set(spec["x-missing-services"]) >= {"budget"}
+
+
+def test_the_relay_adds_no_encoding_or_agent_and_keeps_no_cookies(gateway_to_echo: str) -> None:
+    with httpx.Client() as client:
+        del client.headers["accept-encoding"]
+        del client.headers["user-agent"]
+        seen = client.get(f"{gateway_to_echo}/councils/echo").json()
+    assert "accept-encoding" not in seen["headers"] and "user-agent" not in seen["headers"]
+    raw = httpx.get(f"{gateway_to_echo}/councils/echo", headers={"User-Agent": "city-system/1"}).json()
+    assert raw["headers"]["user-agent"] == "city-system/1"
+    first = httpx.get(f"{gateway_to_echo}/councils/cookie").json()
+    second = httpx.get(f"{gateway_to_echo}/councils/echo").json()
+    assert first["set"] and "cookie" not in second["headers"]
