@@ -4,7 +4,7 @@ import asyncio
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 
-from fastapi import APIRouter, FastAPI, Request
+from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.routing import APIRoute
 from sqlalchemy import text
 
@@ -14,6 +14,7 @@ from shared.logging import configure_logging
 from shared.observability import Metrics, RequestContextMiddleware, health_router
 from shared.problems import PROBLEM_RESPONSES, install_problem_handlers
 from shared.settings import ServiceSettings
+from shared.text_guard import reject_unstorable_text
 
 QUIET_PATHS = frozenset({"/livez", "/readyz", "/metrics"})
 
@@ -62,6 +63,7 @@ def create_service_app(
         lifespan=lifespan,
         generate_unique_id_function=operation_id(settings.service_name),
         responses=PROBLEM_RESPONSES,
+        dependencies=[Depends(reject_unstorable_text)],
     )
     app.state.settings = settings
     app.state.verifier = TokenVerifier(settings)

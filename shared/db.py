@@ -61,6 +61,9 @@ def translate_db_error(exc: DBAPIError) -> ProblemError | None:
         problem, detail, field = _CONSTRAINT_PROBLEMS[constraint]
         return problem(detail, field=field)
     message = str(getattr(cause, "message", None) or orig or exc).strip()
+    if "invalid input for query argument" in message:
+        # asyncpg refused to encode a parameter (an integer beyond the column's range, say) before sending it.
+        return RuleViolation(f"a value is out of range for its field: {message.split(':', 1)[-1].strip()}")
     if sqlstate == "P0001":  # raised by a rule trigger: its message is written for the client
         return RuleViolation(message)
     if sqlstate in ("23505", "23P01"):

@@ -2,6 +2,7 @@
 
 import json
 import logging
+from collections.abc import Callable
 
 import httpx
 import pytest
@@ -88,3 +89,31 @@ async def test_each_role_owns_its_schema_and_version_table(database: Database) -
                 assert version
     finally:
         await engine.dispose()
+
+
+async def test_text_postgresql_cannot_store_is_a_422_naming_the_field(
+    evaluation: httpx.AsyncClient, auth: Callable[..., dict[str, str]]
+) -> None:
+    headers = {**auth("city_officer"), "content-type": "application/json"}
+    nul = b'{"programme": "p\\u0000", "name_ko": "n", "year": 2017}'
+    body = assert_problem(await evaluation.post("/evaluation/cycles", content=nul, headers=headers), 422)
+    assert [e["field"] for e in body["errors"]] == ["body.programme"]
+    lone = b'{"programme": "p", "name_ko": "\\udbaa\xea\xb5\xac", "year": 2017}'
+    assert_problem(
+        await evaluation.post("/evaluation/cycles", content=lone, headers=headers), 422, "body.name_ko"
+    )
+    paired = '{"programme": "p", "name_ko": "\\ud83d\\ude00 협치", "year": 2017}'.encode()
+    created = await evaluation.post("/evaluation/cycles", content=paired, headers=headers)
+    assert created.status_code == 201 and created.json()["name_ko"] == "😀 협치"
+    assert_problem(await evaluation.get("/evaluation/cycles?year=2017&x=%00"), 422, field="query.x")
+
+
+async def test_an_integer_beyond_the_column_is_a_4xx_not_a_500(
+    budget: httpx.AsyncClient, auth: Callable[..., dict[str, str]]
+) -> None:
+    response = await budget.post(
+        "/budget/proposals/merge",
+        json={"proposal_ids": [1, 11118616340449120], "amount_krw": 1, "title_ko": "병합"},
+        headers=auth("city_officer"),
+    )
+    assert 400 <= response.status_code < 500, response.text
