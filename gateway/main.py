@@ -10,6 +10,7 @@ from fastapi.responses import HTMLResponse, JSONResponse
 from starlette.types import ASGIApp
 
 from gateway.openapi import MergedSpec
+from gateway.overview import overview_router
 from gateway.proxy import ProxyApp, UpstreamsRef
 from gateway.settings import GatewaySettings
 from gateway.upstreams import Upstreams
@@ -40,8 +41,10 @@ def _inner_app(settings: GatewaySettings, upstreams: UpstreamsRef, metrics: Metr
         redoc_url=None,
         generate_unique_id_function=operation_id("gateway"),
     )
+    app.state.verifier = TokenVerifier(settings)
     install_problem_handlers(app)
     app.include_router(health_router(None, metrics))
+    app.include_router(overview_router(upstreams, settings.composition_deadline))
     merged: dict[str, MergedSpec] = {}
 
     def base_spec() -> dict[str, Any]:

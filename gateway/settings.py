@@ -20,6 +20,7 @@ class GatewaySettings(CommonSettings):
     max_buffered_body: int = Field(
         default=1 << 20, description="Bodies larger than this are streamed upstream."
     )
+    composition_deadline: float = Field(default=3.0, validation_alias="GATEWAY_COMPOSITION_DEADLINE")
     openapi_cache_seconds: float = Field(default=30.0, validation_alias="GATEWAY_OPENAPI_CACHE_SECONDS")
 
     def upstream_urls(self) -> dict[str, str]:

@@ -94,3 +94,40 @@ def test_a_stopped_upstream_is_a_503_problem_and_recovers(system: System) -> Non
         system.start("evaluation")
         wait_ready(system)
     assert httpx.get(f"{system.gateway}/evaluation/cycles").status_code == 200
+
+
+def test_district_overview_composes_the_services(
+    gateway: httpx.Client, auth: Callable[..., dict[str, str]]
+) -> None:
+    cycle = gateway.post(
+        "/budget/cycles",
+        json={"name_ko": "2020년 시민참여예산", "fiscal_year": 2020},
+        headers=auth("city_officer"),
+    ).json()
+    response = gateway.get(f"/overview/districts/11620?cycle_id={cycle['id']}")
+    assert response.status_code == 200, response.text
+    overview = response.json()
+    assert overview["district"]["name_ko"] == "관악구"
+    assert overview["missing"] == []
+    assert isinstance(overview["bodies"], list) and isinstance(overview["platforms"], list)
+    assert overview["budget"] == {"cycle_id": cycle["id"], "envelopes": [], "proposals": []}
+    assert_problem(gateway.get("/overview/districts/99999"), 404, field="path.code")
+    assert_problem(gateway.get("/overview/districts/abc"), 422, field="path.code")
+    assert_problem(gateway.get("/overview/districts/11620", headers={"Authorization": "Bearer forged"}), 401)
+
+
+def test_district_overview_names_a_missing_service(system: System) -> None:
+    process = system.processes["budget"]
+    process.send_signal(signal.SIGTERM)
+    process.wait(timeout=10)
+    try:
+        response = httpx.get(f"{system.gateway}/overview/districts/11620?cycle_id=1", timeout=10)
+        assert response.status_code == 200, response.text
+        overview = response.json()
+        assert overview["district"]["code"] == "11620"
+        assert {m["part"] for m in overview["missing"]} == {"envelopes", "proposals"}
+        assert all(m["service"] == "budget" for m in overview["missing"])
+        assert overview["budget"] == {"cycle_id": 1, "envelopes": None, "proposals": None}
+    finally:
+        system.start("budget")
+        wait_ready(system)
