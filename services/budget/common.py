@@ -2,46 +2,14 @@
 
 from datetime import datetime
 from typing import Annotated, Literal
-from zoneinfo import ZoneInfo
 
 from pydantic import AfterValidator, Field, PlainSerializer
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.auth import Identity
-
-SEOUL = ZoneInfo("Asia/Seoul")
-
-# The 25 autonomous districts (../shared/data/districts.csv); the councils service owns their records.
-SEOUL_DISTRICT_CODES = frozenset(
-    [
-        "11110",
-        "11140",
-        "11170",
-        "11200",
-        "11215",
-        "11230",
-        "11260",
-        "11290",
-        "11305",
-        "11320",
-        "11350",
-        "11380",
-        "11410",
-        "11440",
-        "11470",
-        "11500",
-        "11530",
-        "11545",
-        "11560",
-        "11590",
-        "11620",
-        "11650",
-        "11680",
-        "11710",
-        "11740",
-    ]
-)
+from shared.seoul import DISTRICT_CODES as SEOUL_DISTRICT_CODES
+from shared.seoul import SEOUL
 
 Track = Literal["governance", "general"]
 KRW = Annotated[int, Field(gt=0, le=10**15, description="Whole Korean won.")]

@@ -3,13 +3,11 @@
 import calendar
 import re
 from collections.abc import Callable
-from datetime import date, datetime
+from datetime import date
 from typing import Annotated
-from zoneinfo import ZoneInfo
 
 from pydantic import AfterValidator, Field, ValidationInfo
 
-SEOUL = ZoneInfo("Asia/Seoul")
 _PARTIAL = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
 
 
@@ -58,10 +56,6 @@ def ends_after_start(start: str | None, end: str | None) -> None:
     """Raise ValueError unless the end period's last day is on or after the start period's first day."""
     if start is not None and end is not None and last_day(end) < first_day(start):
         raise ValueError(f"must not be before the start ({start})")
-
-
-def today_seoul() -> date:
-    return datetime.now(SEOUL).date()
 
 
 def end_not_before(start_field: str) -> Callable[[str | None, ValidationInfo], str | None]:

@@ -6,7 +6,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.councils.common.access import ensure_can_write
-from services.councils.common.dates import last_day, today_seoul
+from services.councils.common.dates import last_day
 from services.councils.district_status.models import DistrictStatus
 from services.councils.district_status.schemas import DistrictStatusCreate, DistrictStatusOut
 from services.councils.districts.errors import DistrictNotFound
@@ -16,6 +16,7 @@ from shared.auth import Identity
 from shared.db import register_constraint
 from shared.pagination import Page, decode_cursor, page_of
 from shared.problems import Conflict, NotFound
+from shared.seoul import today_seoul
 
 register_constraint(
     "uq_district_status_district_code_as_of_source",

@@ -5,7 +5,6 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.councils.common.dates import today_seoul
 from services.councils.exports.csv_format import csv_text
 from services.councils.exports.schemas import PopoloExport
 from services.councils.memberships import repository as memberships
@@ -16,6 +15,7 @@ from services.councils.organizations.models import Organization
 from services.councils.organizations.schemas import Fraction
 from services.councils.organizations.service import BODY_KINDS, get_body, rules_of
 from services.councils.people.models import Person
+from shared.seoul import today_seoul
 
 ENDED = {
     "resigned": "사임",

@@ -4,7 +4,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from services.councils.common.dates import SEOUL
+from shared.seoul import SEOUL
 
 VTIMEZONE = [
     "BEGIN:VTIMEZONE",

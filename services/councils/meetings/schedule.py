@@ -4,7 +4,7 @@ import calendar
 from dataclasses import dataclass
 from datetime import date, datetime, time
 
-from services.councils.common.dates import SEOUL
+from shared.seoul import SEOUL
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,7 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
-from services.councils.common.dates import SEOUL
+from shared.seoul import SEOUL
 
 MeetingKind = Literal["regular", "extraordinary", "steering", "plenary"]
 MeetingStatus = Literal["scheduled", "held", "cancelled"]

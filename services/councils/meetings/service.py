@@ -6,7 +6,6 @@ from datetime import date, datetime, time, timedelta
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.councils.common.access import ensure_can_record_meetings
-from services.councils.common.dates import SEOUL
 from services.councils.common.errors import UnknownReference
 from services.councils.history.service import record
 from services.councils.meetings import repository
@@ -53,6 +52,7 @@ from shared.auth import Identity
 from shared.db import register_constraint
 from shared.pagination import Page, decode_cursor, page_of
 from shared.problems import Conflict
+from shared.seoul import SEOUL
 
 register_constraint(
     "uq_meetings_organization_id_starts_at", Conflict, "the body already meets at this time", "body.starts_at"

@@ -6,7 +6,7 @@ from datetime import date
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.councils.common.access import ensure_can_write
-from services.councils.common.dates import first_day, last_day, today_seoul
+from services.councils.common.dates import first_day, last_day
 from services.councils.common.errors import UnknownReference
 from services.councils.common.vocab import SEAT_ROLES, EndReason, MemberRole, Sector
 from services.councils.history.service import record
@@ -31,6 +31,7 @@ from shared.auth import Identity
 from shared.db import register_constraint
 from shared.pagination import Page, decode_cursor, page_of
 from shared.problems import Conflict
+from shared.seoul import today_seoul
 
 register_constraint(
     "ex_memberships_person_role_overlap",

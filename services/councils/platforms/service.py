@@ -4,7 +4,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.councils.common.access import ensure_can_write
-from services.councils.common.dates import first_day, today_seoul
+from services.councils.common.dates import first_day
 from services.councils.common.errors import UnknownReference
 from services.councils.common.vocab import OrganizationKind
 from services.councils.history.service import record
@@ -19,6 +19,7 @@ from shared.auth import Identity
 from shared.db import register_constraint
 from shared.pagination import Page, decode_cursor, page_of
 from shared.problems import Conflict, NotFound
+from shared.seoul import today_seoul
 
 register_constraint(
     "uq_civic_platforms_district_code_consortium_id",
