@@ -2,8 +2,10 @@
 
 import csv
 import io
+import json
+from typing import Any
 
-from tests.councils.helpers import Api
+from tests.councils.helpers import Api, attend, meeting, motion, seated_body
 
 
 def read_csv(content: bytes) -> list[dict[str, str]]:
@@ -52,6 +54,210 @@ async def test_popolo_export_of_a_body_and_its_sub_bodies(api: Api) -> None:
         }
     ]
     assert "private@example.org" not in str(export)
+
+
+async def popolo(api: Api, body_id: int) -> dict[str, Any]:
+    return await api.ok(await api.client.get(f"/councils/bodies/{body_id}/popolo"), 200)
+
+
+async def test_popolo_export_has_meetings_motions_and_vote_events(api: Api) -> None:
+    council, people = await seated_body(api, 5, district_code="11380", name_ko="협치은평구회의")
+    sub = await api.body(classification="subcommittee", parent_id=council["id"], name_ko="교육분과")
+    council_ref, sub_ref = f"organization/{council['id']}", f"organization/{sub['id']}"
+
+    plenary = await meeting(
+        api,
+        council,
+        starts_at="2017-06-26T15:00:00",
+        ends_at="2017-06-26T17:00:00+09:00",
+        title="협치은평구회의 4차 전체회의",
+        place="은평상상허브 3층 즐거운 소통",
+        status="held",
+    )
+    assert (await attend(api, plenary["id"], people[:3])).status_code == 200
+    await attend(api, plenary["id"], people[3:], "absent")
+    text = "협치서울 지역협의회 운영규정 제7조를 다음과 같이 개정한다: “출석 과반수 찬성”"
+    amendment = await api.ok(
+        await api.client.post(
+            f"/councils/meetings/{plenary['id']}/motions",
+            json={
+                "title": "운영규정 개정(안)",
+                "text": text,
+                "classification": "rule_amendment",
+                "counts": {"yes": 2, "no": 1, "abstain": 0},
+            },
+            headers=api.city,
+        )
+    )
+    pending = await api.ok(
+        await api.client.post(
+            f"/councils/meetings/{plenary['id']}/motions", json={"title": "보류 안건"}, headers=api.city
+        )
+    )
+    # Two of five present: more than 1/2 of 5 enrolled needs 3, so a unanimous vote still fails.
+    thin = await meeting(api, council, starts_at="2017-07-27T10:00:00+09:00", title="5차 전체회의")
+    await attend(api, thin["id"], people[:2])
+    await attend(api, thin["id"], people[2:], "absent")
+    no_quorum = await api.ok(await motion(api, thin["id"], 2, 0, 0))
+    cancelled = await meeting(
+        api, sub, starts_at="2017-07-01T10:00:00", kind="regular", title="교육분과 회의", status="cancelled"
+    )
+
+    export = await popolo(api, council["id"])
+
+    assert export["events"] == [
+        {
+            "id": f"event/{plenary['id']}",
+            "name": "협치은평구회의 4차 전체회의",
+            "classification": "plenary",
+            "start_date": "2017-06-26T15:00:00+09:00",
+            "end_date": "2017-06-26T17:00:00+09:00",
+            "location": "은평상상허브 3층 즐거운 소통",
+            "status": "confirmed",
+            "organization_id": council_ref,
+        },
+        {
+            "id": f"event/{cancelled['id']}",
+            "name": "교육분과 회의",
+            "classification": "regular",
+            "start_date": "2017-07-01T10:00:00+09:00",
+            "status": "cancelled",
+            "organization_id": sub_ref,
+        },
+        {
+            "id": f"event/{thin['id']}",
+            "name": "5차 전체회의",
+            "classification": "plenary",
+            "start_date": "2017-07-27T10:00:00+09:00",
+            "status": "tentative",
+            "organization_id": council_ref,
+        },
+    ]
+    ordinary = "more than 1/2 of enrolled members present; more than 1/2 of those present in favour"
+    assert export["motions"] == [
+        {
+            "id": f"motion/{amendment['id']}",
+            "organization_id": council_ref,
+            "legislative_session_id": f"event/{plenary['id']}",
+            "title": "운영규정 개정(안)",
+            "text": text,
+            "classification": "rule_amendment",
+            "date": "2017-06-26T15:00:00+09:00",
+            "requirement": ordinary.replace("more than 1/2 of those", "at least 2/3 of those"),
+            "result": "pass",
+        },
+        {
+            "id": f"motion/{pending['id']}",
+            "organization_id": council_ref,
+            "legislative_session_id": f"event/{plenary['id']}",
+            "title": "보류 안건",
+            "text": "보류 안건",
+            "classification": "ordinary",
+            "date": "2017-06-26T15:00:00+09:00",
+            "requirement": ordinary,
+            "result": "pending",
+        },
+        {
+            "id": f"motion/{no_quorum['id']}",
+            "organization_id": council_ref,
+            "legislative_session_id": f"event/{thin['id']}",
+            "title": no_quorum["title"],
+            "text": no_quorum["title"],
+            "classification": "ordinary",
+            "date": "2017-07-27T10:00:00+09:00",
+            "requirement": ordinary,
+            "result": "fail",
+        },
+    ]
+    # A motion without counts has had no vote: it has no vote event.
+    assert export["vote_events"] == [
+        {
+            "id": f"vote_event/{amendment['id']}",
+            "motion_id": f"motion/{amendment['id']}",
+            "organization_id": council_ref,
+            "legislative_session_id": f"event/{plenary['id']}",
+            "start_date": "2017-06-26T15:00:00+09:00",
+            "result": "pass",
+            "counts": [
+                {"option": "yes", "value": 2},
+                {"option": "no", "value": 1},
+                {"option": "abstain", "value": 0},
+            ],
+        },
+        {
+            "id": f"vote_event/{no_quorum['id']}",
+            "motion_id": f"motion/{no_quorum['id']}",
+            "organization_id": council_ref,
+            "legislative_session_id": f"event/{thin['id']}",
+            "start_date": "2017-07-27T10:00:00+09:00",
+            "result": "fail",
+            "counts": [
+                {"option": "yes", "value": 2},
+                {"option": "no", "value": 0},
+                {"option": "abstain", "value": 0},
+            ],
+        },
+    ]
+    # The same computed results as the meetings API, which shows why the unanimous vote failed.
+    for made in (amendment, pending, no_quorum):
+        read = await api.ok(await api.client.get(f"/councils/motions/{made['id']}"), 200)
+        exported = next(m for m in export["motions"] if m["id"] == f"motion/{made['id']}")
+        assert (exported["result"], exported["requirement"]) == (read["vote"]["result"], read["requirement"])
+    quorum = (await api.client.get(f"/councils/motions/{no_quorum['id']}")).json()["vote"]["quorum"]
+    assert quorum == {"rule": "more than 1/2 of 5 enrolled", "required": 3, "met": False}
+
+    # The sub-body's own export has its meeting only.
+    sub_export = await popolo(api, sub["id"])
+    assert [e["id"] for e in sub_export["events"]] == [f"event/{cancelled['id']}"]
+    assert sub_export["motions"] == [] and sub_export["vote_events"] == []
+
+
+async def test_popolo_export_round_trips_korean_text(api: Api) -> None:
+    council, people = await seated_body(api, 3, name_ko="협치성북구회의", district_code="11290")
+    held = await meeting(api, council, title="제1차 정기회의 — 「마을계획」 심의")
+    await attend(api, held["id"], people)
+    text = "동 마을계획 예산(안) 5,000만 원을 원안대로 의결함. ㈜·㈔·한자 協治 포함 🙂"
+    made = await api.ok(
+        await api.client.post(
+            f"/councils/meetings/{held['id']}/motions",
+            json={"title": "마을계획 의결의 건", "text": text, "counts": {"yes": 3, "no": 0, "abstain": 0}},
+            headers=api.city,
+        )
+    )
+    response = await api.client.get(f"/councils/bodies/{council['id']}/popolo")
+    assert response.headers["content-type"] == "application/json"
+    # Korean text is sent as UTF-8, not as \uXXXX escapes, and reads back unchanged.
+    for value in (text, "협치성북구회의", "제1차 정기회의 — 「마을계획」 심의"):
+        assert value.encode() in response.content
+    assert b"\\u" not in response.content
+    export = json.loads(response.content.decode("utf-8"))
+    assert export["organizations"][0]["name"] == "협치성북구회의"
+    assert export["events"][0]["name"] == "제1차 정기회의 — 「마을계획」 심의"
+    assert export["motions"][0]["text"] == text
+    assert export["motions"][0]["title"] == made["title"] == "마을계획 의결의 건"
+    assert export["vote_events"][0]["result"] == "pass"
+
+
+async def test_popolo_export_includes_organisations_its_memberships_name(api: Api) -> None:
+    consortium = await api.ok(
+        await api.client.post(
+            "/councils/organizations",
+            json={"classification": "civil_society_organization", "name_ko": "(사)은평상상"},
+            headers=api.city,
+        )
+    )
+    council = await api.body(name_ko="협치은평구회의", district_code="11380")
+    await api.membership(organization_id=council["id"], member_organization_id=consortium["id"])
+    export = await popolo(api, council["id"])
+    assert [o["id"] for o in export["organizations"]] == [
+        f"organization/{council['id']}",
+        f"organization/{consortium['id']}",
+    ]
+    assert export["memberships"][0]["member"] == {
+        "@type": "Organization",
+        "id": f"organization/{consortium['id']}",
+    }
+    assert (export["events"], export["motions"], export["vote_events"]) == ([], [], [])
 
 
 async def test_csv_exports_have_a_bom_and_korean_headers(api: Api) -> None:

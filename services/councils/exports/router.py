@@ -23,7 +23,8 @@ KindQuery = Annotated[BodyKind | None, Query(description="Only bodies of this cl
 async def export_body_popolo(
     session: SessionDep, body_id: Annotated[int, Path(ge=1, le=2**31 - 1)]
 ) -> PopoloExport:
-    """The body and its sub-bodies, their members, memberships and posts, in Popolo's field names."""
+    """The body and its sub-bodies, their members, memberships, posts, meetings (events), motions and vote
+    events with the computed results, in Popolo's field names."""
     return await service.popolo(session, body_id)
 
 

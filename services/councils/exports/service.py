@@ -1,12 +1,16 @@
 """Exports: Popolo JSON per body, CSV of bodies, memberships and composition."""
 
-from datetime import date
+from datetime import date, datetime
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.councils.exports.csv_format import csv_text
 from services.councils.exports.schemas import PopoloExport
+from services.councils.meetings import repository as meetings
+from services.councils.meetings.models import Meeting, Motion
+from services.councils.meetings.schemas import MotionOut
+from services.councils.meetings.service import motion_out
 from services.councils.memberships import repository as memberships
 from services.councils.memberships.repository import MembershipFilter, MembershipRow
 from services.councils.memberships.service import composition
@@ -15,7 +19,7 @@ from services.councils.organizations.models import Organization
 from services.councils.organizations.schemas import Fraction
 from services.councils.organizations.service import BODY_KINDS, get_body, rules_of
 from services.councils.people.models import Person
-from shared.seoul import today_seoul
+from shared.seoul import SEOUL, today_seoul
 
 ENDED = {
     "resigned": "사임",
@@ -24,6 +28,9 @@ ENDED = {
     "dissolved": "해산",
     "other": "기타",
 }
+# Popolo's event status code list (RFC 5545's), as in the iCalendar export.
+EVENT_STATUS = {"scheduled": "tentative", "held": "confirmed", "cancelled": "cancelled"}
+VOTE_OPTIONS = ("yes", "no", "abstain")
 
 
 def _ref(kind: str, ident: int | None) -> str | None:
@@ -66,6 +73,77 @@ def _membership(row: MembershipRow) -> dict[str, object]:
     return {key: value for key, value in out.items() if value is not None}
 
 
+def _moment(moment: datetime) -> str:
+    """ISO 8601 in Seoul time to the second, e.g. 2017-06-26T15:00:00+09:00."""
+    return moment.astimezone(SEOUL).isoformat(timespec="seconds")
+
+
+def _event(meeting: Meeting) -> dict[str, object]:
+    out: dict[str, object] = {
+        "id": _ref("event", meeting.id),
+        "name": meeting.title,
+        "classification": meeting.kind,
+        "start_date": _moment(meeting.starts_at),
+        "end_date": _moment(meeting.ends_at) if meeting.ends_at else None,
+        "location": meeting.place,
+        "status": EVENT_STATUS[meeting.status],
+        "description": meeting.note,
+        "organization_id": _ref("organization", meeting.organization_id),
+    }
+    return {key: value for key, value in out.items() if value is not None}
+
+
+def _motion(motion: MotionOut, meeting: Meeting) -> dict[str, object]:
+    return {
+        "id": _ref("motion", motion.id),
+        "organization_id": _ref("organization", meeting.organization_id),
+        "legislative_session_id": _ref("event", meeting.id),
+        "title": motion.title,
+        "text": motion.text or motion.title,
+        "classification": motion.classification,
+        "date": _moment(meeting.starts_at),
+        "requirement": motion.requirement,
+        "result": motion.vote.result,
+    }
+
+
+def _vote_event(motion: MotionOut, meeting: Meeting) -> dict[str, object] | None:
+    """The motion's one vote, when counts were recorded; `result` is the computed one, quorum included."""
+    counts = motion.vote.counts
+    if counts is None:
+        return None
+    return {
+        "id": _ref("vote_event", motion.id),
+        "motion_id": _ref("motion", motion.id),
+        "organization_id": _ref("organization", meeting.organization_id),
+        "legislative_session_id": _ref("event", meeting.id),
+        "start_date": _moment(meeting.starts_at),
+        "result": motion.vote.result,
+        "counts": [{"option": option, "value": getattr(counts, option)} for option in VOTE_OPTIONS],
+    }
+
+
+async def _decisions(
+    session: AsyncSession, bodies: list[Organization]
+) -> tuple[list[dict[str, object]], list[dict[str, object]], list[dict[str, object]]]:
+    """The bodies' meetings as events, their motions and vote events; results as the meetings API's."""
+    by_id = {body.id: body for body in bodies}
+    held = await meetings.meetings_of(session, list(by_id))
+    motions: dict[int, list[Motion]] = {}
+    for motion in await meetings.motions_of(session, [m.id for m in held]):
+        motions.setdefault(motion.meeting_id, []).append(motion)
+    events, motion_docs, vote_events = [], [], []
+    for meeting in held:
+        events.append(_event(meeting))
+        for motion in motions.get(meeting.id, []):
+            out = await motion_out(session, motion, meeting, by_id[meeting.organization_id])
+            motion_docs.append(_motion(out, meeting))
+            vote_event = _vote_event(out, meeting)
+            if vote_event is not None:
+                vote_events.append(vote_event)
+    return events, motion_docs, vote_events
+
+
 async def _tree(session: AsyncSession, root: Organization) -> list[Organization]:
     found, queue = [root], [root]
     while queue and len(found) < 1000:
@@ -84,8 +162,16 @@ async def popolo(session: AsyncSession, body_id: int) -> PopoloExport:
         await session.scalars(select(Person).where(Person.id.in_(person_ids)).order_by(Person.id))
     ).all()
     posts = await organizations.list_posts(session, ids)
+    referenced = {
+        org_id
+        for r in rows
+        for org_id in (r.membership.member_organization_id, r.membership.on_behalf_of_id)
+        if org_id is not None and org_id not in ids
+    }
+    others = await organizations.get_many(session, referenced) if referenced else []
+    events, motions, vote_events = await _decisions(session, bodies)
     return PopoloExport(
-        organizations=[_organization(body) for body in bodies],
+        organizations=[_organization(org) for org in [*bodies, *others]],
         persons=[
             {
                 "id": _ref("person", p.id),
@@ -105,6 +191,9 @@ async def popolo(session: AsyncSession, body_id: int) -> PopoloExport:
             }
             for post in posts
         ],
+        events=events,
+        motions=motions,
+        vote_events=vote_events,
     )
 
 

@@ -67,6 +67,16 @@ async def list_meetings(
     return (await session.scalars(query)).all()
 
 
+async def meetings_of(session: AsyncSession, organization_ids: Sequence[int]) -> Sequence[Meeting]:
+    """Every meeting of these bodies, in time order."""
+    query = (
+        select(Meeting)
+        .where(Meeting.organization_id.in_(organization_ids))
+        .order_by(Meeting.starts_at, Meeting.id)
+    )
+    return (await session.scalars(query)).all()
+
+
 async def meetings_at(
     session: AsyncSession, organization_id: int, times: Sequence[datetime]
 ) -> Sequence[Meeting]:
@@ -115,6 +125,12 @@ async def upsert_attendance(
 
 async def motions(session: AsyncSession, meeting_id: int) -> Sequence[Motion]:
     query = select(Motion).where(Motion.meeting_id == meeting_id).order_by(Motion.id)
+    return (await session.scalars(query)).all()
+
+
+async def motions_of(session: AsyncSession, meeting_ids: Sequence[int]) -> Sequence[Motion]:
+    """Every motion of these meetings, by meeting then in the order recorded."""
+    query = select(Motion).where(Motion.meeting_id.in_(meeting_ids)).order_by(Motion.meeting_id, Motion.id)
     return (await session.scalars(query)).all()
 
 

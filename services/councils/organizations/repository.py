@@ -58,6 +58,11 @@ async def list_organizations(
     return (await session.scalars(query)).all()
 
 
+async def get_many(session: AsyncSession, organization_ids: Collection[int]) -> Sequence[Organization]:
+    query = select(Organization).where(Organization.id.in_(organization_ids)).order_by(Organization.id)
+    return (await session.scalars(query)).all()
+
+
 async def ancestors(session: AsyncSession, organization_id: int) -> list[int]:
     """Ids from the organization up to its root (bounded, so a corrupt cycle cannot loop forever)."""
     chain: list[int] = []
