@@ -80,7 +80,8 @@ election = build_election(parse_pb_file(sys.argv[1]))
 t0 = time.perf_counter()
 out = equal_shares(election, exhaustive_stop=sys.argv[2] == "1")
 t1 = time.perf_counter()
-print(json.dumps({"rule": t1 - t0, "selected": sorted(out.selected), "runs": out.params["mes_runs"]}))
+runs = f"{out.params['mes_runs']} ({out.params['mes_exact_runs']} exact)"
+print(json.dumps({"rule": t1 - t0, "selected": sorted(out.selected), "runs": runs}))
 """
 
 
@@ -195,7 +196,7 @@ HEADER = [
     "pabutools MES+Add1",
     "MES speed-up",
     "same",
-    "our MES runs",
+    "our MES runs (of them in exact arithmetic)",
     "our MES+Add1, Pabulib semantics (META MES files)",
     "runs",
 ]

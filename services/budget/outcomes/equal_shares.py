@@ -13,7 +13,10 @@ whose budgets are the same function of ``b`` are interchangeable, so a project's
 collapse into a few budget classes. And a run of MES at ``b`` is a sequence of comparisons between quantities
 that are affine in ``b`` while the run's branch structure stays fixed: each run therefore also
 computes the largest Add1 step up to which it provably gives the same outcome, and Add1 jumps
-straight past all of those steps. Arithmetic is exact (gmpy2 rationals).
+straight past all of those steps. Decisions are exact: each run is first made by the C kernel
+(mes_kernel.py) in float64 with every decision certified against its rounding-error bound; a
+run with a decision too close to call is made again here in exact rational arithmetic (gmpy2),
+which is also the reference that ``accelerate=False`` uses for every step.
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ from gmpy2 import mpq
 from services.budget.pabulib.parser import Amount
 
 from .greedy import greedy
+from .mes_kernel import MesKernel, load_kernel
 from .model import (
     GREEDY_TIE_BREAK,
     MES_TIE_BREAK,
@@ -124,19 +128,12 @@ class _Horizon:
 
 
 @dataclass(slots=True)
-class _Round:
-    project: int
-    rho: mpq
-    price: mpq
-    """Largest payment per unit of points asked of a supporter."""
-
-
-@dataclass(slots=True)
 class _Trace:
-    """What the final run did, for explanations."""
+    """What the final run did, for explanations (amounts rounded to float: display only)."""
 
-    rounds: list[_Round] = field(default_factory=list)
-    dropped: dict[int, tuple[int, mpq]] = field(default_factory=dict)
+    rounds: list[tuple[int, float]] = field(default_factory=list)
+    """Funded project and the largest payment per point asked of a supporter, in order."""
+    dropped: dict[int, tuple[int, float]] = field(default_factory=dict)
     """Unaffordable project -> (round, money its supporters still had)."""
 
 
@@ -183,7 +180,7 @@ class _Run:
             self._pay(best)
             selected.append(best.project)
             if self.trace is not None:
-                self.trace.rounds.append(_Round(best.project, best.rho, best.price))
+                self.trace.rounds.append((best.project, float(best.price)))
             kept.remove(best.project)
             remaining = kept
         return selected
@@ -237,7 +234,7 @@ class _Run:
                 c1 = sum((weight * cb[k] for (k, _), weight in classes.items()), ZERO)
                 horizon.keep(c0, c1, strict=True)
             if self.trace is not None:
-                self.trace.dropped[c] = (round_no + 1, money)
+                self.trace.dropped[c] = (round_no + 1, float(money))
             return None
         if prep.utils is None:
             entries = sorted(classes.items(), key=lambda item: cv[item[0][0]])
@@ -313,6 +310,20 @@ class _Evaluation:
     poor: int
 
 
+def _final_run(prep: _Prepared, kernel: MesKernel | None, b: mpq, trace: _Trace) -> tuple[list[int], bool]:
+    """The outcome at per-voter budget ``b``, recording what happened for the explanations.
+
+    Also says whether the run needed exact arithmetic.
+    """
+    run = kernel.run(float(b), float(b), 1.0, 0, track=False) if kernel is not None else None
+    if run is None:
+        return _Run(prep, b, None, trace).execute(), True
+    trace.rounds.extend(zip(run.selected, run.prices, strict=True))
+    before = len(prep.free)
+    trace.dropped.update({c: (before + funded + 1, money) for c, (funded, money) in run.dropped.items()})
+    return [*prep.free, *run.selected], False
+
+
 def _total_cost(prep: _Prepared, selected: Sequence[int]) -> mpq:
     return sum((prep.costs[c] for c in selected), ZERO)
 
@@ -323,20 +334,68 @@ def _is_exhaustive(prep: _Prepared, selected: Sequence[int]) -> bool:
     return all(prep.costs[c] > left for c in prep.eligible if c not in chosen)
 
 
+FLOAT_EXACT_LIMIT = 2**53
+"""Integers up to here are exact in float64; the kernel's error bounds need exact vote totals."""
+
+
+def _kernel_for(prep: _Prepared) -> MesKernel | None:
+    """The election laid out for the C kernel, or None when only exact arithmetic will do."""
+    library = load_kernel()
+    if library is None:
+        return None
+    if max(prep.total_util, default=ZERO) >= FLOAT_EXACT_LIMIT:
+        return None  # huge group weights: supporters' totals would round
+    if prep.utils is not None and any(u.denominator != 1 for utils in prep.utils for u in utils):
+        return None  # fractional points
+    return MesKernel(
+        costs=[float(cost) for cost in prep.costs],
+        scale=[float(scale) for scale in prep.scale],
+        total_util=[float(total) for total in prep.total_util],
+        rank=prep.rank,
+        eligible=prep.eligible,
+        supporters=prep.groups,
+        points=None if prep.utils is None else [[float(u) for u in utils] for utils in prep.utils],
+        weights=prep.weights,
+        library=library,
+    )
+
+
+@dataclass(slots=True)
+class _Runs:
+    """How Add1 got its answer: MES runs made, and how many of them needed exact arithmetic."""
+
+    total: int = 0
+    exact: int = 0
+
+
+def _run_step(
+    prep: _Prepared, kernel: MesKernel | None, start: mpq, step: mpq, k: int, runs: _Runs
+) -> tuple[list[int], int | None]:
+    """MES at Add1 step ``k``: the outcome and the last step that provably gives the same one."""
+    runs.total += 1
+    b = start + k * step
+    if kernel is not None:
+        run = kernel.run(float(b), float(start), float(step), k, track=True)
+        if run is not None:
+            return [*prep.free, *run.selected], run.k_max
+    runs.exact += 1
+    horizon = _Horizon(start, step, k)
+    selected = _Run(prep, b, horizon, None).execute()
+    return selected, horizon.k_max
+
+
 def _add1(
-    prep: _Prepared, start: mpq, step: mpq, exhaustive_stop: bool, accelerate: bool
-) -> tuple[list[int], mpq, int]:
-    """Run Add1; return the outcome, the per-voter budget that produced it, and MES runs made.
+    prep: _Prepared, start: mpq, step: mpq, exhaustive_stop: bool, kernel: MesKernel | None, accelerate: bool
+) -> tuple[list[int], mpq, _Runs]:
+    """Run Add1; return the outcome, the per-voter budget that produced it, and the runs made.
 
     Without ``accelerate`` every step is computed; the horizon then only serves to stop once
     no later step can differ (a plain scan would never stop when nothing overspends).
     """
-    k, runs = 0, 0
+    k, runs = 0, _Runs()
     previous: list[int] | None = None
     while True:
-        horizon = _Horizon(start, step, k)
-        selected = _Run(prep, start + k * step, horizon, None).execute()
-        runs += 1
+        selected, k_max = _run_step(prep, kernel, start, step, k, runs)
         if _total_cost(prep, selected) > prep.budget:
             if previous is None:
                 raise OutcomeError("MES overspends at the starting per-voter budget")
@@ -345,10 +404,10 @@ def _add1(
         if exhaustive_stop and _is_exhaustive(prep, selected):
             return selected, start + k * step, runs
         previous = selected
-        if horizon.k_max is None:
+        if k_max is None:
             # Every branch is stable for all larger budgets: the outcome can never change.
             return selected, start + k * step, runs
-        k = horizon.k_max + 1 if accelerate else k + 1
+        k = k_max + 1 if accelerate else k + 1
 
 
 def equal_shares(
@@ -382,16 +441,20 @@ def equal_shares(
     start = prep.budget / election.n_voters
     if integral_start:
         start = mpq(math.floor(start))
-    runs = 1
     b = start
+    kernel = _kernel_for(prep) if accelerate else None
+    runs = _Runs()
     if add1:
-        _, b, runs = _add1(prep, start, mpq(increment), exhaustive_stop, accelerate)
+        _, b, runs = _add1(prep, start, mpq(increment), exhaustive_stop, kernel, accelerate)
     trace = _Trace()
-    selected = _Run(prep, b, None, trace).execute()
+    selected, exact = _final_run(prep, kernel, b, trace)
+    if not add1:
+        runs = _Runs(total=1, exact=int(exact))
     params: dict[str, object] = {
         "add1": add1,
         "per_voter_budget": Fraction(int(b.numerator), int(b.denominator)),
-        "mes_runs": runs,
+        "mes_runs": runs.total,
+        "mes_exact_runs": runs.exact,
     }
     if add1:
         params.update(integral_start=integral_start, exhaustive_stop=exhaustive_stop, increment=increment)
@@ -415,25 +478,31 @@ def _as_amount(value: mpq) -> Amount:
     return Fraction(int(value.numerator), int(value.denominator))
 
 
+def _money(value: float) -> str:
+    """Display form of an amount computed for an explanation: whole units when it is one."""
+    if abs(value - round(value)) <= 1e-9 * max(1.0, abs(value)):
+        return f"{round(value):,}"
+    return f"{value:,.2f}"
+
+
 def _explain(election: Election, prep: _Prepared, selected: list[int], trace: _Trace) -> dict[str, str]:
     explanations: dict[str, str] = {}
-    for round_no, step in enumerate(trace.rounds, start=1):
-        c = step.project
+    for round_no, (c, price) in enumerate(trace.rounds, start=1):
         if election.is_approval:
-            effective = prep.costs[c] / step.price
+            effective = float(prep.costs[c]) / price
             how = (
-                f"{float(effective):,.2f} effective votes of {election.votes[c]:,}, "
-                f"each supporter paying at most {format_amount(_as_amount(step.price))}"
+                f"{effective:,.2f} effective votes of {election.votes[c]:,}, "
+                f"each supporter paying at most {_money(price)}"
             )
         else:
-            how = f"price {float(step.price):,.4f} per point from {format_amount(election.scores[c])} points"
+            how = f"price {price:,.4f} per point from {format_amount(election.scores[c])} points"
         explanations[election.project_ids[c]] = f"selected in MES round {round_no}: {how}"
     for c in prep.free:
         explanations[election.project_ids[c]] = "selected: costs nothing and has supporters"
     for c, (round_no, money) in trace.dropped.items():
         explanations[election.project_ids[c]] = (
             f"MES: not affordable by its supporters' remaining budgets in round {round_no} "
-            f"({format_amount(_as_amount(money))} left for a cost of {format_amount(election.costs[c])})"
+            f"({_money(money)} left for a cost of {format_amount(election.costs[c])})"
         )
     chosen = set(selected)
     for c, project_id in enumerate(election.project_ids):
