@@ -22,6 +22,7 @@ async def test_a_body_carries_policy_fields_and_the_default_rules_of_article_7(a
         "quorum": {"numerator": 1, "denominator": 2, "comparison": "more_than"},
         "passing": {"numerator": 1, "denominator": 2, "comparison": "more_than"},
         "amendment": {"numerator": 2, "denominator": 3, "comparison": "at_least"},
+        "extraordinary_min_requesters": None,
     }
     assert (await api.client.get(f"/councils/bodies/{body['id']}")).json() == body
 
@@ -30,6 +31,7 @@ async def test_a_steering_committee_defaults_to_cap_10_and_communication_lead_el
     _, steering = await api.association()
     assert steering["member_cap"] == 10
     assert steering["eligibility_role"] == "communication_lead"
+    assert steering["rules"]["extraordinary_min_requesters"] == 2  # 제5조③: 운영위원 2인 이상의 요구
 
 
 async def test_nesting_inherits_the_district_and_refuses_another_district(api: Api) -> None:
@@ -195,7 +197,8 @@ async def test_rules_and_cap_are_data_that_can_change(api: Api) -> None:
         f"/councils/bodies/{body['id']}", json={"rules": rules, "member_cap": 12}, headers=api.city
     )
     assert response.status_code == 200, response.text
-    assert response.json()["rules"] == rules and response.json()["member_cap"] == 12
+    assert response.json()["rules"] == {**rules, "extraordinary_min_requesters": None}
+    assert response.json()["member_cap"] == 12
 
 
 async def test_contacts_are_shown_to_officials_only(api: Api, auth: Callable[..., dict[str, str]]) -> None:

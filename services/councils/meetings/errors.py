@@ -28,3 +28,43 @@ class ScheduleNotFound(NotFound):
 class InvalidMeetingRecord(RuleViolation):
     code = "invalid-meeting-record"
     title = "Invalid meeting record"
+
+
+class NotExtraordinary(RuleViolation):
+    code = "not-extraordinary"
+    title = "Only extraordinary meetings are requested or called"
+
+
+class ExtraordinaryNotScheduled(RuleViolation):
+    code = "extraordinary-not-scheduled"
+    title = "Extraordinary meetings are not on a regular schedule"
+
+
+class RequesterNotAMember(RuleViolation):
+    code = "requester-not-a-member"
+    title = "Requester is not a member on the meeting's date"
+
+
+class TooFewRequesters(RuleViolation):
+    code = "too-few-requesters"
+    title = "Too few members requested the extraordinary meeting"
+
+
+class ResolutionRequired(RuleViolation):
+    code = "resolution-required"
+    title = "An extraordinary plenary needs the steering committee's resolution"
+
+
+class ResolutionNotOfSteeringCommittee(RuleViolation):
+    code = "resolution-not-of-steering-committee"
+    title = "The resolution is not the steering committee's"
+
+
+class ResolutionAfterMeeting(RuleViolation):
+    code = "resolution-after-meeting"
+    title = "The resolution is dated after the meeting"
+
+
+class ResolutionNotPassed(RuleViolation):
+    code = "resolution-not-passed"
+    title = "The resolution did not pass"

@@ -60,6 +60,16 @@ class Meeting(Base):
     organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"), index=True)
     schedule_id: Mapped[int | None] = mapped_column(ForeignKey("meeting_schedules.id"))
     kind: Mapped[str] = mapped_column(Text)
+    # The resolution that called an extraordinary meeting (plenary: a passed steering-committee motion).
+    called_by_motion_id: Mapped[int | None] = mapped_column(
+        ForeignKey(
+            "motions.id",
+            use_alter=True,
+            name="fk_meetings_called_by_motion_id_motions",
+            ondelete="RESTRICT",
+        ),
+        index=True,
+    )
     title: Mapped[str] = mapped_column(Text)
     starts_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
     ends_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
@@ -70,6 +80,15 @@ class Meeting(Base):
     updated_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), server_default=func.now(), onupdate=func.now()
     )
+
+
+class MeetingRequester(Base):
+    """A person who requested an extraordinary meeting (steering committee: 2 or more of its members)."""
+
+    __tablename__ = "meeting_requesters"
+
+    meeting_id: Mapped[int] = mapped_column(ForeignKey("meetings.id", ondelete="CASCADE"), primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("persons.id"), primary_key=True, index=True)
 
 
 class AgendaItem(Base):

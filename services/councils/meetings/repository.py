@@ -3,7 +3,7 @@
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import select, tuple_
+from sqlalchemy import delete, select, tuple_
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -12,6 +12,7 @@ from services.councils.meetings.models import (
     Attendance,
     Meeting,
     MeetingDocument,
+    MeetingRequester,
     MeetingSchedule,
     Motion,
 )
@@ -137,3 +138,31 @@ async def motions_of(session: AsyncSession, meeting_ids: Sequence[int]) -> Seque
 async def schedules(session: AsyncSession, organization_id: int) -> Sequence[MeetingSchedule]:
     query = select(MeetingSchedule).where(MeetingSchedule.organization_id == organization_id)
     return (await session.scalars(query.order_by(MeetingSchedule.id))).all()
+
+
+async def requesters_of(session: AsyncSession, meeting_ids: Sequence[int]) -> dict[int, list[int]]:
+    """Who requested each of these meetings (person ids, ascending); meetings without any are left out."""
+    query = (
+        select(MeetingRequester.meeting_id, MeetingRequester.person_id)
+        .where(MeetingRequester.meeting_id.in_(meeting_ids))
+        .order_by(MeetingRequester.meeting_id, MeetingRequester.person_id)
+    )
+    found: dict[int, list[int]] = {}
+    for meeting_id, person_id in (await session.execute(query)).all():
+        found.setdefault(meeting_id, []).append(person_id)
+    return found
+
+
+async def requesters(session: AsyncSession, meeting_id: int) -> list[int]:
+    return (await requesters_of(session, [meeting_id])).get(meeting_id, [])
+
+
+async def set_requesters(session: AsyncSession, meeting_id: int, person_ids: Sequence[int]) -> None:
+    await session.execute(delete(MeetingRequester).where(MeetingRequester.meeting_id == meeting_id))
+    session.add_all(MeetingRequester(meeting_id=meeting_id, person_id=p) for p in person_ids)
+    await session.flush()
+
+
+async def existing_persons(session: AsyncSession, person_ids: Sequence[int]) -> set[int]:
+    query = select(Person.id).where(Person.id.in_(person_ids))
+    return set((await session.scalars(query)).all())

@@ -28,6 +28,19 @@ SeoulTime = Annotated[
 ]
 
 
+Id = Annotated[int, Field(ge=1, le=2**31 - 1)]
+REQUESTED_BY = (
+    "Who requested an extraordinary meeting (person ids; a repeat counts once). A steering committee's "
+    "needs at least `rules.extraordinary_min_requesters` (2) people seated in it on the meeting's date "
+    "(운영규정 제5조③); kept as given for other bodies' extraordinary meetings."
+)
+CALLED_BY = (
+    "The motion (resolution) that called an extraordinary meeting. A plenary's must be a passed motion of "
+    "its steering committee held on or before the meeting's date (운영규정 제4조④); kept as given for "
+    "other bodies' extraordinary meetings."
+)
+
+
 class AgendaItemIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -57,6 +70,10 @@ class MeetingCreate(BaseModel):
     status: MeetingStatus = "scheduled"
     note: str | None = Field(default=None, max_length=4000)
     agenda: list[AgendaItemIn] = Field(default_factory=list, max_length=200)
+    requested_by: list[Id] | None = Field(
+        default=None, max_length=1000, description=REQUESTED_BY, examples=[[3, 7]]
+    )
+    called_by_motion_id: Id | None = Field(default=None, description=CALLED_BY, examples=[12])
 
     @field_validator("ends_at")
     @classmethod
@@ -76,6 +93,8 @@ class MeetingUpdate(BaseModel):
     place: str | None = Field(default=None, max_length=500)
     status: MeetingStatus | None = None
     note: str | None = Field(default=None, max_length=4000)
+    requested_by: list[Id] | None = Field(default=None, max_length=1000, description=REQUESTED_BY)
+    called_by_motion_id: Id | None = Field(default=None, description=CALLED_BY)
 
 
 class DocumentIn(BaseModel):
@@ -185,6 +204,8 @@ class MeetingOut(BaseModel):
     organization_id: int
     schedule_id: int | None
     kind: MeetingKind
+    requested_by: list[int] = Field(description="Who requested it (extraordinary meetings), by person id.")
+    called_by_motion_id: int | None = Field(description="The resolution that called it (extraordinary).")
     title: str
     starts_at: datetime
     ends_at: datetime | None

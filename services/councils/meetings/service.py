@@ -7,13 +7,22 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.councils.common.access import ensure_can_record_meetings
 from services.councils.common.errors import UnknownReference
+from services.councils.common.vocab import BodyKind
 from services.councils.history.service import record
 from services.councils.meetings import repository
 from services.councils.meetings.errors import (
+    ExtraordinaryNotScheduled,
     InvalidMeetingRecord,
     MeetingNotFound,
     MotionNotFound,
+    NotExtraordinary,
+    RequesterNotAMember,
+    ResolutionAfterMeeting,
+    ResolutionNotOfSteeringCommittee,
+    ResolutionNotPassed,
+    ResolutionRequired,
     ScheduleNotFound,
+    TooFewRequesters,
 )
 from services.councils.meetings.ical import Event, calendar_text
 from services.councils.meetings.models import AgendaItem, Meeting, MeetingDocument, MeetingSchedule, Motion
@@ -64,12 +73,14 @@ def meeting_day(meeting: Meeting) -> date:
     return meeting.starts_at.astimezone(SEOUL).date()
 
 
-def meeting_out(meeting: Meeting) -> MeetingOut:
+def meeting_out(meeting: Meeting, requested_by: Sequence[int]) -> MeetingOut:
     return MeetingOut(
         id=meeting.id,
         organization_id=meeting.organization_id,
         schedule_id=meeting.schedule_id,
         kind=meeting.kind,
+        requested_by=list(requested_by),
+        called_by_motion_id=meeting.called_by_motion_id,
         title=meeting.title,
         starts_at=meeting.starts_at.astimezone(SEOUL),
         ends_at=meeting.ends_at.astimezone(SEOUL) if meeting.ends_at else None,
@@ -104,8 +115,17 @@ async def _writable_meeting(
 async def create_meeting(session: AsyncSession, *, data: MeetingCreate, actor: Identity) -> MeetingDetail:
     body = await _body(session, data.organization_id, "body.organization_id")
     ensure_can_record_meetings(actor, body.district_code)
-    meeting = Meeting(**data.model_dump(exclude={"agenda"}))
+    requesters = await _check_call(
+        session,
+        body,
+        kind=data.kind,
+        day=data.starts_at.astimezone(SEOUL).date(),
+        requested_by=data.requested_by or [],
+        called_by=data.called_by_motion_id,
+    )
+    meeting = Meeting(**data.model_dump(exclude={"agenda", "requested_by"}))
     await repository.add(session, meeting)
+    await repository.set_requesters(session, meeting.id, requesters)
     for position, item in enumerate(data.agenda, start=1):
         session.add(AgendaItem(meeting_id=meeting.id, position=position, **item.model_dump()))
     await session.flush()
@@ -117,21 +137,156 @@ async def create_meeting(session: AsyncSession, *, data: MeetingCreate, actor: I
 async def update_meeting(
     session: AsyncSession, *, meeting_id: int, data: MeetingUpdate, actor: Identity
 ) -> MeetingOut:
-    meeting, _ = await _writable_meeting(session, meeting_id, actor)
-    before = meeting_out(meeting)
-    for name in data.model_fields_set:
+    meeting, body = await _writable_meeting(session, meeting_id, actor)
+    requesters = await repository.requesters(session, meeting.id)
+    before = meeting_out(meeting, requesters)
+    given = data.model_fields_set
+    for name in given - {"requested_by", "called_by_motion_id"}:
         value = getattr(data, name)
         if value is not None or name in ("ends_at", "place", "note"):
             setattr(meeting, name, value)
     if meeting.ends_at is not None and meeting.ends_at <= meeting.starts_at:
         raise InvalidMeetingRecord("must be after starts_at", field="body.ends_at")
+    if "called_by_motion_id" in given:
+        meeting.called_by_motion_id = data.called_by_motion_id
+    if given & {"starts_at", "requested_by", "called_by_motion_id"}:
+        # A new date, new requesters or a new resolution must still call the meeting.
+        requesters = await _check_call(
+            session,
+            body,
+            kind=meeting.kind,
+            day=meeting_day(meeting),
+            requested_by=(data.requested_by or []) if "requested_by" in given else requesters,
+            called_by=meeting.called_by_motion_id,
+            meeting_id=meeting.id,
+        )
+        if "requested_by" in given:
+            await repository.set_requesters(session, meeting.id, requesters)
     await session.flush()
     await session.refresh(meeting)
-    out = meeting_out(meeting)
+    out = meeting_out(meeting, await repository.requesters(session, meeting.id))
     await record(
         session, actor, entity="meeting", entity_id=meeting.id, action="update", before=before, after=out
     )
     return out
+
+
+# Extraordinary meetings (협치서울지역협의회 운영규정): the steering committee's are called on the request of
+# 2 or more steering members (제5조③, the minimum is the body's `extraordinary_min_requesters`), the
+# plenary's by a steering-committee resolution (제4조④). The sources name no rule for other bodies (the Seoul
+# Governance Council holds 임시회 "when needed", the Promotion Group meets "as needed"), so their
+# extraordinary meetings are accepted and keep the requesters and resolution given.
+REQUESTED_BY = "body.requested_by"
+CALLED_BY = "body.called_by_motion_id"
+
+
+def _called_by_rule(body: Organization) -> bool:
+    """Whether the body's extraordinary meetings must name requesters or a resolution."""
+    return body.extraordinary_min_requesters is not None or body.classification == BodyKind.plenary
+
+
+async def _check_call(
+    session: AsyncSession,
+    body: Organization,
+    *,
+    kind: str,
+    day: date,
+    requested_by: Sequence[int],
+    called_by: int | None,
+    meeting_id: int | None = None,
+) -> list[int]:
+    """Check who requested the meeting and which resolution called it; the distinct requesters, in order."""
+    people = list(dict.fromkeys(requested_by))
+    if kind != "extraordinary":
+        if people:
+            raise NotExtraordinary(
+                f"only an extraordinary meeting is called on request; this is a {kind} meeting",
+                field=REQUESTED_BY,
+            )
+        if called_by is not None:
+            raise NotExtraordinary(
+                f"only an extraordinary meeting is called by a resolution; this is a {kind} meeting",
+                field=CALLED_BY,
+            )
+        return []
+    await _check_requesters(session, body, day, people)
+    if called_by is not None or body.classification == BodyKind.plenary:
+        await _check_resolution(session, body, day, called_by, meeting_id)
+    return people
+
+
+async def _check_requesters(session: AsyncSession, body: Organization, day: date, people: list[int]) -> None:
+    known = await repository.existing_persons(session, people)
+    for person_id in people:
+        if person_id not in known:
+            raise UnknownReference("person", person_id, REQUESTED_BY)
+    minimum = body.extraordinary_min_requesters
+    if minimum is None:
+        return
+    _, holders = await _seat_holders(session, body, day)
+    for person_id in people:
+        if person_id not in holders:
+            raise RequesterNotAMember(
+                f"person {person_id} holds no seat in {body.name_ko} (body {body.id}) on {day}: "
+                "only its members may request an extraordinary meeting",
+                field=REQUESTED_BY,
+            )
+    if len(people) < minimum:
+        raise TooFewRequesters(
+            f"an extraordinary meeting of {body.name_ko} (body {body.id}) is called on the request of "
+            f"at least {minimum} of its members seated on the meeting's date "
+            f"(rules.extraordinary_min_requesters); "
+            f"{len(people)} {'person' if len(people) == 1 else 'people'} requested it",
+            field=REQUESTED_BY,
+        )
+
+
+async def _steering_committees(session: AsyncSession, plenary: Organization) -> list[Organization]:
+    """The plenary's steering committee: beside it under the same parent (the association), or under it."""
+    candidates = list(await organizations.children(session, plenary.id))
+    if plenary.parent_id is not None:
+        candidates += await organizations.children(session, plenary.parent_id)
+    return [body for body in candidates if body.classification == BodyKind.steering_committee]
+
+
+async def _check_resolution(
+    session: AsyncSession, body: Organization, day: date, called_by: int | None, meeting_id: int | None
+) -> None:
+    plenary = body.classification == BodyKind.plenary
+    if called_by is None:
+        raise ResolutionRequired(
+            f"an extraordinary meeting of the plenary {body.name_ko} (body {body.id}) is called by a "
+            "resolution of its steering committee (운영규정 제4조④): give called_by_motion_id",
+            field=CALLED_BY,
+        )
+    motion = await repository.get_motion(session, called_by)
+    if motion is None:
+        raise UnknownReference("motion", called_by, CALLED_BY)
+    cited, cited_body = await _meeting(session, motion.meeting_id)
+    if plenary:
+        steering = await _steering_committees(session, body)
+        if cited_body.id not in {committee.id for committee in steering}:
+            ours = ", ".join(f"{c.name_ko} (body {c.id})" for c in steering) or "none is recorded"
+            raise ResolutionNotOfSteeringCommittee(
+                f"motion {motion.id} is of {cited_body.name_ko} (body {cited_body.id}), not of the steering "
+                f"committee of {body.name_ko} (body {body.id}): {ours}",
+                field=CALLED_BY,
+            )
+    cited_day = meeting_day(cited)
+    if cited.id == meeting_id or cited_day > day:
+        raise ResolutionAfterMeeting(
+            f"motion {motion.id} was moved on {cited_day} at meeting {cited.id}: it cannot have called a "
+            f"meeting held on {day}",
+            field=CALLED_BY,
+        )
+    if plenary:
+        vote = (await motion_out(session, motion, cited, cited_body)).vote
+        if vote.result != "pass":
+            raise ResolutionNotPassed(
+                f"motion {motion.id} of {cited_body.name_ko} did not pass (result: {vote.result}): "
+                f"{vote.explanation}",
+                field=CALLED_BY,
+            )
 
 
 async def add_agenda_item(
@@ -373,8 +528,9 @@ async def decision(session: AsyncSession, motion_id: int) -> Decision:
 
 async def meeting_detail(session: AsyncSession, meeting_id: int) -> MeetingDetail:
     meeting, body = await _meeting(session, meeting_id)
+    requesters = await repository.requesters(session, meeting.id)
     return MeetingDetail(
-        **meeting_out(meeting).model_dump(),
+        **meeting_out(meeting, requesters).model_dump(),
         agenda=[AgendaItemOut.model_validate(item) for item in await repository.agenda(session, meeting.id)],
         documents=[
             DocumentOut.model_validate(doc) for doc in await repository.documents(session, meeting.id)
@@ -417,7 +573,12 @@ async def list_meetings(
         after=after,
         limit=limit + 1,
     )
-    return page_of([meeting_out(row) for row in rows], limit, lambda m: [m.starts_at.isoformat(), m.id])
+    requesters = await repository.requesters_of(session, [row.id for row in rows])
+    return page_of(
+        [meeting_out(row, requesters.get(row.id, [])) for row in rows],
+        limit,
+        lambda m: [m.starts_at.isoformat(), m.id],
+    )
 
 
 async def calendar(
@@ -477,6 +638,7 @@ async def create_schedule(
 ) -> ScheduleOut:
     body = await get_body(session, body_id)
     ensure_can_record_meetings(actor, body.district_code)
+    _schedulable(body, data.kind, "body.kind")
     fields = data.model_dump()
     fields["weekday"] = WEEKDAYS.index(data.weekday)
     schedule = MeetingSchedule(organization_id=body.id, **fields)
@@ -489,6 +651,15 @@ async def create_schedule(
 async def list_schedules(session: AsyncSession, body_id: int) -> list[ScheduleOut]:
     body = await get_body(session, body_id)
     return [schedule_out(s) for s in await repository.schedules(session, body.id)]
+
+
+def _schedulable(body: Organization, kind: str, field: str) -> None:
+    if kind == "extraordinary" and _called_by_rule(body):
+        raise ExtraordinaryNotScheduled(
+            f"extraordinary meetings of {body.name_ko} (body {body.id}) are called by request or resolution, "
+            "not by a regular schedule; record each with POST /councils/meetings",
+            field=field,
+        )
 
 
 def _rule(schedule: MeetingSchedule) -> ScheduleRule:
@@ -528,6 +699,7 @@ async def expand(
     schedule = await _schedule(session, schedule_id)
     body = await get_body(session, schedule.organization_id)
     ensure_can_record_meetings(actor, body.district_code)
+    _schedulable(body, schedule.kind, "path.schedule_id")
     times = _times(schedule, start, end, "body")
     existing = await repository.meetings_at(session, body.id, times)
     taken = {m.starts_at for m in existing}
@@ -553,11 +725,13 @@ async def expand(
             entity="meeting",
             entity_id=meeting.id,
             action="create",
-            after=meeting_out(meeting),
+            after=meeting_out(meeting, []),
         )
         created.append(meeting)
+    requesters = await repository.requesters_of(session, [m.id for m in existing])
     return Expansion(
-        created=[meeting_out(m) for m in created], existing=[meeting_out(m) for m in _sorted(existing)]
+        created=[meeting_out(m, []) for m in created],
+        existing=[meeting_out(m, requesters.get(m.id, [])) for m in _sorted(existing)],
     )
 
 

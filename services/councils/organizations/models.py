@@ -29,6 +29,10 @@ class Organization(Base):
         CheckConstraint("pass_num BETWEEN 0 AND pass_den AND pass_den > 0", name="pass_fraction"),
         CheckConstraint("amend_num BETWEEN 0 AND amend_den AND amend_den > 0", name="amend_fraction"),
         CheckConstraint("member_cap IS NULL OR member_cap > 0", name="member_cap_positive"),
+        CheckConstraint(
+            "extraordinary_min_requesters IS NULL OR extraordinary_min_requesters >= 1",
+            name="extraordinary_min_requesters_positive",
+        ),
         CheckConstraint("dissolution_on IS NULL OR dissolution_on >= founding_on", name="dissolved_after"),
     )
 
@@ -53,6 +57,9 @@ class Organization(Base):
     amend_den: Mapped[int] = mapped_column(SmallInteger, server_default="3")
     amend_strict: Mapped[bool] = mapped_column(Boolean, server_default="false")
     member_cap: Mapped[int | None] = mapped_column(Integer)
+    # Fewest members whose request calls an extraordinary meeting (steering committee: 2, 운영규정 제5조③);
+    # NULL: the body has no such rule (migration 0005).
+    extraordinary_min_requesters: Mapped[int | None] = mapped_column(SmallInteger)
     eligibility_role: Mapped[str | None] = mapped_column(Text)
     note: Mapped[str | None] = mapped_column(Text)
     source: Mapped[str | None] = mapped_column(Text)

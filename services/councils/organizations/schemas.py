@@ -44,6 +44,14 @@ class DecisionRules(BaseModel):
         default=Fraction(numerator=2, denominator=3, comparison="at_least"),
         description="Votes in favour of a rule amendment, of members present (3분의 2 찬성).",
     )
+    extraordinary_min_requesters: int | None = Field(
+        default=None,
+        ge=1,
+        le=1000,
+        description="Fewest members, seated on the meeting date and counted once each, whose request "
+        "calls an extraordinary meeting (운영위원 2인 이상의 요구, 제5조③); steering committees default "
+        "to 2; `null`: no requester rule. Kept as it is when a change of `rules` does not name it.",
+    )
 
 
 class BodyCreate(BaseModel):

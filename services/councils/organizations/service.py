@@ -36,6 +36,7 @@ from shared.problems import RuleViolation
 BODY_KINDS = frozenset(kind.value for kind in BodyKind)
 ORGANIZATION_KINDS = frozenset(kind.value for kind in OrganizationKind)
 DEFAULT_STEERING_CAP = 10  # 제5조①: 운영위원회는 … 10인 내외로 구성한다
+DEFAULT_STEERING_REQUESTERS = 2  # 제5조③: 운영위원 2인 이상의 요구로 임시회의를 소집할 수 있다
 
 
 def _fraction(num: int, den: int, strict: bool) -> Fraction:
@@ -47,6 +48,7 @@ def rules_of(body: Organization) -> DecisionRules:
         quorum=_fraction(body.quorum_num, body.quorum_den, body.quorum_strict),
         passing=_fraction(body.pass_num, body.pass_den, body.pass_strict),
         amendment=_fraction(body.amend_num, body.amend_den, body.amend_strict),
+        extraordinary_min_requesters=body.extraordinary_min_requesters,
     )
 
 
@@ -57,6 +59,8 @@ def _set_rules(body: Organization, rules: DecisionRules) -> None:
     body.pass_strict = rules.passing.comparison == "more_than"
     body.amend_num, body.amend_den = rules.amendment.numerator, rules.amendment.denominator
     body.amend_strict = rules.amendment.comparison == "more_than"
+    if "extraordinary_min_requesters" in rules.model_fields_set:
+        body.extraordinary_min_requesters = rules.extraordinary_min_requesters
 
 
 def body_out(body: Organization) -> BodyOut:
@@ -159,6 +163,8 @@ async def create_body(session: AsyncSession, *, data: BodyCreate, actor: Identit
     if data.classification == BodyKind.steering_committee:
         body.member_cap = body.member_cap or DEFAULT_STEERING_CAP
         body.eligibility_role = body.eligibility_role or MemberRole.communication_lead.value
+        if "extraordinary_min_requesters" not in data.rules.model_fields_set:
+            body.extraordinary_min_requesters = DEFAULT_STEERING_REQUESTERS
     _dates(body, data.founding_date, data.dissolution_date)
     _set_rules(body, data.rules)
     if data.parent_id is not None:
