@@ -7,7 +7,7 @@ from typing import Any
 import asyncpg
 
 from shared.settings import plain_url
-from tests.budget.conftest import Auth, Budget, create_election, window
+from tests.budget.conftest import PROJECTS, Auth, Budget, create_election, window
 from tests.conftest import Database, assert_problem
 
 
@@ -241,3 +241,84 @@ async def test_racing_casts_leave_one_ballot_per_voter(
         await conn.close()
     mine = (await api.client.get(f"/budget/elections/{eid}/ballot", headers=voter)).json()
     assert mine["revision"] == 20
+
+
+async def test_one_election_per_envelope(api: Budget) -> None:
+    """An envelope's election is its final vote (screenings are shortlists, not elections): there is one."""
+    envelope = await api.envelope(1_000_000)
+    first = await create_election(api, envelope_id=envelope["id"], budget_krw=None)
+    assert first["envelope_id"] == envelope["id"] and first["budget"] == 1_000_000
+    for fields in ({}, {"from_shortlist": True, "projects": []}):
+        response = await api.client.post(
+            "/budget/elections",
+            json={
+                "name_ko": "다시",
+                "envelope_id": envelope["id"],
+                "projects": PROJECTS,
+                **window(),
+                **fields,
+            },
+            headers=api.city,
+        )
+        problem = assert_problem(response, 409, field="body.envelope_id")
+        assert problem["code"] == "envelope-has-election"
+        assert problem["detail"].startswith(f"envelope {envelope['id']} already has election {first['id']}")
+    other = await api.envelope(1_000_000, track="governance")
+    assert (await create_election(api, envelope_id=other["id"]))["envelope_id"] == other["id"]
+    without = [await create_election(api) for _ in range(2)]
+    assert [e["envelope_id"] for e in without] == [None, None]
+
+
+async def test_racing_elections_for_one_envelope_leave_one(committing: Budget, database: Database) -> None:
+    api = committing
+    envelope = await api.envelope(1_000_000)
+    body = {"name_ko": "경합", "envelope_id": envelope["id"], "projects": PROJECTS, **window()}
+    responses = await asyncio.gather(
+        *(api.client.post("/budget/elections", json=body, headers=api.city) for _ in range(10))
+    )
+    assert sorted(r.status_code for r in responses) == [201] + [409] * 9, [r.text for r in responses]
+    for response in responses:
+        if response.status_code == 409:
+            problem = assert_problem(response, 409, field="body.envelope_id")
+            assert problem["code"] == "envelope-has-election"
+    conn = await asyncpg.connect(plain_url(database.service_urls["budget"]))
+    try:
+        assert (
+            await conn.fetchval("SELECT count(*) FROM elections WHERE envelope_id = $1", envelope["id"]) == 1
+        )
+        # A creation that passed the service's check waits on the index for an uncommitted election, and
+        # gets the same problem once that commits.
+        later = await api.envelope(1_000_000)
+        insert = (
+            "INSERT INTO elections (envelope_id, name_ko, source, ballot_type, budget, opens_at, closes_at,"
+            " created_by) VALUES ($1, '직접', 'native', 'approval', 1, now(), now(), 'test') RETURNING id"
+        )
+        transaction = conn.transaction()
+        await transaction.start()
+        direct = await conn.fetchval(insert, later["id"])
+        body["envelope_id"] = later["id"]
+        racing = asyncio.create_task(api.client.post("/budget/elections", json=body, headers=api.city))
+        for _ in range(200):
+            waiting = await conn.fetchval(
+                "SELECT count(*) FROM pg_stat_activity"
+                " WHERE wait_event_type = 'Lock' AND datname = current_database()"
+            )
+            if waiting or racing.done():
+                break
+            await asyncio.sleep(0.02)
+        assert waiting == 1, (await racing).text if racing.done() else "the creation never waited"
+        await transaction.commit()
+        problem = assert_problem(await racing, 409, field="body.envelope_id")
+        assert problem["code"] == "envelope-has-election"
+        assert problem["detail"].startswith("this envelope already has an election")
+        assert await conn.fetchval("SELECT id FROM elections WHERE envelope_id = $1", later["id"]) == direct
+        # Imported elections have no envelope: any number of them.
+        for _ in range(2):
+            await conn.execute(insert.replace("$1", "NULL"))
+        try:
+            await conn.execute(insert, later["id"])
+            raise AssertionError("a second election for one envelope got in")
+        except asyncpg.UniqueViolationError as exc:
+            assert exc.constraint_name == "uq_elections_envelope_id"
+    finally:
+        await conn.close()

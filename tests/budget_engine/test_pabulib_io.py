@@ -1,3 +1,4 @@
+import io
 from collections import Counter
 from collections.abc import Iterator
 from fractions import Fraction
@@ -6,9 +7,13 @@ from pathlib import Path
 import pytest
 
 from services.budget.pabulib import (
+    GROUP_COLUMN,
+    GROUP_WEIGHTS_KEY,
     PbFormatError,
     PbReader,
     dumps_pb,
+    format_group_weights,
+    parse_group_weights,
     parse_pb_file,
     parse_pb_lines,
     parse_pb_text,
@@ -179,6 +184,46 @@ def test_writer_round_trip_and_anonymisation() -> None:
     assert [vote.voter_id for vote in anonymous.votes] == ["1", "2", "3"]
     assert [vote.vote for vote in anonymous.votes] == [vote.vote for vote in instance.votes]
     assert anonymous.projects == instance.projects and anonymous.meta == instance.meta
+
+
+def test_voter_groups_ride_in_an_extra_meta_key_and_votes_column() -> None:
+    text = SMALL.replace("rule;greedy\n", f"rule;greedy\n{GROUP_WEIGHTS_KEY};citizens:50,committee:40\n")
+    text = text.replace("voter_id;vote;age;sex", f"voter_id;vote;age;sex;{GROUP_COLUMN}")
+    text = (
+        text.replace(";F\n", ";F;citizens\n")
+        .replace(";\nv3", ";;committee\nv3")
+        .replace(";M\n", ";M;citizens\n")
+    )
+    instance = parse_pb_text(text)
+    weights = parse_group_weights(instance.meta[GROUP_WEIGHTS_KEY])
+    assert weights == {"citizens": 50, "committee": 40} and list(weights) == ["citizens", "committee"]
+    assert format_group_weights(weights) == "citizens:50,committee:40"
+    assert [vote.fields[GROUP_COLUMN] for vote in instance.votes] == ["citizens", "committee", "citizens"]
+    written = dumps_pb(instance)
+    assert "voter_group_weights;citizens:50,committee:40\n" in written and "v2;a;;;committee\n" in written
+    assert parse_pb_text(written) == instance
+    assert parse_group_weights(" a : 1 , b:2") == {"a": 1, "b": 2}
+    for bad, fragment in (
+        ("a:1,a:2", "twice"),
+        ("a:0", "positive"),
+        ("a:-1", "positive"),
+        ("a:1.5", "positive"),
+        ("a", "group:weight"),
+        (":3", "group:weight"),
+        ("a:1,", "group:weight"),
+        ("a:²", "positive"),
+    ):
+        with pytest.raises(ValueError, match=fragment):
+            parse_group_weights(bad)
+
+
+def test_reader_line_no_is_the_vote_just_read() -> None:
+    reader = PbReader(io.StringIO(SMALL, newline=""))
+    assert [(vote.voter_id, reader.line_no) for vote in reader.iter_votes()] == [
+        ("v1", 14),
+        ("v2", 15),
+        ("v3", 16),
+    ]
 
 
 @pytest.mark.parametrize(

@@ -19,6 +19,11 @@ class ElectionNotOpen(Conflict):
     title = "Election not open yet"
 
 
+class EnvelopeHasElection(Conflict):
+    code = "envelope-has-election"
+    title = "The envelope already has an election"
+
+
 class ElectionStillOpen(Conflict):
     code = "election-open"
     title = "Election still open"

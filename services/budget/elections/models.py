@@ -8,12 +8,14 @@ from sqlalchemy import (
     DateTime,
     ForeignKey,
     ForeignKeyConstraint,
+    Index,
     Integer,
     LargeBinary,
     Numeric,
     Text,
     UniqueConstraint,
     func,
+    text,
 )
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.orm import Mapped, mapped_column
@@ -25,6 +27,15 @@ class Election(Base):
     """A vote on projects: native (from a shortlist or listed projects) or imported from a Pabulib file."""
 
     __tablename__ = "elections"
+    __table_args__ = (
+        # One election per envelope (migration 0004); imported elections have none.
+        Index(
+            "uq_elections_envelope_id",
+            "envelope_id",
+            unique=True,
+            postgresql_where=text("envelope_id IS NOT NULL"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     cycle_id: Mapped[int | None] = mapped_column(ForeignKey("cycles.id"))

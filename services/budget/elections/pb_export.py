@@ -1,4 +1,9 @@
-"""Export an election as a Pabulib .pb file, voters renumbered 1..n in the order of their hashes."""
+"""Export an election as a Pabulib .pb file, voters renumbered 1..n in the order of their hashes.
+
+An election with several voter groups also gets each voter's group in the VOTES column `voter_group` and
+the groups' weights in the META key `voter_group_weights`, so that importing the file gives the same
+outcome. An election with one group is written exactly as a plain Pabulib file.
+"""
 
 import csv
 import io
@@ -8,6 +13,8 @@ from typing import Any
 from services.budget.elections.models import Election, ElectionProject, VoterGroup
 from services.budget.elections.tally import json_amount
 from services.budget.outcomes.rules import PABULIB_RULES
+from services.budget.pabulib.parser import GROUP_COLUMN, GROUP_WEIGHTS_KEY
+from services.budget.pabulib.writer import format_group_weights
 
 CHUNK_LINES = 2000
 NATIVE_RULES = {rule: pabulib for pabulib, rule in PABULIB_RULES.items()}
@@ -17,8 +24,13 @@ def _text(value: object) -> str:
     return "" if value is None else str(value)
 
 
-def export_meta(election: Election, n_projects: int, n_votes: int) -> dict[str, str]:
-    """The stored META of an imported election, or one made for a native election; counts refreshed."""
+def export_meta(
+    election: Election, n_projects: int, n_votes: int, weights: dict[str, int] | None = None
+) -> dict[str, str]:
+    """The stored META of an imported election, or one made for a native election; counts refreshed.
+
+    `weights` are the voter groups' weights when the VOTES say each voter's group, else None.
+    """
     meta = {str(k): str(v) for k, v in election.meta.items()}
     if election.source == "native":
         meta = {
@@ -47,7 +59,14 @@ def export_meta(election: Election, n_projects: int, n_votes: int) -> dict[str, 
         budget=str(json_amount(election.budget)),
         vote_type=election.ballot_type if election.ballot_type == "cumulative" else "approval",
     )
+    if weights:
+        meta[GROUP_WEIGHTS_KEY] = format_group_weights(weights)
     return meta
+
+
+def writes_groups(election: Election, groups: Sequence[VoterGroup]) -> bool:
+    """Several groups, or one named in an imported file's META: one plain group is left implicit."""
+    return len(groups) > 1 or GROUP_WEIGHTS_KEY in election.meta
 
 
 def render_pb(
@@ -66,9 +85,11 @@ def render_pb(
         buffer.truncate()
         return chunk
 
+    with_groups = writes_groups(election, groups)
+    weights = {g.code: g.weight for g in groups} if with_groups else None
     writer.writerow(["META"])
     writer.writerow(["key", "value"])
-    for key, value in export_meta(election, len(projects), len(ballots)).items():
+    for key, value in export_meta(election, len(projects), len(ballots), weights).items():
         writer.writerow([key, value])
     columns = list(election.project_columns) or ["project_id", "cost", "name"]
     extra = [k for p in projects for k in p.fields if k not in columns]
@@ -79,10 +100,9 @@ def render_pb(
         known = {"project_id": project.project_id, "cost": json_amount(project.cost), "name": project.name}
         writer.writerow([_text(known[c] if c in known else project.fields.get(c)) for c in columns])
     cumulative = election.ballot_type == "cumulative"
-    with_groups = len(groups) > 1
     writer.writerow(["VOTES"])
     writer.writerow(
-        ["voter_id", "vote", *(["points"] if cumulative else []), *(["voter_group"] if with_groups else [])]
+        ["voter_id", "vote", *(["points"] if cumulative else []), *([GROUP_COLUMN] if with_groups else [])]
     )
     yield flush()
     for number, (voter_group, project_ids, points) in enumerate(ballots, start=1):

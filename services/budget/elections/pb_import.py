@@ -3,6 +3,10 @@
 The upload (already spooled to disk by the multipart parser) is parsed in a worker thread, batch by
 batch, while the event loop feeds the batches to asyncpg's binary COPY; the whole file is never held
 in memory. Voters are stored only as HMAC(secret, "<election id>:<file voter_id>").
+
+A file whose META has `voter_group_weights` (an export of an election with weighted voter groups) gets
+those groups and weights back, each voter in the group of their VOTES column `voter_group`. Any other
+file is one group, `voters`, where every ballot counts once.
 """
 
 import hashlib
@@ -13,17 +17,26 @@ from decimal import Decimal
 from itertools import islice
 from typing import BinaryIO
 
+from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.concurrency import run_in_threadpool
 
 from services.budget.elections import repository
 from services.budget.elections.errors import InvalidPbFile
 from services.budget.elections.models import Election, ElectionProject, VoterGroup
-from services.budget.elections.schemas import ImportResult
+from services.budget.elections.schemas import MAX_VOTER_GROUPS, ImportResult, VoterGroupIn
 from services.budget.elections.tally import driver_connection, json_value, to_decimal
 from services.budget.outcomes.model import OutcomeError
 from services.budget.outcomes.rules import rule_from_meta
-from services.budget.pabulib.parser import PbFormatError, PbReader, PbVote, parse_amount
+from services.budget.pabulib.parser import (
+    GROUP_COLUMN,
+    GROUP_WEIGHTS_KEY,
+    PbFormatError,
+    PbReader,
+    PbVote,
+    parse_amount,
+    parse_group_weights,
+)
 from shared.auth import Identity
 
 IMPORT_GROUP = "voters"
@@ -64,29 +77,93 @@ def _meta_amount(meta: dict[str, str], key: str) -> Decimal | None:
         raise InvalidPbFile(f"META {key} is not a number: {value!r}", field="body.file") from exc
 
 
-class _Batches:
-    """Turns the reader's votes into COPY records, a batch at a time, in a worker thread."""
+def _group_weights(reader: PbReader) -> dict[str, int] | None:
+    """The voter groups and their weights when the file names them (META and VOTES column), else None."""
+    text = reader.meta.get(GROUP_WEIGHTS_KEY, "").strip()
+    if text in ("", "None"):
+        return None
+    try:
+        weights = parse_group_weights(text)
+    except ValueError as exc:
+        raise InvalidPbFile(f"META {GROUP_WEIGHTS_KEY}: {exc}", field="body.file") from exc
+    if len(weights) > MAX_VOTER_GROUPS:
+        raise InvalidPbFile(
+            f"META {GROUP_WEIGHTS_KEY} lists {len(weights)} groups; at most {MAX_VOTER_GROUPS}",
+            field="body.file",
+        )
+    for code, weight in weights.items():
+        try:
+            VoterGroupIn(code=code, name_ko=code, weight=weight, open=False)
+        except ValidationError as exc:
+            raise InvalidPbFile(
+                f"META {GROUP_WEIGHTS_KEY}: group {code!r} needs a code of 1 to 40 of a-z, 0-9, '_' and '-',"
+                " and a weight from 1 to 1000000",
+                field="body.file",
+            ) from exc
+    if GROUP_COLUMN not in reader.vote_columns:
+        raise InvalidPbFile(
+            f"META {GROUP_WEIGHTS_KEY} needs a VOTES column {GROUP_COLUMN}", field="body.file"
+        )
+    return weights
 
-    def __init__(self, reader: PbReader, election_id: int, secret: bytes, size: int, points: bool) -> None:
+
+def _voter_groups(election_id: int, weights: dict[str, int] | None) -> list[VoterGroup]:
+    if weights is None:
+        return [
+            VoterGroup(
+                election_id=election_id, code=IMPORT_GROUP, name_ko="유권자", weight=1, open=False, position=0
+            )
+        ]
+    return [
+        VoterGroup(election_id=election_id, code=code, name_ko=code, weight=weight, open=False, position=i)
+        for i, (code, weight) in enumerate(weights.items())
+    ]
+
+
+class _Batches:
+    """Turns the reader's votes into COPY records, a batch at a time, in a worker thread.
+
+    `groups`: the file's voter groups, each voter's own read from the `voter_group` column; None: one group.
+    """
+
+    def __init__(
+        self,
+        reader: PbReader,
+        election_id: int,
+        secret: bytes,
+        size: int,
+        points: bool,
+        groups: dict[str, int] | None,
+    ) -> None:
+        self.reader = reader
         self.votes: Iterator[PbVote] = reader.iter_votes()
         self.positions = {project_id: i for i, project_id in enumerate(reader.projects)}
         self.election_id = election_id
         self.secret = secret
         self.size = size
         self.points = points
+        self.groups = groups
         self.count = 0
 
     def next_batch(self) -> list[BallotRecord]:
         batch: list[BallotRecord] = []
-        positions, eid, key = self.positions, self.election_id, self.secret
+        positions, eid, key, groups = self.positions, self.election_id, self.secret, self.groups
         for vote in islice(self.votes, self.size):
+            group = IMPORT_GROUP
+            if groups is not None:
+                group = vote.fields.get(GROUP_COLUMN) or ""
+                if group not in groups:
+                    raise PbFormatError(
+                        self.reader.line_no,
+                        f"voter_group {group!r} is not one of META {GROUP_WEIGHTS_KEY}: {', '.join(groups)}",
+                    )
             items = vote.vote
             order = sorted(range(len(items)), key=lambda i: positions[items[i]])
             points = None
             if self.points and vote.points is not None:
                 points = [to_decimal(vote.points[i]) for i in order]
             voter = hmac.new(key, f"{eid}:{vote.voter_id}".encode(), hashlib.sha256).digest()
-            batch.append((eid, voter, IMPORT_GROUP, [items[i] for i in order], points))
+            batch.append((eid, voter, group, [items[i] for i in order], points))
         self.count += len(batch)
         return batch
 
@@ -121,6 +198,7 @@ async def import_pb(
         rule, rule_params = "greedy", {}
     budget = _meta_amount(meta, "budget")
     assert budget is not None  # the parser insists on it
+    weights = _group_weights(reader)
     now = await repository.now(session)
     election = Election(
         cycle_id=cycle_id,
@@ -145,9 +223,7 @@ async def import_pb(
     await repository.add(session, election)
     await repository.add(
         session,
-        VoterGroup(
-            election_id=election.id, code=IMPORT_GROUP, name_ko="유권자", weight=1, open=False, position=0
-        ),
+        *_voter_groups(election.id, weights),
         *[
             ElectionProject(
                 election_id=election.id,
@@ -160,7 +236,14 @@ async def import_pb(
             for i, project in enumerate(reader.projects.values())
         ],
     )
-    batches = _Batches(reader, election.id, secret, batch_rows, points=vote_type == "cumulative")
+    batches = _Batches(
+        reader,
+        election.id,
+        secret,
+        batch_rows,
+        points=vote_type == "cumulative",
+        groups=weights,
+    )
     conn = await driver_connection(session)
     try:
         await conn.copy_records_to_table(

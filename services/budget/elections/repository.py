@@ -31,6 +31,11 @@ async def get_election(
     return (await session.scalars(query)).one_or_none()
 
 
+async def election_of_envelope(session: AsyncSession, envelope_id: int) -> int | None:
+    query = select(Election.id).where(Election.envelope_id == envelope_id)
+    return (await session.execute(query)).scalar_one_or_none()
+
+
 async def list_elections(session: AsyncSession, *, before_id: int | None, limit: int) -> Sequence[Election]:
     query = select(Election).order_by(Election.id.desc()).limit(limit)
     if before_id is not None:

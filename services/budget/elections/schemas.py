@@ -9,6 +9,7 @@ BallotType = Literal["approval", "knapsack", "cumulative"]
 RuleName = Literal["greedy", "greedy-threshold", "greedy-no-skip", "mes-add1", "mes-add1-comparison"]
 ProjectCode = Annotated[str, Field(pattern=r"^[^,;\s]{1,64}$", examples=["12"])]
 GroupCode = Annotated[str, Field(pattern=r"^[a-z0-9_-]{1,40}$", examples=["citizens"])]
+MAX_VOTER_GROUPS = 20
 
 
 def exact(value: Decimal | int) -> int | str:
@@ -77,7 +78,7 @@ class ElectionCreate(BaseModel):
         default=None,
         ge=1,
         le=2**31 - 1,
-        description="With from_shortlist, the envelope whose shortlist is voted on.",
+        description="The envelope voted on (from_shortlist: its shortlist); an envelope has one election.",
     )
     from_shortlist: bool = Field(
         default=False, description="The envelope's second-screening shortlist as projects."
@@ -85,7 +86,9 @@ class ElectionCreate(BaseModel):
     budget_krw: KRW | None = Field(default=None, description="The envelope's amount when omitted.")
     ballot: BallotRules = BallotRules()
     projects: list[ProjectIn] = Field(default=[], max_length=1000)
-    voter_groups: list[VoterGroupIn] = Field(default=DEFAULT_GROUPS, min_length=1, max_length=20)
+    voter_groups: list[VoterGroupIn] = Field(
+        default=DEFAULT_GROUPS, min_length=1, max_length=MAX_VOTER_GROUPS
+    )
     opens_at: AwareDatetime
     closes_at: AwareDatetime
     rule: RuleName = "greedy"

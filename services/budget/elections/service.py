@@ -19,6 +19,7 @@ from services.budget.elections.errors import (
     ElectionNotFound,
     ElectionNotOpen,
     ElectionStillOpen,
+    EnvelopeHasElection,
     InvalidBallot,
     InvalidElection,
     NoBallot,
@@ -57,9 +58,18 @@ from services.budget.pabulib.parser import Amount
 from services.budget.proposals import repository as proposals_repo
 from services.budget.proposals import service as proposals
 from shared.auth import Identity, Role
+from shared.db import register_constraint
 from shared.pagination import Page, decode_cursor, page_of
 
 RESULT_READERS = frozenset({Role.city_officer, Role.admin, Role.auditor})
+
+# Two creations racing past the check in create_election: the database's partial unique index decides.
+register_constraint(
+    "uq_elections_envelope_id",
+    EnvelopeHasElection,
+    "this envelope already has an election; an envelope has one election",
+    "body.envelope_id",
+)
 
 
 def voter_hash(secret: bytes, election_id: int, subject: str) -> bytes:
@@ -90,6 +100,12 @@ async def create_election(session: AsyncSession, *, data: ElectionCreate, actor:
     projects = list(data.projects)
     if data.envelope_id is not None:
         envelope = await envelopes.get_envelope(session, data.envelope_id)
+        existing = await repository.election_of_envelope(session, envelope.id)
+        if existing is not None:
+            raise EnvelopeHasElection(
+                f"envelope {envelope.id} already has election {existing}; an envelope has one election",
+                field="body.envelope_id",
+            )
         cycle_id = cycle_id or envelope.cycle_id
         budget = budget or envelope.amount_krw
         if data.from_shortlist:

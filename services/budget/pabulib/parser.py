@@ -23,6 +23,10 @@ Amount = int | Fraction
 """An exact amount of money or points: an int when integral, else a Fraction."""
 
 SECTIONS = ("META", "PROJECTS", "VOTES")
+GROUP_COLUMN = "voter_group"
+"""An extra VOTES column: the voter's group (e.g. ``citizens``), for elections with weighted voter groups."""
+GROUP_WEIGHTS_KEY = "voter_group_weights"
+"""An extra META key: the groups and their weights, ``citizens:50,committee:40,school:10``."""
 NULL_VALUES = frozenset({"", "None"})
 POINT_VOTE_TYPES = frozenset({"cumulative", "scoring"})
 _DECIMAL = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)")
@@ -88,6 +92,20 @@ def parse_amount(text: str) -> Amount:
     return value.numerator if value.denominator == 1 else value
 
 
+def parse_group_weights(text: str) -> dict[str, int]:
+    """Parse ``citizens:50,committee:40``: group codes in order, each with a positive whole weight."""
+    weights: dict[str, int] = {}
+    for item in text.split(","):
+        code, colon, weight = item.partition(":")
+        code, weight = code.strip(), weight.strip()
+        if not colon or not code or not (weight.isascii() and weight.isdigit()) or int(weight) == 0:
+            raise ValueError(f"{item.strip()!r} is not 'group:weight' with a positive whole weight")
+        if code in weights:
+            raise ValueError(f"group {code!r} is listed twice")
+        weights[code] = int(weight)
+    return weights
+
+
 def _null(value: str) -> str | None:
     value = value.strip()
     return None if value in NULL_VALUES else value
@@ -125,6 +143,11 @@ class PbReader:
     @property
     def vote_type(self) -> str:
         return self.meta.get("vote_type", "approval").strip().lower()
+
+    @property
+    def line_no(self) -> int:
+        """The 1-based line of the row read last: while ``iter_votes()`` is paused, the vote just yielded."""
+        return self._line_no
 
     def iter_votes(self) -> Iterator[PbVote]:
         """Yield each ballot of the VOTES section, validated against the projects."""

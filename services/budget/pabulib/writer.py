@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import os
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import TextIO
 
@@ -34,6 +34,11 @@ def format_amount(value: Amount) -> str:
     sign = "-" if numerator < 0 else ""
     whole, fraction = divmod(scaled, 10**digits)
     return f"{sign}{whole}.{fraction:0{digits}d}".rstrip("0").rstrip(".")
+
+
+def format_group_weights(weights: Mapping[str, int]) -> str:
+    """The META value of voter groups and their weights: ``citizens:50,committee:40,school:10``."""
+    return ",".join(f"{code}:{weight}" for code, weight in weights.items())
 
 
 def write_pb(
