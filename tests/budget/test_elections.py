@@ -265,6 +265,12 @@ async def test_one_election_per_envelope(api: Budget) -> None:
         assert problem["detail"].startswith(f"envelope {envelope['id']} already has election {first['id']}")
     other = await api.envelope(1_000_000, track="governance")
     assert (await create_election(api, envelope_id=other["id"]))["envelope_id"] == other["id"]
+    unknown = await api.client.post(
+        "/budget/elections",
+        json={"name_ko": "없음", "envelope_id": 999_999, "projects": PROJECTS, **window()},
+        headers=api.city,
+    )
+    assert assert_problem(unknown, 404, field="body.envelope_id")["code"] == "envelope-not-found"
     without = [await create_election(api) for _ in range(2)]
     assert [e["envelope_id"] for e in without] == [None, None]
 

@@ -99,7 +99,7 @@ async def create_election(session: AsyncSession, *, data: ElectionCreate, actor:
     cycle_id, budget = data.cycle_id, data.budget_krw
     projects = list(data.projects)
     if data.envelope_id is not None:
-        envelope = await envelopes.get_envelope(session, data.envelope_id)
+        envelope = await envelopes.get_envelope(session, data.envelope_id, field="body.envelope_id")
         existing = await repository.election_of_envelope(session, envelope.id)
         if existing is not None:
             raise EnvelopeHasElection(

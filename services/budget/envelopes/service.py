@@ -17,10 +17,13 @@ async def list_envelopes(session: AsyncSession, cycle_id: int) -> list[EnvelopeO
     return [EnvelopeOut.model_validate(row) for row in await repository.list_envelopes(session, cycle_id)]
 
 
-async def get_envelope(session: AsyncSession, envelope_id: int, *, lock: bool = False) -> Envelope:
+async def get_envelope(
+    session: AsyncSession, envelope_id: int, *, lock: bool = False, field: str = "path.envelope_id"
+) -> Envelope:
+    """The envelope; ``field`` names where the caller got its id, for the 404."""
     envelope = await repository.get_envelope(session, envelope_id, lock=lock)
     if envelope is None:
-        raise EnvelopeNotFound(envelope_id)
+        raise EnvelopeNotFound(envelope_id, field=field)
     return envelope
 
 
