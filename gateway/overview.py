@@ -12,6 +12,7 @@ import httpx
 from fastapi import APIRouter, Path, Query, Request
 from pydantic import BaseModel, Field
 
+from gateway.breaker import State
 from gateway.proxy import UpstreamsRef
 from shared.auth import OptionalIdentity
 from shared.logging import request_id_var
@@ -55,10 +56,12 @@ class Fetcher:
             self.headers["authorization"] = authorization
 
     async def get(self, service: str, path: str, params: dict[str, Any] | None = None) -> Any:
-        client = self.upstreams.get().client(service)
+        upstream = self.upstreams.get().upstream(service)
+        if upstream.breaker.state is State.OPEN:
+            raise PartFailed(f"the {service} service is unavailable (failing repeatedly)")
         try:
             async with asyncio.timeout(self.deadline):
-                response = await client.get(path, params=params, headers=self.headers)
+                response = await upstream.client.get(path, params=params, headers=self.headers)
         except TimeoutError as exc:
             raise PartFailed(f"the {service} service did not answer within {self.deadline:g}s") from exc
         except httpx.HTTPError as exc:

@@ -6,13 +6,14 @@ here first (the service verifies it again); a write without one is refused befor
 """
 
 import logging
+import time
 from collections.abc import AsyncIterator
 
 import httpx
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from gateway.routes import match
-from gateway.upstreams import Upstreams
+from gateway.upstreams import Upstream, Upstreams
 from shared.auth import TokenVerifier
 from shared.logging import request_id_var
 from shared.problems import ProblemError, Unauthorized, problem_response
@@ -51,6 +52,9 @@ RESPONSE_DROP = frozenset(
     }
 )
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+FAST_FAILURE = 0.1
+"""Seconds: a safe request that failed this fast without an answer (a stale pooled connection,
+an upstream restarting) is tried once more."""
 
 
 class ProxyApp:
@@ -98,18 +102,27 @@ class ProxyApp:
 
     async def _forward(self, scope: Scope, receive: Receive, send: Send, upstream: str) -> None:
         target_upstream = self.upstreams.get().upstream(upstream)
+        breaker = target_upstream.breaker
+        if not breaker.allow():
+            await _circuit_open(upstream, breaker.retry_after(), scope, receive, send)
+            return
         path = scope.get("raw_path") or scope["path"].encode()
         target = path.decode("latin-1")
         if scope["query_string"]:
             target += "?" + scope["query_string"].decode("latin-1")
-        content = await _request_body(scope, receive, self.max_buffered)
-        request = target_upstream.build_request(scope["method"], target, _forward_headers(scope), content)
         try:
-            # The transport directly, not `client.send`: see gateway/upstreams.py `Upstream`.
-            response = await target_upstream.transport.handle_async_request(request)
+            content = await _request_body(scope, receive, self.max_buffered)
+            request = target_upstream.build_request(scope["method"], target, _forward_headers(scope), content)
+            retry = scope["method"] in SAFE_METHODS and isinstance(content, bytes)
+            response = await _send(target_upstream, request, retry)
         except httpx.HTTPError as exc:
+            breaker.failed()
             await _upstream_failure(exc, upstream, scope, receive, send)
             return
+        except BaseException:
+            breaker.released()
+            raise
+        breaker.succeeded()
         try:
             headers = [(k, v) for k, v in response.headers.raw if k.lower() not in RESPONSE_DROP]
             await send({"type": "http.response.start", "status": response.status_code, "headers": headers})
@@ -121,6 +134,18 @@ class ProxyApp:
             logger.warning("upstream %s failed mid-response: %s", upstream, exc)
         finally:
             await response.aclose()
+
+
+async def _send(upstream: Upstream, request: httpx.Request, retry: bool) -> httpx.Response:
+    """The transport directly, not `client.send`: see gateway/upstreams.py `Upstream`."""
+    started = time.monotonic()
+    try:
+        return await upstream.transport.handle_async_request(request)
+    except httpx.TransportError as exc:
+        if not retry or time.monotonic() - started > FAST_FAILURE:
+            raise
+        logger.info("retrying %s %s once after %s", request.method, request.url.path, type(exc).__name__)
+        return await upstream.transport.handle_async_request(request)
 
 
 class UpstreamsRef:
@@ -177,6 +202,18 @@ async def _request_body(scope: Scope, receive: Receive, max_buffered: int) -> by
                 return
 
     return stream()
+
+
+async def _circuit_open(upstream: str, retry_after: int, scope: Scope, receive: Receive, send: Send) -> None:
+    detail = f"the {upstream} service is unavailable (failing repeatedly; next try in {retry_after} s)"
+    response = problem_response(
+        503,
+        detail=detail,
+        code="upstream-circuit-open",
+        instance=scope["path"],
+        headers={"Retry-After": str(retry_after)},
+    )
+    await response(scope, receive, send)
 
 
 async def _upstream_failure(

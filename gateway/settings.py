@@ -20,6 +20,18 @@ class GatewaySettings(CommonSettings):
     max_buffered_body: int = Field(
         default=1 << 20, description="Bodies larger than this are streamed upstream."
     )
+    breaker_failures: int = Field(
+        default=5,
+        ge=1,
+        validation_alias="GATEWAY_BREAKER_FAILURES",
+        description="Consecutive transport failures after which an upstream's circuit opens.",
+    )
+    breaker_reset_seconds: float = Field(
+        default=10.0,
+        gt=0,
+        validation_alias="GATEWAY_BREAKER_RESET_SECONDS",
+        description="How long an open circuit fails fast before one trial request goes through.",
+    )
     composition_deadline: float = Field(default=3.0, validation_alias="GATEWAY_COMPOSITION_DEADLINE")
     openapi_cache_seconds: float = Field(default=30.0, validation_alias="GATEWAY_OPENAPI_CACHE_SECONDS")
 

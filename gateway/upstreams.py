@@ -6,6 +6,7 @@ import aiohttp
 import httpx
 from httpx_aiohttp import AiohttpTransport
 
+from gateway.breaker import CircuitBreaker
 from gateway.settings import GatewaySettings
 
 Content = bytes | AsyncIterator[bytes]
@@ -54,9 +55,12 @@ class Upstream:
     to another.
     """
 
-    def __init__(self, client: httpx.AsyncClient, transport: httpx.AsyncBaseTransport) -> None:
+    def __init__(
+        self, client: httpx.AsyncClient, transport: httpx.AsyncBaseTransport, breaker: CircuitBreaker
+    ) -> None:
         self.client = client
         self.transport = transport
+        self.breaker = breaker
         # The client's base URL path ends in "/" ("http://host:8001" has path "/" but no "/" in str());
         # the relayed path always starts with one.
         self.prefix = str(client.base_url).removesuffix("/")
@@ -78,7 +82,8 @@ class Upstreams:
         self.upstreams: dict[str, Upstream] = {}
         for name, url in settings.upstream_urls().items():
             transport = create_transport(settings)
-            self.upstreams[name] = Upstream(create_client(url, settings, transport), transport)
+            breaker = CircuitBreaker(settings.breaker_failures, settings.breaker_reset_seconds)
+            self.upstreams[name] = Upstream(create_client(url, settings, transport), transport, breaker)
         self.clients = {name: upstream.client for name, upstream in self.upstreams.items()}
 
     def client(self, name: str) -> httpx.AsyncClient:

@@ -9,6 +9,7 @@ app = FastAPI()
 
 
 @app.api_route("/councils/echo", methods=["GET", "POST", "PUT"])
+@app.api_route("/budget/echo", methods=["GET", "POST", "PUT"])
 async def echo(request: Request) -> dict[str, object]:
     body = await request.body()
     return {

@@ -4,6 +4,7 @@ import hashlib
 import os
 import subprocess
 import sys
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -27,8 +28,6 @@ def _serve(args: list[str], env: dict[str, str], log: Path) -> subprocess.Popen[
 
 
 def _wait(url: str, process: subprocess.Popen[bytes]) -> None:
-    import time
-
     deadline = time.monotonic() + 20
     while time.monotonic() < deadline:
         assert process.poll() is None, f"{url} exited"
@@ -127,3 +126,51 @@ def test_the_relay_adds_no_encoding_or_agent_and_keeps_no_cookies(gateway_to_ech
     first = httpx.get(f"{gateway_to_echo}/councils/cookie").json()
     second = httpx.get(f"{gateway_to_echo}/councils/echo").json()
     assert first["set"] and "cookie" not in second["headers"]
+
+
+@pytest.fixture
+def gateway_with_dead_budget(tmp_path: Path) -> Iterator[tuple[str, Callable[[], None]]]:
+    """A gateway whose budget service is down, with a quick breaker; the second item starts it."""
+    log = tmp_path / "log.txt"
+    budget_port, councils_port, gateway_port = free_port(), free_port(), free_port()
+    env = {
+        **os.environ,
+        "GATEWAY_BUDGET_URL": f"http://127.0.0.1:{budget_port}",
+        "GATEWAY_COUNCILS_URL": f"http://127.0.0.1:{councils_port}",
+        "GATEWAY_BREAKER_FAILURES": "2",
+        "GATEWAY_BREAKER_RESET_SECONDS": "1",
+    }
+    processes = [_serve(["--factory", "gateway.main:create_app", "--port", str(gateway_port)], env, log)]
+
+    def start_budget() -> None:
+        processes.append(_serve(["tests.e2e.echo_app:app", "--port", str(budget_port)], env, log))
+        _wait(f"http://127.0.0.1:{budget_port}/openapi.json", processes[-1])
+
+    try:
+        _wait(f"http://127.0.0.1:{gateway_port}/livez", processes[0])
+        yield f"http://127.0.0.1:{gateway_port}", start_budget
+    finally:
+        for process in processes:
+            process.terminate()
+            process.wait(timeout=10)
+
+
+def test_a_failing_upstream_opens_the_circuit_until_a_trial_succeeds(
+    gateway_with_dead_budget: tuple[str, Callable[[], None]],
+) -> None:
+    gateway, start_budget = gateway_with_dead_budget
+    for _ in range(2):  # the threshold: each is a real attempt that finds nobody listening
+        assert assert_problem(httpx.get(f"{gateway}/budget/echo"), 503)["code"] == "upstream-unavailable"
+    response = httpx.get(f"{gateway}/budget/echo")
+    assert assert_problem(response, 503)["code"] == "upstream-circuit-open"
+    assert response.headers["retry-after"] == "1"
+    # Other upstreams are not affected: councils is down too here, but its circuit is still closed.
+    assert assert_problem(httpx.get(f"{gateway}/councils/districts"), 503)["code"] == "upstream-unavailable"
+    start_budget()
+    assert assert_problem(httpx.get(f"{gateway}/budget/echo"), 503)["code"] == "upstream-circuit-open"
+    deadline = time.monotonic() + 10
+    while (response := httpx.get(f"{gateway}/budget/echo")).status_code == 503:
+        assert time.monotonic() < deadline, "the circuit never let a trial through"
+        time.sleep(0.2)
+    assert response.status_code == 200 and response.json()["method"] == "GET"
+    assert httpx.get(f"{gateway}/budget/echo").status_code == 200
