@@ -39,11 +39,17 @@ def _settings(request: Request) -> BudgetSettings:
     return settings
 
 
-def _secret(request: Request) -> bytes:
+# Dependencies are `async def` although they do not await: FastAPI runs a plain `def` dependency in a worker
+# thread, two thread hops per ballot for reading app state.
+def _voter_secret(request: Request) -> bytes:
     return _settings(request).voter_hash_secret.get_secret_value().encode()
 
 
-def _cache(request: Request) -> BallotConfigCache:
+async def _secret(request: Request) -> bytes:
+    return _voter_secret(request)
+
+
+async def _cache(request: Request) -> BallotConfigCache:
     state = request.app.state
     if not hasattr(state, "ballot_configs"):
         state.ballot_configs = BallotConfigCache()
@@ -136,7 +142,7 @@ async def import_election(request: Request, session: SessionDep, actor: CityOffi
             cycle_id=int(str(cycle)) if cycle is not None else None,
             published=_form_bool(form.get("published"), "published"),
             actor=actor,
-            secret=_secret(request),
+            secret=_voter_secret(request),
             batch_rows=settings.import_batch_rows,
         )
 

@@ -33,7 +33,8 @@ CityOfficer = Annotated[Identity, Depends(require_roles(Role.city_officer))]
 Proposer = Annotated[Identity, Depends(require_roles(Role.citizen, Role.district_officer, Role.city_officer))]
 
 
-def _settings(request: Request) -> BudgetSettings:
+async def _settings(request: Request) -> BudgetSettings:
+    """`async def` so that FastAPI does not run it in a worker thread."""
     settings: BudgetSettings = request.app.state.settings
     return settings
 
