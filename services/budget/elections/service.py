@@ -8,9 +8,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from fractions import Fraction
+from functools import partial
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
+from starlette.concurrency import run_in_threadpool
 
 from services.budget.elections import repository
 from services.budget.elections.errors import (
@@ -512,17 +514,21 @@ async def compute_and_store(
         return found
     projects = [ProjectInfo(p.project_id, p.cost) for p in await repository.projects_of(session, election.id)]
     weights = {g.code: g.weight for g in await repository.groups_of(session, election.id)}
+    # In a worker thread: MES on a large election takes up to a second or two, and ballots and reads of the
+    # same process must not wait behind it (the C kernel releases the GIL while it runs).
+    decision = partial(
+        decide,
+        rule=rule,
+        params=params,
+        tie_break=key_tie_break,
+        budget=election.budget,
+        ballot_type=election.ballot_type,
+        projects=projects,
+        groups=groups,
+        weights=weights,
+    )
     try:
-        computed = decide(
-            rule=rule,
-            params=params,
-            tie_break=key_tie_break,
-            budget=election.budget,
-            ballot_type=election.ballot_type,
-            projects=projects,
-            groups=groups,
-            weights=weights,
-        )
+        computed = await run_in_threadpool(decision)
     except OutcomeError as exc:
         raise OutcomeFailed(str(exc)) from exc
     await repository.insert_outcome(
