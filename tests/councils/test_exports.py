@@ -300,3 +300,189 @@ async def test_csv_exports_have_a_bom_and_korean_headers(api: Api) -> None:
     rows = read_csv(members.content)
     assert len(rows) == 4 and {r["부문"] for r in rows} == {"official"}
     assert members.content.count(b"\r\n") == 5
+
+
+async def test_bodies_csv_has_the_extraordinary_requester_minimum(api: Api) -> None:
+    plain = await api.body(district_code="11560", name_ko="협치영등포구회의")
+    ruled = await api.body(
+        district_code="11560", name_ko="영등포 운영위원회", rules={"extraordinary_min_requesters": 3}
+    )
+    plenary, steering = await api.association()
+
+    content = (await api.client.get("/councils/exports/bodies.csv")).content
+    header = next(csv.reader(io.StringIO(content.decode("utf-8-sig"))))
+    # Beside the other rule columns (the quorum, passing and amendment fractions).
+    rules = header.index("의사정족수")
+    assert header[rules : rules + 4] == ["의사정족수", "의결정족수", "규정개정", "임시회의 요구인원"]
+    minimum = {r["id"]: r["임시회의 요구인원"] for r in read_csv(content)}
+    # A steering committee takes 2 by default (제5조③); a body without the rule has an empty cell.
+    assert minimum[str(ruled["id"])] == "3"
+    assert minimum[str(steering["id"])] == "2"
+    assert minimum[str(plain["id"])] == "" and minimum[str(plenary["id"])] == ""
+
+    # Lifting the rule empties the cell; the district filter still applies.
+    lifted = await api.client.patch(
+        f"/councils/bodies/{ruled['id']}",
+        json={"rules": {"extraordinary_min_requesters": None}},
+        headers=api.city,
+    )
+    assert lifted.status_code == 200, lifted.text
+    rows = read_csv(
+        (await api.client.get("/councils/exports/bodies.csv", params={"district": "11560"})).content
+    )
+    assert {r["자치구코드"] for r in rows} == {"11560"}
+    minimum = {r["id"]: r["임시회의 요구인원"] for r in rows}
+    assert (minimum[str(plain["id"])], minimum[str(ruled["id"])]) == ("", "")
+
+
+async def steering_member(api: Api, plenary: dict[str, Any], steering: dict[str, Any], district: str) -> str:
+    """A lead of the plenary for `district` with a steering seat from 2017-01-01; its `person/<id>`."""
+    person = await api.person()
+    await api.lead(plenary, district, person=person, start_date="2017-01-01")
+    await api.membership(
+        organization_id=steering["id"],
+        person_id=person["id"],
+        role="steering_member",
+        start_date="2017-01-01",
+    )
+    return f"person/{person['id']}"
+
+
+async def test_popolo_events_name_their_requesters_and_calling_resolution(api: Api) -> None:
+    plenary, steering = await api.association()
+    association_id = plenary["parent_id"]
+    members = [
+        await steering_member(api, plenary, steering, district) for district in ("11380", "11380", "11545")
+    ]
+    member_ids = [int(ref.removeprefix("person/")) for ref in members]
+    # 운영위원 on the request of two members (제5조③)…
+    requested = await meeting(
+        api,
+        steering,
+        starts_at="2017-07-13T10:00:00",
+        kind="extraordinary",
+        title="운영위원회 임시회의",
+        requested_by=[member_ids[2], member_ids[0]],
+        status="held",
+    )
+    await attend(api, requested["id"], [{"id": i} for i in member_ids])
+    # …which resolves to call an extraordinary plenary (제4조④).
+    resolution = await api.ok(
+        await api.client.post(
+            f"/councils/meetings/{requested['id']}/motions",
+            json={"title": "임시 전체회의 소집의 건", "counts": {"yes": 3, "no": 0, "abstain": 0}},
+            headers=api.city,
+        )
+    )
+    assert resolution["vote"]["result"] == "pass"
+    called = await meeting(
+        api,
+        plenary,
+        starts_at="2017-07-27T15:00:00",
+        kind="extraordinary",
+        title="협치서울 지역협의회 임시 전체회의",
+        called_by_motion_id=resolution["id"],
+    )
+    regular = await meeting(api, plenary, starts_at="2017-08-24T15:00:00", title="정기 전체회의")
+
+    export = await popolo(api, association_id)
+    events = {e["id"]: e for e in export["events"]}
+    assert [e["id"] for e in export["events"]] == [
+        f"event/{requested['id']}",
+        f"event/{called['id']}",
+        f"event/{regular['id']}",
+    ]
+    assert events[f"event/{requested['id']}"] == {
+        "id": f"event/{requested['id']}",
+        "name": "운영위원회 임시회의",
+        "classification": "extraordinary",
+        "start_date": "2017-07-13T10:00:00+09:00",
+        "status": "confirmed",
+        "organization_id": f"organization/{steering['id']}",
+        "requested_by": sorted([members[0], members[2]], key=lambda ref: int(ref.split("/")[1])),
+    }
+    plenary_event = events[f"event/{called['id']}"]
+    assert plenary_event["called_by_motion_id"] == f"motion/{resolution['id']}"
+    assert "requested_by" not in plenary_event
+    # Neither extension on a meeting that was not requested nor called.
+    assert not {"requested_by", "called_by_motion_id"} & set(events[f"event/{regular['id']}"])
+    # Every reference resolves inside the document: the requesters are persons, the resolution a motion
+    # whose legislative session is the steering committee's event.
+    person_ids = {p["id"] for p in export["persons"]}
+    assert set(events[f"event/{requested['id']}"]["requested_by"]) <= person_ids
+    motion = next(m for m in export["motions"] if m["id"] == plenary_event["called_by_motion_id"])
+    assert motion["legislative_session_id"] == f"event/{requested['id']}" and motion["result"] == "pass"
+
+    # A body without a requester rule records requesters as given, members or not: they are persons too.
+    council = await api.body(classification="city_council", name_ko="서울협치협의회")
+    outsiders = [await api.person(name_ko="김요청"), await api.person(name_ko="이요청")]
+    asked = await meeting(
+        api,
+        council,
+        starts_at="2017-09-01T10:00:00",
+        kind="extraordinary",
+        requested_by=[p["id"] for p in reversed(outsiders)],
+    )
+    council_export = await popolo(api, council["id"])
+    assert council_export["events"][0]["id"] == f"event/{asked['id']}"
+    assert council_export["events"][0]["requested_by"] == [f"person/{p['id']}" for p in outsiders]
+    assert council_export["persons"] == [{"id": f"person/{p['id']}", "name": p["name_ko"]} for p in outsiders]
+    assert council_export["memberships"] == []
+
+
+async def test_popolo_areas_are_the_districts_the_document_references(api: Api) -> None:
+    consortium = await api.ok(
+        await api.client.post(
+            "/councils/organizations",
+            json={"classification": "consortium", "name_ko": "은평 협치 컨소시엄", "district_code": "11230"},
+            headers=api.city,
+        )
+    )
+    council = await api.body(district_code="11380", name_ko="협치은평구회의")
+    sub = await api.body(classification="subcommittee", parent_id=council["id"], name_ko="교육분과")
+    await api.membership(organization_id=sub["id"], district_code="11545", label="금천구 위원")
+    await api.membership(organization_id=council["id"], member_organization_id=consortium["id"])
+    post = await api.client.post(
+        f"/councils/bodies/{council['id']}/posts",
+        json={"label": "성북구 소통책임자", "role": "communication_lead", "district_code": "11290"},
+        headers=api.city,
+    )
+    assert post.status_code == 201, post.text
+    await api.body(district_code="11110", name_ko="협치종로구회의")  # not in the document
+
+    response = await api.client.get(f"/councils/bodies/{council['id']}/popolo")
+    export = json.loads(response.content.decode("utf-8"))
+    references = {
+        doc["area_id"]
+        for collection in ("organizations", "memberships", "posts")
+        for doc in export[collection]
+        if "area_id" in doc
+    }
+    assert references == {"district/11230", "district/11290", "district/11380", "district/11545"}
+    assert export["areas"] == [
+        {
+            "id": f"district/{code}",
+            "name": name,
+            "classification": "district",
+            "identifier": code,
+            "identifiers": [{"identifier": code, "scheme": "행정표준코드"}],
+        }
+        for code, name in (
+            ("11230", "동대문구"),
+            ("11290", "성북구"),
+            ("11380", "은평구"),
+            ("11545", "금천구"),
+        )
+    ]
+    # Korean names are UTF-8 in the body, not \u escapes.
+    for name in ("동대문구", "성북구", "은평구", "금천구", "행정표준코드"):
+        assert name.encode() in response.content
+    assert b"\\u" not in response.content
+    assert "종로구" not in response.text
+
+    # A document without districts has no areas.
+    plenary, _ = await api.association()
+    assert (await popolo(api, plenary["parent_id"]))["areas"] == []
+    # The sub-body's own export names only its districts.
+    sub_export = await popolo(api, sub["id"])
+    assert [a["id"] for a in sub_export["areas"]] == ["district/11380", "district/11545"]

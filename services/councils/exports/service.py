@@ -1,10 +1,13 @@
 """Exports: Popolo JSON per body, CSV of bodies, memberships and composition."""
 
+from collections.abc import Mapping, Sequence
 from datetime import date, datetime
+from typing import NamedTuple
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.councils.districts.models import District
 from services.councils.exports.csv_format import csv_text
 from services.councils.exports.schemas import PopoloExport
 from services.councils.meetings import repository as meetings
@@ -31,6 +34,8 @@ ENDED = {
 # Popolo's event status code list (RFC 5545's), as in the iCalendar export.
 EVENT_STATUS = {"scheduled": "tentative", "held": "confirmed", "cancelled": "cancelled"}
 VOTE_OPTIONS = ("yes", "no", "abstain")
+# The scheme of a district's 5-digit administrative code (as `GET /councils/districts` describes it).
+DISTRICT_CODE_SCHEME = "행정표준코드"
 
 
 def _ref(kind: str, ident: int | None) -> str | None:
@@ -78,7 +83,10 @@ def _moment(moment: datetime) -> str:
     return moment.astimezone(SEOUL).isoformat(timespec="seconds")
 
 
-def _event(meeting: Meeting) -> dict[str, object]:
+def _event(meeting: Meeting, requested_by: list[int]) -> dict[str, object]:
+    """Popolo's event fields, then two extensions (Popolo's Event has no field for who called it):
+    `requested_by` (the people who requested an extraordinary meeting) and `called_by_motion_id` (the
+    resolution that called it); each is left out when there is none, like any empty field."""
     out: dict[str, object] = {
         "id": _ref("event", meeting.id),
         "name": meeting.title,
@@ -89,8 +97,10 @@ def _event(meeting: Meeting) -> dict[str, object]:
         "status": EVENT_STATUS[meeting.status],
         "description": meeting.note,
         "organization_id": _ref("organization", meeting.organization_id),
+        "requested_by": [_ref("person", person_id) for person_id in requested_by],
+        "called_by_motion_id": _ref("motion", meeting.called_by_motion_id),
     }
-    return {key: value for key, value in out.items() if value is not None}
+    return {key: value for key, value in out.items() if value not in (None, [])}
 
 
 def _motion(motion: MotionOut, meeting: Meeting) -> dict[str, object]:
@@ -123,25 +133,62 @@ def _vote_event(motion: MotionOut, meeting: Meeting) -> dict[str, object] | None
     }
 
 
-async def _decisions(
-    session: AsyncSession, bodies: list[Organization]
-) -> tuple[list[dict[str, object]], list[dict[str, object]], list[dict[str, object]]]:
+class _Decisions(NamedTuple):
+    events: list[dict[str, object]]
+    motions: list[dict[str, object]]
+    vote_events: list[dict[str, object]]
+    requesters: set[int]  # person ids of those who requested the meetings
+
+
+async def _decisions(session: AsyncSession, bodies: list[Organization]) -> _Decisions:
     """The bodies' meetings as events, their motions and vote events; results as the meetings API's."""
     by_id = {body.id: body for body in bodies}
     held = await meetings.meetings_of(session, list(by_id))
+    meeting_ids = [m.id for m in held]
+    requested = await meetings.requesters_of(session, meeting_ids)
     motions: dict[int, list[Motion]] = {}
-    for motion in await meetings.motions_of(session, [m.id for m in held]):
+    for motion in await meetings.motions_of(session, meeting_ids):
         motions.setdefault(motion.meeting_id, []).append(motion)
     events, motion_docs, vote_events = [], [], []
     for meeting in held:
-        events.append(_event(meeting))
+        events.append(_event(meeting, requested.get(meeting.id, [])))
         for motion in motions.get(meeting.id, []):
             out = await motion_out(session, motion, meeting, by_id[meeting.organization_id])
             motion_docs.append(_motion(out, meeting))
             vote_event = _vote_event(out, meeting)
             if vote_event is not None:
                 vote_events.append(vote_event)
-    return events, motion_docs, vote_events
+    requesters = {person_id for people in requested.values() for person_id in people}
+    return _Decisions(events, motion_docs, vote_events, requesters)
+
+
+async def _areas(
+    session: AsyncSession, *documents: Sequence[Mapping[str, object]]
+) -> list[dict[str, object]]:
+    """Popolo areas for the districts the documents name as `area_id` (`district/<code>`), by code."""
+    codes = sorted(
+        {
+            str(doc["area_id"]).removeprefix("district/")
+            for docs in documents
+            for doc in docs
+            if isinstance(doc.get("area_id"), str)
+        }
+    )
+    if not codes:
+        return []
+    districts = (
+        await session.scalars(select(District).where(District.code.in_(codes)).order_by(District.code))
+    ).all()
+    return [
+        {
+            "id": _ref("district", int(district.code)),
+            "name": district.name_ko,
+            "classification": "district",
+            "identifier": district.code,
+            "identifiers": [{"identifier": district.code, "scheme": DISTRICT_CODE_SCHEME}],
+        }
+        for district in districts
+    ]
 
 
 async def _tree(session: AsyncSession, root: Organization) -> list[Organization]:
@@ -157,7 +204,12 @@ async def popolo(session: AsyncSession, body_id: int) -> PopoloExport:
     bodies = await _tree(session, await get_body(session, body_id))
     ids = [body.id for body in bodies]
     rows = await memberships.search(session, MembershipFilter(organization_ids=ids))
-    person_ids = sorted({r.membership.person_id for r in rows if r.membership.person_id})
+    decisions = await _decisions(session, bodies)
+    # The members and the meetings' requesters (who need not be members: a body without a requester rule
+    # records them as given), so every `person/<id>` of the document names one of its persons.
+    person_ids = sorted(
+        {r.membership.person_id for r in rows if r.membership.person_id} | decisions.requesters
+    )
     people = (
         await session.scalars(select(Person).where(Person.id.in_(person_ids)).order_by(Person.id))
     ).all()
@@ -169,9 +221,20 @@ async def popolo(session: AsyncSession, body_id: int) -> PopoloExport:
         if org_id is not None and org_id not in ids
     }
     others = await organizations.get_many(session, referenced) if referenced else []
-    events, motions, vote_events = await _decisions(session, bodies)
+    organization_docs = [_organization(org) for org in [*bodies, *others]]
+    membership_docs = [_membership(row) for row in rows]
+    post_docs = [
+        {
+            "id": _ref("post", post.id),
+            "label": post.label,
+            "role": post.role,
+            "organization_id": _ref("organization", post.organization_id),
+            **({"area_id": _ref("district", int(post.district_code))} if post.district_code else {}),
+        }
+        for post in posts
+    ]
     return PopoloExport(
-        organizations=[_organization(org) for org in [*bodies, *others]],
+        organizations=organization_docs,
         persons=[
             {
                 "id": _ref("person", p.id),
@@ -180,20 +243,12 @@ async def popolo(session: AsyncSession, body_id: int) -> PopoloExport:
             }
             for p in people
         ],
-        memberships=[_membership(row) for row in rows],
-        posts=[
-            {
-                "id": _ref("post", post.id),
-                "label": post.label,
-                "role": post.role,
-                "organization_id": _ref("organization", post.organization_id),
-                **({"area_id": _ref("district", int(post.district_code))} if post.district_code else {}),
-            }
-            for post in posts
-        ],
-        events=events,
-        motions=motions,
-        vote_events=vote_events,
+        memberships=membership_docs,
+        posts=post_docs,
+        areas=await _areas(session, organization_docs, membership_docs, post_docs),
+        events=decisions.events,
+        motions=decisions.motions,
+        vote_events=decisions.vote_events,
     )
 
 
@@ -227,6 +282,7 @@ async def bodies_csv(session: AsyncSession, *, district: str | None, kind: str |
         "의사정족수",
         "의결정족수",
         "규정개정",
+        "임시회의 요구인원",
         "정원",
         "출처",
     ]
@@ -247,6 +303,7 @@ async def bodies_csv(session: AsyncSession, *, district: str | None, kind: str |
                 _fraction(rules.quorum),
                 _fraction(rules.passing),
                 _fraction(rules.amendment),
+                rules.extraordinary_min_requesters,
                 body.member_cap,
                 body.source,
             ]
