@@ -29,12 +29,12 @@ import httpx
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench.results_file import write_section  # noqa: E402
 from ops.devdb import ensure_database  # noqa: E402
 from ops.migrate import migrate_all  # noqa: E402
 from shared.auth import mint_token  # noqa: E402
 from shared.settings import CommonSettings  # noqa: E402
 
-RESULTS = ROOT / "bench" / "RESULTS_budget.md"
 APPS = {
     "councils": "services.councils.main:create_app",
     "budget": "services.budget.main:create_app",
@@ -159,19 +159,6 @@ async def run(gateway: str, voters: int, concurrency: int) -> str:
         + "\n".join(rows)
         + f"\n\nAfter closing: {voters:,} ballots stored, one per voter.\n"
     )
-
-
-def write_section(name: str, text: str) -> None:
-    """Replace this script's section of bench/RESULTS_budget.md (the other script owns the other one)."""
-    start, end = f"<!-- {name} -->", f"<!-- /{name} -->"
-    current = RESULTS.read_text() if RESULTS.exists() else "# Budget service benchmarks\n"
-    block = f"{start}\n{text.strip()}\n{end}"
-    if start in current and end in current:
-        before, rest = current.split(start, 1)
-        current = before + block + rest.split(end, 1)[1]
-    else:
-        current = current.rstrip() + "\n\n" + block + "\n"
-    RESULTS.write_text(current)
 
 
 def main() -> None:

@@ -27,6 +27,7 @@ import httpx
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench.results_file import write_section  # noqa: E402
 from ops.devdb import ensure_database  # noqa: E402
 from ops.migrate import migrate_all  # noqa: E402
 from services.budget.main import create_app  # noqa: E402
@@ -37,7 +38,6 @@ from shared.db import create_engine, create_sessionmaker  # noqa: E402
 
 SHARED = Path(os.environ.get("SEOUL_SHARED_DIR", ROOT.parent / "shared"))
 PABULIB = SHARED / "data" / "pabulib"
-RESULTS = ROOT / "bench" / "RESULTS_budget.md"
 FILES = {
     "Poland_Lodz_2022.pb": ["greedy-threshold", "greedy"],
     "Poland_Warszawa_2026.pb": ["greedy-threshold", "greedy"],
@@ -124,19 +124,6 @@ def table(rows: list[dict[str, Any]]) -> str:
             f"| {row['rate']} | {row['check']} |"
         )
     return "\n".join(lines)
-
-
-def write_section(name: str, text: str) -> None:
-    """Replace this script's section of bench/RESULTS_budget.md (the other script owns the other one)."""
-    start, end = f"<!-- {name} -->", f"<!-- /{name} -->"
-    current = RESULTS.read_text() if RESULTS.exists() else "# Budget service benchmarks\n"
-    block = f"{start}\n{text.strip()}\n{end}"
-    if start in current and end in current:
-        before, rest = current.split(start, 1)
-        current = before + block + rest.split(end, 1)[1]
-    else:
-        current = current.rstrip() + "\n\n" + block + "\n"
-    RESULTS.write_text(current)
 
 
 def main() -> None:

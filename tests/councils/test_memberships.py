@@ -4,22 +4,11 @@ from collections.abc import Callable
 
 import pytest
 
+from shared.seoul import DISTRICT_CODES
 from tests.conftest import assert_problem
 from tests.councils.helpers import Api
 
-DISTRICTS = [
-    "11110",
-    "11140",
-    "11170",
-    "11200",
-    "11215",
-    "11230",
-    "11260",
-    "11290",
-    "11305",
-    "11320",
-    "11350",
-]
+DISTRICTS = sorted(DISTRICT_CODES)[:11]
 
 
 async def test_a_membership_names_who_where_and_for_which_sector(api: Api) -> None:
