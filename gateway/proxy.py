@@ -55,6 +55,7 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 FAST_FAILURE = 0.1
 """Seconds: a safe request that failed this fast without an answer (a stale pooled connection,
 an upstream restarting) is tried once more."""
+_clock = time.monotonic
 
 
 class ProxyApp:
@@ -138,11 +139,11 @@ class ProxyApp:
 
 async def _send(upstream: Upstream, request: httpx.Request, retry: bool) -> httpx.Response:
     """The transport directly, not `client.send`: see gateway/upstreams.py `Upstream`."""
-    started = time.monotonic()
+    started = _clock()
     try:
         return await upstream.transport.handle_async_request(request)
     except httpx.TransportError as exc:
-        if not retry or time.monotonic() - started > FAST_FAILURE:
+        if not retry or _clock() - started > FAST_FAILURE:
             raise
         logger.info("retrying %s %s once after %s", request.method, request.url.path, type(exc).__name__)
         return await upstream.transport.handle_async_request(request)

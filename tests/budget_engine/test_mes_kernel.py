@@ -111,3 +111,32 @@ def test_real_elections_need_no_exact_runs(stem: str) -> None:
     election = build_election(parse_pb_file(require_shared(SHARED_DIR / "data" / "pabulib" / f"{stem}.pb")))
     outcome = equal_shares(election, exhaustive_stop=True)
     assert outcome.params["mes_exact_runs"] == 0
+
+
+def _weighted(weight: int, points: Fraction | int | None = None) -> Election:
+    """Two projects, one distinct ballot of multiplicity ``weight`` (approval, or points if given)."""
+    utility = 1 if points is None else points
+    return Election(
+        budget=10,
+        vote_type="approval" if points is None else "cumulative",
+        project_ids=("a", "b"),
+        costs=(4, 6),
+        votes=(weight, weight),
+        scores=(weight * utility, weight * utility),
+        ballots=((weight, ((0, utility), (1, utility))),),
+        n_voters=weight,
+    )
+
+
+@pytest.mark.parametrize(("weight", "kernel"), [(2**53 - 1, True), (2**53, False), (2**53 + 1, False)])
+def test_the_kernel_takes_vote_totals_below_two_to_the_53_only(weight: int, kernel: bool) -> None:
+    # Above it float64 cannot hold every total exactly, and the error bounds assume it does.
+    prep = _prepared(_weighted(weight))
+    assert (engine._kernel_for(prep) is not None) is kernel
+    assert equal_shares(_weighted(weight), add1=False).selected == ["a", "b"]
+
+
+@pytest.mark.parametrize(("points", "kernel"), [(3, True), (Fraction(5, 2), False)])
+def test_fractional_points_use_exact_arithmetic(points: Fraction | int, kernel: bool) -> None:
+    prep = _prepared(_weighted(7, points))
+    assert (engine._kernel_for(prep) is not None) is kernel
