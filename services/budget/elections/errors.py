@@ -60,6 +60,11 @@ class NotEligible(Forbidden):
     title = "Not eligible in this voter group"
 
 
+class NotAVoter(Forbidden):
+    code = "not-a-voter"
+    title = "Ballots are citizens' and enrolled voter-roll members' only"
+
+
 class InvalidElection(RuleViolation):
     code = "invalid-election"
     title = "Invalid election"

@@ -26,12 +26,22 @@ from services.budget.settings import BudgetSettings
 from shared.auth import Identity, OptionalIdentity, Role, require_roles
 from shared.db import SessionDep
 from shared.pagination import CursorParam, LimitParam, Page
+from shared.problems import Unauthorized
 
 router = APIRouter(prefix="/budget", tags=["budget elections"])
 
 ElectionId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 CityOfficer = Annotated[Identity, Depends(require_roles(Role.city_officer))]
-Voter = Annotated[Identity, Depends(require_roles(Role.citizen))]
+
+
+async def _signed_in(identity: OptionalIdentity) -> Identity:
+    """Any caller with a token: who may vote is decided per election (citizens, or enrolled on its roll)."""
+    if identity is None:
+        raise Unauthorized("this operation needs a bearer token")
+    return identity
+
+
+Voter = Annotated[Identity, Depends(_signed_in)]
 
 
 def _settings(request: Request) -> BudgetSettings:
@@ -157,7 +167,11 @@ async def get_election(session: SessionDep, election_id: ElectionId) -> Election
 async def cast_ballot(
     session: SessionDep, election_id: ElectionId, data: BallotIn, actor: Voter, secret: Secret, cache: Cache
 ) -> BallotOut:
-    """Cast your ballot, or replace it while the election is open; you are stored only as a keyed hash."""
+    """Cast your ballot, or replace it while the election is open; you are stored only as a keyed hash.
+
+    Citizens vote; a caller with any other role (admin included) votes only when enrolled on one of the
+    election's voter rolls, and then in that group: otherwise 403 `not-a-voter`.
+    """
     return await service.cast_ballot(
         session, election_id=election_id, data=data, actor=actor, secret=secret, cache=cache
     )

@@ -25,6 +25,7 @@ from services.budget.elections.errors import (
     InvalidBallot,
     InvalidElection,
     NoBallot,
+    NotAVoter,
     NotEligible,
     OutcomeFailed,
     ResultsNotPublished,
@@ -352,6 +353,11 @@ async def cast_ballot(
     _check_window(election_id, window.opens_at, window.closes_at, window.now)
     config = await cache.get(session, election_id)
     hashed = voter_hash(secret, election_id, actor.subject)
+    if actor.role != Role.citizen and await repository.roll_group(session, election_id, hashed) is None:
+        raise NotAVoter(
+            f"role {actor.role.value} may vote only when enrolled on a voter roll of election {election_id};"
+            " ballots are citizens' and enrolled voter-roll members'"
+        )
     group = await _voter_group(session, config, election_id, hashed, data.voter_group)
     project_ids, points = validate_ballot(config, data)
     row = await repository.upsert_ballot(
