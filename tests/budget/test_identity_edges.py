@@ -24,7 +24,9 @@ async def test_a_blank_subject_cannot_write_in_any_role(
     assert "subject" in assert_problem(response, 401)["detail"]
     eid = (await create_election(api))["id"]
     ballot = await api.client.put(
-        f"/budget/elections/{eid}/ballot", json={"project_ids": ["A"]}, headers=headers_for(auth, role, subject)
+        f"/budget/elections/{eid}/ballot",
+        json={"project_ids": ["A"]},
+        headers=headers_for(auth, role, subject),
     )
     assert_problem(ballot, 401)
 
@@ -45,7 +47,8 @@ async def test_staff_off_the_roll_cannot_vote(api: Budget, auth: Auth, role: Rol
     eid = (await create_election(api))["id"]
     staff = headers_for(auth, role, f"{role.value}-1")
     problem = assert_problem(
-        await api.client.put(f"/budget/elections/{eid}/ballot", json={"project_ids": ["A"]}, headers=staff), 403
+        await api.client.put(f"/budget/elections/{eid}/ballot", json={"project_ids": ["A"]}, headers=staff),
+        403,
     )
     assert problem["code"] == "not-a-voter"
     assert_problem(await api.client.get(f"/budget/elections/{eid}/ballot", headers=staff), 404)
@@ -72,7 +75,11 @@ async def test_staff_on_a_voter_roll_vote_in_their_group(api: Budget, auth: Auth
     assert cast.json()["voter_group"] == "committee"
     assert (await api.client.get(url, headers=enrolled)).json()["project_ids"] == ["B"]
     # Enrolled in the committee, not in the open citizens' group: staff never vote there.
-    wrong = await api.client.put(url, json={"project_ids": ["B"], "voter_group": "citizens"}, headers=enrolled)
+    wrong = await api.client.put(
+        url, json={"project_ids": ["B"], "voter_group": "citizens"}, headers=enrolled
+    )
     assert assert_problem(wrong, 403)["code"] == "not-eligible"
-    off_roll = await api.client.put(url, json={"project_ids": ["B"]}, headers=headers_for(auth, role, outsider))
+    off_roll = await api.client.put(
+        url, json={"project_ids": ["B"]}, headers=headers_for(auth, role, outsider)
+    )
     assert assert_problem(off_roll, 403)["code"] == "not-a-voter"
