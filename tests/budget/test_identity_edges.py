@@ -1,4 +1,4 @@
-"""Identity at its edges: a blank token subject is nobody; ballots are citizens' and enrolled roll members'."""
+"""Identity at its edges: a blank token subject is nobody; ballots are citizens' and enrolled voters'."""
 
 import pytest
 

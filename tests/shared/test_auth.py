@@ -128,7 +128,9 @@ async def test_jwks_verification(jwks_server: tuple[str, rsa.RSAPrivateKey]) -> 
 async def test_a_blank_subject_is_refused_in_every_role(role: Role, subject: str) -> None:
     district = "11110" if role == Role.district_officer else None
     with pytest.raises(Unauthorized, match="subject"):
-        await TokenVerifier(SETTINGS).verify(sign(claims(sub=subject, role=role.value, district_code=district)))
+        await TokenVerifier(SETTINGS).verify(
+            sign(claims(sub=subject, role=role.value, district_code=district))
+        )
 
 
 async def test_a_subject_of_one_character_is_accepted() -> None:

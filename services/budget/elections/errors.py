@@ -39,6 +39,16 @@ class ResultsNotPublished(Forbidden):
     title = "Results not published"
 
 
+class OutcomeNotPublished(Forbidden):
+    code = "outcome-not-published"
+    title = "Only the published outcome is public"
+
+
+class PublishedOutcomeMissing(NotFound):
+    code = "published-outcome-missing"
+    title = "The published outcome is not stored"
+
+
 class NoBallot(NotFound):
     code = "ballot-not-found"
     title = "No ballot"

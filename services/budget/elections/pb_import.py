@@ -21,7 +21,7 @@ from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.concurrency import run_in_threadpool
 
-from services.budget.elections import repository
+from services.budget.elections import repository, service
 from services.budget.elections.errors import InvalidPbFile
 from services.budget.elections.models import Election, ElectionProject, VoterGroup
 from services.budget.elections.schemas import MAX_VOTER_GROUPS, ImportResult, VoterGroupIn
@@ -255,6 +255,9 @@ async def import_pb(
     if published:
         election.published_at = await repository.now(session)
         election.published_by = actor.subject
+        await session.flush()
+        # Published now: its outcome is recorded now, as publish() does, for callers who may only read it.
+        await service.record_published_outcome(session, election, actor)
     await session.flush()
     return ImportResult(
         id=election.id,

@@ -203,12 +203,35 @@ async def publish(session: SessionDep, election_id: ElectionId, actor: CityOffic
     return await service.publish(session, election_id=election_id, actor=actor)
 
 
-@router.get("/elections/{election_id}/outcome", summary="Get an election's outcome")
+OUTCOME_DESCRIPTION = """The selected project ids (as in the file) and why each was or was not selected.
+
+Outcomes are immutable. **Who computes:** city officers, auditors and admins may ask for any rule, threshold
+and tie-break, before or after publication; a new combination is computed and recorded. **Everyone else**
+(anonymous callers, citizens, district officers, ...) reads only the outcome recorded at publication (the
+election's own rule and parameters), and such a read never computes or stores anything. Asking them for
+another rule, threshold or tie-break is **403** `outcome-not-published`, `errors[].field` naming the query
+parameter that differs (`query.rule`, `query.threshold` or `query.tie_break`): 403 rather than 404, as the
+outcome exists for callers with the right role. Without `rule`, the election's own rule.
+"""
+
+
+@router.get(
+    "/elections/{election_id}/outcome",
+    summary="Get an election's outcome",
+    description=OUTCOME_DESCRIPTION,
+    responses={
+        403: {"description": "Results not published yet, or other parameters than the published outcome's"},
+        404: {"description": "No such election, or its published outcome is not stored"},
+        422: {"description": "Unknown rule or tie-break key, or a threshold the rule does not take"},
+    },
+)
 async def get_outcome(
     session: SessionDep,
     election_id: ElectionId,
     identity: OptionalIdentity,
-    rule: Annotated[RuleName, Query(description="The rule to decide by.")] = "greedy",
+    rule: Annotated[
+        RuleName | None, Query(description="The rule to decide by; the election's own rule if omitted.")
+    ] = None,
     threshold: Annotated[
         Decimal | None,
         Query(ge=0, description="greedy-threshold: the fewest votes (or points) a winner needs."),
@@ -218,7 +241,6 @@ async def get_outcome(
         Query(description="Comma-separated keys, e.g. score_desc,cost_asc; the rule's default if omitted."),
     ] = None,
 ) -> OutcomeOut:
-    """The selected project ids (as in the file) and why each was or was not selected; immutable."""
     keys = [key.strip() for key in tie_break.split(",") if key.strip()] if tie_break else None
     return await service.outcome(
         session, election_id=election_id, rule=rule, threshold=threshold, tie_break=keys, identity=identity
