@@ -24,7 +24,7 @@ from starlette.concurrency import run_in_threadpool
 from services.budget.elections import repository, service
 from services.budget.elections.errors import InvalidPbFile
 from services.budget.elections.models import Election, ElectionProject, VoterGroup
-from services.budget.elections.schemas import MAX_VOTER_GROUPS, ImportResult, VoterGroupIn
+from services.budget.elections.schemas import MAX_VOTER_GROUPS, ImportRepair, ImportResult, VoterGroupIn
 from services.budget.elections.tally import driver_connection, json_value, to_decimal
 from services.budget.outcomes.model import OutcomeError
 from services.budget.outcomes.rules import rule_from_meta
@@ -48,9 +48,9 @@ def _problem(exc: PbFormatError) -> InvalidPbFile:
     return InvalidPbFile(f"line {exc.line_no}: {exc.message}", field="body.file", extra={"line": exc.line_no})
 
 
-def _open(binary: BinaryIO) -> PbReader:
+def _open(binary: BinaryIO, strict: bool) -> PbReader:
     try:
-        return PbReader(io.TextIOWrapper(binary, encoding="utf-8-sig", newline=""))
+        return PbReader(io.TextIOWrapper(binary, encoding="utf-8-sig", newline=""), repair=not strict)
     except PbFormatError as exc:
         raise _problem(exc) from exc
     except UnicodeDecodeError as exc:
@@ -184,8 +184,10 @@ async def import_pb(
     actor: Identity,
     secret: bytes,
     batch_rows: int,
+    strict: bool = False,
 ) -> ImportResult:
-    reader = await run_in_threadpool(_open, binary)
+    """Import a file; dirt the reader can safely repair is repaired and reported, or refused when `strict`."""
+    reader = await run_in_threadpool(_open, binary, strict)
     meta = reader.meta
     vote_type = reader.vote_type
     if vote_type not in ("approval", "cumulative"):
@@ -266,4 +268,6 @@ async def import_pb(
         n_ballots=batches.count,
         rule=rule,
         published=published,
+        repairs=[ImportRepair(line=r.line_no, detail=r.message) for r in reader.repairs],
+        n_repairs=reader.repair_count,
     )

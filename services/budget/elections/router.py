@@ -127,8 +127,21 @@ def _form_bool(value: object, field: str) -> bool:
     openapi_extra=IMPORT_BODY,
     responses={413: {"description": "File too large"}},
 )
-async def import_election(request: Request, session: SessionDep, actor: CityOfficer) -> ImportResult:
-    """Import a .pb file (multipart field `file`) as a closed election with its projects and ballots."""
+async def import_election(
+    request: Request,
+    session: SessionDep,
+    actor: CityOfficer,
+    strict: Annotated[
+        bool, Query(description="Refuse (422, naming the line) what the import would otherwise repair.")
+    ] = False,
+) -> ImportResult:
+    """Import a .pb file (multipart field `file`) as a closed election with its projects and ballots.
+
+    Real files carry dirt their cities' own counts ignore. The import repairs what it safely can and lists
+    each repair with its line in `repairs`: a vote listing a project twice counts it once (in a points vote
+    the last occurrence's points are kept, as pabutools reads it). With `?strict=true` such a file is
+    refused instead: 422 `invalid-pb-file` with the `line`.
+    """
     settings = _settings(request)
     limit = settings.import_max_bytes
     length = request.headers.get("content-length")
@@ -154,6 +167,7 @@ async def import_election(request: Request, session: SessionDep, actor: CityOffi
             actor=actor,
             secret=_voter_secret(request),
             batch_rows=settings.import_batch_rows,
+            strict=strict,
         )
 
 
