@@ -121,3 +121,18 @@ async def test_a_published_import_has_its_outcome_recorded_for_everyone(
     assert outcome["selected"] == ["1"]
     assert_problem(await api.client.get(f"/budget/elections/{eid}/outcome?rule=mes-add1"), 403, "query.rule")
     assert await outcome_rows(conn, eid) == 1
+
+
+async def test_a_published_import_its_rule_cannot_decide_still_imports(api: Budget) -> None:
+    content = (
+        "META\nkey;value\nbudget;10\nvote_type;approval\nrule;equalshares/add1\n"
+        "PROJECTS\nproject_id;cost\n1;6\nVOTES\nvoter_id;vote\n"
+    )
+    files = {"file": ("x.pb", content.encode(), "application/octet-stream")}
+    response = await api.client.post(
+        "/budget/elections/import", files=files, data={"published": "true"}, headers=api.city
+    )
+    assert response.status_code == 201, response.text
+    url = f"/budget/elections/{response.json()['id']}/outcome"
+    assert assert_problem(await api.client.get(url), 404)["code"] == "published-outcome-missing"
+    assert assert_problem(await api.client.get(url, headers=api.city), 422)["code"] == "outcome-failed"

@@ -9,6 +9,7 @@ those groups and weights back, each voter in the group of their VOTES column `vo
 file is one group, `voters`, where every ballot counts once.
 """
 
+import contextlib
 import hashlib
 import hmac
 import io
@@ -22,7 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.concurrency import run_in_threadpool
 
 from services.budget.elections import repository, service
-from services.budget.elections.errors import InvalidPbFile
+from services.budget.elections.errors import InvalidPbFile, OutcomeFailed
 from services.budget.elections.models import Election, ElectionProject, VoterGroup
 from services.budget.elections.schemas import MAX_VOTER_GROUPS, ImportRepair, ImportResult, VoterGroupIn
 from services.budget.elections.tally import driver_connection, json_value, to_decimal
@@ -259,7 +260,9 @@ async def import_pb(
         election.published_by = actor.subject
         await session.flush()
         # Published now: its outcome is recorded now, as publish() does, for callers who may only read it.
-        await service.record_published_outcome(session, election, actor)
+        # An outcome the rule cannot decide (MES without voters) leaves the import as it was: imported.
+        with contextlib.suppress(OutcomeFailed):
+            await service.record_published_outcome(session, election, actor)
     await session.flush()
     return ImportResult(
         id=election.id,

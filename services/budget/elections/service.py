@@ -550,7 +550,7 @@ async def published_outcome(
     )
     if found is None:
         raise PublishedOutcomeMissing(
-            f"election {election.id} was published without a stored outcome; a city officer's read records it"
+            f"election {election.id} has no stored published outcome (its rule could not decide it)"
         )
     return found
 
