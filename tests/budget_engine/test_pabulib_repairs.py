@@ -1,7 +1,10 @@
 """The reader's repairs: a project listed twice in one vote is counted once, or refused in strict mode."""
 
+from pathlib import Path
+
 import pytest
 
+from ops.pb_survey import survey
 from services.budget.pabulib.parser import MAX_REPAIRS_LISTED, PbFormatError, PbReader, parse_pb_text
 
 HEAD = "META\nkey;value\nbudget;10\nvote_type;{vote_type}\nPROJECTS\nproject_id;cost\n1;5\n2;5\n3;5\nVOTES\n"
@@ -57,3 +60,16 @@ def test_repairs_are_listed_up_to_the_cap_and_all_counted(dirty: int) -> None:
     read = reader("voter_id;vote\n" + votes)
     assert len(list(read.iter_votes())) == dirty
     assert read.repair_count == dirty and len(read.repairs) == min(dirty, MAX_REPAIRS_LISTED)
+
+
+def test_the_survey_says_clean_repaired_or_refused(tmp_path: Path) -> None:
+    head = HEAD.format(vote_type="approval") + "voter_id;vote\n"
+    (tmp_path / "a.pb").write_text(head + "v1;1\n")
+    (tmp_path / "b.pb").write_text(head + "v1;1\nv2;2,2\n")
+    (tmp_path / "c.pb").write_text(head + "v1;1\nv1;2\n")
+    assert [survey(p).split(":")[0] for p in sorted(tmp_path.glob("*.pb"))] == [
+        "CLEAN     a.pb",
+        "REPAIRED  b.pb",
+        "REFUSED   c.pb",
+    ]
+    assert "(lines 13" in survey(tmp_path / "b.pb")
