@@ -523,20 +523,18 @@ async def published_outcome(
         election.rule, _params(election, election.rule, None), None
     )
     asked_params, asked_tie_break = request_key(rule, params, tie_break)
-    field = (
-        "query.rule"
-        if rule != election.rule
-        else "query.threshold"
-        if asked_params != published_params
-        else "query.tie_break"
-        if asked_tie_break != published_tie_break
-        else None
-    )
+    field = None
+    if rule != election.rule:
+        field = "query.rule"
+    elif asked_params != published_params:
+        field = "query.threshold"
+    elif asked_tie_break != published_tie_break:
+        field = "query.tie_break"
     if field is not None:
         raise OutcomeNotPublished(
             f"only the published outcome of election {election.id} is public: rule {election.rule}"
             f" with {published_params or 'no parameters'}, tie-break {','.join(published_tie_break)};"
-            " other rules and parameters are for city officers and auditors",
+            " other rules and parameters are for city officers, auditors and admins",
             field=field,
         )
     digest = ballot_digest(await read_ballot_groups(session, election.id))
@@ -550,7 +548,8 @@ async def published_outcome(
     )
     if found is None:
         raise PublishedOutcomeMissing(
-            f"election {election.id} has no stored published outcome (its rule could not decide it)"
+            f"election {election.id} has no stored published outcome: its rule could not decide it, or it was"
+            " published before outcomes were recorded at publication (a city officer's read records it)"
         )
     return found
 
