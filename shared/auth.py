@@ -82,6 +82,9 @@ def identity_from_claims(claims: dict[str, Any]) -> Identity:
         )
     except (ValidationError, KeyError) as exc:
         raise Unauthorized("the token's role or subject is missing or unknown") from exc
+    if not identity.subject.strip():
+        # Voter hashes, audit columns and ownership all key on the subject: a blank one is nobody.
+        raise Unauthorized("the token's subject (sub) is empty")
     if identity.role == Role.district_officer and not identity.district_code:
         raise Unauthorized("a district officer's token must carry a district_code")
     return identity

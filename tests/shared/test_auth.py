@@ -121,3 +121,17 @@ async def test_jwks_verification(jwks_server: tuple[str, rsa.RSAPrivateKey]) -> 
     forged = sign(claims())  # an HS256 token must not pass when a JWKS is configured
     with pytest.raises(Unauthorized):
         await TokenVerifier(settings).verify(forged)
+
+
+@pytest.mark.parametrize("subject", ["", " ", "\t\r\n"], ids=repr)
+@pytest.mark.parametrize("role", list(Role))
+async def test_a_blank_subject_is_refused_in_every_role(role: Role, subject: str) -> None:
+    district = "11110" if role == Role.district_officer else None
+    with pytest.raises(Unauthorized, match="subject"):
+        await TokenVerifier(SETTINGS).verify(
+            sign(claims(sub=subject, role=role.value, district_code=district))
+        )
+
+
+async def test_a_subject_of_one_character_is_accepted() -> None:
+    assert (await TokenVerifier(SETTINGS).verify(sign(claims(sub="k")))).subject == "k"

@@ -39,6 +39,16 @@ class ResultsNotPublished(Forbidden):
     title = "Results not published"
 
 
+class OutcomeNotPublished(Forbidden):
+    code = "outcome-not-published"
+    title = "Only the published outcome is public"
+
+
+class PublishedOutcomeMissing(NotFound):
+    code = "published-outcome-missing"
+    title = "The published outcome is not stored"
+
+
 class NoBallot(NotFound):
     code = "ballot-not-found"
     title = "No ballot"
@@ -58,6 +68,11 @@ class InvalidBallot(RuleViolation):
 class NotEligible(Forbidden):
     code = "not-eligible"
     title = "Not eligible in this voter group"
+
+
+class NotAVoter(Forbidden):
+    code = "not-a-voter"
+    title = "Ballots are citizens' and enrolled voter-roll members' only"
 
 
 class InvalidElection(RuleViolation):

@@ -9,6 +9,7 @@ those groups and weights back, each voter in the group of their VOTES column `vo
 file is one group, `voters`, where every ballot counts once.
 """
 
+import contextlib
 import hashlib
 import hmac
 import io
@@ -21,10 +22,10 @@ from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.concurrency import run_in_threadpool
 
-from services.budget.elections import repository
-from services.budget.elections.errors import InvalidPbFile
+from services.budget.elections import repository, service
+from services.budget.elections.errors import InvalidPbFile, OutcomeFailed
 from services.budget.elections.models import Election, ElectionProject, VoterGroup
-from services.budget.elections.schemas import MAX_VOTER_GROUPS, ImportResult, VoterGroupIn
+from services.budget.elections.schemas import MAX_VOTER_GROUPS, ImportRepair, ImportResult, VoterGroupIn
 from services.budget.elections.tally import driver_connection, json_value, to_decimal
 from services.budget.outcomes.model import OutcomeError
 from services.budget.outcomes.rules import rule_from_meta
@@ -48,9 +49,9 @@ def _problem(exc: PbFormatError) -> InvalidPbFile:
     return InvalidPbFile(f"line {exc.line_no}: {exc.message}", field="body.file", extra={"line": exc.line_no})
 
 
-def _open(binary: BinaryIO) -> PbReader:
+def _open(binary: BinaryIO, strict: bool) -> PbReader:
     try:
-        return PbReader(io.TextIOWrapper(binary, encoding="utf-8-sig", newline=""))
+        return PbReader(io.TextIOWrapper(binary, encoding="utf-8-sig", newline=""), repair=not strict)
     except PbFormatError as exc:
         raise _problem(exc) from exc
     except UnicodeDecodeError as exc:
@@ -184,8 +185,10 @@ async def import_pb(
     actor: Identity,
     secret: bytes,
     batch_rows: int,
+    strict: bool = False,
 ) -> ImportResult:
-    reader = await run_in_threadpool(_open, binary)
+    """Import a file; dirt the reader can safely repair is repaired and reported, or refused when `strict`."""
+    reader = await run_in_threadpool(_open, binary, strict)
     meta = reader.meta
     vote_type = reader.vote_type
     if vote_type not in ("approval", "cumulative"):
@@ -255,6 +258,11 @@ async def import_pb(
     if published:
         election.published_at = await repository.now(session)
         election.published_by = actor.subject
+        await session.flush()
+        # Published now: its outcome is recorded now, as publish() does, for callers who may only read it.
+        # An outcome the rule cannot decide (MES without voters) leaves the import as it was: imported.
+        with contextlib.suppress(OutcomeFailed):
+            await service.record_published_outcome(session, election, actor)
     await session.flush()
     return ImportResult(
         id=election.id,
@@ -263,4 +271,6 @@ async def import_pb(
         n_ballots=batches.count,
         rule=rule,
         published=published,
+        repairs=[ImportRepair(line=r.line_no, detail=r.message) for r in reader.repairs],
+        n_repairs=reader.repair_count,
     )

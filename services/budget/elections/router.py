@@ -26,12 +26,22 @@ from services.budget.settings import BudgetSettings
 from shared.auth import Identity, OptionalIdentity, Role, require_roles
 from shared.db import SessionDep
 from shared.pagination import CursorParam, LimitParam, Page
+from shared.problems import Unauthorized
 
 router = APIRouter(prefix="/budget", tags=["budget elections"])
 
 ElectionId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 CityOfficer = Annotated[Identity, Depends(require_roles(Role.city_officer))]
-Voter = Annotated[Identity, Depends(require_roles(Role.citizen))]
+
+
+async def _signed_in(identity: OptionalIdentity) -> Identity:
+    """Any caller with a token: who may vote is decided per election (citizens, or enrolled on its roll)."""
+    if identity is None:
+        raise Unauthorized("this operation needs a bearer token")
+    return identity
+
+
+Voter = Annotated[Identity, Depends(_signed_in)]
 
 
 def _settings(request: Request) -> BudgetSettings:
@@ -117,8 +127,21 @@ def _form_bool(value: object, field: str) -> bool:
     openapi_extra=IMPORT_BODY,
     responses={413: {"description": "File too large"}},
 )
-async def import_election(request: Request, session: SessionDep, actor: CityOfficer) -> ImportResult:
-    """Import a .pb file (multipart field `file`) as a closed election with its projects and ballots."""
+async def import_election(
+    request: Request,
+    session: SessionDep,
+    actor: CityOfficer,
+    strict: Annotated[
+        bool, Query(description="Refuse (422, naming the line) what the import would otherwise repair.")
+    ] = False,
+) -> ImportResult:
+    """Import a .pb file (multipart field `file`) as a closed election with its projects and ballots.
+
+    Real files carry dirt their cities' own counts ignore. The import repairs what it safely can and lists
+    each repair with its line in `repairs`: a vote listing a project twice counts it once (in a points vote
+    the last occurrence's points are kept, as pabutools reads it). With `?strict=true` such a file is
+    refused instead: 422 `invalid-pb-file` with the `line`.
+    """
     settings = _settings(request)
     limit = settings.import_max_bytes
     length = request.headers.get("content-length")
@@ -144,6 +167,7 @@ async def import_election(request: Request, session: SessionDep, actor: CityOffi
             actor=actor,
             secret=_voter_secret(request),
             batch_rows=settings.import_batch_rows,
+            strict=strict,
         )
 
 
@@ -157,7 +181,11 @@ async def get_election(session: SessionDep, election_id: ElectionId) -> Election
 async def cast_ballot(
     session: SessionDep, election_id: ElectionId, data: BallotIn, actor: Voter, secret: Secret, cache: Cache
 ) -> BallotOut:
-    """Cast your ballot, or replace it while the election is open; you are stored only as a keyed hash."""
+    """Cast your ballot, or replace it while the election is open; you are stored only as a keyed hash.
+
+    Citizens vote; a caller with any other role (admin included) votes only when enrolled on one of the
+    election's voter rolls, and then in that group: otherwise 403 `not-a-voter`.
+    """
     return await service.cast_ballot(
         session, election_id=election_id, data=data, actor=actor, secret=secret, cache=cache
     )
@@ -189,12 +217,35 @@ async def publish(session: SessionDep, election_id: ElectionId, actor: CityOffic
     return await service.publish(session, election_id=election_id, actor=actor)
 
 
-@router.get("/elections/{election_id}/outcome", summary="Get an election's outcome")
+OUTCOME_DESCRIPTION = """The selected project ids (as in the file) and why each was or was not selected.
+
+Outcomes are immutable. **Who computes:** city officers, auditors and admins may ask for any rule, threshold
+and tie-break, before or after publication; a new combination is computed and recorded. **Everyone else**
+(anonymous callers, citizens, district officers, ...) reads only the outcome recorded at publication (the
+election's own rule and parameters), and such a read never computes or stores anything. Asking them for
+another rule, threshold or tie-break is **403** `outcome-not-published`, `errors[].field` naming the query
+parameter that differs (`query.rule`, `query.threshold` or `query.tie_break`): 403 rather than 404, as the
+outcome exists for callers with the right role. Without `rule`, the election's own rule.
+"""
+
+
+@router.get(
+    "/elections/{election_id}/outcome",
+    summary="Get an election's outcome",
+    description=OUTCOME_DESCRIPTION,
+    responses={
+        403: {"description": "Results not published yet, or other parameters than the published outcome's"},
+        404: {"description": "No such election, or its published outcome is not stored"},
+        422: {"description": "Unknown rule or tie-break key, or a threshold the rule does not take"},
+    },
+)
 async def get_outcome(
     session: SessionDep,
     election_id: ElectionId,
     identity: OptionalIdentity,
-    rule: Annotated[RuleName, Query(description="The rule to decide by.")] = "greedy",
+    rule: Annotated[
+        RuleName | None, Query(description="The rule to decide by; the election's own rule if omitted.")
+    ] = None,
     threshold: Annotated[
         Decimal | None,
         Query(ge=0, description="greedy-threshold: the fewest votes (or points) a winner needs."),
@@ -204,7 +255,6 @@ async def get_outcome(
         Query(description="Comma-separated keys, e.g. score_desc,cost_asc; the rule's default if omitted."),
     ] = None,
 ) -> OutcomeOut:
-    """The selected project ids (as in the file) and why each was or was not selected; immutable."""
     keys = [key.strip() for key in tie_break.split(",") if key.strip()] if tie_break else None
     return await service.outcome(
         session, election_id=election_id, rule=rule, threshold=threshold, tie_break=keys, identity=identity

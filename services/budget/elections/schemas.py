@@ -224,6 +224,11 @@ class OutcomeOut(BaseModel):
     computed_at: SeoulDatetime
 
 
+class ImportRepair(BaseModel):
+    line: int = Field(description="The file's 1-based line.")
+    detail: str = Field(examples=["vote lists project '17' more than once: counted once"])
+
+
 class ImportResult(BaseModel):
     id: int
     name_ko: str
@@ -231,3 +236,7 @@ class ImportResult(BaseModel):
     n_ballots: int
     rule: str
     published: bool
+    repairs: list[ImportRepair] = Field(
+        default=[], description="What the import repaired instead of refusing the file (the first 1,000)."
+    )
+    n_repairs: int = Field(default=0, description="How many repairs in all.")

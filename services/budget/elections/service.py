@@ -25,8 +25,11 @@ from services.budget.elections.errors import (
     InvalidBallot,
     InvalidElection,
     NoBallot,
+    NotAVoter,
     NotEligible,
     OutcomeFailed,
+    OutcomeNotPublished,
+    PublishedOutcomeMissing,
     ResultsNotPublished,
 )
 from services.budget.elections.models import Election, ElectionProject, OutcomeRecord, VoterGroup
@@ -64,6 +67,7 @@ from shared.db import register_constraint
 from shared.pagination import Page, decode_cursor, page_of
 
 RESULT_READERS = frozenset({Role.city_officer, Role.admin, Role.auditor})
+"""Roles that see results before publication and compute outcomes under any rule or parameters."""
 
 # Two creations racing past the check in create_election: the database's partial unique index decides.
 register_constraint(
@@ -352,6 +356,11 @@ async def cast_ballot(
     _check_window(election_id, window.opens_at, window.closes_at, window.now)
     config = await cache.get(session, election_id)
     hashed = voter_hash(secret, election_id, actor.subject)
+    if actor.role != Role.citizen and await repository.roll_group(session, election_id, hashed) is None:
+        raise NotAVoter(
+            f"role {actor.role.value} may vote only when enrolled on a voter roll of election {election_id};"
+            " ballots are citizens' and enrolled voter-roll members'"
+        )
     group = await _voter_group(session, config, election_id, hashed, data.voter_group)
     project_ids, points = validate_ballot(config, data)
     row = await repository.upsert_ballot(
@@ -469,11 +478,12 @@ async def outcome(
     session: AsyncSession,
     *,
     election_id: int,
-    rule: str,
+    rule: str | None,
     threshold: Decimal | None,
     tie_break: Sequence[str] | None,
     identity: Identity | None,
 ) -> OutcomeOut:
+    """Result readers compute (and record) any rule; everyone else reads the published outcome only."""
     election = await _election(session, election_id)
     ensure_results_visible(election, identity)
     if tie_break is not None:
@@ -483,15 +493,65 @@ async def outcome(
                 f"unknown tie-break key(s) {', '.join(unknown)}; use {', '.join(TIE_BREAK_KEYS)}",
                 field="query.tie_break",
             )
+    rule = rule or election.rule
+    params = _params(election, rule, threshold)
+    if identity is None or identity.role not in RESULT_READERS:
+        return outcome_out(await published_outcome(session, election, rule, params, tie_break))
     record = await compute_and_store(
         session,
         election=election,
         rule=rule,
-        params=_params(election, rule, threshold),
+        params=params,
         tie_break=tie_break,
-        actor=identity.subject if identity else None,
+        actor=identity.subject,
     )
     return outcome_out(record)
+
+
+async def published_outcome(
+    session: AsyncSession,
+    election: Election,
+    rule: str,
+    params: dict[str, Amount],
+    tie_break: Sequence[str] | None,
+) -> OutcomeRecord:
+    """The outcome recorded at publication, when asked for with its rule and parameters; never computed.
+
+    A read that could compute would let any caller store a new outcome row per new parameter value.
+    """
+    published_params, published_tie_break = request_key(
+        election.rule, _params(election, election.rule, None), None
+    )
+    asked_params, asked_tie_break = request_key(rule, params, tie_break)
+    field = None
+    if rule != election.rule:
+        field = "query.rule"
+    elif asked_params != published_params:
+        field = "query.threshold"
+    elif asked_tie_break != published_tie_break:
+        field = "query.tie_break"
+    if field is not None:
+        raise OutcomeNotPublished(
+            f"only the published outcome of election {election.id} is public: rule {election.rule}"
+            f" with {published_params or 'no parameters'}, tie-break {','.join(published_tie_break)};"
+            " other rules and parameters are for city officers, auditors and admins",
+            field=field,
+        )
+    digest = ballot_digest(await read_ballot_groups(session, election.id))
+    found = await repository.find_outcome(
+        session,
+        election_id=election.id,
+        rule=rule,
+        params=published_params,
+        tie_break=published_tie_break,
+        digest=digest,
+    )
+    if found is None:
+        raise PublishedOutcomeMissing(
+            f"election {election.id} has no stored published outcome: its rule could not decide it, or it was"
+            " published before outcomes were recorded at publication (a city officer's read records it)"
+        )
+    return found
 
 
 async def compute_and_store(
@@ -571,6 +631,23 @@ def outcome_out(record: OutcomeRecord) -> OutcomeOut:
     )
 
 
+async def record_published_outcome(
+    session: AsyncSession, election: Election, actor: Identity
+) -> OutcomeRecord:
+    """The outcome of the election's own rule and parameters, recorded when its results become public.
+
+    Callers without a result reader's role read only this record (see `published_outcome`).
+    """
+    return await compute_and_store(
+        session,
+        election=election,
+        rule=election.rule,
+        params=_params(election, election.rule, None),
+        tie_break=None,
+        actor=actor.subject,
+    )
+
+
 async def publish(session: AsyncSession, *, election_id: int, actor: Identity) -> ElectionOut:
     """Publish the results of a closed election; a shortlist election also decides its proposals."""
     election = await _election(session, election_id, lock="update")
@@ -581,14 +658,7 @@ async def publish(session: AsyncSession, *, election_id: int, actor: Identity) -
         raise ElectionStillOpen(
             f"election {election_id} closes at {election.closes_at.isoformat()}; publish after"
         )
-    record = await compute_and_store(
-        session,
-        election=election,
-        rule=election.rule,
-        params=_params(election, election.rule, None),
-        tie_break=None,
-        actor=actor.subject,
-    )
+    record = await record_published_outcome(session, election, actor)
     if election.envelope_id is not None:
         projects = await repository.projects_of(session, election_id)
         chosen = set(record.selected)

@@ -45,6 +45,18 @@ class PbFormatError(ValueError):
 
 
 @dataclass(frozen=True, slots=True)
+class PbRepair:
+    """Dirt the reader repaired instead of refusing the file: the 1-based line and what was done."""
+
+    line_no: int
+    message: str
+
+
+MAX_REPAIRS_LISTED = 1000
+"""Repairs kept with their line; beyond this many, only ``PbReader.repair_count`` grows."""
+
+
+@dataclass(frozen=True, slots=True)
 class PbProject:
     id: str
     cost: Amount
@@ -123,9 +135,18 @@ class PbReader:
     """Reads META and PROJECTS on construction; ``iter_votes()`` then streams the ballots.
 
     The reader consumes ``lines`` once, so ``iter_votes()`` can be called only once.
+
+    With ``repair=True`` it repairs the dirt real files carry and their cities' own counts ignore, recording
+    each repair in ``repairs``: a vote that lists a project twice counts it once. In a points vote the last
+    occurrence's points are kept, as pabutools reads such a vote (it assigns the project's points in order),
+    so the outcome equals the reference implementation's on the same file. Without ``repair`` such a vote is
+    a ``PbFormatError`` naming its line.
     """
 
-    def __init__(self, lines: Iterable[str]) -> None:
+    def __init__(self, lines: Iterable[str], *, repair: bool = False) -> None:
+        self.repair = repair
+        self.repairs: list[PbRepair] = []
+        self.repair_count = 0
         self._rows = csv.reader(_without_bom(lines), delimiter=";", quotechar='"', strict=True)
         self.meta: dict[str, str] = {}
         self.projects: dict[str, PbProject] = {}
@@ -170,6 +191,8 @@ class PbReader:
             seen_voters.add(voter_id)
             vote = self._parse_vote(row[vote_at])
             points = None if points_at is None else self._parse_points(row[points_at], len(vote))
+            if len(set(vote)) != len(vote):
+                vote, points = self._repeated_projects(vote, points)
             yield PbVote(voter_id, vote, points, {name: _null(row[i]) for i, name in extra})
 
     def _next_row(self) -> list[str] | None:
@@ -277,9 +300,31 @@ class PbReader:
         unknown = [item for item in vote if item not in self.projects]
         if unknown:
             raise PbFormatError(self._line_no, f"vote names unknown project {unknown[0]!r}")
-        if len(set(vote)) != len(vote):
-            raise PbFormatError(self._line_no, "vote lists a project twice")
         return vote
+
+    def _repeated_projects(
+        self, vote: tuple[str, ...], points: tuple[Amount, ...] | None
+    ) -> tuple[tuple[str, ...], tuple[Amount, ...] | None]:
+        """A vote naming a project twice or more: refused, or each project once (the last points kept)."""
+        repeated = list(dict.fromkeys(item for i, item in enumerate(vote) if item in vote[:i]))
+        names = ", ".join(repr(item) for item in repeated)
+        if not self.repair:
+            raise PbFormatError(self._line_no, f"vote lists project {names} twice or more")
+        if points is None:
+            self._record(f"vote lists project {names} twice or more: counted once")
+            return tuple(dict.fromkeys(vote)), None
+        kept = dict(zip(vote, points, strict=True))  # first position, last occurrence's points
+        given = "; ".join(
+            f"{item!r}: {', '.join(str(p) for v, p in zip(vote, points, strict=True) if v == item)}"
+            for item in repeated
+        )
+        self._record(f"vote lists project {names} twice or more (points {given}): the last points kept")
+        return tuple(kept), tuple(kept.values())
+
+    def _record(self, message: str) -> None:
+        self.repair_count += 1
+        if len(self.repairs) < MAX_REPAIRS_LISTED:
+            self.repairs.append(PbRepair(self._line_no, message))
 
     def _parse_points(self, text: str, expected: int) -> tuple[Amount, ...] | None:
         items = [item for item in text.split(",") if item.strip()]
