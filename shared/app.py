@@ -10,6 +10,7 @@ from sqlalchemy import text
 
 from shared.auth import TokenVerifier
 from shared.db import create_engine, create_sessionmaker
+from shared.idempotency import IdempotencyMiddleware
 from shared.logging import configure_logging
 from shared.observability import Metrics, RequestContextMiddleware, health_router
 from shared.problems import PROBLEM_RESPONSES, install_problem_handlers
@@ -69,6 +70,7 @@ def create_service_app(
     app.state.verifier = TokenVerifier(settings)
     app.state.metrics = metrics
     install_problem_handlers(app)
+    app.add_middleware(IdempotencyMiddleware, schema=settings.service_name)  # inside the request context
     app.add_middleware(RequestContextMiddleware, metrics=metrics, quiet_paths=QUIET_PATHS)
     app.include_router(health_router(_database_ready, metrics))
     for router in routers:
