@@ -51,7 +51,9 @@ async def test_the_same_key_for_another_body_or_path_is_a_422(
 ) -> None:
     headers = keyed(auth("city_officer"), '"reused-key"')  # the draft's structured-field string form
     name = unique("재사용")
-    assert (await councils.post("/councils/persons", json={"name_ko": name}, headers=headers)).status_code == 201
+    assert (
+        await councils.post("/councils/persons", json={"name_ko": name}, headers=headers)
+    ).status_code == 201
     other_body = await councils.post("/councils/persons", json={"name_ko": name + "!"}, headers=headers)
     body = assert_problem(other_body, 422, field="header.Idempotency-Key")
     assert body["code"] == "idempotency-key-reused"
@@ -86,7 +88,9 @@ async def test_without_a_key_every_post_creates(
 ) -> None:
     payload = {"name_ko": unique("열쇠없음")}
     for _ in range(2):
-        assert (await councils.post("/councils/persons", json=payload, headers=auth("city_officer"))).is_success
+        assert (
+            await councils.post("/councils/persons", json=payload, headers=auth("city_officer"))
+        ).is_success
     assert await persons_named(councils, payload["name_ko"]) == 2
 
 
@@ -140,7 +144,9 @@ async def test_an_expired_key_is_free_again_and_expired_rows_are_purged(
         headers = auth("city_officer", subject="expiry")
         first = {"name_ko": unique("만료")}
         assert (await client.post("/councils/persons", json=first, headers=keyed(headers, "old"))).is_success
-        assert (await client.post("/councils/persons", json=first, headers=keyed(headers, "older"))).is_success
+        assert (
+            await client.post("/councils/persons", json=first, headers=keyed(headers, "older"))
+        ).is_success
         await conn.execute(
             text(
                 "UPDATE councils.idempotency_keys SET expires_at = now() - interval '1 second' "
@@ -204,7 +210,9 @@ async def committed_councils(database: Database) -> AsyncIterator[tuple[FastAPI,
     app.state.engine = engine
     app.state.sessionmaker = create_sessionmaker(engine)
     try:
-        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test") as client:
+        async with httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url="http://test"
+        ) as client:
             yield app, client
     finally:
         await engine.dispose()
