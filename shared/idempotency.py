@@ -14,6 +14,7 @@ import json
 import re
 from collections.abc import Iterable
 from datetime import timedelta
+from tempfile import SpooledTemporaryFile
 from typing import Any
 
 from sqlalchemy import text
@@ -30,6 +31,9 @@ REPLAYED = "Idempotent-Replayed"
 MAX_KEY_LENGTH = 255
 _KEY = re.compile(r"^[\x21\x23-\x5b\x5d-\x7e]{1,255}$")  # visible ASCII without '"' and '\'
 _SCHEMA = re.compile(r"^[a-z_][a-z0-9_]*$")
+_BOUNDARY = re.compile(r'boundary="?([^";,]+)"?', re.IGNORECASE)
+SPOOL_IN_MEMORY = 1 << 20  # bytes of a request body kept in memory; the rest is spooled to a temporary file
+CHUNK = 1 << 16
 _NOT_REPLAYED = frozenset({b"content-length", b"date", b"server", b"x-request-id"})
 _LOCK_WAIT_ENDED = frozenset({"55P03", "57014"})  # lock_timeout, statement_timeout
 
@@ -59,13 +63,46 @@ def parse_key(raw: str) -> str:
     return key
 
 
-def fingerprint(method: str, path: str, query: bytes, body: bytes) -> bytes:
-    """What makes two requests the same request: method, path, query and body, byte for byte."""
-    digest = hashlib.sha256()
-    for part in (method.encode(), path.encode(), query, body):
-        digest.update(len(part).to_bytes(8, "big"))
-        digest.update(part)
+class Fingerprint:
+    """What makes two requests the same request: method, path, query and body, byte for byte.
+
+    A multipart body's boundary is left out: a client retrying an upload may draw a new one.
+    """
+
+    def __init__(self, method: str, path: str, query: bytes, boundary: bytes | None = None) -> None:
+        self._hash = hashlib.sha256()
+        for part in (method.encode(), path.encode(), query):
+            self._hash.update(len(part).to_bytes(8, "big"))
+            self._hash.update(part)
+        self._boundary = boundary or b""
+        self._tail = b""  # the end of the last chunk, which may hold the start of a boundary
+
+    def update(self, chunk: bytes) -> None:
+        if not self._boundary:
+            self._hash.update(chunk)
+            return
+        data = (self._tail + chunk).replace(self._boundary, b"")
+        keep = len(self._boundary) - 1
+        self._hash.update(data[: max(len(data) - keep, 0)])
+        self._tail = data[max(len(data) - keep, 0) :]
+
+    def digest(self) -> bytes:
+        self._hash.update(self._tail)
+        self._tail = b""
+        return self._hash.digest()
+
+
+def fingerprint(method: str, path: str, query: bytes, body: bytes, boundary: bytes | None = None) -> bytes:
+    digest = Fingerprint(method, path, query, boundary)
+    digest.update(body)
     return digest.digest()
+
+
+def _boundary(content_type: str | None) -> bytes | None:
+    if not content_type or not content_type.lower().startswith("multipart/"):
+        return None
+    match = _BOUNDARY.search(content_type)
+    return match.group(1).encode("latin-1") if match else None
 
 
 class _Captured:
@@ -124,18 +161,35 @@ def _header(scope: Scope, name: bytes) -> str | None:
     return None
 
 
-async def _read_body(receive: Receive) -> tuple[bytes, list[Message]]:
-    chunks: list[bytes] = []
-    messages: list[Message] = []
+async def spool_body(
+    receive: Receive, digest: Fingerprint, spool: SpooledTemporaryFile[bytes]
+) -> Message | None:
+    """Read the whole body into the spool, hashing it, for the route to read again; a disconnect is kept."""
     while True:
         message = await receive()
-        messages.append(message)
         if message["type"] != "http.request":
-            break
-        chunks.append(message.get("body", b""))
+            return message
+        chunk = message.get("body", b"")
+        digest.update(chunk)
+        spool.write(chunk)
         if not message.get("more_body", False):
-            break
-    return b"".join(chunks), messages
+            return None
+
+
+def replaying(spool: SpooledTemporaryFile[bytes], disconnect: Message | None, receive: Receive) -> Receive:
+    size = spool.tell()
+    spool.seek(0)
+    sent = False
+
+    async def replay() -> Message:
+        nonlocal sent
+        if sent or disconnect is not None:
+            return disconnect or await receive()
+        chunk = spool.read(CHUNK)
+        sent = spool.tell() >= size
+        return {"type": "http.request", "body": chunk, "more_body": not sent}
+
+    return replay
 
 
 class IdempotencyMiddleware:
@@ -168,14 +222,15 @@ class IdempotencyMiddleware:
         if subject is None:  # anonymous or a bad token: the route answers it (401), nothing to replay
             await self.app(scope, receive, send)
             return
-        body, messages = await _read_body(receive)
-        print_ = fingerprint(scope["method"], scope["path"], scope.get("query_string", b""), body)
-        pending = list(messages)
-
-        async def replay_receive() -> Message:
-            return pending.pop(0) if pending else await receive()
-
-        await self._run_once(scope, replay_receive, send, subject=subject, key=key, print_=print_)
+        digest = Fingerprint(
+            scope["method"],
+            scope["path"],
+            scope.get("query_string", b""),
+            _boundary(_header(scope, b"content-type")),
+        )
+        with SpooledTemporaryFile(max_size=SPOOL_IN_MEMORY) as spool:
+            replay = replaying(spool, await spool_body(receive, digest, spool), receive)
+            await self._run_once(scope, replay, send, subject=subject, key=key, print_=digest.digest())
 
     async def _run_once(
         self, scope: Scope, receive: Receive, send: Send, *, subject: str, key: str, print_: bytes

@@ -3,6 +3,7 @@
 import asyncio
 from collections import Counter
 from collections.abc import AsyncIterator, Callable
+from tempfile import SpooledTemporaryFile
 from typing import Any
 
 import httpx
@@ -12,7 +13,15 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, create_async_engine
 
 from shared.db import create_sessionmaker
-from shared.idempotency import IdempotencyMiddleware, fingerprint, parse_key
+from shared.idempotency import (
+    CHUNK,
+    Fingerprint,
+    IdempotencyMiddleware,
+    fingerprint,
+    parse_key,
+    replaying,
+    spool_body,
+)
 from shared.settings import async_url
 from tests.conftest import Database, ServiceHarness, assert_problem
 from tests.councils.helpers import unique
@@ -196,6 +205,54 @@ def test_the_fingerprint_tells_method_path_query_and_body_apart() -> None:
     assert base not in others and len(others) == 5
 
 
+def _multipart(boundary: bytes) -> bytes:
+    return (
+        b"--"
+        + boundary
+        + b'\r\nContent-Disposition: form-data; name="file"; filename="a.pb"\r\n\r\n'
+        + b"META\nkey;value\n" * 50
+        + b"\r\n--"
+        + boundary
+        + b"--\r\n"
+    )
+
+
+@pytest.mark.parametrize("size", [1, 7, 64, 1000])
+def test_a_retried_upload_with_a_new_multipart_boundary_is_the_same_request(size: int) -> None:
+    def digest(boundary: bytes, chunk: int) -> bytes:
+        body = _multipart(boundary)
+        hashed = Fingerprint("POST", "/budget/elections/import", b"", boundary)
+        for start in range(0, len(body), chunk):
+            hashed.update(body[start : start + chunk])
+        return hashed.digest()
+
+    first = digest(b"----boundaryAAAAAAAA", size)
+    assert first == digest(b"----boundaryBBBBBBBB", 3)
+    assert first != fingerprint("POST", "/budget/elections/import", b"", _multipart(b"----boundaryAAAAAAAA"))
+
+
+async def test_a_spooled_body_reaches_the_route_intact_in_chunks() -> None:
+    body = bytes(range(256)) * (CHUNK * 3 // 256 + 7)  # three chunks and a bit: spooled, replayed in four
+    parts = [body[i : i + 10_000] for i in range(0, len(body), 10_000)]
+    incoming = [
+        {"type": "http.request", "body": part, "more_body": i < len(parts) - 1}
+        for i, part in enumerate(parts)
+    ]
+
+    async def receive() -> dict[str, Any]:
+        return incoming.pop(0) if incoming else {"type": "http.disconnect"}
+
+    digest = Fingerprint("POST", "/x", b"")
+    with SpooledTemporaryFile(max_size=CHUNK) as spool:
+        replay = replaying(spool, await spool_body(receive, digest, spool), receive)
+        messages = [await replay()]
+        while messages[-1]["more_body"]:
+            messages.append(await replay())
+        assert (await replay())["type"] == "http.disconnect"
+    assert b"".join(m["body"] for m in messages) == body and len(messages) == 4
+    assert digest.digest() == fingerprint("POST", "/x", b"", body)
+
+
 # Committed for real: each request is its own unit of work, as in production.
 
 
@@ -272,3 +329,31 @@ async def _hold_key(conn: AsyncConnection, subject: str, key: str) -> None:
         ),
         {"s": subject, "k": key},
     )
+
+
+async def test_a_500_is_never_stored_and_its_writes_are_rolled_back(
+    committed_councils: tuple[FastAPI, httpx.AsyncClient],
+    auth: Callable[..., dict[str, str]],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from services.councils.people import service
+
+    app, client = committed_councils
+    create_person = service.create_person
+
+    async def create_then_fail(*args: Any, **kwargs: Any) -> Any:
+        await create_person(*args, **kwargs)  # the write is flushed, then the handler breaks
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(service, "create_person", create_then_fail)
+    headers = keyed(auth("city_officer", subject="crash"), unique("crash").replace(" ", "-"))
+    payload = {"name_ko": unique("오류")}
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+    async with httpx.AsyncClient(transport=transport, base_url="http://test") as failing:
+        crashed = await failing.post("/councils/persons", json=payload, headers=headers)
+    assert crashed.status_code == 500
+    assert await persons_named(client, payload["name_ko"]) == 0
+    monkeypatch.setattr(service, "create_person", create_person)
+    retried = await client.post("/councils/persons", json=payload, headers=headers)
+    assert retried.status_code == 201 and "idempotent-replayed" not in retried.headers
+    assert await persons_named(client, payload["name_ko"]) == 1
