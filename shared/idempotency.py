@@ -240,10 +240,14 @@ class IdempotencyMiddleware:
                 stored = await self._reserve(session, subject, key, print_)
             except DBAPIError as exc:
                 await session.rollback()
-                if _sqlstate(exc) not in _LOCK_WAIT_ENDED:
+                if _sqlstate(exc) in _LOCK_WAIT_ENDED:
+                    detail = "a request with this key is still running; retry later"
+                    await _problem(scope, receive, send, KeyInUse(detail, field=FIELD), retry=True)
+                    return
+                problem = translate_db_error(exc)
+                if problem is None:
                     raise
-                detail = "a request with this key is still running; retry later"
-                await _problem(scope, receive, send, KeyInUse(detail, field=FIELD), retry=True)
+                await _problem(scope, receive, send, problem)
                 return
             if stored is not None:
                 await session.rollback()
