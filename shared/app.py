@@ -3,6 +3,7 @@
 import asyncio
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.routing import APIRoute
@@ -10,9 +11,11 @@ from sqlalchemy import text
 
 from shared.auth import TokenVerifier
 from shared.db import create_engine, create_sessionmaker
+from shared.idempotency import IdempotencyMiddleware
 from shared.logging import configure_logging
 from shared.observability import Metrics, RequestContextMiddleware, health_router
 from shared.problems import PROBLEM_RESPONSES, install_problem_handlers
+from shared.retries_openapi import document_retries
 from shared.settings import ServiceSettings
 from shared.text_guard import reject_unstorable_text
 
@@ -69,8 +72,17 @@ def create_service_app(
     app.state.verifier = TokenVerifier(settings)
     app.state.metrics = metrics
     install_problem_handlers(app)
+    app.add_middleware(IdempotencyMiddleware, schema=settings.service_name)  # inside the request context
     app.add_middleware(RequestContextMiddleware, metrics=metrics, quiet_paths=QUIET_PATHS)
     app.include_router(health_router(_database_ready, metrics))
     for router in routers:
         app.include_router(router)
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            app.openapi_schema = document_retries(generate())
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
     return app

@@ -1,6 +1,7 @@
 """The database engine of a service and its one unit of work per request."""
 
 from collections.abc import AsyncIterator
+from contextlib import nullcontext
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -75,12 +76,24 @@ def translate_db_error(exc: DBAPIError) -> ProblemError | None:
     return None
 
 
+UNIT_OF_WORK = "shared.unit_of_work"
+"""Scope key of a session opened, and committed, by a middleware around the handler (shared.idempotency)."""
+
+
 async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
-    """One unit of work per request: commit when the handler returns, roll back when it raises."""
-    async with request.app.state.sessionmaker() as session:
+    """One unit of work per request: commit when the handler returns, roll back when it raises.
+
+    When a middleware already opened the request's unit of work (an Idempotency-Key reserved in it), the
+    handler writes through that session and this only flushes: the middleware commits, with what it stores.
+    """
+    outer: AsyncSession | None = request.scope.get(UNIT_OF_WORK)
+    async with nullcontext(outer) if outer is not None else request.app.state.sessionmaker() as session:
         try:
             yield session
-            await session.commit()
+            if outer is None:
+                await session.commit()
+            else:
+                await session.flush()
         except (IntegrityError, DBAPIError) as exc:
             await session.rollback()
             problem = translate_db_error(exc)

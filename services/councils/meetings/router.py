@@ -28,6 +28,7 @@ from services.councils.meetings.schemas import (
 from shared.auth import Identity, Role, require_roles
 from shared.db import SessionDep
 from shared.pagination import CursorParam, LimitParam, Page
+from shared.preconditions import RecordVersion, versioned_read, versioned_write
 
 router = APIRouter(prefix="/councils", tags=["meetings and decisions"])
 
@@ -97,7 +98,11 @@ async def export_meetings_ical(
     return Response(text, media_type="text/calendar; charset=utf-8")
 
 
-@router.get("/meetings/{meeting_id}", summary="Get a meeting")
+@router.get(
+    "/meetings/{meeting_id}",
+    summary="Get a meeting",
+    dependencies=[Depends(versioned_read("councils.meetings", "meeting_id"))],
+)
 async def get_meeting(session: SessionDep, meeting_id: MeetingId) -> MeetingDetail:
     """A meeting with its agenda, documents, attendance and motions (with their results)."""
     return await service.meeting_detail(session, meeting_id)
@@ -105,10 +110,17 @@ async def get_meeting(session: SessionDep, meeting_id: MeetingId) -> MeetingDeta
 
 @router.patch("/meetings/{meeting_id}", summary="Change a meeting")
 async def update_meeting(
-    session: SessionDep, meeting_id: MeetingId, data: MeetingUpdate, actor: Recorder
+    session: SessionDep,
+    meeting_id: MeetingId,
+    data: MeetingUpdate,
+    actor: Recorder,
+    record: Annotated[RecordVersion, Depends(versioned_write("councils.meetings", "meeting_id"))],
+    response: Response,
 ) -> MeetingOut:
     """Change a meeting's time, place, status or notes."""
-    return await service.update_meeting(session, meeting_id=meeting_id, data=data, actor=actor)
+    out = await service.update_meeting(session, meeting_id=meeting_id, data=data, actor=actor)
+    await record.tag(response)
+    return out
 
 
 @router.post("/meetings/{meeting_id}/agenda-items", status_code=201, summary="Add an agenda item")
@@ -143,7 +155,11 @@ async def create_motion(
     return await service.create_motion(session, meeting_id=meeting_id, data=data, actor=actor)
 
 
-@router.get("/motions/{motion_id}", summary="Get a motion and its result")
+@router.get(
+    "/motions/{motion_id}",
+    summary="Get a motion and its result",
+    dependencies=[Depends(versioned_read("councils.motions", "motion_id"))],
+)
 async def get_motion(session: SessionDep, motion_id: MotionId) -> MotionOut:
     """The motion with its result and the arithmetic behind it."""
     return await service.read_motion(session, motion_id)
@@ -151,10 +167,17 @@ async def get_motion(session: SessionDep, motion_id: MotionId) -> MotionOut:
 
 @router.patch("/motions/{motion_id}", summary="Change a motion or record its vote")
 async def update_motion(
-    session: SessionDep, motion_id: MotionId, data: MotionUpdate, actor: Recorder
+    session: SessionDep,
+    motion_id: MotionId,
+    data: MotionUpdate,
+    actor: Recorder,
+    record: Annotated[RecordVersion, Depends(versioned_write("councils.motions", "motion_id"))],
+    response: Response,
 ) -> MotionOut:
     """Change the title or text, or record the vote counts."""
-    return await service.update_motion(session, motion_id=motion_id, data=data, actor=actor)
+    out = await service.update_motion(session, motion_id=motion_id, data=data, actor=actor)
+    await record.tag(response)
+    return out
 
 
 @router.get("/decisions/{decision_id}", summary="Cite a decision")

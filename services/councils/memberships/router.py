@@ -16,6 +16,7 @@ from services.councils.memberships.schemas import (
 from shared.auth import Identity, Role, require_roles
 from shared.db import SessionDep
 from shared.pagination import CursorParam, LimitParam, Page
+from shared.preconditions import RecordVersion, versioned_read, versioned_write
 
 router = APIRouter(prefix="/councils", tags=["memberships"])
 
@@ -60,7 +61,11 @@ async def list_memberships(
     return await service.list_memberships(session, filters=filters, cursor=cursor, limit=limit)
 
 
-@router.get("/memberships/{membership_id}", summary="Get a membership")
+@router.get(
+    "/memberships/{membership_id}",
+    summary="Get a membership",
+    dependencies=[Depends(versioned_read("councils.memberships", "membership_id"))],
+)
 async def get_membership(session: SessionDep, membership_id: MembershipId) -> MembershipOut:
     """One membership."""
     return await service.read_membership(session, membership_id)
@@ -68,10 +73,17 @@ async def get_membership(session: SessionDep, membership_id: MembershipId) -> Me
 
 @router.patch("/memberships/{membership_id}", summary="Change or end a membership")
 async def update_membership(
-    session: SessionDep, membership_id: MembershipId, data: MembershipUpdate, actor: RegistryWriter
+    session: SessionDep,
+    membership_id: MembershipId,
+    data: MembershipUpdate,
+    actor: RegistryWriter,
+    record: Annotated[RecordVersion, Depends(versioned_write("councils.memberships", "membership_id"))],
+    response: Response,
 ) -> MembershipOut:
     """Change the given fields; to end a membership give end_date and end_reason."""
-    return await service.update_membership(session, membership_id=membership_id, data=data, actor=actor)
+    out = await service.update_membership(session, membership_id=membership_id, data=data, actor=actor)
+    await record.tag(response)
+    return out
 
 
 @router.delete("/memberships/{membership_id}", status_code=204, summary="Delete a membership")

@@ -1,7 +1,7 @@
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Query
+from fastapi import APIRouter, Depends, Path, Query, Response
 
 from services.councils.common.vocab import BodyKind, OrganizationKind
 from services.councils.organizations import service
@@ -18,6 +18,7 @@ from services.councils.organizations.schemas import (
 from shared.auth import Identity, Role, require_roles
 from shared.db import SessionDep
 from shared.pagination import CursorParam, LimitParam, Page
+from shared.preconditions import RecordVersion, versioned_read, versioned_write
 
 router = APIRouter(prefix="/councils", tags=["bodies and organizations"])
 
@@ -57,7 +58,11 @@ async def list_bodies(
     )
 
 
-@router.get("/bodies/{body_id}", summary="Get a governance body")
+@router.get(
+    "/bodies/{body_id}",
+    summary="Get a governance body",
+    dependencies=[Depends(versioned_read("councils.organizations", "body_id"))],
+)
 async def get_body(session: SessionDep, body_id: BodyId) -> BodyOut:
     """One governance body with its policy fields and decision rules."""
     return await service.read_body(session, body_id)
@@ -65,10 +70,17 @@ async def get_body(session: SessionDep, body_id: BodyId) -> BodyOut:
 
 @router.patch("/bodies/{body_id}", summary="Change a governance body")
 async def update_body(
-    session: SessionDep, body_id: BodyId, data: BodyUpdate, actor: RegistryWriter
+    session: SessionDep,
+    body_id: BodyId,
+    data: BodyUpdate,
+    actor: RegistryWriter,
+    record: Annotated[RecordVersion, Depends(versioned_write("councils.organizations", "body_id"))],
+    response: Response,
 ) -> BodyOut:
     """Change the given fields of a body (its rules, cap, dates, parent…)."""
-    return await service.update_body(session, body_id=body_id, data=data, actor=actor)
+    out = await service.update_body(session, body_id=body_id, data=data, actor=actor)
+    await record.tag(response)
+    return out
 
 
 @router.post("/bodies/{body_id}/posts", status_code=201, summary="Add a post to a body")
@@ -108,7 +120,11 @@ async def list_organizations(
     )
 
 
-@router.get("/organizations/{organization_id}", summary="Get an organization")
+@router.get(
+    "/organizations/{organization_id}",
+    summary="Get an organization",
+    dependencies=[Depends(versioned_read("councils.organizations", "organization_id"))],
+)
 async def get_organization(session: SessionDep, organization_id: OrganizationId) -> OrganizationOut:
     """One civil-society organisation or consortium."""
     return await service.read_organization(session, organization_id)
@@ -116,7 +132,14 @@ async def get_organization(session: SessionDep, organization_id: OrganizationId)
 
 @router.patch("/organizations/{organization_id}", summary="Change an organization")
 async def update_organization(
-    session: SessionDep, organization_id: OrganizationId, data: OrganizationUpdate, actor: RegistryWriter
+    session: SessionDep,
+    organization_id: OrganizationId,
+    data: OrganizationUpdate,
+    actor: RegistryWriter,
+    record: Annotated[RecordVersion, Depends(versioned_write("councils.organizations", "organization_id"))],
+    response: Response,
 ) -> OrganizationOut:
     """Change the given fields of an organization."""
-    return await service.update_organization(session, organization_id=organization_id, data=data, actor=actor)
+    out = await service.update_organization(session, organization_id=organization_id, data=data, actor=actor)
+    await record.tag(response)
+    return out

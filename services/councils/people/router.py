@@ -1,12 +1,13 @@
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Query
+from fastapi import APIRouter, Depends, Path, Query, Response
 
 from services.councils.people import service
 from services.councils.people.schemas import PersonCreate, PersonOut, PersonUpdate
 from shared.auth import Identity, OptionalIdentity, Role, require_roles
 from shared.db import SessionDep
 from shared.pagination import CursorParam, LimitParam, Page
+from shared.preconditions import RecordVersion, versioned_read, versioned_write
 
 router = APIRouter(prefix="/councils", tags=["people"])
 
@@ -38,7 +39,11 @@ async def list_persons(
     )
 
 
-@router.get("/persons/{person_id}", summary="Get a person")
+@router.get(
+    "/persons/{person_id}",
+    summary="Get a person",
+    dependencies=[Depends(versioned_read("councils.persons", "person_id"))],
+)
 async def get_person(session: SessionDep, viewer: OptionalIdentity, person_id: PersonId) -> PersonOut:
     """One person; contacts only for officials."""
     return await service.read_person(session, person_id, viewer)
@@ -46,7 +51,14 @@ async def get_person(session: SessionDep, viewer: OptionalIdentity, person_id: P
 
 @router.patch("/persons/{person_id}", summary="Change a person")
 async def update_person(
-    session: SessionDep, person_id: PersonId, data: PersonUpdate, actor: RegistryWriter
+    session: SessionDep,
+    person_id: PersonId,
+    data: PersonUpdate,
+    actor: RegistryWriter,
+    record: Annotated[RecordVersion, Depends(versioned_write("councils.persons", "person_id"))],
+    response: Response,
 ) -> PersonOut:
     """Change the given fields of a person."""
-    return await service.update_person(session, person_id=person_id, data=data, actor=actor)
+    out = await service.update_person(session, person_id=person_id, data=data, actor=actor)
+    await record.tag(response)
+    return out
