@@ -1,0 +1,142 @@
+"""Request body limits, enforced before a handler runs (a pure ASGI middleware).
+
+* `GET`, `HEAD`, `DELETE` and `OPTIONS` take no body: one announced by `Content-Length` > 0 or chunked
+  `Transfer-Encoding` is refused with 400 `body-not-allowed`, without reading it.
+* Every other route takes at most `MAX_BODY_BYTES` (1 MiB); a route whose `openapi_extra` carries
+  `UPLOAD_LIMIT` (the `.pb` import) takes at most `MAX_UPLOAD_BODY_BYTES` (64 MiB and the multipart envelope).
+  A `Content-Length` above the limit is refused up front; a chunked body is counted while it streams in and
+  refused once it passes the limit: 413 `payload-too-large`, naming the limit.
+
+Refusals close the connection (`Connection: close`): the unread rest of the body is never read.
+"""
+
+import contextlib
+from collections.abc import Sequence
+from typing import Any
+
+from starlette.routing import BaseRoute, Match
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from shared.problems import FieldError, problem_response
+
+NO_BODY_METHODS = frozenset({"GET", "HEAD", "DELETE", "OPTIONS"})
+LIMIT_KEY = "x-body-limit"
+UPLOAD = "upload"
+UPLOAD_LIMIT: dict[str, Any] = {LIMIT_KEY: UPLOAD}
+"""Merge into a route's `openapi_extra` to give it the upload limit."""
+_MAX_LENGTH_DIGITS = 19  # a Content-Length longer than this is no size any route takes
+
+
+class _BodyTooLarge(Exception):
+    pass
+
+
+def _refusal(status: int, code: str, title: str, detail: str, extra: dict[str, Any] | None = None) -> Any:
+    response = problem_response(
+        status,
+        title=title,
+        detail=detail,
+        code=code,
+        errors=[FieldError(field="body", message=detail)],
+        headers={"Connection": "close"},
+        extra=extra,
+    )
+    return response
+
+
+def too_large(limit: int) -> Any:
+    return _refusal(
+        413,
+        "payload-too-large",
+        "Payload too large",
+        f"the request body is larger than this route's limit of {limit:,} bytes",
+        {"max_body_bytes": limit},
+    )
+
+
+class BodyLimitMiddleware:
+    """Refuses bodies where none belongs and bodies over the route's limit; see the module docstring."""
+
+    def __init__(self, app: ASGIApp, *, routes: Sequence[BaseRoute], limits: dict[str, int]) -> None:
+        self.app = app
+        self.routes = routes  # the app's route list: complete by the first request
+        self.default = limits["json"]
+        self.limits = limits
+        self._special: list[tuple[BaseRoute, int]] | None = None
+
+    def _limit_for(self, scope: Scope) -> int:
+        if self._special is None:
+            self._special = [
+                (route, self.limits[extra[LIMIT_KEY]])
+                for route in self.routes
+                if isinstance(extra := getattr(route, "openapi_extra", None), dict) and LIMIT_KEY in extra
+            ]
+        for route, limit in self._special:
+            if route.matches(scope)[0] is Match.FULL:
+                return limit
+        return self.default
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        raw_length: bytes | None = None
+        chunked = False
+        for name, value in scope["headers"]:
+            if name == b"content-length":
+                raw_length = value
+            elif name == b"transfer-encoding":
+                chunked = b"chunked" in value.lower()
+        length: int | None = None
+        if raw_length is not None:
+            if not raw_length.isdigit() or len(raw_length) > _MAX_LENGTH_DIGITS:
+                detail = "Content-Length must be a whole number of bytes"
+                await _refusal(400, "invalid-content-length", "Invalid Content-Length", detail)(
+                    scope, receive, send
+                )
+                return
+            length = int(raw_length)
+        if scope["method"] in NO_BODY_METHODS:
+            if (length or 0) > 0 or chunked:
+                detail = f"a {scope['method']} request takes no body"
+                await _refusal(400, "body-not-allowed", "Body not allowed", detail)(scope, receive, send)
+                return
+            await self.app(scope, receive, send)
+            return
+        limit = self._limit_for(scope)
+        if length is not None and length > limit:
+            await too_large(limit)(scope, receive, send)
+            return
+        if length is not None or not chunked:
+            # h11 and httptools never deliver more than Content-Length announced
+            await self.app(scope, receive, send)
+            return
+        await self._counted(scope, receive, send, limit)
+
+    async def _counted(self, scope: Scope, receive: Receive, send: Send, limit: int) -> None:
+        received = 0
+        exceeded = False
+        started = False
+
+        async def counting_receive() -> Message:
+            nonlocal received, exceeded
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > limit:
+                    exceeded = True
+                    raise _BodyTooLarge
+            return message
+
+        async def guarded_send(message: Message) -> None:
+            nonlocal started
+            if exceeded:  # whatever the app made of the interrupted read, the answer is 413
+                return
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        with contextlib.suppress(_BodyTooLarge):
+            await self.app(scope, counting_receive, guarded_send)
+        if exceeded and not started:
+            await too_large(limit)(scope, receive, send)
