@@ -40,6 +40,10 @@ class JsonTooDeep(ProblemError):
     status, code, title = 400, "json-too-deep", "JSON nested too deeply"
 
 
+class MalformedJson(ProblemError):
+    status, code, title = 400, "malformed-json", "Malformed JSON"
+
+
 class UnsupportedMediaType(ProblemError):
     status, code, title = 415, "unsupported-media-type", "Unsupported media type"
 
@@ -76,10 +80,15 @@ def _parse_int(text: str) -> int | OutOfRange:
 
 
 def parse_json(body: bytes) -> Any:
-    """Parse a request body: JsonTooDeep past MAX_JSON_DEPTH; json.JSONDecodeError when it is not JSON."""
+    """Parse a request body: JsonTooDeep past MAX_JSON_DEPTH, MalformedJson when it is not UTF-8 (RFC 8259),
+    json.JSONDecodeError when it is not JSON."""
     if nesting_depth(body) > MAX_JSON_DEPTH:
         raise JsonTooDeep(f"JSON may nest at most {MAX_JSON_DEPTH} arrays or objects deep", field="body")
-    return json.loads(body, parse_int=_parse_int)
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise MalformedJson("the body is not UTF-8 text", field="body") from exc
+    return json.loads(text, parse_int=_parse_int)
 
 
 class JsonBodyRequest(Request):

@@ -11,10 +11,12 @@ Refusals close the connection (`Connection: close`): the unread rest of the body
 """
 
 import contextlib
-from collections.abc import Sequence
+import re
+from collections.abc import Iterable
 from typing import Any
 
-from starlette.routing import BaseRoute, Match
+from fastapi.routing import APIRoute
+from starlette.routing import compile_path
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from shared.problems import FieldError, problem_response
@@ -54,25 +56,29 @@ def too_large(limit: int) -> Any:
     )
 
 
+RouteLimit = tuple[frozenset[str], re.Pattern[str], int]
+
+
+def route_limits(routes: Iterable[APIRoute], limits: dict[str, int]) -> list[RouteLimit]:
+    """The routes whose `openapi_extra` names a limit class other than the default, with their limits."""
+    return [
+        (frozenset(route.methods or ()), compile_path(route.path)[0], limits[route.openapi_extra[LIMIT_KEY]])
+        for route in routes
+        if route.openapi_extra and LIMIT_KEY in route.openapi_extra
+    ]
+
+
 class BodyLimitMiddleware:
     """Refuses bodies where none belongs and bodies over the route's limit; see the module docstring."""
 
-    def __init__(self, app: ASGIApp, *, routes: Sequence[BaseRoute], limits: dict[str, int]) -> None:
+    def __init__(self, app: ASGIApp, *, default: int, special: list[RouteLimit]) -> None:
         self.app = app
-        self.routes = routes  # the app's route list: complete by the first request
-        self.default = limits["json"]
-        self.limits = limits
-        self._special: list[tuple[BaseRoute, int]] | None = None
+        self.default = default
+        self.special = special
 
     def _limit_for(self, scope: Scope) -> int:
-        if self._special is None:
-            self._special = [
-                (route, self.limits[extra[LIMIT_KEY]])
-                for route in self.routes
-                if isinstance(extra := getattr(route, "openapi_extra", None), dict) and LIMIT_KEY in extra
-            ]
-        for route, limit in self._special:
-            if route.matches(scope)[0] is Match.FULL:
+        for methods, path, limit in self.special:
+            if scope["method"] in methods and path.match(scope["path"]):
                 return limit
         return self.default
 
