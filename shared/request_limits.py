@@ -7,7 +7,10 @@
   A `Content-Length` above the limit is refused up front; a chunked body is counted while it streams in and
   refused once it passes the limit: 413 `payload-too-large`, naming the limit.
 
-Refusals close the connection (`Connection: close`): the unread rest of the body is never read.
+The application never reads a refused body. A refused body of known length up to `DRAIN_BYTES` (64 MiB) is
+left to the server, which discards it and keeps the connection: closing a socket with unread data makes the
+kernel reset it, and a proxy in front (the gateway) then loses the answer too. Longer or chunked refused
+bodies close the connection (`Connection: close`).
 """
 
 import contextlib
@@ -26,6 +29,7 @@ LIMIT_KEY = "x-body-limit"
 UPLOAD = "upload"
 UPLOAD_LIMIT: dict[str, Any] = {LIMIT_KEY: UPLOAD}
 """Merge into a route's `openapi_extra` to give it the upload limit."""
+DRAIN_BYTES = 64 << 20
 _MAX_LENGTH_DIGITS = 19  # a Content-Length longer than this is no size any route takes
 
 
@@ -33,27 +37,33 @@ class _BodyTooLarge(Exception):
     pass
 
 
-def _refusal(status: int, code: str, title: str, detail: str, extra: dict[str, Any] | None = None) -> Any:
-    response = problem_response(
+def _refusal(
+    status: int, code: str, title: str, detail: str, *, close: bool, extra: dict[str, Any] | None = None
+) -> Any:
+    return problem_response(
         status,
         title=title,
         detail=detail,
         code=code,
         errors=[FieldError(field="body", message=detail)],
-        headers={"Connection": "close"},
+        headers={"Connection": "close"} if close else None,
         extra=extra,
     )
-    return response
 
 
-def too_large(limit: int) -> Any:
+def too_large(limit: int, *, close: bool) -> Any:
     return _refusal(
         413,
         "payload-too-large",
         "Payload too large",
         f"the request body is larger than this route's limit of {limit:,} bytes",
-        {"max_body_bytes": limit},
+        close=close,
+        extra={"max_body_bytes": limit},
     )
+
+
+def _close_after(length: int | None) -> bool:
+    return length is None or length > DRAIN_BYTES
 
 
 RouteLimit = tuple[frozenset[str], re.Pattern[str], int]
@@ -97,21 +107,25 @@ class BodyLimitMiddleware:
         if raw_length is not None:
             if not raw_length.isdigit() or len(raw_length) > _MAX_LENGTH_DIGITS:
                 detail = "Content-Length must be a whole number of bytes"
-                await _refusal(400, "invalid-content-length", "Invalid Content-Length", detail)(
-                    scope, receive, send
+                refusal = _refusal(
+                    400, "invalid-content-length", "Invalid Content-Length", detail, close=True
                 )
+                await refusal(scope, receive, send)
                 return
             length = int(raw_length)
         if scope["method"] in NO_BODY_METHODS:
             if (length or 0) > 0 or chunked:
                 detail = f"a {scope['method']} request takes no body"
-                await _refusal(400, "body-not-allowed", "Body not allowed", detail)(scope, receive, send)
+                refusal = _refusal(
+                    400, "body-not-allowed", "Body not allowed", detail, close=_close_after(length)
+                )
+                await refusal(scope, receive, send)
                 return
             await self.app(scope, receive, send)
             return
         limit = self._limit_for(scope)
         if length is not None and length > limit:
-            await too_large(limit)(scope, receive, send)
+            await too_large(limit, close=_close_after(length))(scope, receive, send)
             return
         if length is not None or not chunked:
             # h11 and httptools never deliver more than Content-Length announced
@@ -145,4 +159,4 @@ class BodyLimitMiddleware:
         with contextlib.suppress(_BodyTooLarge):
             await self.app(scope, counting_receive, guarded_send)
         if exceeded and not started:
-            await too_large(limit)(scope, receive, send)
+            await too_large(limit, close=True)(scope, receive, send)
