@@ -2,11 +2,11 @@
 
 JSON may carry `\\u0000` or half of a surrogate pair; both decode into Python strings that PostgreSQL or the
 UTF-8 encoder reject later, as a 500. Numbers fare no better: `1e999`, `NaN` and `Infinity` parse as floats
-no JSON response can carry, and integers beyond 64 bits fit no column (`shared.json_body` keeps them as
-`OutOfRange`). Path, query and JSON body values are checked once per request; every JSON media type counts.
+no JSON response can carry, and floats beyond 2**63 or integers beyond 64 bits fit no column
+(`shared.json_body` keeps such integers as `OutOfRange`). Path, query and JSON body values are checked once
+per request; every JSON media type counts.
 """
 
-import math
 from typing import Any
 
 import anyio.to_thread
@@ -14,6 +14,10 @@ from fastapi import Request
 
 from shared.json_body import THREAD_PARSE_BYTES, JsonBodyRequest, OutOfRange, is_json_media_type, parse_json
 from shared.problems import FieldError, ProblemError
+
+# A float beyond int64's range: no amount, count or id here is that large, and an int column fed one
+# (pydantic takes 1e300 for an int) overflows in the database instead.
+FLOAT_MAX = float(2**63)
 
 
 class UnstorableText(ProblemError):
@@ -50,8 +54,8 @@ def bad_values(value: Any, path: str) -> tuple[list[str], list[str]]:
             stack.extend((child, f"{where}.{key}") for key, child in item.items())
         elif isinstance(item, list):
             stack.extend((child, f"{where}.{index}") for index, child in enumerate(item))
-        elif isinstance(item, OutOfRange) or (isinstance(item, float) and not math.isfinite(item)):
-            numbers.append(where)
+        elif isinstance(item, OutOfRange) or (isinstance(item, float) and not abs(item) <= FLOAT_MAX):
+            numbers.append(where)  # NaN fails the comparison too
     return sorted(texts), sorted(numbers)
 
 

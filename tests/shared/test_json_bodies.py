@@ -129,6 +129,8 @@ def test_json_media_types() -> None:
         (b"-" + b"9" * 5000, "body.year"),
         (str(2**63).encode(), "body.year"),
         (str(-(2**63) - 1).encode(), "body.year"),
+        (b"1e300", "body.year"),
+        (b"-9.3e18", "body.year"),
     ],
 )
 async def test_numbers_no_column_holds_are_422_naming_the_field(
