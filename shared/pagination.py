@@ -28,7 +28,7 @@ MAX_CURSOR_LENGTH = 512  # the longest key this API issues is a timestamp and an
 INT4_MAX = 2**31 - 1
 INT8_MAX = 2**63 - 1
 _BASE64URL = re.compile(r"[A-Za-z0-9_-]*={0,2}")
-_ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+_ISO_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
 class Page(BaseModel, Generic[T]):

@@ -35,7 +35,7 @@ ENDPOINTS: list[tuple[str, str, tuple[str, ...], list[Any]]] = [
 BAD_PART: dict[str, list[Any]] = {
     "id": [True, False, 1.0, 1.5, "1", None, [1], {"id": 1}, -1, 2**31, 2**63, 2**64, 10**30],
     "bigid": [True, 1.0, "1", None, [1], {"id": 1}, -1, 2**63, 2**64, 10**30],
-    "code": [11110, "1111", "111100", "x", "", "11110\u0000", None, ["11110"], True],
+    "code": [11110, "1111", "111100", "x", "", "11110\u0000", "١١١١٠", None, ["11110"], True],
     "day": ["2017-02-30", "2017-12-31T00:00:00", "yesterday", "20171231", 20171231, None, ["2017-12-31"]],
     "instant": [
         "2017-03-02T14:00:00",  # no offset: not what the API issues
@@ -104,10 +104,17 @@ async def test_every_list_endpoint_refuses_cursors_it_did_not_issue(
         response = await client.get(path, params={"cursor": cursor}, headers=headers)
         body = assert_problem(response, 400, "query.cursor")
         assert body["code"] == "invalid-cursor", cursor
-    # the same endpoint takes a cursor of the shape it issues (404: /budget/cycles/1/proposals has no cycle)
-    response = await client.get(path, params={"cursor": encode_cursor(valid)}, headers=headers)
-    assert response.status_code in (200, 404), response.text
-    assert response.json().get("code") != "invalid-cursor"
+    # the same endpoint takes a cursor of the shape it issues, up to the edges of each part's range
+    # (404: /budget/cycles/1/proposals has no cycle)
+    edges = {"id": [0, 2**31 - 1], "bigid": [0, 2**63 - 1]}
+    keys = [valid]
+    for position, kind in enumerate(kinds):
+        for edge in edges.get(kind, []):
+            keys.append([*valid[:position], edge, *valid[position + 1 :]])
+    for key in keys:
+        response = await client.get(path, params={"cursor": encode_cursor(key)}, headers=headers)
+        assert response.status_code in (200, 404), (key, response.text)
+        assert response.json().get("code") != "invalid-cursor"
 
 
 async def test_next_cursor_walks_the_districts(councils: httpx.AsyncClient) -> None:

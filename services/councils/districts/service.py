@@ -10,7 +10,7 @@ from services.councils.districts.repository import DistrictRow
 from services.councils.districts.schemas import DistrictOut, RegionGroupingOut, RegionOut, RegionRef
 from shared.pagination import Page, decode_cursor, page_of, text
 
-DISTRICT_CODE = text(r"\d{5}")
+DISTRICT_CODE = text(r"[0-9]{5}")
 
 
 def _districts_out(rows: Iterable[DistrictRow]) -> list[DistrictOut]:
