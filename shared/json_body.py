@@ -85,7 +85,7 @@ def parse_json(body: bytes) -> Any:
     if nesting_depth(body) > MAX_JSON_DEPTH:
         raise JsonTooDeep(f"JSON may nest at most {MAX_JSON_DEPTH} arrays or objects deep", field="body")
     try:
-        text = body.decode("utf-8")
+        text = body.decode("utf-8-sig")  # RFC 8259 §8.1: a parser may ignore a byte order mark
     except UnicodeDecodeError as exc:
         raise MalformedJson("the body is not UTF-8 text", field="body") from exc
     return json.loads(text, parse_int=_parse_int)

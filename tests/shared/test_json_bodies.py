@@ -160,6 +160,14 @@ async def test_json_that_is_not_utf8_is_400(
     assert body["code"] == "malformed-json"
 
 
+async def test_a_utf8_byte_order_mark_is_ignored(
+    evaluation: httpx.AsyncClient, auth: Callable[..., dict[str, str]]
+) -> None:
+    content = '\ufeff{"programme": "p", "name_ko": "협치", "year": 2017}'.encode()
+    headers = {**auth("city_officer"), **JSON}
+    assert (await evaluation.post(CYCLES, content=content, headers=headers)).status_code == 201
+
+
 async def test_a_big_json_body_is_parsed_off_the_event_loop(
     evaluation: httpx.AsyncClient, auth: Callable[..., dict[str, str]], monkeypatch: pytest.MonkeyPatch
 ) -> None:
