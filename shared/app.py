@@ -12,9 +12,11 @@ from sqlalchemy import text
 from shared.auth import TokenVerifier
 from shared.db import create_engine, create_sessionmaker
 from shared.idempotency import IdempotencyMiddleware
+from shared.json_body import JsonBodyRoute
 from shared.logging import configure_logging
 from shared.observability import Metrics, RequestContextMiddleware, health_router
 from shared.problems import PROBLEM_RESPONSES, install_problem_handlers
+from shared.request_limits import BodyLimitMiddleware, route_limits
 from shared.retries_openapi import document_retries
 from shared.settings import ServiceSettings
 from shared.text_guard import reject_unstorable_text
@@ -72,9 +74,16 @@ def create_service_app(
     app.state.verifier = TokenVerifier(settings)
     app.state.metrics = metrics
     install_problem_handlers(app)
+    routers = [health_router(_database_ready, metrics), *routers]
+    routes = [route for router in routers for route in router.routes if isinstance(route, APIRoute)]
+    unguarded = [route.path for route in routes if not isinstance(route, JsonBodyRoute)]
+    if unguarded:
+        raise RuntimeError(f"routers must use route_class=JsonBodyRoute: {', '.join(unguarded)}")
+    limits = settings.body_limits()
     app.add_middleware(IdempotencyMiddleware, schema=settings.service_name)  # inside the request context
+    # Outside idempotency (which reads the whole body), inside the request context (request id, metrics).
+    app.add_middleware(BodyLimitMiddleware, default=limits["json"], special=route_limits(routes, limits))
     app.add_middleware(RequestContextMiddleware, metrics=metrics, quiet_paths=QUIET_PATHS)
-    app.include_router(health_router(_database_ready, metrics))
     for router in routers:
         app.include_router(router)
     generate = app.openapi

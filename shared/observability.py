@@ -10,6 +10,7 @@ from fastapi import APIRouter, Request, Response
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from shared.json_body import JsonBodyRoute
 from shared.logging import request_id_var
 from shared.problems import problem_response
 
@@ -98,7 +99,7 @@ ReadinessCheck = Callable[[Request], Awaitable[None]]
 
 def health_router(readiness: ReadinessCheck | None, metrics: Metrics) -> APIRouter:
     """Liveness (the process answers), readiness (its dependencies answer) and metrics."""
-    router = APIRouter(tags=["operations"])
+    router = APIRouter(tags=["operations"], route_class=JsonBodyRoute)
 
     @router.get("/livez", summary="Liveness probe", operation_id="livez")
     async def livez() -> dict[str, str]:

@@ -2,7 +2,7 @@
 
 from typing import Literal
 
-from pydantic import SecretStr, model_validator
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 # Development-only defaults: usable on a laptop, refused when APP_ENV=production.
@@ -56,6 +56,13 @@ class ServiceSettings(CommonSettings):
     db_statement_timeout_ms: int = 15_000
     host: str = "127.0.0.1"
     port: int = 8080
+    # Request body limits (shared/request_limits.py): every route, and routes marked as uploads.
+    max_body_bytes: int = Field(default=1 << 20, ge=1, validation_alias="MAX_BODY_BYTES")
+    max_upload_body_bytes: int = Field(default=64 << 20, ge=1, validation_alias="MAX_UPLOAD_BODY_BYTES")
+
+    def body_limits(self) -> dict[str, int]:
+        """The body limit of each class of route, in bytes."""
+        return {"json": self.max_body_bytes, "upload": self.max_upload_body_bytes}
 
 
 def async_url(url: str) -> str:

@@ -1,23 +1,34 @@
-"""Refuse text PostgreSQL cannot store (NUL, lone UTF-16 surrogates) with a 422 naming the field.
+"""Refuse values PostgreSQL cannot store with a 422 naming the field, before any handler runs.
 
 JSON may carry `\\u0000` or half of a surrogate pair; both decode into Python strings that PostgreSQL or the
-UTF-8 encoder reject later, as a 500. Checked once per request, before any handler runs.
+UTF-8 encoder reject later, as a 500. Numbers fare no better: `1e999`, `NaN` and `Infinity` parse as floats
+no JSON response can carry, and floats beyond 2**63 or integers beyond 64 bits fit no column
+(`shared.json_body` keeps such integers as `OutOfRange`). Path, query and JSON body values are checked once
+per request; every JSON media type counts.
 """
 
-import contextlib
-import json
 from typing import Any
 
+import anyio.to_thread
 from fastapi import Request
 
+from shared.json_body import THREAD_PARSE_BYTES, JsonBodyRequest, OutOfRange, is_json_media_type, parse_json
 from shared.problems import FieldError, ProblemError
+
+# A float beyond int64's range: no amount, count or id here is that large, and an int column fed one
+# (pydantic takes 1e300 for an int) overflows in the database instead.
+FLOAT_MAX = float(2**63)
 
 
 class UnstorableText(ProblemError):
     status, code, title = 422, "unstorable-text", "Text cannot be stored"
 
 
-def _is_storable(text: str) -> bool:
+class NumberOutOfRange(ProblemError):
+    status, code, title = 422, "number-out-of-range", "Number out of range"
+
+
+def is_storable(text: str) -> bool:
     if "\x00" in text:
         return False
     try:
@@ -27,35 +38,64 @@ def _is_storable(text: str) -> bool:
     return True
 
 
-def _bad_fields(value: Any, path: str) -> list[str]:
-    if isinstance(value, str):
-        return [] if _is_storable(value) else [path]
-    if isinstance(value, dict):
-        found = [path] if not all(_is_storable(key) for key in value) else []
-        for key, item in value.items():
-            found += _bad_fields(item, f"{path}.{key}")
-        return found
-    if isinstance(value, list):
-        return [field for index, item in enumerate(value) for field in _bad_fields(item, f"{path}.{index}")]
-    return []
+def bad_values(value: Any, path: str) -> tuple[list[str], list[str]]:
+    """The fields holding unstorable text, and those holding unrepresentable numbers; iterative, any depth."""
+    texts: list[str] = []
+    numbers: list[str] = []
+    stack = [(value, path)]
+    while stack:
+        item, where = stack.pop()
+        if isinstance(item, str):
+            if not is_storable(item):
+                texts.append(where)
+        elif isinstance(item, dict):
+            if not all(is_storable(key) for key in item):
+                texts.append(where)
+            stack.extend((child, f"{where}.{key}") for key, child in item.items())
+        elif isinstance(item, list):
+            stack.extend((child, f"{where}.{index}") for index, child in enumerate(item))
+        elif isinstance(item, OutOfRange) or (isinstance(item, float) and not abs(item) <= FLOAT_MAX):
+            numbers.append(where)  # NaN fails the comparison too
+    return sorted(texts), sorted(numbers)
+
+
+async def _json_body(request: Request) -> tuple[Any, int]:
+    if not is_json_media_type(request.headers.get("content-type")):
+        return None, 0
+    body = await request.body()  # already read and cached by FastAPI for the route
+    if not body:
+        return None, 0
+    try:
+        if isinstance(request, JsonBodyRequest):
+            return await request.json(), len(body)
+        return parse_json(body), len(body)
+    except ValueError:  # malformed JSON is FastAPI's to report
+        return None, 0
 
 
 async def reject_unstorable_text(request: Request) -> None:
-    """Path and query parameters, and JSON bodies, must hold no NUL and no lone surrogate."""
-    fields = [
-        f"path.{k}" for k, v in request.path_params.items() if isinstance(v, str) and not _is_storable(v)
-    ]
-    fields += [f"query.{k}" for k, v in request.query_params.multi_items() if not _is_storable(v)]
-    if request.headers.get("content-type", "").startswith("application/json"):
-        body = await request.body()  # already read and cached by FastAPI for the route
-        if body:
-            with contextlib.suppress(ValueError):  # malformed JSON is FastAPI's to report
-                fields += _bad_fields(json.loads(body), "body")
-    if fields:
+    """Path and query parameters, and JSON bodies, must hold no NUL, no lone surrogate, no unfit number."""
+    texts = [f"path.{k}" for k, v in request.path_params.items() if isinstance(v, str) and not is_storable(v)]
+    texts += [f"query.{k}" for k, v in request.query_params.multi_items() if not is_storable(v)]
+    numbers: list[str] = []
+    data, size = await _json_body(request)
+    if data is not None:
+        if size > THREAD_PARSE_BYTES:
+            found = await anyio.to_thread.run_sync(bad_values, data, "body")
+        else:
+            found = bad_values(data, "body")
+        texts += found[0]
+        numbers = found[1]
+    if texts:
         raise UnstorableText(
             "text must not contain NUL characters or unpaired surrogates",
             errors=[
                 FieldError(field=field, message="contains a NUL character or an unpaired surrogate")
-                for field in fields
+                for field in texts
             ],
+        )
+    if numbers:
+        raise NumberOutOfRange(
+            "numbers must be finite, and integers within 64 bits",
+            errors=[FieldError(field=field, message="not a finite number within range") for field in numbers],
         )

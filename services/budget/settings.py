@@ -2,6 +2,8 @@ from pydantic import Field, SecretStr
 
 from shared.settings import DEV_DB_PASSWORD, DEV_VOTER_HASH_SECRET, ServiceSettings, dev_service_url
 
+IMPORT_ENVELOPE_BYTES = 64 * 1024  # multipart boundaries, part headers and the small form fields
+
 
 class BudgetSettings(ServiceSettings):
     service_name: str = "budget"
@@ -18,3 +20,9 @@ class BudgetSettings(ServiceSettings):
     )
     import_max_bytes: int = Field(default=64 << 20, ge=1, validation_alias="BUDGET_IMPORT_MAX_BYTES")
     import_batch_rows: int = Field(default=10_000, ge=1, validation_alias="BUDGET_IMPORT_BATCH_ROWS")
+
+    def body_limits(self) -> dict[str, int]:
+        """The import route takes the whole file and its multipart envelope."""
+        limits = super().body_limits()
+        limits["upload"] = max(limits["upload"], self.import_max_bytes + IMPORT_ENVELOPE_BYTES)
+        return limits

@@ -6,9 +6,10 @@ from services.budget.cycles import service
 from services.budget.cycles.schemas import CycleCreate, CycleOut
 from shared.auth import Identity, Role, require_roles
 from shared.db import SessionDep
+from shared.json_body import JsonBodyRoute
 from shared.pagination import CursorParam, LimitParam, Page
 
-router = APIRouter(prefix="/budget", tags=["budget cycles"])
+router = APIRouter(prefix="/budget", tags=["budget cycles"], route_class=JsonBodyRoute)
 
 CycleId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 

@@ -5,11 +5,11 @@ from services.budget.cycles.errors import CycleNotFound
 from services.budget.cycles.models import BudgetCycle
 from services.budget.cycles.schemas import CycleCreate, CycleOut
 from shared.auth import Identity
-from shared.pagination import Page, decode_cursor, page_of
+from shared.pagination import ID, Page, decode_cursor, page_of
 
 
 async def list_cycles(session: AsyncSession, *, cursor: str | None, limit: int) -> Page[CycleOut]:
-    key = decode_cursor(cursor)
+    key = decode_cursor(cursor, (ID,))
     rows = await repository.list_cycles(session, before_id=int(key[0]) if key else None, limit=limit + 1)
     return page_of([CycleOut.model_validate(row) for row in rows], limit, lambda item: [item.id])
 

@@ -49,9 +49,24 @@ def _problem(exc: PbFormatError) -> InvalidPbFile:
     return InvalidPbFile(f"line {exc.line_no}: {exc.message}", field="body.file", extra={"line": exc.line_no})
 
 
+def _storable_lines(binary: BinaryIO) -> Iterator[str]:
+    """The lines of the file; a NUL (PostgreSQL cannot store it) or bytes not UTF-8 stop it, with the line.
+
+    The decoder reads ahead, so an undecodable byte is reported at the first line not yet read."""
+    line_no = 0
+    lines = io.TextIOWrapper(binary, encoding="utf-8-sig", newline="")
+    try:
+        for line_no, line in enumerate(lines, start=1):
+            if "\x00" in line:
+                raise PbFormatError(line_no, "contains a NUL character")
+            yield line
+    except UnicodeDecodeError as exc:
+        raise PbFormatError(line_no + 1, "the file is not UTF-8 text") from exc
+
+
 def _open(binary: BinaryIO, strict: bool) -> PbReader:
     try:
-        return PbReader(io.TextIOWrapper(binary, encoding="utf-8-sig", newline=""), repair=not strict)
+        return PbReader(_storable_lines(binary), repair=not strict)
     except PbFormatError as exc:
         raise _problem(exc) from exc
     except UnicodeDecodeError as exc:

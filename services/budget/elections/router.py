@@ -22,13 +22,16 @@ from services.budget.elections.schemas import (
 )
 from services.budget.elections.service import BallotConfigCache
 from services.budget.elections.tally import driver_connection
-from services.budget.settings import BudgetSettings
+from services.budget.settings import IMPORT_ENVELOPE_BYTES, BudgetSettings
 from shared.auth import Identity, OptionalIdentity, Role, require_roles
 from shared.db import SessionDep
+from shared.json_body import JsonBodyRoute
 from shared.pagination import CursorParam, LimitParam, Page
 from shared.problems import Unauthorized
+from shared.request_limits import UPLOAD_LIMIT
+from shared.text_guard import is_storable
 
-router = APIRouter(prefix="/budget", tags=["budget elections"])
+router = APIRouter(prefix="/budget", tags=["budget elections"], route_class=JsonBodyRoute)
 
 ElectionId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 CityOfficer = Annotated[Identity, Depends(require_roles(Role.city_officer))]
@@ -124,7 +127,7 @@ def _form_bool(value: object, field: str) -> bool:
     "/elections/import",
     status_code=201,
     summary="Import a Pabulib election",
-    openapi_extra=IMPORT_BODY,
+    openapi_extra={**IMPORT_BODY, **UPLOAD_LIMIT},
     responses={413: {"description": "File too large"}},
 )
 async def import_election(
@@ -145,7 +148,7 @@ async def import_election(
     settings = _settings(request)
     limit = settings.import_max_bytes
     length = request.headers.get("content-length")
-    if length is not None and length.isdigit() and int(length) > limit + 64 * 1024:
+    if length is not None and length.isdigit() and int(length) > limit + IMPORT_ENVELOPE_BYTES:
         raise FileTooLarge(f"the upload is {int(length):,} bytes; at most {limit:,}", field="body.file")
     async with request.form(max_files=1, max_fields=10) as form:
         upload = form.get("file")
@@ -157,6 +160,10 @@ async def import_election(
         if cycle is not None and not str(cycle).isdigit():
             raise InvalidPbFile("cycle_id must be a whole number", field="body.cycle_id")
         name = form.get("name_ko")
+        if name is not None and not is_storable(str(name)):
+            raise InvalidPbFile(
+                "name_ko contains a NUL character or an unpaired surrogate", field="body.name_ko"
+            )
         return await pb_import.import_pb(
             session,
             binary=upload.file,

@@ -64,7 +64,7 @@ from services.budget.proposals import repository as proposals_repo
 from services.budget.proposals import service as proposals
 from shared.auth import Identity, Role
 from shared.db import register_constraint
-from shared.pagination import Page, decode_cursor, page_of
+from shared.pagination import ID, Page, decode_cursor, page_of
 
 RESULT_READERS = frozenset({Role.city_officer, Role.admin, Role.auditor})
 """Roles that see results before publication and compute outcomes under any rule or parameters."""
@@ -216,7 +216,7 @@ async def get_election(session: AsyncSession, election_id: int) -> ElectionOut:
 
 
 async def list_elections(session: AsyncSession, *, cursor: str | None, limit: int) -> Page[ElectionSummary]:
-    key = decode_cursor(cursor)
+    key = decode_cursor(cursor, (ID,))
     rows = await repository.list_elections(session, before_id=int(key[0]) if key else None, limit=limit + 1)
     now = await repository.now(session)
     items = [

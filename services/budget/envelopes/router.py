@@ -7,8 +7,9 @@ from services.budget.envelopes import service
 from services.budget.envelopes.schemas import EnvelopeCreate, EnvelopeOut, FundingTypeOut
 from shared.auth import Identity, Role, require_roles
 from shared.db import SessionDep
+from shared.json_body import JsonBodyRoute
 
-router = APIRouter(prefix="/budget", tags=["budget envelopes"])
+router = APIRouter(prefix="/budget", tags=["budget envelopes"], route_class=JsonBodyRoute)
 
 EnvelopeId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 

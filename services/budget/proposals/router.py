@@ -22,9 +22,10 @@ from services.budget.proposals.schemas import (
 from services.budget.settings import BudgetSettings
 from shared.auth import Identity, Role, require_roles
 from shared.db import SessionDep
+from shared.json_body import JsonBodyRoute
 from shared.pagination import CursorParam, LimitParam, Page
 
-router = APIRouter(prefix="/budget", tags=["budget proposals"])
+router = APIRouter(prefix="/budget", tags=["budget proposals"], route_class=JsonBodyRoute)
 
 ProposalId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 Round = Annotated[int, Path(ge=1, le=2, description="1: first screening (≤ 170 %), 2: second (≤ 130 %).")]

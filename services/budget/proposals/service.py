@@ -46,7 +46,7 @@ from services.budget.proposals.schemas import (
 )
 from services.budget.settings import BudgetSettings
 from shared.auth import Identity, Role, ensure_district_access
-from shared.pagination import Page, decode_cursor, page_of
+from shared.pagination import ID, Page, decode_cursor, page_of
 from shared.problems import FieldError, Forbidden, RuleViolation
 
 
@@ -111,8 +111,8 @@ async def list_proposals(
     status: str | None,
     track: str | None,
 ) -> Page[ProposalOut]:
+    key = decode_cursor(cursor, (ID,))
     await cycles.get_cycle(session, cycle_id)
-    key = decode_cursor(cursor)
     rows = await repository.list_proposals(
         session,
         cycle_id=cycle_id,

@@ -7,9 +7,10 @@ from services.councils.district_status import service
 from services.councils.district_status.schemas import DistrictStatusCreate, DistrictStatusOut
 from shared.auth import Identity, Role, require_roles
 from shared.db import SessionDep
+from shared.json_body import JsonBodyRoute
 from shared.pagination import CursorParam, LimitParam, Page
 
-router = APIRouter(prefix="/councils", tags=["districts"])
+router = APIRouter(prefix="/councils", tags=["districts"], route_class=JsonBodyRoute)
 
 DistrictCode = Annotated[str, Path(pattern=r"^\d{5}$", description="5-digit administrative code")]
 RegistryWriter = Annotated[Identity, Depends(require_roles(Role.district_officer, Role.city_officer))]

@@ -14,7 +14,7 @@ from services.councils.history.service import record
 from services.councils.organizations.repository import district_exists
 from shared.auth import Identity
 from shared.db import register_constraint
-from shared.pagination import Page, decode_cursor, page_of
+from shared.pagination import DAY, ID, Page, decode_cursor, page_of
 from shared.problems import Conflict, NotFound
 from shared.seoul import today_seoul
 
@@ -53,8 +53,8 @@ async def create_status(
 async def list_status(
     session: AsyncSession, *, code: str, cursor: str | None, limit: int
 ) -> Page[DistrictStatusOut]:
+    key = decode_cursor(cursor, (DAY, ID))
     await _district(session, code)
-    key = decode_cursor(cursor)
     query = (
         select(DistrictStatus)
         .where(DistrictStatus.district_code == code)
@@ -62,7 +62,7 @@ async def list_status(
         .limit(limit + 1)
     )
     if key:
-        after_day, after_id = date.fromisoformat(str(key[0])), int(key[1])
+        after_day, after_id = key
         query = query.where(
             (DistrictStatus.as_of_on < after_day)
             | ((DistrictStatus.as_of_on == after_day) & (DistrictStatus.id < after_id))

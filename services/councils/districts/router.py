@@ -5,9 +5,10 @@ from fastapi import APIRouter, Path, Query
 from services.councils.districts import service
 from services.councils.districts.schemas import DistrictOut, RegionGroupingOut
 from shared.db import ReadSessionDep, SessionDep
+from shared.json_body import JsonBodyRoute
 from shared.pagination import CursorParam, LimitParam, Page
 
-router = APIRouter(prefix="/councils", tags=["districts"])
+router = APIRouter(prefix="/councils", tags=["districts"], route_class=JsonBodyRoute)
 
 DistrictCode = Annotated[
     str, Path(pattern=r"^\d{5}$", description="5-digit administrative code", examples=["11110"])

@@ -8,7 +8,9 @@ from services.councils.districts import repository
 from services.councils.districts.errors import DistrictNotFound, RegionGroupingNotFound
 from services.councils.districts.repository import DistrictRow
 from services.councils.districts.schemas import DistrictOut, RegionGroupingOut, RegionOut, RegionRef
-from shared.pagination import Page, decode_cursor, page_of
+from shared.pagination import Page, decode_cursor, page_of, text
+
+DISTRICT_CODE = text(r"[0-9]{5}")
 
 
 def _districts_out(rows: Iterable[DistrictRow]) -> list[DistrictOut]:
@@ -30,10 +32,10 @@ def _districts_out(rows: Iterable[DistrictRow]) -> list[DistrictOut]:
 async def list_districts(
     session: AsyncSession, *, cursor: str | None, limit: int, region: str | None, grouping: str | None
 ) -> Page[DistrictOut]:
+    key = decode_cursor(cursor, (DISTRICT_CODE,))
     if grouping is not None and not await repository.grouping_exists(session, grouping):
         raise RegionGroupingNotFound(grouping)
-    key = decode_cursor(cursor)
-    after = str(key[0]) if key else None
+    after = key[0] if key else None
     rows = await repository.list_districts(
         session, after_code=after, limit=limit + 1, region_code=region, grouping=grouping
     )

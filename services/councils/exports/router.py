@@ -9,8 +9,9 @@ from services.councils.exports.csv_format import csv_response
 from services.councils.exports.schemas import PopoloExport
 from services.councils.memberships.repository import MembershipFilter
 from shared.db import SessionDep
+from shared.json_body import JsonBodyRoute
 
-router = APIRouter(prefix="/councils", tags=["exports"])
+router = APIRouter(prefix="/councils", tags=["exports"], route_class=JsonBodyRoute)
 
 CSV_RESPONSE: dict[int | str, dict[str, Any]] = {
     200: {"content": {"text/csv": {}}, "description": "UTF-8 CSV with a byte-order mark."}

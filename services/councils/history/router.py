@@ -7,10 +7,11 @@ from services.councils.history import service
 from services.councils.history.schemas import AuditEntryOut
 from shared.auth import OptionalIdentity
 from shared.db import SessionDep
+from shared.json_body import JsonBodyRoute
 from shared.pagination import CursorParam, LimitParam, Page
 from shared.problems import Forbidden, Unauthorized
 
-router = APIRouter(prefix="/councils", tags=["history"])
+router = APIRouter(prefix="/councils", tags=["history"], route_class=JsonBodyRoute)
 
 
 @router.get("/history", summary="Read the change history")

@@ -10,7 +10,7 @@ from services.councils.history.models import AuditEntry
 from services.councils.history.schemas import AuditEntryOut
 from shared.auth import Identity
 from shared.logging import request_id_var
-from shared.pagination import Page, decode_cursor, page_of
+from shared.pagination import BIG_ID, Page, decode_cursor, page_of
 
 Snapshot = BaseModel | dict[str, Any] | None
 
@@ -50,7 +50,7 @@ async def record(
 async def list_history(
     session: AsyncSession, *, entity: str | None, entity_id: str | None, cursor: str | None, limit: int
 ) -> Page[AuditEntryOut]:
-    key = decode_cursor(cursor)
+    key = decode_cursor(cursor, (BIG_ID,))
     query = select(AuditEntry).order_by(AuditEntry.id).limit(limit + 1)
     if entity is not None:
         query = query.where(AuditEntry.entity_type == entity)

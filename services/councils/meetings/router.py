@@ -27,10 +27,11 @@ from services.councils.meetings.schemas import (
 )
 from shared.auth import Identity, Role, require_roles
 from shared.db import SessionDep
+from shared.json_body import JsonBodyRoute
 from shared.pagination import CursorParam, LimitParam, Page
 from shared.preconditions import RecordVersion, versioned_read, versioned_write
 
-router = APIRouter(prefix="/councils", tags=["meetings and decisions"])
+router = APIRouter(prefix="/councils", tags=["meetings and decisions"], route_class=JsonBodyRoute)
 
 
 def _id(description: str) -> object:

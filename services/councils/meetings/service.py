@@ -59,7 +59,7 @@ from services.councils.organizations.models import Organization
 from services.councils.organizations.service import get_body, is_body
 from shared.auth import Identity
 from shared.db import register_constraint
-from shared.pagination import Page, decode_cursor, page_of
+from shared.pagination import ID, INSTANT, Page, decode_cursor, page_of
 from shared.problems import Conflict
 from shared.seoul import SEOUL
 
@@ -560,8 +560,8 @@ async def list_meetings(
     cursor: str | None,
     limit: int,
 ) -> Page[MeetingOut]:
-    key = decode_cursor(cursor)
-    after = (datetime.fromisoformat(str(key[0])), int(key[1])) if key else None
+    key = decode_cursor(cursor, (INSTANT, ID))
+    after = (key[0], key[1]) if key else None
     low, high = _window(start, end)
     rows = await repository.list_meetings(
         session,

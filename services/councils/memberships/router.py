@@ -15,10 +15,11 @@ from services.councils.memberships.schemas import (
 )
 from shared.auth import Identity, Role, require_roles
 from shared.db import SessionDep
+from shared.json_body import JsonBodyRoute
 from shared.pagination import CursorParam, LimitParam, Page
 from shared.preconditions import RecordVersion, versioned_read, versioned_write
 
-router = APIRouter(prefix="/councils", tags=["memberships"])
+router = APIRouter(prefix="/councils", tags=["memberships"], route_class=JsonBodyRoute)
 
 MembershipId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 BodyId = Annotated[int, Path(ge=1, le=2**31 - 1, description="The body's id.")]

@@ -29,7 +29,7 @@ from services.councils.organizations.service import get_body, is_body
 from services.councils.people.models import Person
 from shared.auth import Identity
 from shared.db import register_constraint
-from shared.pagination import Page, decode_cursor, page_of
+from shared.pagination import ID, Page, decode_cursor, page_of
 from shared.problems import Conflict
 from shared.seoul import today_seoul
 
@@ -235,7 +235,7 @@ async def read_membership(session: AsyncSession, membership_id: int) -> Membersh
 async def list_memberships(
     session: AsyncSession, *, filters: MembershipFilter, cursor: str | None, limit: int
 ) -> Page[MembershipOut]:
-    key = decode_cursor(cursor)
+    key = decode_cursor(cursor, (ID,))
     rows = await repository.search(session, filters, after_id=int(key[0]) if key else None, limit=limit + 1)
     return page_of([membership_out(row) for row in rows], limit, lambda item: [item.id])
 

@@ -17,10 +17,11 @@ from services.councils.organizations.schemas import (
 )
 from shared.auth import Identity, Role, require_roles
 from shared.db import SessionDep
+from shared.json_body import JsonBodyRoute
 from shared.pagination import CursorParam, LimitParam, Page
 from shared.preconditions import RecordVersion, versioned_read, versioned_write
 
-router = APIRouter(prefix="/councils", tags=["bodies and organizations"])
+router = APIRouter(prefix="/councils", tags=["bodies and organizations"], route_class=JsonBodyRoute)
 
 BodyId = Annotated[int, Path(ge=1, le=2**31 - 1, description="The body's id.")]
 OrganizationId = Annotated[int, Path(ge=1, le=2**31 - 1, description="The organization's id.")]

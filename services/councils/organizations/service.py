@@ -30,7 +30,7 @@ from services.councils.organizations.schemas import (
     PostOut,
 )
 from shared.auth import Identity
-from shared.pagination import Page, decode_cursor, page_of
+from shared.pagination import ID, Page, decode_cursor, page_of
 from shared.problems import RuleViolation
 
 BODY_KINDS = frozenset(kind.value for kind in BodyKind)
@@ -220,7 +220,7 @@ async def list_bodies(
     q: str | None,
     active_on: date | None,
 ) -> Page[BodyOut]:
-    key = decode_cursor(cursor)
+    key = decode_cursor(cursor, (ID,))
     rows = await repository.list_organizations(
         session,
         classifications=[kind.value] if kind else BODY_KINDS,
@@ -303,7 +303,7 @@ async def list_organizations(
     kind: OrganizationKind | None,
     q: str | None,
 ) -> Page[OrganizationOut]:
-    key = decode_cursor(cursor)
+    key = decode_cursor(cursor, (ID,))
     rows = await repository.list_organizations(
         session,
         classifications=[kind.value] if kind else ORGANIZATION_KINDS,

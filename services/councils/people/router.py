@@ -6,10 +6,11 @@ from services.councils.people import service
 from services.councils.people.schemas import PersonCreate, PersonOut, PersonUpdate
 from shared.auth import Identity, OptionalIdentity, Role, require_roles
 from shared.db import SessionDep
+from shared.json_body import JsonBodyRoute
 from shared.pagination import CursorParam, LimitParam, Page
 from shared.preconditions import RecordVersion, versioned_read, versioned_write
 
-router = APIRouter(prefix="/councils", tags=["people"])
+router = APIRouter(prefix="/councils", tags=["people"], route_class=JsonBodyRoute)
 
 PersonId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 RegistryWriter = Annotated[Identity, Depends(require_roles(Role.district_officer, Role.city_officer))]

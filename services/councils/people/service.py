@@ -11,7 +11,7 @@ from services.councils.people.errors import PersonNotFound
 from services.councils.people.models import Person
 from services.councils.people.schemas import Contact, PersonCreate, PersonOut, PersonUpdate
 from shared.auth import Identity
-from shared.pagination import Page, decode_cursor, page_of
+from shared.pagination import ID, Page, decode_cursor, page_of
 
 
 def person_out(person: Person, viewer: Identity | None) -> PersonOut:
@@ -82,7 +82,7 @@ async def list_persons(
     q: str | None,
     name: str | None,
 ) -> Page[PersonOut]:
-    key = decode_cursor(cursor)
+    key = decode_cursor(cursor, (ID,))
     query = select(Person).order_by(Person.id).limit(limit + 1)
     if key:
         query = query.where(Person.id > int(key[0]))

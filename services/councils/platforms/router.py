@@ -6,9 +6,10 @@ from services.councils.platforms import service
 from services.councils.platforms.schemas import PlatformCreate, PlatformOut
 from shared.auth import Identity, Role, require_roles
 from shared.db import SessionDep
+from shared.json_body import JsonBodyRoute
 from shared.pagination import CursorParam, LimitParam, Page
 
-router = APIRouter(prefix="/councils", tags=["civic platforms"])
+router = APIRouter(prefix="/councils", tags=["civic platforms"], route_class=JsonBodyRoute)
 
 RegistryWriter = Annotated[Identity, Depends(require_roles(Role.district_officer, Role.city_officer))]
 

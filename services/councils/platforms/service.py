@@ -17,7 +17,7 @@ from services.councils.platforms.models import CivicPlatform
 from services.councils.platforms.schemas import ConsortiumMember, PlatformCreate, PlatformOut
 from shared.auth import Identity
 from shared.db import register_constraint
-from shared.pagination import Page, decode_cursor, page_of
+from shared.pagination import ID, Page, decode_cursor, page_of
 from shared.problems import Conflict, NotFound
 from shared.seoul import today_seoul
 
@@ -118,7 +118,7 @@ async def read_platform(session: AsyncSession, platform_id: int) -> PlatformOut:
 async def list_platforms(
     session: AsyncSession, *, district: str | None, cursor: str | None, limit: int
 ) -> Page[PlatformOut]:
-    key = decode_cursor(cursor)
+    key = decode_cursor(cursor, (ID,))
     query = select(CivicPlatform).order_by(CivicPlatform.id).limit(limit + 1)
     if key:
         query = query.where(CivicPlatform.id > int(key[0]))

@@ -6,9 +6,10 @@ from services.evaluation.cycles import service
 from services.evaluation.cycles.schemas import CycleCreate, CycleOut
 from shared.auth import Identity, Role, require_roles
 from shared.db import SessionDep
+from shared.json_body import JsonBodyRoute
 from shared.pagination import CursorParam, LimitParam, Page
 
-router = APIRouter(prefix="/evaluation", tags=["evaluation cycles"])
+router = APIRouter(prefix="/evaluation", tags=["evaluation cycles"], route_class=JsonBodyRoute)
 
 
 @router.get("/cycles", summary="List evaluation cycles")

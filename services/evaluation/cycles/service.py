@@ -5,13 +5,13 @@ from services.evaluation.cycles.errors import CycleNotFound
 from services.evaluation.cycles.models import EvaluationCycle
 from services.evaluation.cycles.schemas import CycleCreate, CycleOut
 from shared.auth import Identity
-from shared.pagination import Page, decode_cursor, page_of
+from shared.pagination import ID, Page, decode_cursor, page_of
 
 
 async def list_cycles(
     session: AsyncSession, *, cursor: str | None, limit: int, year: int | None
 ) -> Page[CycleOut]:
-    key = decode_cursor(cursor)
+    key = decode_cursor(cursor, (ID,))
     before = int(key[0]) if key else None
     rows = await repository.list_cycles(session, before_id=before, limit=limit + 1, year=year)
     return page_of([CycleOut.model_validate(row) for row in rows], limit, lambda item: [item.id])
