@@ -187,3 +187,7 @@ def test_an_undeclared_method_is_405_not_401(gateway: httpx.Client, system: Syst
     assert_problem(through_gateway, 405)
     assert {"GET", "POST"} <= set(through_gateway.headers["allow"].split(", "))
     assert_problem(gateway.put("/councils/districts/11110", json={}), 405)
+    # The service itself answers the same, for whoever reaches it directly.
+    direct = httpx.delete(f"{system.url('budget')}/budget/cycles")
+    assert_problem(direct, 405)
+    assert "allow" in direct.headers  # Starlette names only the first matching route's methods (GET)
