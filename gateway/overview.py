@@ -149,7 +149,7 @@ def overview_router(upstreams: UpstreamsRef, deadline: float) -> APIRouter:
 
 
 def _items(page: Any) -> list[dict[str, Any]] | None:
-    return None if page is None else list(page.get("items", []))
+    return list(page.get("items", [])) if isinstance(page, dict) else None
 
 
 def _budget(cycle_id: int | None, code: str, values: dict[str, Any]) -> BudgetPart | None:

@@ -1,8 +1,9 @@
 """Forwarding: a pure ASGI app in front of the gateway's own routes.
 
-Paths in the route table are relayed to their upstream with hop-by-hop headers dropped, the request id and
-trace context forwarded, bodies streamed, and the upstream response always closed. A bearer token is verified
-here first (the service verifies it again); a write without one is refused before it reaches a service.
+Public paths (gateway/routes.py, gateway/allowlist.py) are relayed to their upstream with hop-by-hop headers
+dropped, the request id and trace context forwarded, bodies limited (gateway/limits.py) and streamed, and the
+upstream response always closed. A bearer token is verified here first (the service verifies it again); a
+write without one is refused before it reaches a service.
 """
 
 import logging
