@@ -109,8 +109,11 @@ class ProxyApp:
         try:
             methods = (await self.tables.get().table(route)).methods(path)
             refusal = await self._refusal(scope, path, methods)
-        except httpx.HTTPError as exc:
-            breaker.failed()
+        except httpx.HTTPError as exc:  # no route table: fail closed
+            if isinstance(exc, httpx.TransportError):
+                breaker.failed()
+            else:
+                breaker.released()  # the service answered, only not with a usable OpenAPI document
             await _upstream_failure(exc, route.upstream, scope, receive, send)
             return
         except BaseException:
