@@ -163,7 +163,12 @@ class ProxyApp:
             content = await _request_body(scope, receive, self.max_buffered, limit)
             request = target_upstream.build_request(scope["method"], target, _forward_headers(scope), content)
             retry = scope["method"] in SAFE_METHODS and isinstance(content, bytes)
-            response = await _send(target_upstream, request, retry)
+            replayable = (
+                scope["method"] == "POST"
+                and isinstance(content, bytes)
+                and _header(scope, b"idempotency-key") is not None
+            )
+            response = await _send(target_upstream, request, retry, replayable)
         except ProblemError as exc:  # a body over the limit, found while reading it
             breaker.released()
             await _refuse(exc, scope, receive, send)
@@ -193,13 +198,21 @@ class ProxyApp:
             await response.aclose()
 
 
-async def _send(upstream: Upstream, request: httpx.Request, retry: bool) -> httpx.Response:
-    """The transport directly, not `client.send`: see gateway/upstreams.py `Upstream`."""
+async def _send(
+    upstream: Upstream, request: httpx.Request, retry: bool, replayable: bool = False
+) -> httpx.Response:
+    """The transport directly, not `client.send`: see gateway/upstreams.py `Upstream`.
+
+    Tried once more: a safe request that failed fast (`retry`), and a POST carrying an Idempotency-Key
+    (`replayable`) whose connection broke before any answer: the service answers a repeated key with the
+    first answer (or 409 while the first is still running), never with a second record.
+    """
     started = _clock()
     try:
         return await upstream.transport.handle_async_request(request)
     except httpx.TransportError as exc:
-        if not retry or _clock() - started > FAST_FAILURE:
+        broke = replayable and isinstance(exc, httpx.RemoteProtocolError | httpx.ReadError | httpx.WriteError)
+        if not broke and (not retry or _clock() - started > FAST_FAILURE):
             raise
         logger.info("retrying %s %s once after %s", request.method, request.url.path, type(exc).__name__)
         return await upstream.transport.handle_async_request(request)

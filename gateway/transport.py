@@ -112,8 +112,8 @@ class _mapped_errors:
             mapped = httpx.ReadTimeout
         elif isinstance(exc, aiohttp.ServerDisconnectedError):
             mapped = httpx.RemoteProtocolError  # closed before answering: the request may have run
-        elif isinstance(exc, aiohttp.ClientPayloadError):
-            mapped = httpx.ReadError
+        elif isinstance(exc, aiohttp.ClientPayloadError | aiohttp.ClientOSError):
+            mapped = httpx.ReadError  # e.g. reset by the peer: the connection broke
         else:
             mapped = httpx.NetworkError
         raise mapped(str(exc) or type(exc).__name__) from exc

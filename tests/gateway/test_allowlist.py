@@ -1,6 +1,8 @@
 """Each service's public paths: fetched once, kept for a while, kept stale over a failed refresh, and
 never guessed (no table and no service: the request is not forwarded)."""
 
+from typing import Any
+
 import httpx
 import pytest
 
@@ -8,7 +10,7 @@ from gateway.allowlist import RouteTables
 from gateway.routes import Route
 
 ROUTE = Route("/budget/", "budget")
-SPEC = {"paths": {"/budget/cycles": {"get": {}}, "/metrics": {"get": {}}}}
+SPEC: dict[str, Any] = {"paths": {"/budget/cycles": {"get": {}}, "/metrics": {"get": {}}}}
 
 
 class Clock:

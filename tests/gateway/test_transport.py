@@ -154,3 +154,26 @@ async def test_a_connection_marked_to_close_is_not_usable(
     protocol, _ = idle
     protocol.force_close()
     assert not idle_connection_is_open(protocol)
+
+
+async def test_a_connection_closed_before_any_answer_is_a_protocol_error_not_a_connect_error(
+    transport: RelayTransport,
+) -> None:
+    """The request may have run: the gateway must not call it 'unavailable' (503) nor retry a write."""
+    requests = 0
+
+    async def silent(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        nonlocal requests
+        await reader.readuntil(b"\r\n\r\n")
+        await reader.readexactly(1)  # the body too: closing with unread bytes would be a reset, not a FIN
+        requests += 1
+        writer.close()
+
+    server = await asyncio.start_server(silent, "127.0.0.1", 0)
+    try:
+        url = f"http://127.0.0.1:{server.sockets[0].getsockname()[1]}/write"
+        with pytest.raises(httpx.RemoteProtocolError):
+            await _call(transport, "POST", url)
+        assert requests == 1
+    finally:
+        server.close()
