@@ -1,4 +1,4 @@
-"""Gateway forwarding benchmark: httpx's default transport vs the httpx-aiohttp transport, measured with wrk.
+"""Gateway forwarding benchmark: httpx's own transport vs the aiohttp one (gateway/transport.py), with wrk.
 
     .venv/bin/python bench/bench_gateway.py                      # embedded PostgreSQL under .data/pg-bench
     .venv/bin/python bench/bench_gateway.py --database-url postgresql://postgres@127.0.0.1:5432/seoul_bench
@@ -44,10 +44,11 @@ STARTUP_TIMEOUT = 60.0
 
 
 def create_stub_app() -> Any:
-    """A bare FastAPI app answering `GET /councils/ping`: no middleware, no DB; isolates the forwarding."""
+    """A bare FastAPI app answering `GET /councils/ping`: no middleware, no DB; isolates the forwarding.
+    Its /openapi.json is the gateway's allow-list of its public paths (gateway/allowlist.py)."""
     from fastapi import FastAPI
 
-    app = FastAPI(openapi_url=None, docs_url=None, redoc_url=None)
+    app = FastAPI(docs_url=None, redoc_url=None)
 
     @app.get(PING_PATH)
     async def ping() -> dict[str, str]:
@@ -368,7 +369,7 @@ def measure_all(
 def versions() -> str:
     names = ("fastapi", "starlette", "uvicorn", "uvloop", "httptools", "httpx", "httpcore", "aiohttp")
     found = []
-    for name in (*names, "httpx-aiohttp"):
+    for name in names:
         try:
             found.append(f"{name} {metadata.version(name)}")
         except metadata.PackageNotFoundError:

@@ -9,9 +9,11 @@ from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse
 from starlette.types import ASGIApp
 
+from gateway.allowlist import RouteTables
+from gateway.limits import BodyLimits
 from gateway.openapi import MergedSpec
 from gateway.overview import overview_router
-from gateway.proxy import ProxyApp, UpstreamsRef
+from gateway.proxy import ProxyApp, TablesRef, UpstreamsRef
 from gateway.settings import GatewaySettings
 from gateway.upstreams import Upstreams
 from shared.app import QUIET_PATHS, operation_id
@@ -77,17 +79,22 @@ def create_app(settings: GatewaySettings | None = None) -> ASGIApp:
     configure_logging("gateway", settings.log_level)
     metrics = Metrics("gateway")
     ref = UpstreamsRef()
+    tables = TablesRef()
     inner = _inner_app(settings, ref, metrics)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         ref.upstreams = Upstreams(settings)
+        clients = ref.upstreams.clients
+        tables.tables = RouteTables(clients, settings.route_table_seconds, settings.connect_timeout)
         try:
             yield
         finally:
             await ref.upstreams.aclose()
             ref.upstreams = None
+            tables.tables = None
 
     inner.router.lifespan_context = lifespan
-    proxy = ProxyApp(inner, ref, TokenVerifier(settings), settings.max_buffered_body)
+    limits = BodyLimits(settings.max_body_bytes, settings.body_limits)
+    proxy = ProxyApp(inner, ref, TokenVerifier(settings), settings.max_buffered_body, tables, limits)
     return RequestContextMiddleware(proxy, metrics=metrics, quiet_paths=QUIET_PATHS)

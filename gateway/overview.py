@@ -69,10 +69,22 @@ class Fetcher:
         if response.status_code == 404:
             return None
         if response.status_code >= 400:
-            detail = response.json().get("detail", "") if response.content else ""
+            detail = _json(response)
+            detail = detail.get("detail", "") if isinstance(detail, dict) else ""
             raise PartFailed(f"the {service} service answered {response.status_code} {detail}".strip(),
                              response.status_code)  # fmt: skip
-        return response.json()
+        body = _json(response)
+        if body is None:
+            raise PartFailed(f"the {service} service answered something other than JSON")
+        return body
+
+
+def _json(response: httpx.Response) -> Any:
+    """The body as JSON, or None: one service's malformed answer is a missing part, never a 500."""
+    try:
+        return response.json() if response.content else None
+    except ValueError:
+        return None
 
 
 def overview_router(upstreams: UpstreamsRef, deadline: float) -> APIRouter:
@@ -137,7 +149,7 @@ def overview_router(upstreams: UpstreamsRef, deadline: float) -> APIRouter:
 
 
 def _items(page: Any) -> list[dict[str, Any]] | None:
-    return None if page is None else list(page.get("items", []))
+    return list(page.get("items", [])) if isinstance(page, dict) else None
 
 
 def _budget(cycle_id: int | None, code: str, values: dict[str, Any]) -> BudgetPart | None:

@@ -1,22 +1,26 @@
 """Forwarding: a pure ASGI app in front of the gateway's own routes.
 
-Paths in the route table are relayed to their upstream with hop-by-hop headers dropped, the request id and
-trace context forwarded, bodies streamed, and the upstream response always closed. A bearer token is verified
-here first (the service verifies it again); a write without one is refused before it reaches a service.
+Public paths (gateway/routes.py, gateway/allowlist.py) are relayed to their upstream with hop-by-hop headers
+dropped, the request id and trace context forwarded, bodies limited (gateway/limits.py) and streamed, and the
+upstream response always closed. A bearer token is verified here first (the service verifies it again); a
+write without one is refused before it reaches a service.
 """
 
 import logging
 import time
 from collections.abc import AsyncIterator
+from urllib.parse import quote
 
 import httpx
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from gateway.routes import match
+from gateway.allowlist import RouteTables
+from gateway.limits import BodyLimits, CountedBody, too_large
+from gateway.routes import MethodNotAllowed, canonical_path, match
 from gateway.upstreams import Upstream, Upstreams
 from shared.auth import TokenVerifier
 from shared.logging import request_id_var
-from shared.problems import ProblemError, Unauthorized, problem_response
+from shared.problems import NotFound, ProblemError, Unauthorized, problem_response
 
 logger = logging.getLogger("gateway.proxy")
 
@@ -59,36 +63,82 @@ _clock = time.monotonic
 
 
 class ProxyApp:
-    """Relays routed paths to upstreams; everything else goes to the gateway's own app."""
+    """Relays public paths to upstreams; everything else goes to the gateway's own app.
+
+    Before a request is relayed, in this order: its path must be canonical (400), public (404) and
+    declare its method (405, with Allow); its declared body must fit the route's limit (413); a write
+    must carry a token and any token must verify (401). None of these asks an upstream anything but its
+    route table.
+    """
 
     def __init__(
-        self, app: ASGIApp, upstreams: "UpstreamsRef", verifier: TokenVerifier, max_buffered: int
+        self,
+        app: ASGIApp,
+        upstreams: "UpstreamsRef",
+        verifier: TokenVerifier,
+        max_buffered: int,
+        tables: "TablesRef",
+        limits: BodyLimits,
     ) -> None:
         self.app = app
         self.upstreams = upstreams
         self.verifier = verifier
         self.max_buffered = max_buffered
+        self.tables = tables
+        self.limits = limits
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        route = match(scope["path"]) if scope["type"] == "http" else None
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        try:
+            path = canonical_path(_raw_path(scope))
+        except ProblemError as exc:
+            await _refuse(exc, scope, receive, send)
+            return
+        route = match(path)
         if route is None:
             await self.app(scope, receive, send)
             return
         scope["route"] = route
+        upstream = self.upstreams.get().upstream(route.upstream)
+        breaker = upstream.breaker
+        if not breaker.allow():
+            await _circuit_open(route.upstream, breaker.retry_after(), scope, receive, send)
+            return
+        try:
+            methods = (await self.tables.get().table(route)).methods(path)
+            refusal = await self._refusal(scope, path, methods)
+        except httpx.HTTPError as exc:  # no route table: fail closed
+            if isinstance(exc, httpx.TransportError):
+                breaker.failed()
+            else:
+                breaker.released()  # the service answered, only not with a usable OpenAPI document
+            await _upstream_failure(exc, route.upstream, scope, receive, send)
+            return
+        except BaseException:
+            breaker.released()
+            raise
+        if refusal is not None:
+            breaker.released()
+            await _refuse(refusal, scope, receive, send, methods)
+            return
+        await self._forward(scope, receive, send, route.upstream, self.limits.limit(scope["method"], path))
+
+    async def _refusal(self, scope: Scope, path: str, methods: frozenset[str] | None) -> ProblemError | None:
+        if methods is None:
+            return NotFound(f"no public path {path}")
+        if scope["method"] not in methods:
+            return MethodNotAllowed(f"{path} does not allow {scope['method']}")
+        length = _header(scope, b"content-length")
+        declared = int(length) if length is not None and length.isdigit() else None
+        if refusal := self.limits.refusal(scope["method"], path, declared):
+            return refusal
         try:
             await self._authenticate(scope)
         except ProblemError as exc:
-            response = problem_response(
-                exc.status,
-                title=exc.title,
-                detail=exc.detail,
-                code=exc.code,
-                instance=scope["path"],
-                headers={"WWW-Authenticate": "Bearer"},
-            )
-            await response(scope, receive, send)
-            return
-        await self._forward(scope, receive, send, route.upstream)
+            return exc
+        return None
 
     async def _authenticate(self, scope: Scope) -> None:
         authorization = _header(scope, b"authorization")
@@ -101,22 +151,33 @@ class ProxyApp:
             raise Unauthorized("the Authorization header must be 'Bearer <token>'")
         await self.verifier.verify(token.strip())
 
-    async def _forward(self, scope: Scope, receive: Receive, send: Send, upstream: str) -> None:
+    async def _forward(self, scope: Scope, receive: Receive, send: Send, upstream: str, limit: int) -> None:
         target_upstream = self.upstreams.get().upstream(upstream)
         breaker = target_upstream.breaker
-        if not breaker.allow():
-            await _circuit_open(upstream, breaker.retry_after(), scope, receive, send)
-            return
         path = scope.get("raw_path") or scope["path"].encode()
         target = path.decode("latin-1")
         if scope["query_string"]:
             target += "?" + scope["query_string"].decode("latin-1")
+        content: bytes | CountedBody = b""
         try:
-            content = await _request_body(scope, receive, self.max_buffered)
+            content = await _request_body(scope, receive, self.max_buffered, limit)
             request = target_upstream.build_request(scope["method"], target, _forward_headers(scope), content)
             retry = scope["method"] in SAFE_METHODS and isinstance(content, bytes)
-            response = await _send(target_upstream, request, retry)
+            replayable = (
+                scope["method"] == "POST"
+                and isinstance(content, bytes)
+                and _header(scope, b"idempotency-key") is not None
+            )
+            response = await _send(target_upstream, request, retry, replayable)
+        except ProblemError as exc:  # a body over the limit, found while reading it
+            breaker.released()
+            await _refuse(exc, scope, receive, send)
+            return
         except httpx.HTTPError as exc:
+            if isinstance(content, CountedBody) and content.exceeded:
+                breaker.released()  # the caller's body was cut, not the upstream's fault
+                await _refuse(too_large(scope["method"], limit), scope, receive, send)
+                return
             breaker.failed()
             await _upstream_failure(exc, upstream, scope, receive, send)
             return
@@ -137,13 +198,21 @@ class ProxyApp:
             await response.aclose()
 
 
-async def _send(upstream: Upstream, request: httpx.Request, retry: bool) -> httpx.Response:
-    """The transport directly, not `client.send`: see gateway/upstreams.py `Upstream`."""
+async def _send(
+    upstream: Upstream, request: httpx.Request, retry: bool, replayable: bool = False
+) -> httpx.Response:
+    """The transport directly, not `client.send`: see gateway/upstreams.py `Upstream`.
+
+    Tried once more: a safe request that failed fast (`retry`), and a POST carrying an Idempotency-Key
+    (`replayable`) whose connection broke before any answer: the service answers a repeated key with the
+    first answer (or 409 while the first is still running), never with a second record.
+    """
     started = _clock()
     try:
         return await upstream.transport.handle_async_request(request)
     except httpx.TransportError as exc:
-        if not retry or _clock() - started > FAST_FAILURE:
+        broke = replayable and isinstance(exc, httpx.RemoteProtocolError | httpx.ReadError | httpx.WriteError)
+        if not broke and (not retry or _clock() - started > FAST_FAILURE):
             raise
         logger.info("retrying %s %s once after %s", request.method, request.url.path, type(exc).__name__)
         return await upstream.transport.handle_async_request(request)
@@ -159,6 +228,23 @@ class UpstreamsRef:
         if self.upstreams is None:
             raise RuntimeError("the gateway's upstream clients are not started")
         return self.upstreams
+
+
+class TablesRef:
+    """Late binding, as UpstreamsRef: the route tables fetch through the upstream clients."""
+
+    def __init__(self) -> None:
+        self.tables: RouteTables | None = None
+
+    def get(self) -> RouteTables:
+        if self.tables is None:
+            raise RuntimeError("the gateway's route tables are not started")
+        return self.tables
+
+
+def _raw_path(scope: Scope) -> bytes:
+    raw: bytes | None = scope.get("raw_path")
+    return raw if raw else quote(scope["path"], safe="/:@!$&'()*+,;=~").encode("ascii")
 
 
 def _header(scope: Scope, name: bytes) -> str | None:
@@ -180,11 +266,12 @@ def _forward_headers(scope: Scope) -> list[tuple[bytes, bytes]]:
     return headers
 
 
-async def _request_body(scope: Scope, receive: Receive, max_buffered: int) -> bytes | AsyncIterator[bytes]:
-    """Small bodies are read whole (one write upstream); large or unsized ones are streamed."""
+async def _request_body(scope: Scope, receive: Receive, max_buffered: int, limit: int) -> bytes | CountedBody:
+    """Small sized bodies are read whole (one write upstream); large or unsized ones are streamed, counted.
+
+    A declared length is already within `limit` (checked before); the server frames the body by it.
+    """
     length = _header(scope, b"content-length")
-    if scope["method"] in SAFE_METHODS and length is None:
-        return b""
     if length is not None and length.isdigit() and int(length) <= max_buffered:
         chunks = []
         while True:
@@ -192,6 +279,8 @@ async def _request_body(scope: Scope, receive: Receive, max_buffered: int) -> by
             chunks.append(message.get("body", b""))
             if not message.get("more_body"):
                 return b"".join(chunks)
+    if length is None and _header(scope, b"transfer-encoding") is None:
+        return b""  # no body at all
 
     async def stream() -> AsyncIterator[bytes]:
         while True:
@@ -202,7 +291,38 @@ async def _request_body(scope: Scope, receive: Receive, max_buffered: int) -> by
             if not message.get("more_body"):
                 return
 
-    return stream()
+    if limit == 0:  # an unsized body on a method that takes none: refused at its first byte
+        async for chunk in stream():
+            if chunk:
+                raise too_large(scope["method"], limit)
+        return b""
+    return CountedBody(stream(), limit)
+
+
+async def _refuse(
+    problem: ProblemError,
+    scope: Scope,
+    receive: Receive,
+    send: Send,
+    methods: frozenset[str] | None = None,
+) -> None:
+    headers: dict[str, str] = {}
+    if problem.status == 401:
+        headers["WWW-Authenticate"] = "Bearer"
+    if problem.status == 405 and methods:
+        headers["Allow"] = ", ".join(sorted(methods))
+    if problem.status == 413:
+        headers["Connection"] = "close"  # the rest of the body is not read
+    response = problem_response(
+        problem.status,
+        title=problem.title,
+        detail=problem.detail,
+        code=problem.code,
+        errors=problem.errors,
+        instance=scope["path"],
+        headers=headers,
+    )
+    await response(scope, receive, send)
 
 
 async def _circuit_open(upstream: str, retry_after: int, scope: Scope, receive: Receive, send: Send) -> None:

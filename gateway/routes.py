@@ -1,6 +1,19 @@
-"""The explicit route table: which public path prefix goes to which upstream service."""
+"""The route table: which public path goes to which upstream service, and with which methods.
 
+Two layers. The prefix says which service a path belongs to. Then the path must be one the service
+publishes in its OpenAPI document (`PathTable`, an allow-list): a service's own `/metrics`, `/livez`,
+`/readyz`, `/openapi.json` and `/docs` are not under its prefix and are never reachable through the
+gateway, however the path is spelled. `canonical_path` refuses every spelling that could make the
+gateway and an upstream (or a URL library between them) disagree about which path was asked for.
+"""
+
+import re
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import Any
+from urllib.parse import unquote
+
+from shared.problems import ProblemError
 
 
 @dataclass(frozen=True)
@@ -20,10 +33,82 @@ ROUTES: tuple[Route, ...] = (
     Route("/evaluation/", "evaluation"),
 )
 
+HTTP_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE"})
+
+
+class PathNotCanonical(ProblemError):
+    status, code, title = 400, "path-not-canonical", "Path not canonical"
+
+
+# Encoded "/" or "\" (a segment that a later decoder splits), an encoded "%" (double encoding), a raw "\".
+_REFUSED_RAW = re.compile(rb"%2f|%5c|%25|\\", re.IGNORECASE)
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def canonical_path(raw_path: bytes) -> str:
+    """The percent-decoded path, or PathNotCanonical for a path that is not in its one plain spelling.
+
+    Refused: dot segments ("." or "..", however encoded: `%2e`, `%2E`, mixed), encoded slashes and
+    backslashes, double encoding, control characters, and percent-encodings that are not UTF-8.
+    """
+    if _REFUSED_RAW.search(raw_path):
+        raise PathNotCanonical("the path has an encoded slash, backslash or percent sign")
+    try:
+        path = unquote(raw_path.decode("ascii"), errors="strict")
+    except UnicodeError as exc:
+        raise PathNotCanonical("the path is not ASCII with UTF-8 percent-encodings") from exc
+    if any(segment in (".", "..") for segment in path.split("/")):
+        raise PathNotCanonical("the path has a '.' or '..' segment")
+    if _CONTROL.search(path):
+        raise PathNotCanonical("the path has a control character")
+    return path
+
 
 def match(path: str) -> Route | None:
-    """The route whose prefix the path starts with; decided on the raw ASGI path, never a rebuilt URL."""
+    """The route whose prefix the (canonical, decoded) path starts with."""
     for route in ROUTES:
         if path.startswith(route.prefix):
             return route
     return None
+
+
+class PathTable:
+    """A service's public paths (OpenAPI templates) and the methods each one declares."""
+
+    def __init__(self, paths: Mapping[str, Iterable[str]]) -> None:
+        self._by_length: dict[int, list[tuple[tuple[str | None, ...], frozenset[str]]]] = {}
+        for template, methods in paths.items():
+            # Exactly what the spec declares: FastAPI does not answer HEAD on a GET route (405).
+            declared = {method.upper() for method in methods} & HTTP_METHODS
+            segments = tuple(
+                None if s.startswith("{") and s.endswith("}") else s for s in template.split("/")
+            )
+            self._by_length.setdefault(len(segments), []).append((segments, frozenset(declared)))
+
+    @classmethod
+    def from_openapi(cls, spec: Mapping[str, Any], prefix: str) -> "PathTable":
+        """Only the paths under the service's prefix: the rest of its spec is not public."""
+        paths = spec.get("paths", {})
+        return cls(
+            {
+                path: [key for key in item if key.upper() in HTTP_METHODS]
+                for path, item in paths.items()
+                if isinstance(path, str) and path.startswith(prefix) and isinstance(item, Mapping)
+            }
+        )
+
+    def methods(self, path: str) -> frozenset[str] | None:
+        """The methods the path allows; None when no public path matches it."""
+        segments = path.split("/")
+        found: set[str] | None = None
+        for template, methods in self._by_length.get(len(segments), ()):
+            if all(
+                (expected is None and actual != "") or expected == actual
+                for expected, actual in zip(template, segments, strict=True)
+            ):
+                found = (found or set()) | methods
+        return None if found is None else frozenset(found)
+
+
+class MethodNotAllowed(ProblemError):
+    status, code, title = 405, "method-not-allowed", "Method not allowed"

@@ -20,6 +20,30 @@ class GatewaySettings(CommonSettings):
     max_buffered_body: int = Field(
         default=1 << 20, description="Bodies larger than this are streamed upstream."
     )
+    upstream_keepalive_seconds: float = Field(
+        default=2.0,
+        gt=0,
+        validation_alias="GATEWAY_UPSTREAM_KEEPALIVE_SECONDS",
+        description="How long an idle upstream connection is kept for reuse: less than the services' own "
+        "keep-alive (uvicorn's 5 s), so the gateway never reuses one the service is closing.",
+    )
+    max_body_bytes: int = Field(
+        default=1 << 20,
+        ge=0,
+        validation_alias="GATEWAY_MAX_BODY_BYTES",
+        description="The largest request body relayed, unless `body_limits` names the route.",
+    )
+    body_limits: dict[str, int] = Field(
+        default={"POST /budget/elections/import": 64 << 20},
+        validation_alias="GATEWAY_BODY_LIMITS",
+        description='Per-route body limits, e.g. {"POST /budget/elections/import": 67108864}.',
+    )
+    route_table_seconds: float = Field(
+        default=30.0,
+        gt=0,
+        validation_alias="GATEWAY_ROUTE_TABLE_SECONDS",
+        description="How long a service's public paths, read from its OpenAPI document, are kept.",
+    )
     breaker_failures: int = Field(
         default=5,
         ge=1,

@@ -1,33 +1,24 @@
 """One long-lived HTTP client per upstream service, with explicit timeouts and pool limits."""
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterable
 
-import aiohttp
 import httpx
-from httpx_aiohttp import AiohttpTransport
 
 from gateway.breaker import CircuitBreaker
 from gateway.settings import GatewaySettings
+from gateway.transport import RelayTransport
 
-Content = bytes | AsyncIterator[bytes]
+Content = bytes | AsyncIterable[bytes]
 
 
 def create_transport(settings: GatewaySettings) -> httpx.AsyncBaseTransport:
-    limits = httpx.Limits(
-        max_connections=settings.max_connections, max_keepalive_connections=settings.max_connections
-    )
     if settings.transport == "aiohttp":
-
-        def session() -> aiohttp.ClientSession:
-            # No cookie jar: a relay must never replay one caller's cookies to the next.
-            connector = aiohttp.TCPConnector(limit=settings.max_connections, keepalive_timeout=5.0)
-            return aiohttp.ClientSession(
-                connector=connector,
-                cookie_jar=aiohttp.DummyCookieJar(),
-                skip_auto_headers=("Accept-Encoding", "User-Agent"),
-            )
-
-        return AiohttpTransport(limits=limits, trust_env=False, client=session)
+        return RelayTransport(settings.max_connections, settings.upstream_keepalive_seconds)
+    limits = httpx.Limits(
+        max_connections=settings.max_connections,
+        max_keepalive_connections=settings.max_connections,
+        keepalive_expiry=settings.upstream_keepalive_seconds,
+    )
     return httpx.AsyncHTTPTransport(limits=limits, trust_env=False)
 
 

@@ -1,5 +1,6 @@
 """Through the gateway, against real service processes."""
 
+import http.client
 import signal
 from collections.abc import Callable
 
@@ -131,3 +132,62 @@ def test_district_overview_names_a_missing_service(system: System) -> None:
     finally:
         system.start("budget")
         wait_ready(system)
+
+
+def test_a_callers_broken_read_never_breaks_the_next_callers_write(
+    system: System, auth: Callable[..., dict[str, str]]
+) -> None:
+    """The reported sequence: a read carrying a 500-deep JSON body, then a write, five times over."""
+    nested = "[" * 500 + "]" * 500
+    for attempt in range(5):
+        read = httpx.request(
+            "GET",
+            f"{system.gateway}/budget/funding-types",
+            content=nested,
+            headers={"content-type": "application/json"},
+        )
+        assert read.status_code < 500, read.text
+        write = httpx.post(
+            f"{system.gateway}/budget/cycles",
+            json={"name_ko": f"격리 시험 {attempt}", "fiscal_year": 2040 + attempt},
+            headers=auth("city_officer"),
+        )
+        assert write.status_code == 201, (attempt, write.text)
+
+
+@pytest.mark.parametrize(
+    ("path", "status"),
+    [
+        ("/budget/%2e%2e/metrics", 400),
+        ("/budget/%2e%2e/openapi.json", 400),
+        ("/councils/%2E%2E/readyz", 400),
+        ("/budget/metrics", 404),
+        ("/budget/openapi.json", 404),
+        ("/evaluation/docs", 404),
+        ("/councils/livez", 404),
+    ],
+)
+def test_a_services_own_paths_are_not_reachable_through_the_gateway(
+    system: System, path: str, status: int
+) -> None:
+
+    connection = http.client.HTTPConnection("127.0.0.1", system.ports["gateway"], timeout=10)
+    try:
+        connection.request("GET", path)  # as written: httpx would normalise the dot segments away
+        response = connection.getresponse()
+        body = response.read()
+    finally:
+        connection.close()
+    assert response.status == status, (path, body)
+    assert response.getheader("content-type") == "application/problem+json"
+
+
+def test_an_undeclared_method_is_405_not_401(gateway: httpx.Client, system: System) -> None:
+    through_gateway = gateway.delete("/budget/cycles")
+    assert_problem(through_gateway, 405)
+    assert {"GET", "POST"} <= set(through_gateway.headers["allow"].split(", "))
+    assert_problem(gateway.put("/councils/districts/11110", json={}), 405)
+    # The service itself answers the same, for whoever reaches it directly.
+    direct = httpx.delete(f"{system.url('budget')}/budget/cycles")
+    assert_problem(direct, 405)
+    assert "allow" in direct.headers  # Starlette names only the first matching route's methods (GET)

@@ -48,6 +48,8 @@ def gateway_to_echo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         "GATEWAY_COUNCILS_URL": f"http://127.0.0.1:{echo_port}",
         "GATEWAY_BUDGET_URL": f"http://127.0.0.1:{dead_port}",
         "GATEWAY_READ_TIMEOUT": "0.5",
+        # Larger than the default limit, so a body is streamed (beyond max_buffered_body) and still allowed.
+        "GATEWAY_BODY_LIMITS": f'{{"POST /councils/echo": {4 << 20}}}',
     }
     echo = _serve(["tests.e2e.echo_app:app", "--port", str(echo_port)], env, log)
     gateway = _serve(["--factory", "gateway.main:create_app", "--port", str(gateway_port)], env, log)
@@ -138,7 +140,8 @@ def gateway_with_dead_budget(tmp_path: Path) -> Iterator[tuple[str, Callable[[],
         "GATEWAY_BUDGET_URL": f"http://127.0.0.1:{budget_port}",
         "GATEWAY_COUNCILS_URL": f"http://127.0.0.1:{councils_port}",
         "GATEWAY_BREAKER_FAILURES": "2",
-        "GATEWAY_BREAKER_RESET_SECONDS": "1",
+        # Long enough that starting the budget stand-in (about a second on a busy machine) ends inside it.
+        "GATEWAY_BREAKER_RESET_SECONDS": "5",
     }
     processes = [_serve(["--factory", "gateway.main:create_app", "--port", str(gateway_port)], env, log)]
 
@@ -163,7 +166,7 @@ def test_a_failing_upstream_opens_the_circuit_until_a_trial_succeeds(
         assert assert_problem(httpx.get(f"{gateway}/budget/echo"), 503)["code"] == "upstream-unavailable"
     response = httpx.get(f"{gateway}/budget/echo")
     assert assert_problem(response, 503)["code"] == "upstream-circuit-open"
-    assert response.headers["retry-after"] == "1"
+    assert response.headers["retry-after"] == "5"
     # Other upstreams are not affected: councils is down too here, but its circuit is still closed.
     assert assert_problem(httpx.get(f"{gateway}/councils/districts"), 503)["code"] == "upstream-unavailable"
     start_budget()

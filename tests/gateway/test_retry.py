@@ -76,3 +76,46 @@ async def test_only_one_retry(failing_after: Any) -> None:
     with pytest.raises(httpx.ConnectError):
         await _send(FakeUpstream(transport), _request(), retry=True)  # type: ignore[arg-type]
     assert transport.calls == 2
+
+
+class BrokenTransport(httpx.AsyncBaseTransport):
+    """Fails the first request with ``error`` (a connection broken before any answer), then answers 201."""
+
+    def __init__(self, error: type[httpx.TransportError]) -> None:
+        self.error = error
+        self.calls = 0
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        self.calls += 1
+        if self.calls == 1:
+            raise self.error("server disconnected", request=request)
+        return httpx.Response(201, request=request)
+
+
+@pytest.mark.parametrize("error", [httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError])
+async def test_a_keyed_post_whose_connection_broke_is_replayed_once(
+    failing_after: Any, error: type[httpx.TransportError]
+) -> None:
+    failing_after(FAST_FAILURE * 10)  # however long it took: the key makes the repeat harmless
+    transport = BrokenTransport(error)
+    response = await _send(FakeUpstream(transport), _request("POST"), retry=False, replayable=True)  # type: ignore[arg-type]
+    assert response.status_code == 201 and transport.calls == 2
+
+
+@pytest.mark.parametrize("error", [httpx.ReadTimeout, httpx.ConnectError, httpx.ConnectTimeout])
+async def test_a_keyed_post_is_not_repeated_after_a_timeout_or_a_refused_connection(
+    failing_after: Any, error: type[httpx.TransportError]
+) -> None:
+    failing_after(0.0)
+    transport = BrokenTransport(error)
+    with pytest.raises(error):
+        await _send(FakeUpstream(transport), _request("POST"), retry=False, replayable=True)  # type: ignore[arg-type]
+    assert transport.calls == 1
+
+
+async def test_a_post_without_a_key_is_never_repeated(failing_after: Any) -> None:
+    failing_after(0.0)
+    transport = BrokenTransport(httpx.RemoteProtocolError)
+    with pytest.raises(httpx.RemoteProtocolError):
+        await _send(FakeUpstream(transport), _request("POST"), retry=False, replayable=False)  # type: ignore[arg-type]
+    assert transport.calls == 1
