@@ -1,6 +1,7 @@
 """Types and helpers shared by the evaluation service's domain packages."""
 
 from datetime import datetime
+from decimal import Decimal
 from typing import Annotated
 
 from fastapi import Depends, Path
@@ -25,6 +26,11 @@ Id = Annotated[int, Path(ge=1, le=2**31 - 1)]
 # Timestamps leave the API in Asia/Seoul (DOMAIN.md §4), whatever zone the driver hands back.
 SeoulDatetime = Annotated[
     datetime, PlainSerializer(lambda value: value.astimezone(SEOUL).isoformat(), return_type=str)
+]
+
+# Exact numbers leave the API as strings without the column's padding: "35.5", not "35.500000".
+ExactDecimal = Annotated[
+    Decimal, PlainSerializer(lambda value: format(value.normalize(), "f"), return_type=str, when_used="json")
 ]
 
 # Who reads the configuration of an evaluation (targets, windows, indicators, rubrics, history). Citizens and

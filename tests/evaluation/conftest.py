@@ -12,8 +12,8 @@ from tests.conftest import Database
 
 Auth = Callable[..., dict[str, str]]
 
-# Seed 004: the 2017 schedule of the Civic Cooperation Platforms' evaluation, round 1 | round 2. The seed gives
-# one date range to the notification (step V) and one to appeal, re-review and confirmation (step VI).
+# Seed 004: the 2017 schedule of the Civic Cooperation Platforms' evaluation, round 1 and round 2. The seed
+# gives one date range to the notification (step V) and one to appeal, re-review and confirmation (step VI).
 SCHEDULE_2017: dict[int, dict[str, tuple[str, str]]] = {
     1: {
         "report_submission": ("2017-08-25", "2017-08-31"),

@@ -3,7 +3,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from services.evaluation.common import SeoulDatetime
+from services.evaluation.common import ExactDecimal, SeoulDatetime
 
 # IATI's indicator measure vocabulary (https://iatistandard.org/en/iati-standard/203/codelists/indicatormeasure/);
 # "nominal" is left out: nothing in the seeds measures by category.
@@ -59,8 +59,8 @@ class IndicatorOut(BaseModel):
     iati_measure_code: str
     ascending: bool | None
     weight: int
-    baseline: Decimal | None
-    target: Decimal | None
+    baseline: ExactDecimal | None
+    target: ExactDecimal | None
     rubric_id: int | None
     created_at: SeoulDatetime
 
@@ -76,6 +76,6 @@ class MeasurementOut(BaseModel):
 
     target_id: int
     indicator_id: int
-    actual: Decimal
+    actual: ExactDecimal
     recorded_at: SeoulDatetime
     recorded_by: str

@@ -109,7 +109,9 @@ async def _create(
 async def _ensure_unfrozen(session: AsyncSession, *, cycle_id: int, target_id: int | None) -> None:
     """Refuse when the target (or, for a common indicator, any target of the cycle) is already open."""
     if target_id is not None:
-        targets.ensure_configuring(await targets.get_target(session, target_id))
+        target = await targets.get_target(session, target_id)
+        await session.refresh(target)  # read again under the cycle's lock: an opening may just have committed
+        targets.ensure_configuring(target)
         return
     for target in await targets_repo.opened_targets(session, cycle_id=cycle_id):
         raise TargetOpen(

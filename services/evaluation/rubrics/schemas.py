@@ -3,7 +3,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from services.evaluation.common import SeoulDatetime
+from services.evaluation.common import ExactDecimal, SeoulDatetime
 
 LevelValue = Annotated[
     Decimal, Field(ge=-(10**7), le=10**7, max_digits=12, decimal_places=4, allow_inf_nan=False)
@@ -30,7 +30,7 @@ class LevelOut(BaseModel):
 
     position: int
     label_ko: str
-    value: Decimal | None
+    value: ExactDecimal | None
     not_applicable: bool
 
 
