@@ -1,6 +1,10 @@
 from typing import Any
 
-from tests.conftest import assert_problem
+import pytest
+from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
+
+from tests.conftest import ServiceHarness, assert_problem
 from tests.evaluation.conftest import Auth, Evaluation
 
 
@@ -75,3 +79,22 @@ async def test_the_history_is_for_staff_and_paginated(api: Evaluation, auth: Aut
     )
     seen = [e["id"] for e in first.json()["items"] + rest.json()["items"]]
     assert seen == sorted(set(seen))
+
+
+async def test_history_rows_cannot_be_changed_or_removed(evaluation_harness: ServiceHarness) -> None:
+    async with evaluation_harness.engine.connect() as conn:
+        outer = await conn.begin()
+        await conn.execute(
+            text(
+                "INSERT INTO evaluation.cycles (programme, name_ko, year, created_by)"
+                " VALUES ('p', 'n', 2017, 'x')"
+            )
+        )
+        for statement in (
+            "UPDATE evaluation.history SET actor = 'someone else'",
+            "DELETE FROM evaluation.history",
+        ):
+            with pytest.raises(DBAPIError, match="history records are immutable"):
+                async with conn.begin_nested():
+                    await conn.execute(text(statement))
+        await outer.rollback()
