@@ -219,7 +219,10 @@ async def test_a_round_opens_all_its_targets_or_none(api: Evaluation) -> None:
     assert "sum to 99 points" in problem["detail"]
     first = await api.client.get(f"/evaluation/targets/{eunpyeong['id']}", headers=api.city)
     assert first.json()["status"] == "configuring"  # none opened
-    await api.specific(gangbuk["id"], 1)
+    extra = await api.specific(gangbuk["id"], 2)
+    problem = assert_problem(await api.client.post(url, headers=api.city), 422)
+    assert "sum to 101 points" in problem["detail"]
+    await api.ok("PATCH", f"/evaluation/indicators/{extra['id']}", json={"weight": 1})
     opened = await api.client.post(url, headers=api.city)
     assert opened.status_code == 200, opened.text
     assert opened.json()["target_ids"] == [eunpyeong["id"], gangbuk["id"]]

@@ -113,9 +113,10 @@ async def _ensure_unfrozen(session: AsyncSession, *, cycle_id: int, target_id: i
         await session.refresh(target)  # read again under the cycle's lock: an opening may just have committed
         targets.ensure_configuring(target)
         return
-    for target in await targets_repo.opened_targets(session, cycle_id=cycle_id):
+    opened = await targets_repo.first_open_target(session, cycle_id=cycle_id)
+    if opened is not None:
         raise TargetOpen(
-            f"target {target.id} of cycle {cycle_id} is open: the cycle's common indicators are frozen"
+            f"target {opened.id} of cycle {cycle_id} is open: the cycle's common indicators are frozen"
         )
 
 

@@ -23,11 +23,9 @@ async def round_targets(session: AsyncSession, *, cycle_id: int, round: int) -> 
     return (await session.scalars(query)).all()
 
 
-async def opened_targets(session: AsyncSession, *, cycle_id: int) -> Sequence[Target]:
-    query = (
-        select(Target).where(Target.cycle_id == cycle_id, Target.opened_at.is_not(None)).order_by(Target.id)
-    )
-    return (await session.scalars(query.limit(1))).all()
+async def first_open_target(session: AsyncSession, *, cycle_id: int) -> Target | None:
+    query = select(Target).where(Target.cycle_id == cycle_id, Target.opened_at.is_not(None))
+    return (await session.scalars(query.order_by(Target.id).limit(1))).first()
 
 
 async def get_target(session: AsyncSession, target_id: int) -> Target | None:
