@@ -255,3 +255,17 @@ async def test_opening_and_a_racing_indicator_never_both_win(committing: Evaluat
             assert final["weights"]["total"] == 100
         assert (opened.status_code == 200) != (added.status_code == 201)
     assert set(outcomes) <= {(200, 409), (422, 201)}
+
+
+async def test_an_indicator_is_changed_safely_with_its_etag(api: Evaluation) -> None:
+    cycle_id = await api.cycle()
+    indicator = await api.common(cycle_id, 50)
+    url = f"/evaluation/indicators/{indicator['id']}"
+    read = await api.client.get(url, headers=api.city)
+    assert read.headers["etag"] == '"1"'
+    changed = await api.client.patch(url, json={"weight": 60}, headers={**api.city, "If-Match": '"1"'})
+    assert changed.status_code == 200, changed.text
+    assert changed.headers["etag"] == '"2"'
+    stale = await api.client.patch(url, json={"weight": 70}, headers={**api.city, "If-Match": '"1"'})
+    assert assert_problem(stale, 412, "header.If-Match")["etag"] == '"2"'
+    assert (await api.client.get(url, headers=api.city)).json()["weight"] == 60

@@ -23,6 +23,7 @@ class Indicator(Base):
     baseline: Mapped[Decimal | None] = mapped_column(Numeric(20, 6))
     target_value: Mapped[Decimal | None] = mapped_column(Numeric(20, 6))
     rubric_id: Mapped[int | None] = mapped_column(ForeignKey("rubric_scales.id"))
+    version: Mapped[int] = mapped_column(Integer, server_default="1")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     created_by: Mapped[str] = mapped_column(Text)
 

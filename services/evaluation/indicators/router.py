@@ -1,6 +1,6 @@
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Depends, Query, Response
 
 from services.evaluation.common import CityOfficer, Id, Staff
 from services.evaluation.indicators import service
@@ -13,6 +13,7 @@ from services.evaluation.indicators.schemas import (
 )
 from shared.db import SessionDep
 from shared.pagination import CursorParam, LimitParam, Page
+from shared.preconditions import RecordVersion, versioned_read, versioned_write
 
 router = APIRouter(prefix="/evaluation", tags=["evaluation indicators"])
 
@@ -54,7 +55,11 @@ async def create_specific(
     return await service.create_specific(session, target_id=target_id, data=data, actor=actor)
 
 
-@router.get("/indicators/{indicator_id}", summary="Get an indicator")
+@router.get(
+    "/indicators/{indicator_id}",
+    summary="Get an indicator",
+    dependencies=[Depends(versioned_read("evaluation.indicators", "indicator_id"))],
+)
 async def get_indicator(session: SessionDep, indicator_id: Id, _: Staff) -> IndicatorOut:
     """One indicator."""
     return service.out(await service.get_indicator(session, indicator_id))
@@ -62,10 +67,18 @@ async def get_indicator(session: SessionDep, indicator_id: Id, _: Staff) -> Indi
 
 @router.patch("/indicators/{indicator_id}", summary="Change an indicator")
 async def update_indicator(
-    session: SessionDep, indicator_id: Id, data: IndicatorUpdate, actor: CityOfficer
+    session: SessionDep,
+    indicator_id: Id,
+    data: IndicatorUpdate,
+    actor: CityOfficer,
+    record: Annotated[RecordVersion, Depends(versioned_write("evaluation.indicators", "indicator_id"))],
+    response: Response,
 ) -> IndicatorOut:
-    """Change its name, weight or numbers while its target(s) are not open (city officers)."""
-    return await service.update_indicator(session, indicator_id, data=data, actor=actor)
+    """Change its name, weight or numbers while its target(s) are not open (city officers); with If-Match,
+    only if it has not changed since it was read (412 otherwise)."""
+    out = await service.update_indicator(session, indicator_id, data=data, actor=actor)
+    await record.tag(response)
+    return out
 
 
 @router.delete("/indicators/{indicator_id}", status_code=204, summary="Remove an indicator")

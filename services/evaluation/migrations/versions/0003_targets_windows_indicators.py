@@ -5,8 +5,8 @@ the transaction (evaluation.actor, evaluation.actor_role, evaluation.reason), as
 The rules that two requests could race past (the 100-point weights at opening, indicators frozen once their
 target is open) are checked again in triggers under a lock on the cycle row.
 
-Revision ID: 0002
-Revises: 0001
+Revision ID: 0003
+Revises: 0002
 Create Date: 2026-12-02
 """
 
@@ -16,8 +16,8 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
-revision: str = "0002"
-down_revision: str | None = "0001"
+revision: str = "0003"
+down_revision: str | None = "0002"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
@@ -131,6 +131,16 @@ END $$;
 
 CREATE TRIGGER indicator_freeze_guard BEFORE INSERT OR UPDATE OR DELETE ON evaluation.indicators
     FOR EACH ROW EXECUTE FUNCTION evaluation.indicator_freeze_guard();
+
+-- An indicator is changed by PATCH: its version is its ETag (shared/preconditions.py), +1 at each UPDATE.
+CREATE FUNCTION evaluation.bump_version() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    NEW.version := OLD.version + 1;
+    RETURN NEW;
+END $$;
+
+CREATE TRIGGER bump_version BEFORE UPDATE ON evaluation.indicators
+    FOR EACH ROW EXECUTE FUNCTION evaluation.bump_version();
 """
 
 
@@ -282,6 +292,7 @@ def upgrade() -> None:
         sa.Column("baseline", sa.Numeric(20, 6)),
         sa.Column("target_value", sa.Numeric(20, 6)),
         sa.Column("rubric_id", sa.Integer(), sa.ForeignKey(f"{SCHEMA}.rubric_scales.id")),
+        sa.Column("version", sa.Integer(), server_default="1", nullable=False),
         *_created(),
         sa.CheckConstraint(
             "measure IN ('unit', 'percentage', 'ordinal', 'qualitative')", name="ck_indicators_measure_known"
@@ -330,5 +341,12 @@ def downgrade() -> None:
         op.drop_table(table, schema=SCHEMA)
     for table in ("phase_windows", "rounds", "targets", "history"):
         op.drop_table(table, schema=SCHEMA)
-    for function in ("indicator_freeze_guard", "target_open_guard", "refuse_change", "record_history"):
+    functions = (
+        "bump_version",
+        "indicator_freeze_guard",
+        "target_open_guard",
+        "refuse_change",
+        "record_history",
+    )
+    for function in functions:
         op.execute(f"DROP FUNCTION IF EXISTS {SCHEMA}.{function}()")
