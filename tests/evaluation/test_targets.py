@@ -1,11 +1,13 @@
 import asyncio
+import csv
 from collections import Counter
 
 import httpx
 
-from tests.conftest import assert_problem
+from tests.conftest import SHARED_DIR, assert_problem, require_shared
 from tests.evaluation.conftest import EUNPYEONG, GANGBUK, Auth, Evaluation
 
+PLATFORMS = SHARED_DIR / "data" / "seoul_2017" / "civic_platforms.csv"
 STAFF = ("city_officer", "secretariat", "evaluator", "auditor", "admin")
 
 
@@ -107,3 +109,30 @@ async def test_racing_additions_of_one_organisation_leave_one_target(committing:
             assert_problem(response, 409, "body.organization_id")
     listed = await api.client.get(url, headers=api.city)
     assert len(listed.json()["items"]) == 1
+
+
+async def test_the_nine_2017_platforms_become_targets_in_their_chosen_rounds(
+    api: Evaluation, auth: Auth
+) -> None:
+    """Seed 004: 은평, 강북, 동대문 chose round 1; the six others round 2."""
+    rows = list(csv.DictReader(require_shared(PLATFORMS).open(encoding="utf-8")))
+    cycle_id = await api.cycle()
+    for organization_id, row in enumerate(rows, start=1):  # stand-ins for the consortia's councils ids
+        await api.target(
+            cycle_id,
+            round=int(row["evaluation_round"]),
+            district=row["district_code"],
+            organization_id=organization_id,
+        )
+    url = f"/evaluation/cycles/{cycle_id}/targets"
+    by_round = {
+        round: {
+            t["district_code"]
+            for t in (await api.client.get(url, params={"round": round}, headers=auth("auditor"))).json()[
+                "items"
+            ]
+        }
+        for round in (1, 2)
+    }
+    assert by_round[1] == {"11380", "11305", "11230"}
+    assert len(by_round[2]) == 6 and not by_round[1] & by_round[2]
