@@ -115,7 +115,7 @@ async def test_the_nine_2017_platforms_become_targets_in_their_chosen_rounds(
     api: Evaluation, auth: Auth
 ) -> None:
     """Seed 004: 은평, 강북, 동대문 chose round 1; the six others round 2."""
-    rows = list(csv.DictReader(require_shared(PLATFORMS).open(encoding="utf-8")))
+    rows = list(csv.DictReader(require_shared(PLATFORMS).read_text(encoding="utf-8").splitlines()))
     cycle_id = await api.cycle()
     for organization_id, row in enumerate(rows, start=1):  # stand-ins for the consortia's councils ids
         await api.target(
@@ -125,14 +125,9 @@ async def test_the_nine_2017_platforms_become_targets_in_their_chosen_rounds(
             organization_id=organization_id,
         )
     url = f"/evaluation/cycles/{cycle_id}/targets"
-    by_round = {
-        round: {
-            t["district_code"]
-            for t in (await api.client.get(url, params={"round": round}, headers=auth("auditor"))).json()[
-                "items"
-            ]
-        }
-        for round in (1, 2)
-    }
+    by_round: dict[int, set[str]] = {}
+    for round in (1, 2):
+        listed = await api.client.get(url, params={"round": round}, headers=auth("auditor"))
+        by_round[round] = {t["district_code"] for t in listed.json()["items"]}
     assert by_round[1] == {"11380", "11305", "11230"}
     assert len(by_round[2]) == 6 and not by_round[1] & by_round[2]
