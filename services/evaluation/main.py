@@ -3,7 +3,12 @@
 from fastapi import FastAPI
 
 from services.evaluation.cycles.router import router as cycles_router
+from services.evaluation.history.router import router as history_router
+from services.evaluation.indicators.router import router as indicators_router
+from services.evaluation.rubrics.router import router as rubrics_router
 from services.evaluation.settings import EvaluationSettings
+from services.evaluation.targets.router import router as targets_router
+from services.evaluation.windows.router import router as windows_router
 from shared.app import create_service_app
 
 
@@ -12,5 +17,12 @@ def create_app(settings: EvaluationSettings | None = None) -> FastAPI:
         settings=settings or EvaluationSettings(),
         title="Seoul performance evaluation",
         description="Evaluation cycles, targets, indicators, raters, scores, appeals and results.",
-        routers=[cycles_router],
+        routers=[
+            cycles_router,
+            targets_router,
+            windows_router,
+            rubrics_router,
+            indicators_router,
+            history_router,
+        ],
     )

@@ -17,8 +17,11 @@ async def list_cycles(
     return (await session.scalars(query)).all()
 
 
-async def get_cycle(session: AsyncSession, cycle_id: int) -> EvaluationCycle | None:
-    return await session.get(EvaluationCycle, cycle_id)
+async def get_cycle(session: AsyncSession, cycle_id: int, *, lock: bool = False) -> EvaluationCycle | None:
+    query = select(EvaluationCycle).where(EvaluationCycle.id == cycle_id)
+    if lock:
+        query = query.with_for_update()
+    return (await session.scalars(query)).one_or_none()
 
 
 async def add_cycle(session: AsyncSession, cycle: EvaluationCycle) -> EvaluationCycle:

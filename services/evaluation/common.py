@@ -1,0 +1,52 @@
+"""Types and helpers shared by the evaluation service's domain packages."""
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Annotated
+
+from fastapi import Depends, Path
+from pydantic import AfterValidator, Field, PlainSerializer
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from shared.auth import Identity, Role, require_roles
+from shared.seoul import DISTRICT_CODES, SEOUL
+
+
+def _seoul_district(code: str) -> str:
+    if code not in DISTRICT_CODES:
+        raise ValueError(f"{code} is not one of Seoul's 25 district codes")
+    return code
+
+
+DistrictCode = Annotated[str, Field(pattern=r"^\d{5}$", examples=["11380"]), AfterValidator(_seoul_district)]
+RoundNumber = Annotated[int, Path(ge=1, le=2, description="The evaluation round, 1 or 2.")]
+Id = Annotated[int, Path(ge=1, le=2**31 - 1)]
+
+# Timestamps leave the API in Asia/Seoul (DOMAIN.md §4), whatever zone the driver hands back.
+SeoulDatetime = Annotated[
+    datetime, PlainSerializer(lambda value: value.astimezone(SEOUL).isoformat(), return_type=str)
+]
+
+# Exact numbers leave the API as strings without the column's padding: "35.5", not "35.500000".
+ExactDecimal = Annotated[
+    Decimal, PlainSerializer(lambda value: format(value.normalize(), "f"), return_type=str, when_used="json")
+]
+
+# Who reads the configuration of an evaluation (targets, windows, indicators, rubrics, history). Citizens and
+# anonymous callers will read published results only; nothing is published yet.
+STAFF = (Role.city_officer, Role.secretariat, Role.evaluator, Role.auditor)
+Staff = Annotated[Identity, Depends(require_roles(*STAFF))]
+CityOfficer = Annotated[Identity, Depends(require_roles(Role.city_officer))]
+
+
+async def record_actor(session: AsyncSession, actor: Identity, reason: str | None = None) -> None:
+    """Tell the database's history trigger who acts, and why, for the rest of this transaction."""
+    await session.execute(
+        text(
+            "SELECT set_config('evaluation.actor', :actor, true),"
+            " set_config('evaluation.actor_role', :role, true),"
+            " set_config('evaluation.reason', :reason, true)"
+        ),
+        {"actor": actor.subject, "role": actor.role.value, "reason": reason or ""},
+    )

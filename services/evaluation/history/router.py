@@ -1,0 +1,26 @@
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from services.evaluation.common import Staff
+from services.evaluation.history import service
+from services.evaluation.history.schemas import HistoryEntryOut, Table
+from shared.db import SessionDep
+from shared.pagination import CursorParam, LimitParam, Page
+
+router = APIRouter(prefix="/evaluation", tags=["evaluation history"])
+
+
+@router.get("/history", summary="Read the change history")
+async def list_history(
+    session: SessionDep,
+    _: Staff,
+    table: Annotated[Table | None, Query(description="Only this table's changes.")] = None,
+    record_id: Annotated[
+        str | None, Query(max_length=40, description="Only this row's (with `table`).")
+    ] = None,
+    cursor: CursorParam = None,
+    limit: LimitParam = 50,
+) -> Page[HistoryEntryOut]:
+    """Every change of the evaluation's records (actor, role, time, reason, before, after), oldest first."""
+    return await service.list_history(session, table=table, record_id=record_id, cursor=cursor, limit=limit)

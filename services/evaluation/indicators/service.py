@@ -1,0 +1,261 @@
+"""Indicators: common (공통) per cycle, specific (개별) per target, and the city's measured actual values."""
+
+from sqlalchemy import func
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.evaluation.common import record_actor
+from services.evaluation.cycles import service as cycles
+from services.evaluation.indicators import repository
+from services.evaluation.indicators.errors import IndicatorNotFound, InvalidIndicator
+from services.evaluation.indicators.models import Indicator, Measurement
+from services.evaluation.indicators.schemas import (
+    IATI_MEASURE_CODE,
+    ActualIn,
+    IndicatorCreate,
+    IndicatorOut,
+    IndicatorUpdate,
+    MeasurementOut,
+)
+from services.evaluation.rubrics import service as rubrics
+from services.evaluation.targets import repository as targets_repo
+from services.evaluation.targets import service as targets
+from services.evaluation.targets.errors import TargetOpen
+from services.evaluation.targets.models import Target
+from services.evaluation.windows import service as windows
+from services.evaluation.windows.phases import Phase
+from shared.auth import Identity
+from shared.pagination import Page, decode_cursor, page_of
+from shared.problems import FieldError
+
+QUANTITATIVE_ONLY = ("ascending", "baseline", "target")
+
+
+def out(indicator: Indicator) -> IndicatorOut:
+    common = indicator.target_id is None
+    return IndicatorOut(
+        id=indicator.id,
+        cycle_id=indicator.cycle_id,
+        target_id=indicator.target_id,
+        scope="common" if common else "specific",
+        scope_ko="공통" if common else "개별",
+        name_ko=indicator.name_ko,
+        name_en=indicator.name_en,
+        measure=indicator.measure,
+        iati_measure_code=IATI_MEASURE_CODE[indicator.measure],
+        ascending=indicator.ascending,
+        weight=indicator.weight,
+        baseline=indicator.baseline,
+        target=indicator.target_value,
+        rubric_id=indicator.rubric_id,
+        created_at=indicator.created_at,
+    )
+
+
+async def _check_measure(session: AsyncSession, cycle_id: int, data: IndicatorCreate) -> None:
+    """A qualitative indicator has a rubric of its cycle and no numbers; a quantitative one has no rubric."""
+    errors: list[FieldError] = []
+    if data.measure == "qualitative":
+        if data.rubric_id is None:
+            errors.append(
+                FieldError(field="body.rubric_id", message="a qualitative indicator needs a rubric")
+            )
+        for name in QUANTITATIVE_ONLY:
+            if getattr(data, name) is not None:
+                errors.append(
+                    FieldError(field=f"body.{name}", message=f"{name} is for quantitative measures only")
+                )
+    elif data.rubric_id is not None:
+        errors.append(
+            FieldError(
+                field="body.rubric_id", message=f"a {data.measure} indicator is not scored on a rubric"
+            )
+        )
+    if errors:
+        raise InvalidIndicator(errors[0].message, errors=errors)
+    if data.rubric_id is not None:
+        scale = await rubrics.get_scale(session, data.rubric_id, field="body.rubric_id")
+        if scale.cycle_id != cycle_id:
+            raise InvalidIndicator(
+                f"rubric {scale.id} belongs to cycle {scale.cycle_id}, not {cycle_id}", field="body.rubric_id"
+            )
+
+
+async def _create(
+    session: AsyncSession, *, cycle_id: int, target: Target | None, data: IndicatorCreate, actor: Identity
+) -> IndicatorOut:
+    await _check_measure(session, cycle_id, data)
+    await cycles.lock_cycle(session, cycle_id)
+    await _ensure_unfrozen(session, cycle_id=cycle_id, target_id=target.id if target else None)
+    await record_actor(session, actor)
+    quantitative = data.measure != "qualitative"
+    indicator = Indicator(
+        cycle_id=cycle_id,
+        target_id=target.id if target else None,
+        name_ko=data.name_ko,
+        name_en=data.name_en,
+        measure=data.measure,
+        ascending=(True if data.ascending is None else data.ascending) if quantitative else None,
+        weight=data.weight,
+        baseline=data.baseline,
+        target_value=data.target,
+        rubric_id=data.rubric_id,
+        created_by=actor.subject,
+    )
+    await repository.add(session, indicator)
+    return out(indicator)
+
+
+async def _ensure_unfrozen(session: AsyncSession, *, cycle_id: int, target_id: int | None) -> None:
+    """Refuse when the target (or, for a common indicator, any target of the cycle) is already open."""
+    if target_id is not None:
+        target = await targets.get_target(session, target_id)
+        await session.refresh(target)  # read again under the cycle's lock: an opening may just have committed
+        targets.ensure_configuring(target)
+        return
+    opened = await targets_repo.first_open_target(session, cycle_id=cycle_id)
+    if opened is not None:
+        raise TargetOpen(
+            f"target {opened.id} of cycle {cycle_id} is open: the cycle's common indicators are frozen"
+        )
+
+
+async def create_common(
+    session: AsyncSession, *, cycle_id: int, data: IndicatorCreate, actor: Identity
+) -> IndicatorOut:
+    await cycles.get_cycle(session, cycle_id)
+    return await _create(session, cycle_id=cycle_id, target=None, data=data, actor=actor)
+
+
+async def create_specific(
+    session: AsyncSession, *, target_id: int, data: IndicatorCreate, actor: Identity
+) -> IndicatorOut:
+    target = await targets.get_target(session, target_id)
+    return await _create(session, cycle_id=target.cycle_id, target=target, data=data, actor=actor)
+
+
+async def get_indicator(
+    session: AsyncSession, indicator_id: int, *, field: str = "path.indicator_id"
+) -> Indicator:
+    indicator = await repository.get_indicator(session, indicator_id)
+    if indicator is None:
+        raise IndicatorNotFound(indicator_id, field=field)
+    return indicator
+
+
+async def update_indicator(
+    session: AsyncSession, indicator_id: int, *, data: IndicatorUpdate, actor: Identity
+) -> IndicatorOut:
+    indicator = await get_indicator(session, indicator_id)
+    changes = data.model_dump(exclude_unset=True)
+    if indicator.measure == "qualitative":
+        wrong = [name for name in QUANTITATIVE_ONLY if changes.get(name) is not None]
+        if wrong:
+            raise InvalidIndicator(
+                f"{', '.join(wrong)}: for quantitative measures only",
+                errors=[
+                    FieldError(field=f"body.{n}", message="for quantitative measures only") for n in wrong
+                ],
+            )
+    required = (
+        ("name_ko", "weight") if indicator.measure == "qualitative" else ("name_ko", "weight", "ascending")
+    )
+    for name in required:
+        if name in changes and changes[name] is None:
+            raise InvalidIndicator(f"{name} cannot be removed", field=f"body.{name}")
+    await cycles.lock_cycle(session, indicator.cycle_id)
+    await _ensure_unfrozen(session, cycle_id=indicator.cycle_id, target_id=indicator.target_id)
+    await record_actor(session, actor)
+    for name, value in changes.items():
+        setattr(indicator, "target_value" if name == "target" else name, value)
+    await session.flush()
+    await session.refresh(indicator)
+    return out(indicator)
+
+
+async def delete_indicator(session: AsyncSession, indicator_id: int, *, actor: Identity) -> None:
+    indicator = await get_indicator(session, indicator_id)
+    await cycles.lock_cycle(session, indicator.cycle_id)
+    await _ensure_unfrozen(session, cycle_id=indicator.cycle_id, target_id=indicator.target_id)
+    await record_actor(session, actor)
+    await repository.delete(session, indicator)
+
+
+async def list_for_cycle(
+    session: AsyncSession, *, cycle_id: int, scope: str | None, cursor: str | None, limit: int
+) -> Page[IndicatorOut]:
+    await cycles.get_cycle(session, cycle_id)
+    return await _page(session, cycle_id=cycle_id, scope=scope, target_id=None, cursor=cursor, limit=limit)
+
+
+async def list_for_target(
+    session: AsyncSession, *, target_id: int, cursor: str | None, limit: int
+) -> Page[IndicatorOut]:
+    target = await targets.get_target(session, target_id)
+    return await _page(
+        session, cycle_id=target.cycle_id, scope=None, target_id=target.id, cursor=cursor, limit=limit
+    )
+
+
+async def _page(
+    session: AsyncSession,
+    *,
+    cycle_id: int,
+    scope: str | None,
+    target_id: int | None,
+    cursor: str | None,
+    limit: int,
+) -> Page[IndicatorOut]:
+    key = decode_cursor(cursor)
+    rows = await repository.list_indicators(
+        session,
+        cycle_id=cycle_id,
+        scope=scope,
+        target_id=target_id,
+        with_common=True,
+        after_id=int(key[0]) if key else None,
+        limit=limit + 1,
+    )
+    return page_of([out(row) for row in rows], limit, lambda item: [item.id])
+
+
+async def record_actual(
+    session: AsyncSession, *, target_id: int, indicator_id: int, data: ActualIn, actor: Identity
+) -> MeasurementOut:
+    """The city's measured value, accepted only in the round's quantitative-measurement window."""
+    target = await targets.get_target(session, target_id)
+    indicator = await get_indicator(session, indicator_id)
+    if indicator.cycle_id != target.cycle_id or indicator.target_id not in (None, target.id):
+        raise InvalidIndicator(
+            f"indicator {indicator.id} is not one of target {target.id}'s indicators",
+            field="path.indicator_id",
+        )
+    if indicator.measure == "qualitative":
+        raise InvalidIndicator(
+            f"indicator {indicator.id} is qualitative: it is scored on its rubric, not measured",
+            field="path.indicator_id",
+        )
+    if target.opened_at is None:
+        raise InvalidIndicator(f"target {target.id} is not open yet", field="path.target_id")
+    await windows.require_window(
+        session, cycle_id=target.cycle_id, round=target.round, phase=Phase.quantitative_measurement
+    )
+    await record_actor(session, actor)
+    statement = (
+        insert(Measurement)
+        .values(target_id=target.id, indicator_id=indicator.id, actual=data.actual, recorded_by=actor.subject)
+        .on_conflict_do_update(
+            constraint="uq_measurements_target_id_indicator_id",
+            set_={"actual": data.actual, "recorded_by": actor.subject, "recorded_at": func.now()},
+        )
+    )
+    await session.execute(statement)
+    measurement = await repository.get_measurement(session, target_id=target.id, indicator_id=indicator.id)
+    assert measurement is not None
+    await session.refresh(measurement)
+    return MeasurementOut.model_validate(measurement)
+
+
+async def list_measurements(session: AsyncSession, target_id: int) -> list[MeasurementOut]:
+    await targets.get_target(session, target_id)
+    return [MeasurementOut.model_validate(m) for m in await repository.list_measurements(session, target_id)]

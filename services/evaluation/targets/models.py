@@ -1,0 +1,50 @@
+from datetime import datetime
+
+from sqlalchemy import (
+    CheckConstraint,
+    DateTime,
+    ForeignKey,
+    Integer,
+    PrimaryKeyConstraint,
+    SmallInteger,
+    String,
+    Text,
+    UniqueConstraint,
+    func,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from services.evaluation.models import Base
+
+
+class Target(Base):
+    """An evaluated agency of a cycle: references to the councils organisation and district it concerns."""
+
+    __tablename__ = "targets"
+    __table_args__ = (
+        UniqueConstraint("cycle_id", "organization_id"),
+        CheckConstraint("round IN (1, 2)", name="round_known"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    cycle_id: Mapped[int] = mapped_column(ForeignKey("cycles.id"))
+    organization_id: Mapped[int] = mapped_column(Integer)
+    district_code: Mapped[str] = mapped_column(String(5))
+    grant_id: Mapped[int | None] = mapped_column(Integer)
+    round: Mapped[int] = mapped_column(SmallInteger)
+    opened_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    opened_by: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    created_by: Mapped[str] = mapped_column(Text)
+
+
+class Round(Base):
+    """A cycle's round that was opened as a whole (every target of that round at once)."""
+
+    __tablename__ = "rounds"
+    __table_args__ = (PrimaryKeyConstraint("cycle_id", "round"),)
+
+    cycle_id: Mapped[int] = mapped_column(ForeignKey("cycles.id"))
+    round: Mapped[int] = mapped_column(SmallInteger)
+    opened_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    opened_by: Mapped[str] = mapped_column(Text)

@@ -1,0 +1,132 @@
+"""Evaluation test helpers: building cycles, targets, windows and indicators through the API."""
+
+from collections.abc import AsyncIterator, Callable
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine
+
+from shared.settings import async_url
+from tests.conftest import Database
+
+Auth = Callable[..., dict[str, str]]
+
+# Seed 004: the 2017 schedule of the Civic Cooperation Platforms' evaluation, round 1 and round 2. The seed
+# gives one date range to the notification (step V) and one to appeal, re-review and confirmation (step VI).
+SCHEDULE_2017: dict[int, dict[str, tuple[str, str]]] = {
+    1: {
+        "report_submission": ("2017-08-25", "2017-08-31"),
+        "quantitative_measurement": ("2017-09-01", "2017-09-11"),
+        "qualitative_interviews": ("2017-09-12", "2017-09-22"),
+        "notification": ("2017-09-12", "2017-09-22"),
+        "appeal": ("2017-09-23", "2017-09-28"),
+        "re_review": ("2017-09-23", "2017-09-28"),
+        "confirmation": ("2017-09-23", "2017-09-28"),
+    },
+    2: {
+        "report_submission": ("2017-09-25", "2017-09-30"),
+        "quantitative_measurement": ("2017-10-01", "2017-10-11"),
+        "qualitative_interviews": ("2017-10-12", "2017-10-22"),
+        "notification": ("2017-10-12", "2017-10-22"),
+        "appeal": ("2017-10-23", "2017-10-28"),
+        "re_review": ("2017-10-23", "2017-10-28"),
+        "confirmation": ("2017-10-23", "2017-10-28"),
+    },
+}
+
+EUNPYEONG, GANGBUK, GWANAK = "11380", "11305", "11620"
+
+
+class Evaluation:
+    """Builds records through the API as the right role, failing loudly on any non-2xx."""
+
+    def __init__(self, client: httpx.AsyncClient, auth: Auth) -> None:
+        self.client = client
+        self.auth = auth
+        self.next_org = 1000
+
+    @property
+    def city(self) -> dict[str, str]:
+        # Minted at each use: a test that pins the clock gets a token valid at the pinned time.
+        return self.auth("city_officer", subject="city-officer-1")
+
+    async def ok(self, method: str, url: str, headers: dict[str, str] | None = None, **kwargs: Any) -> Any:
+        response = await self.client.request(method, url, headers=headers or self.city, **kwargs)
+        assert response.status_code in (200, 201, 204), response.text
+        return response.json() if response.content else None
+
+    async def cycle(self, year: int = 2017) -> int:
+        body = {"programme": "civic_platform", "name_ko": f"{year} 시민협력플랫폼 성과평가", "year": year}
+        return int((await self.ok("POST", "/evaluation/cycles", json=body))["id"])
+
+    async def target(
+        self, cycle_id: int, round: int = 1, district: str = EUNPYEONG, organization_id: int | None = None
+    ) -> dict[str, Any]:
+        if organization_id is None:
+            self.next_org += 1
+            organization_id = self.next_org
+        body = {"organization_id": organization_id, "district_code": district, "round": round}
+        result: dict[str, Any] = await self.ok("POST", f"/evaluation/cycles/{cycle_id}/targets", json=body)
+        return result
+
+    async def schedule(self, cycle_id: int, round: int = 1) -> None:
+        for phase, (starts, ends) in SCHEDULE_2017[round].items():
+            body = {"phase": phase, "starts_on": starts, "ends_on": ends}
+            await self.ok("POST", f"/evaluation/cycles/{cycle_id}/rounds/{round}/windows", json=body)
+
+    async def common(self, cycle_id: int, weight: int, **fields: Any) -> dict[str, Any]:
+        body = {"name_ko": "공론장 운영 횟수", "measure": "unit", "weight": weight, **fields}
+        result: dict[str, Any] = await self.ok("POST", f"/evaluation/cycles/{cycle_id}/indicators", json=body)
+        return result
+
+    async def specific(self, target_id: int, weight: int, **fields: Any) -> dict[str, Any]:
+        body = {"name_ko": "네트워크 참여 단체 수", "measure": "unit", "weight": weight, **fields}
+        result: dict[str, Any] = await self.ok(
+            "POST", f"/evaluation/targets/{target_id}/indicators", json=body
+        )
+        return result
+
+    async def rubric(self, cycle_id: int) -> dict[str, Any]:
+        body = {
+            "name_ko": "5단계 평가척도",
+            "levels": [
+                {"label_ko": "매우 우수", "value": 5},
+                {"label_ko": "우수", "value": 4},
+                {"label_ko": "보통", "value": 3},
+                {"label_ko": "미흡", "value": 2},
+                {"label_ko": "매우 미흡", "value": 1},
+                {"label_ko": "해당 없음", "not_applicable": True},
+            ],
+        }
+        result: dict[str, Any] = await self.ok("POST", f"/evaluation/cycles/{cycle_id}/rubrics", json=body)
+        return result
+
+    async def open_target(self, target_id: int) -> httpx.Response:
+        return await self.client.post(f"/evaluation/targets/{target_id}/open", headers=self.city)
+
+
+@pytest.fixture
+def api(evaluation: httpx.AsyncClient, auth: Auth) -> Evaluation:
+    return Evaluation(evaluation, auth)
+
+
+@pytest.fixture
+async def committing(database: Database, auth: Auth) -> AsyncIterator[Evaluation]:
+    """An evaluation app on its own pool whose requests commit for real, on separate connections (races).
+
+    Committed records stay until the next run recreates the database: race tests use cycles of far-future
+    years, which no other test lists.
+    """
+    from services.evaluation.main import create_app
+    from services.evaluation.settings import EvaluationSettings
+
+    url = database.service_urls["evaluation"]
+    app = create_app(EvaluationSettings(database_url=url))
+    engine = create_async_engine(async_url(url), pool_size=12, max_overflow=4)
+    app.state.engine = engine
+    app.state.sessionmaker = async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://test", timeout=30) as client:
+        yield Evaluation(client, auth)
+    await engine.dispose()
