@@ -15,11 +15,11 @@ NO_BODY_METHODS = frozenset({"GET", "HEAD", "DELETE", "OPTIONS"})
 
 
 class BodyTooLarge(ProblemError):
-    status, code, title = 413, "body-too-large", "Content too large"
+    status, code, title = 413, "payload-too-large", "Content too large"
 
 
 class BodyNotAllowed(ProblemError):
-    status, code, title = 413, "body-not-allowed", "Content not allowed"
+    status, code, title = 400, "body-not-allowed", "Body not allowed"
 
 
 class BodyLimits:
@@ -48,8 +48,8 @@ class BodyLimits:
 
 def too_large(method: str, limit: int) -> ProblemError:
     if limit == 0:
-        return BodyNotAllowed(f"a {method} request carries no body")
-    return BodyTooLarge(f"the body is larger than this route's limit of {limit} bytes")
+        return BodyNotAllowed(f"a {method} request carries no body", field="body")
+    return BodyTooLarge(f"the body is larger than this route's limit of {limit} bytes", field="body")
 
 
 class CountedBody:
@@ -66,5 +66,7 @@ class CountedBody:
             self.received += len(chunk)
             if self.received > self.limit:
                 self.exceeded = True
-                raise BodyTooLarge(f"the body is larger than this route's limit of {self.limit} bytes")
+                raise BodyTooLarge(
+                    f"the body is larger than this route's limit of {self.limit} bytes", field="body"
+                )
             yield chunk

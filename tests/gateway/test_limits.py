@@ -31,7 +31,7 @@ def test_a_declared_length_is_refused_just_above_the_limit(method: str, path: st
     assert LIMITS.refusal(method, path, limit - 1) is None
     assert LIMITS.refusal(method, path, limit) is None
     refusal = LIMITS.refusal(method, path, limit + 1)
-    assert isinstance(refusal, BodyTooLarge) and refusal.status == 413 and refusal.code == "body-too-large"
+    assert isinstance(refusal, BodyTooLarge) and refusal.status == 413 and refusal.code == "payload-too-large"
 
 
 def test_a_per_route_limit_names_a_template() -> None:

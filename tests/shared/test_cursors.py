@@ -30,6 +30,11 @@ ENDPOINTS: list[tuple[str, str, tuple[str, ...], list[Any]]] = [
     ("councils", "/councils/persons", ("id",), [1]),
     ("councils", "/councils/platforms", ("id",), [1]),
     ("evaluation", "/evaluation/cycles", ("id",), [1]),
+    ("evaluation", "/evaluation/cycles/1/targets", ("id",), [1]),
+    ("evaluation", "/evaluation/cycles/1/rubrics", ("id",), [1]),
+    ("evaluation", "/evaluation/cycles/1/indicators", ("id",), [1]),
+    ("evaluation", "/evaluation/targets/1/indicators", ("id",), [1]),
+    ("evaluation", "/evaluation/history", ("bigid",), [1]),
 ]
 
 BAD_PART: dict[str, list[Any]] = {
@@ -164,5 +169,7 @@ def test_the_cursor_specs_cover_every_list_endpoint() -> None:
             ok = operations.get("get", {}).get("responses", {}).get("200", {})
             schema = ok.get("content", {}).get("application/json", {}).get("schema", {})
             if schema.get("$ref", "").split("/")[-1].startswith("Page_"):
-                listed.add(path.replace("{cycle_id}", "1").replace("{code}", "11110"))
+                listed.add(
+                    path.replace("{cycle_id}", "1").replace("{target_id}", "1").replace("{code}", "11110")
+                )
     assert listed == {path for _, path, _, _ in ENDPOINTS}

@@ -6,9 +6,10 @@ from services.evaluation.common import Staff
 from services.evaluation.history import service
 from services.evaluation.history.schemas import HistoryEntryOut, Table
 from shared.db import SessionDep
+from shared.json_body import JsonBodyRoute
 from shared.pagination import CursorParam, LimitParam, Page
 
-router = APIRouter(prefix="/evaluation", tags=["evaluation history"])
+router = APIRouter(prefix="/evaluation", tags=["evaluation history"], route_class=JsonBodyRoute)
 
 
 @router.get("/history", summary="Read the change history")

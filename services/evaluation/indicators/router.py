@@ -12,10 +12,11 @@ from services.evaluation.indicators.schemas import (
     MeasurementOut,
 )
 from shared.db import SessionDep
+from shared.json_body import JsonBodyRoute
 from shared.pagination import CursorParam, LimitParam, Page
 from shared.preconditions import RecordVersion, versioned_read, versioned_write
 
-router = APIRouter(prefix="/evaluation", tags=["evaluation indicators"])
+router = APIRouter(prefix="/evaluation", tags=["evaluation indicators"], route_class=JsonBodyRoute)
 
 
 @router.get("/cycles/{cycle_id}/indicators", summary="List a cycle's indicators")

@@ -1,5 +1,7 @@
 """Indicators: common (공통) per cycle, specific (개별) per target, and the city's measured actual values."""
 
+from typing import Any
+
 from sqlalchemy import func
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -25,7 +27,7 @@ from services.evaluation.targets.models import Target
 from services.evaluation.windows import service as windows
 from services.evaluation.windows.phases import Phase
 from shared.auth import Identity
-from shared.pagination import Page, decode_cursor, page_of
+from shared.pagination import ID, Page, decode_cursor, page_of
 from shared.problems import FieldError
 
 QUANTITATIVE_ONLY = ("ascending", "baseline", "target")
@@ -184,16 +186,18 @@ async def delete_indicator(session: AsyncSession, indicator_id: int, *, actor: I
 async def list_for_cycle(
     session: AsyncSession, *, cycle_id: int, scope: str | None, cursor: str | None, limit: int
 ) -> Page[IndicatorOut]:
+    key = decode_cursor(cursor, (ID,))  # a foreign cursor is a 400 whether or not the cycle exists
     await cycles.get_cycle(session, cycle_id)
-    return await _page(session, cycle_id=cycle_id, scope=scope, target_id=None, cursor=cursor, limit=limit)
+    return await _page(session, cycle_id=cycle_id, scope=scope, target_id=None, key=key, limit=limit)
 
 
 async def list_for_target(
     session: AsyncSession, *, target_id: int, cursor: str | None, limit: int
 ) -> Page[IndicatorOut]:
+    key = decode_cursor(cursor, (ID,))
     target = await targets.get_target(session, target_id)
     return await _page(
-        session, cycle_id=target.cycle_id, scope=None, target_id=target.id, cursor=cursor, limit=limit
+        session, cycle_id=target.cycle_id, scope=None, target_id=target.id, key=key, limit=limit
     )
 
 
@@ -203,10 +207,9 @@ async def _page(
     cycle_id: int,
     scope: str | None,
     target_id: int | None,
-    cursor: str | None,
+    key: list[Any] | None,
     limit: int,
 ) -> Page[IndicatorOut]:
-    key = decode_cursor(cursor)
     rows = await repository.list_indicators(
         session,
         cycle_id=cycle_id,

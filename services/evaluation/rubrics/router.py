@@ -4,9 +4,10 @@ from services.evaluation.common import CityOfficer, Id, Staff
 from services.evaluation.rubrics import service
 from services.evaluation.rubrics.schemas import RubricCreate, RubricOut
 from shared.db import SessionDep
+from shared.json_body import JsonBodyRoute
 from shared.pagination import CursorParam, LimitParam, Page
 
-router = APIRouter(prefix="/evaluation", tags=["evaluation rubrics"])
+router = APIRouter(prefix="/evaluation", tags=["evaluation rubrics"], route_class=JsonBodyRoute)
 
 
 @router.get("/cycles/{cycle_id}/rubrics", summary="List a cycle's rubric scales")

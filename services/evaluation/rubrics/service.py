@@ -7,7 +7,7 @@ from services.evaluation.rubrics.errors import InvalidRubric, RubricNotFound
 from services.evaluation.rubrics.models import RubricLevel, RubricScale
 from services.evaluation.rubrics.schemas import LevelIn, LevelOut, RubricCreate, RubricOut
 from shared.auth import Identity
-from shared.pagination import Page, decode_cursor, page_of
+from shared.pagination import ID, Page, decode_cursor, page_of
 from shared.problems import FieldError
 
 
@@ -75,8 +75,8 @@ async def read_scale(session: AsyncSession, rubric_id: int) -> RubricOut:
 async def list_scales(
     session: AsyncSession, *, cycle_id: int, cursor: str | None, limit: int
 ) -> Page[RubricOut]:
+    key = decode_cursor(cursor, (ID,))  # a foreign cursor is a 400 whether or not the cycle exists
     await cycles.get_cycle(session, cycle_id)
-    key = decode_cursor(cursor)
     after = int(key[0]) if key else None
     rows = await repository.list_scales(session, cycle_id=cycle_id, after_id=after, limit=limit + 1)
     return page_of(await _out(session, list(rows)), limit, lambda item: [item.id])

@@ -6,9 +6,10 @@ from services.evaluation.common import CityOfficer, Id, RoundNumber, Staff
 from services.evaluation.targets import service
 from services.evaluation.targets.schemas import RoundOut, TargetCreate, TargetOut
 from shared.db import SessionDep
+from shared.json_body import JsonBodyRoute
 from shared.pagination import CursorParam, LimitParam, Page
 
-router = APIRouter(prefix="/evaluation", tags=["evaluation targets"])
+router = APIRouter(prefix="/evaluation", tags=["evaluation targets"], route_class=JsonBodyRoute)
 
 
 @router.get("/cycles/{cycle_id}/targets", summary="List a cycle's targets")

@@ -20,7 +20,7 @@ from services.evaluation.targets.schemas import RoundOut, TargetCreate, TargetOu
 from services.evaluation.windows import service as windows
 from shared.auth import Identity
 from shared.db import register_constraint
-from shared.pagination import Page, decode_cursor, page_of
+from shared.pagination import ID, Page, decode_cursor, page_of
 from shared.problems import FieldError
 
 # Two creations racing past the check in create_target: the unique constraint decides.
@@ -76,8 +76,8 @@ async def read_target(session: AsyncSession, target_id: int) -> TargetOut:
 async def list_targets(
     session: AsyncSession, *, cycle_id: int, round: int | None, cursor: str | None, limit: int
 ) -> Page[TargetOut]:
+    key = decode_cursor(cursor, (ID,))  # a foreign cursor is a 400 whether or not the cycle exists
     await cycles.get_cycle(session, cycle_id)
-    key = decode_cursor(cursor)
     after = int(key[0]) if key else None
     rows = list(
         await repository.list_targets(

@@ -5,8 +5,9 @@ from services.evaluation.windows import service
 from services.evaluation.windows.phases import Phase
 from services.evaluation.windows.schemas import ExtensionCreate, WindowCreate, WindowOut
 from shared.db import SessionDep
+from shared.json_body import JsonBodyRoute
 
-router = APIRouter(prefix="/evaluation", tags=["evaluation rounds and windows"])
+router = APIRouter(prefix="/evaluation", tags=["evaluation rounds and windows"], route_class=JsonBodyRoute)
 
 WINDOWS = "/cycles/{cycle_id}/rounds/{round}/windows"
 
