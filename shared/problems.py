@@ -1,7 +1,7 @@
 """RFC 9457 problem details: every error path of every process answers `application/problem+json`."""
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from http import HTTPStatus
 from typing import Any
 
@@ -44,6 +44,8 @@ class ProblemError(Exception):
     status: int = 400
     code: str = "bad-request"
     title: str = "Bad request"
+    headers: Mapping[str, str] | None = None
+    """Response headers the problem always carries (Retry-After, say)."""
 
     def __init__(
         self,
@@ -164,7 +166,7 @@ def install_problem_handlers(app: FastAPI) -> None:
 
     async def on_problem(request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, ProblemError)
-        headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
+        headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else dict(exc.headers or {}) or None
         return problem_response(
             exc.status,
             title=exc.title,
