@@ -8,8 +8,8 @@ from fastapi import Depends, Request
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
-from shared.db_outage import DatabaseUnavailable, guard_pool, is_database_outage
-from shared.problems import Conflict, ProblemError, RuleViolation
+from shared.db_outage import guard_pool, is_database_outage
+from shared.problems import Conflict, DatabaseUnavailable, ProblemError, RuleViolation
 from shared.settings import ServiceSettings, async_url
 
 NAMING_CONVENTION = {
@@ -59,6 +59,8 @@ def register_constraint(
 
 def translate_db_error(exc: DBAPIError) -> ProblemError | None:
     """Map a constraint violation or a rule trigger's error to a problem; None when it is not one."""
+    if is_database_outage(exc):
+        return DatabaseUnavailable()
     orig = getattr(exc, "orig", None)
     sqlstate = getattr(orig, "sqlstate", None) or getattr(getattr(orig, "__cause__", None), "sqlstate", None)
     cause = getattr(orig, "__cause__", None)

@@ -4,11 +4,11 @@ Two parts. The pool hands out no connection it already knows is closed: asyncpg 
 connection closed as soon as the server's goodbye (a fast shutdown's 57P01 and EOF) reaches the
 event loop, so checking it at checkout costs no round trip, unlike `pool_pre_ping`. A failure that
 still happens (the server went away mid-request, or is down) is recognised by
-:func:`is_database_outage` and answered 503 `database-unavailable` with Retry-After.
+:func:`is_database_outage` and answered 503 `database-unavailable` with Retry-After
+(shared.problems.DatabaseUnavailable).
 """
 
 import socket
-from types import MappingProxyType
 from typing import Any
 
 import asyncpg
@@ -16,20 +16,9 @@ from sqlalchemy import event
 from sqlalchemy.exc import DBAPIError, DisconnectionError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from shared.problems import ProblemError
-
-RETRY_AFTER_SECONDS = 2
 # 08xxx connection exceptions; 57P01-57P03 admin shutdown, crash shutdown, cannot connect now
 # (starting up or shutting down); 53300 too many connections.
 _OUTAGE_SQLSTATES = frozenset({"57P01", "57P02", "57P03", "53300"})
-
-
-class DatabaseUnavailable(ProblemError):
-    status, code, title = 503, "database-unavailable", "Database unavailable"
-    headers = MappingProxyType({"Retry-After": str(RETRY_AFTER_SECONDS)})
-
-    def __init__(self) -> None:
-        super().__init__("The database is not reachable at the moment (restarting?); retry shortly.")
 
 
 def _chain(exc: BaseException) -> list[BaseException]:

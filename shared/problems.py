@@ -3,6 +3,7 @@
 import logging
 from collections.abc import Mapping, Sequence
 from http import HTTPStatus
+from types import MappingProxyType
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -11,6 +12,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from shared.db_outage import is_database_outage
 from shared.logging import request_id_var
 
 PROBLEM_JSON = "application/problem+json"
@@ -91,6 +93,14 @@ class BadGateway(ProblemError):
 
 class ServiceUnavailable(ProblemError):
     status, code, title = 503, "service-unavailable", "Service unavailable"
+
+
+class DatabaseUnavailable(ProblemError):
+    status, code, title = 503, "database-unavailable", "Database unavailable"
+    headers = MappingProxyType({"Retry-After": "2"})
+
+    def __init__(self, detail: str = "The database is not reachable at the moment; retry shortly.") -> None:
+        super().__init__(detail)
 
 
 class GatewayTimeout(ProblemError):
@@ -179,6 +189,9 @@ def install_problem_handlers(app: FastAPI) -> None:
         )
 
     async def on_unhandled(request: Request, exc: Exception) -> JSONResponse:
+        if is_database_outage(exc):  # wherever it surfaced: the database is away, not a bug
+            logger.warning("database unavailable: %s", exc, extra={"path": request.url.path})
+            return await on_problem(request, DatabaseUnavailable())
         logger.exception("unhandled error", extra={"path": request.url.path})
         return problem_response(
             500, detail="An unexpected error occurred; it has been logged.", code="internal-error"

@@ -119,9 +119,9 @@ class Load:
             if response.status_code == 200:
                 self.acknowledged_ballots.add(voter)
         elif kind == "person":
-            response = await self.client.post(
-                "/councils/persons", json={"name_ko": f"재시작{n}"}, headers=city
-            )
+            keyed = {**city, "Idempotency-Key": f"restart-person-{n}"}  # the keyed path holds too
+            body = {"name_ko": f"재시작{n}"}
+            response = await self.client.post("/councils/persons", json=body, headers=keyed)
             if response.status_code == 201:
                 self.acknowledged_persons.add(response.json()["id"])
         elif kind == "districts":
@@ -233,4 +233,3 @@ async def test_postgres_restarts_under_load_without_a_500_or_a_lost_write(
 def _voter_hash(election_id: int, subject: str) -> bytes:
     secret = BudgetSettings().voter_hash_secret.get_secret_value().encode()
     return hmac.new(secret, f"{election_id}:{subject}".encode(), hashlib.sha256).digest()
-

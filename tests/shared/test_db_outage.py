@@ -1,7 +1,7 @@
 """The database going away: closed pooled connections are replaced, failures are 503 + Retry-After."""
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 
 import asyncpg
 import httpx
@@ -111,19 +111,22 @@ def _unreachable_app() -> tuple[httpx.AsyncClient, AsyncEngine]:
         return int(await session.scalar(text("SELECT 1")) or 0)
 
     url = f"postgresql://nobody@127.0.0.1:{free_port()}/nothing"  # nothing listens there
-    settings = ServiceSettings(database_url=url, service_name="outage-test")
+    settings = ServiceSettings(database_url=url, service_name="outage_test")
     app = create_service_app(settings=settings, title="t", description="t", routers=[router])
     engine = create_engine(settings)
     app.state.engine = engine
     app.state.sessionmaker = create_sessionmaker(engine)
-    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+    transport = httpx.ASGITransport(app=app)  # an exception escaping the app fails the test
     return httpx.AsyncClient(transport=transport, base_url="http://t"), engine
 
 
-async def test_an_unreachable_database_is_a_503_with_retry_after() -> None:
+async def test_an_unreachable_database_is_a_503_with_retry_after(token: Callable[..., str]) -> None:
     client, engine = _unreachable_app()
+    keyed = {"Authorization": f"Bearer {token('city_officer')}", "Idempotency-Key": "outage-1"}
     async with client:
-        for response in (await client.get("/read"), await client.post("/write")):
+        responses = [await client.get("/read"), await client.post("/write")]
+        responses.append(await client.post("/write", headers=keyed))
+        for response in responses:
             body = assert_problem(response, 503)
             assert body["code"] == "database-unavailable"
             assert int(response.headers["retry-after"]) > 0
