@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from shared.app import create_service_app
 from shared.db import ReadSessionDep, SessionDep, create_engine, create_sessionmaker
 from shared.db_outage import is_database_outage
+from shared.json_body import JsonBodyRoute
 from shared.settings import ServiceSettings, plain_url
 from tests.conftest import Database, assert_problem
 from tests.e2e.conftest import free_port
@@ -100,7 +101,7 @@ async def test_the_pool_replaces_every_connection_the_server_closed(
 
 
 def _unreachable_app() -> tuple[httpx.AsyncClient, AsyncEngine]:
-    router = APIRouter()
+    router = APIRouter(route_class=JsonBodyRoute)
 
     @router.get("/read")
     async def read(session: ReadSessionDep) -> int:
