@@ -205,5 +205,5 @@ def install_problem_handlers(app: FastAPI) -> None:
 
 PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
     status: {"model": Problem, "description": HTTPStatus(status).phrase, "content": {PROBLEM_JSON: {}}}
-    for status in (400, 401, 403, 404, 409, 422)
+    for status in (400, 401, 403, 404, 409, 422, 503)  # 503: database-unavailable, with Retry-After
 }

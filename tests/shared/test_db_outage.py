@@ -135,3 +135,12 @@ async def test_an_unreachable_database_is_a_503_with_retry_after(token: Callable
         assert_problem(ready, 503)
         assert int(ready.headers["retry-after"]) > 0
     await engine.dispose()
+
+
+async def test_the_contract_documents_the_503() -> None:
+    client, engine = _unreachable_app()
+    async with client:
+        spec = (await client.get("/openapi.json")).json()
+    await engine.dispose()
+    for path, method in (("/read", "get"), ("/write", "post")):
+        assert "application/problem+json" in spec["paths"][path][method]["responses"]["503"]["content"]
