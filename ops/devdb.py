@@ -70,6 +70,11 @@ class EmbeddedPostgres:
         if self.is_running():
             self._run("pg_ctl", "-D", str(self.data_dir), "-m", "fast", "-w", "stop")
 
+    def restart(self) -> None:
+        """Stop (fast: sessions are terminated) and start again with the same options."""
+        log = str(self.data_dir / "server.log")
+        self._run("pg_ctl", "-D", str(self.data_dir), "-l", log, "-m", "fast", "-w", "-t", "60", "restart")
+
     def is_running(self) -> bool:
         if not (self.data_dir / "PG_VERSION").exists():
             return False

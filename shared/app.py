@@ -14,7 +14,7 @@ from shared.db import create_engine, create_sessionmaker
 from shared.idempotency import IdempotencyMiddleware
 from shared.json_body import JsonBodyRoute
 from shared.logging import configure_logging
-from shared.observability import Metrics, RequestContextMiddleware, health_router
+from shared.observability import Metrics, ReadinessDetail, RequestContextMiddleware, health_router
 from shared.problems import PROBLEM_RESPONSES, install_problem_handlers
 from shared.request_limits import BodyLimitMiddleware, route_limits
 from shared.retries_openapi import document_retries
@@ -46,6 +46,7 @@ def create_service_app(
     description: str,
     routers: Sequence[APIRouter],
     version: str = "0.1.0",
+    readiness_detail: ReadinessDetail | None = None,
 ) -> FastAPI:
     """Build a service's FastAPI app; the lifespan owns the engine and closes it."""
     configure_logging(settings.service_name, settings.log_level)
@@ -74,7 +75,7 @@ def create_service_app(
     app.state.verifier = TokenVerifier(settings)
     app.state.metrics = metrics
     install_problem_handlers(app)
-    routers = [health_router(_database_ready, metrics), *routers]
+    routers = [health_router(_database_ready, metrics, readiness_detail), *routers]
     routes = [route for router in routers for route in router.routes if isinstance(route, APIRoute)]
     unguarded = [route.path for route in routes if not isinstance(route, JsonBodyRoute)]
     if unguarded:

@@ -1,14 +1,15 @@
 """The database engine of a service and its one unit of work per request."""
 
 from collections.abc import AsyncIterator
-from contextlib import nullcontext
+from contextlib import nullcontext, suppress
 from typing import Annotated
 
 from fastapi import Depends, Request
-from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
-from shared.problems import Conflict, ProblemError, RuleViolation
+from shared.db_outage import guard_pool, is_database_outage
+from shared.problems import Conflict, DatabaseUnavailable, ProblemError, RuleViolation
 from shared.settings import ServiceSettings, async_url
 
 NAMING_CONVENTION = {
@@ -21,8 +22,11 @@ NAMING_CONVENTION = {
 
 
 def create_engine(settings: ServiceSettings) -> AsyncEngine:
-    """The service's pooled engine; sessions see Asia/Seoul and a statement timeout."""
-    return create_async_engine(
+    """The service's pooled engine; sessions see Asia/Seoul and a statement timeout.
+
+    No pre-ping (a round trip per checkout): guard_pool drops connections the server closed instead.
+    """
+    engine = create_async_engine(
         async_url(settings.database_url),
         pool_size=settings.db_pool_size,
         max_overflow=settings.db_max_overflow,
@@ -35,6 +39,7 @@ def create_engine(settings: ServiceSettings) -> AsyncEngine:
             }
         },
     )
+    return guard_pool(engine)
 
 
 def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
@@ -54,6 +59,8 @@ def register_constraint(
 
 def translate_db_error(exc: DBAPIError) -> ProblemError | None:
     """Map a constraint violation or a rule trigger's error to a problem; None when it is not one."""
+    if is_database_outage(exc):
+        return DatabaseUnavailable()
     orig = getattr(exc, "orig", None)
     sqlstate = getattr(orig, "sqlstate", None) or getattr(getattr(orig, "__cause__", None), "sqlstate", None)
     cause = getattr(orig, "__cause__", None)
@@ -80,11 +87,19 @@ UNIT_OF_WORK = "shared.unit_of_work"
 """Scope key of a session opened, and committed, by a middleware around the handler (shared.idempotency)."""
 
 
+async def _outage(session: AsyncSession) -> DatabaseUnavailable:
+    """Drop the session's connections (never back to the pool) and say the database is unavailable."""
+    with suppress(Exception):  # the connection is already gone: nothing more to release
+        await session.invalidate()
+    return DatabaseUnavailable()
+
+
 async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
     """One unit of work per request: commit when the handler returns, roll back when it raises.
 
     When a middleware already opened the request's unit of work (an Idempotency-Key reserved in it), the
     handler writes through that session and this only flushes: the middleware commits, with what it stores.
+    When the database went away: 503 with Retry-After (the transaction is lost unless its COMMIT was sent).
     """
     outer: AsyncSession | None = request.scope.get(UNIT_OF_WORK)
     async with nullcontext(outer) if outer is not None else request.app.state.sessionmaker() as session:
@@ -94,8 +109,15 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
                 await session.commit()
             else:
                 await session.flush()
-        except (IntegrityError, DBAPIError) as exc:
+        except ProblemError:
             await session.rollback()
+            raise
+        except Exception as exc:
+            if is_database_outage(exc):
+                raise await _outage(session) from exc
+            await session.rollback()
+            if not isinstance(exc, DBAPIError):
+                raise
             problem = translate_db_error(exc)
             if problem is None:
                 raise
@@ -120,11 +142,17 @@ async def get_read_session(request: Request) -> AsyncIterator[AsyncSession]:
     (the tests' rolled-back one) is read inside that transaction.
     """
     async with request.app.state.sessionmaker() as session:
-        if isinstance(session.bind, AsyncEngine):
-            await session.connection(execution_options=_AUTOCOMMIT)
         try:
+            if isinstance(session.bind, AsyncEngine):
+                await session.connection(execution_options=_AUTOCOMMIT)
             yield session
-        except DBAPIError as exc:
+        except ProblemError:
+            raise
+        except Exception as exc:
+            if is_database_outage(exc):
+                raise await _outage(session) from exc
+            if not isinstance(exc, DBAPIError):
+                raise
             problem = translate_db_error(exc)
             if problem is None:
                 raise

@@ -23,7 +23,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from shared.db import UNIT_OF_WORK, translate_db_error
-from shared.problems import ProblemError, problem_response
+from shared.db_outage import is_database_outage
+from shared.problems import DatabaseUnavailable, ProblemError, problem_response
 
 HEADER = "Idempotency-Key"
 FIELD = f"header.{HEADER}"
@@ -149,7 +150,7 @@ async def _problem(
         code=exc.code,
         errors=exc.errors,
         instance=scope["path"],
-        headers={"Retry-After": "1"} if retry else None,
+        headers={"Retry-After": "1"} if retry else dict(exc.headers or {}) or None,
     )
     await response(scope, receive, send)
 
@@ -230,7 +231,12 @@ class IdempotencyMiddleware:
         )
         with SpooledTemporaryFile(max_size=SPOOL_IN_MEMORY) as spool:
             replay = replaying(spool, await spool_body(receive, digest, spool), receive)
-            await self._run_once(scope, replay, send, subject=subject, key=key, print_=digest.digest())
+            try:
+                await self._run_once(scope, replay, send, subject=subject, key=key, print_=digest.digest())
+            except Exception as exc:  # nothing was sent yet: answers are held until the commit
+                if not is_database_outage(exc):
+                    raise
+                await _problem(scope, replay, send, DatabaseUnavailable())
 
     async def _run_once(
         self, scope: Scope, receive: Receive, send: Send, *, subject: str, key: str, print_: bytes

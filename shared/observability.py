@@ -4,7 +4,7 @@ import logging
 import re
 import time
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 
 from fastapi import APIRouter, Request, Response
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
@@ -95,9 +95,13 @@ def _incoming_request_id(scope: Scope) -> str | None:
 
 
 ReadinessCheck = Callable[[Request], Awaitable[None]]
+ReadinessDetail = Callable[[], Mapping[str, object]]
+"""Facts a service adds to /readyz's answer (which optional parts it runs with, say)."""
 
 
-def health_router(readiness: ReadinessCheck | None, metrics: Metrics) -> APIRouter:
+def health_router(
+    readiness: ReadinessCheck | None, metrics: Metrics, detail: ReadinessDetail | None = None
+) -> APIRouter:
     """Liveness (the process answers), readiness (its dependencies answer) and metrics."""
     router = APIRouter(tags=["operations"], route_class=JsonBodyRoute)
 
@@ -106,14 +110,21 @@ def health_router(readiness: ReadinessCheck | None, metrics: Metrics) -> APIRout
         return {"status": "ok"}
 
     @router.get("/readyz", summary="Readiness probe", operation_id="readyz", response_model=None)
-    async def readyz(request: Request) -> dict[str, str] | Response:
+    async def readyz(request: Request) -> dict[str, object] | Response:
+        facts = dict(detail()) if detail is not None else {}
         if readiness is not None:
             try:
                 await readiness(request)
             except Exception as exc:
                 logging.getLogger("readyz").warning("not ready: %s", exc)
-                return problem_response(503, detail="a dependency is not reachable", code="not-ready")
-        return {"status": "ready"}
+                return problem_response(
+                    503,
+                    detail="a dependency is not reachable",
+                    code="not-ready",
+                    headers={"Retry-After": "2"},
+                    extra=facts,
+                )
+        return {"status": "ready", **facts}
 
     @router.get("/metrics", summary="Prometheus metrics", operation_id="metrics", include_in_schema=False)
     async def prometheus_metrics() -> Response:

@@ -1,8 +1,9 @@
 """RFC 9457 problem details: every error path of every process answers `application/problem+json`."""
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from http import HTTPStatus
+from types import MappingProxyType
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -11,6 +12,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from shared.db_outage import is_database_outage
 from shared.logging import request_id_var
 
 PROBLEM_JSON = "application/problem+json"
@@ -44,6 +46,8 @@ class ProblemError(Exception):
     status: int = 400
     code: str = "bad-request"
     title: str = "Bad request"
+    headers: Mapping[str, str] | None = None
+    """Response headers the problem always carries (Retry-After, say)."""
 
     def __init__(
         self,
@@ -89,6 +93,14 @@ class BadGateway(ProblemError):
 
 class ServiceUnavailable(ProblemError):
     status, code, title = 503, "service-unavailable", "Service unavailable"
+
+
+class DatabaseUnavailable(ProblemError):
+    status, code, title = 503, "database-unavailable", "Database unavailable"
+    headers = MappingProxyType({"Retry-After": "2"})
+
+    def __init__(self, detail: str = "The database is not reachable at the moment; retry shortly.") -> None:
+        super().__init__(detail)
 
 
 class GatewayTimeout(ProblemError):
@@ -164,7 +176,7 @@ def install_problem_handlers(app: FastAPI) -> None:
 
     async def on_problem(request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, ProblemError)
-        headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
+        headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else dict(exc.headers or {}) or None
         return problem_response(
             exc.status,
             title=exc.title,
@@ -177,6 +189,9 @@ def install_problem_handlers(app: FastAPI) -> None:
         )
 
     async def on_unhandled(request: Request, exc: Exception) -> JSONResponse:
+        if is_database_outage(exc):  # wherever it surfaced: the database is away, not a bug
+            logger.warning("database unavailable: %s", exc, extra={"path": request.url.path})
+            return await on_problem(request, DatabaseUnavailable())
         logger.exception("unhandled error", extra={"path": request.url.path})
         return problem_response(
             500, detail="An unexpected error occurred; it has been logged.", code="internal-error"
@@ -190,5 +205,5 @@ def install_problem_handlers(app: FastAPI) -> None:
 
 PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
     status: {"model": Problem, "description": HTTPStatus(status).phrase, "content": {PROBLEM_JSON: {}}}
-    for status in (400, 401, 403, 404, 409, 422)
+    for status in (400, 401, 403, 404, 409, 422, 503)  # 503: database-unavailable, with Retry-After
 }

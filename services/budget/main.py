@@ -1,19 +1,33 @@
 """The participatory-budget service: cycles, envelopes, proposals, screening, ballots, outcomes, grants."""
 
 from fastapi import FastAPI
+from prometheus_client import Gauge
 
 from services.budget.cycles.router import router as cycles_router
 from services.budget.elections.router import router as elections_router
 from services.budget.envelopes.router import router as envelopes_router
+from services.budget.outcomes.mes_kernel import kernel_loaded
 from services.budget.proposals.router import router as proposals_router
 from services.budget.settings import BudgetSettings
 from shared.app import create_service_app
 
 
+def _readiness_detail() -> dict[str, object]:
+    # Without the kernel MES still answers, exactly but slower: ready either way, and it says which.
+    return {"mes_kernel": "loaded" if kernel_loaded() else "unavailable"}
+
+
 def create_app(settings: BudgetSettings | None = None) -> FastAPI:
-    return create_service_app(
+    app = create_service_app(
         settings=settings or BudgetSettings(),
         title="Seoul participatory budget",
         description="Budget cycles, envelopes, proposals and their screening, ballots and outcomes, grants.",
         routers=[cycles_router, envelopes_router, proposals_router, elections_router],
+        readiness_detail=_readiness_detail,
     )
+    Gauge(
+        "budget_mes_kernel_loaded",
+        "1 when MES runs on the compiled C kernel, 0 when only in exact arithmetic (slower)",
+        registry=app.state.metrics.registry,
+    ).set_function(lambda: float(kernel_loaded()))
+    return app

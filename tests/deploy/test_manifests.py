@@ -306,6 +306,19 @@ def test_dockerfile_is_multi_stage_and_non_root() -> None:
     assert "gateway.main:create_app" in cmd and "ops.migrate" not in cmd
 
 
+def test_image_build_fails_without_the_mes_kernel() -> None:
+    instructions = _dockerfile_instructions()
+    runs = [(i, rest) for i, (keyword, rest) in enumerate(instructions) if keyword == "RUN"]
+    (install,) = [i for i, rest in runs if "pip install ." in rest]
+    checks = [(i, rest) for i, rest in runs if "kernel_loaded()" in rest]
+    assert checks, "no RUN step checks that the MES kernel loads"
+    (check_at, check), *_ = checks
+    assert check_at > install, "the kernel is checked before it is built"
+    assert "sys.exit(0 if kernel_loaded() else" in check
+    # Run outside /src, so the installed package (not the source tree) is the one imported.
+    assert check.startswith("cd / &&")
+
+
 def test_dockerignore_keeps_local_state_out_of_the_context() -> None:
     ignored = set((ROOT / ".dockerignore").read_text().split())
     assert {".git", ".venv", ".data", ".env"} <= ignored

@@ -4,7 +4,9 @@ The C library is built by ``pip install`` (setup.py) as an optional extension. A
 is certified, and then its outcome is the exact outcome, or reports that some decision was
 too close to call in float64; equal_shares.py then redoes that step in exact arithmetic.
 Without a C compiler the library is absent, :func:`load_kernel` returns None and every step
-is computed exactly (slower, same results).
+is computed exactly (slower, same results). So does a library that fails to load (a corrupt
+file, another architecture, a missing symbol): a logged warning, never an error. The
+environment variable ``BUDGET_MES_KERNEL_PATH`` loads the library from another file.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from __future__ import annotations
 import ctypes
 import importlib.util
 import logging
+import os
 from array import array
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -34,6 +37,7 @@ def tolerance(longest_sum: int) -> float:
 
 
 _LIBRARY = "services.budget.outcomes._mes_kernel"
+PATH_VARIABLE = "BUDGET_MES_KERNEL_PATH"
 _c_double_p = ctypes.POINTER(ctypes.c_double)
 _c_int_p = ctypes.POINTER(ctypes.c_int)
 
@@ -75,13 +79,29 @@ class _Result(ctypes.Structure):
     ]
 
 
+def _library_path() -> str | None:
+    if override := os.environ.get(PATH_VARIABLE):
+        return override
+    spec = importlib.util.find_spec(_LIBRARY)
+    return spec.origin if spec is not None else None
+
+
 @cache
 def _library() -> ctypes.CDLL | None:
-    spec = importlib.util.find_spec(_LIBRARY)
-    if spec is None or spec.origin is None:
+    path = _library_path()
+    if path is None:
         log.warning("MES kernel not built (no C compiler at install?): MES runs in exact arithmetic only")
         return None
-    library = ctypes.CDLL(spec.origin)
+    try:
+        library = ctypes.CDLL(path)
+        _declare(library)
+    except (OSError, AttributeError) as exc:  # unreadable, corrupt, foreign, or without mes_run
+        log.warning("MES kernel %s failed to load (%s): MES runs in exact arithmetic only", path, exc)
+        return None
+    return library
+
+
+def _declare(library: ctypes.CDLL) -> None:
     library.mes_run.restype = ctypes.c_int
     library.mes_run.argtypes = [
         ctypes.POINTER(_Problem),
@@ -92,7 +112,6 @@ def _library() -> ctypes.CDLL | None:
         _c_int_p,
         _c_double_p,
     ]
-    return library
 
 
 @dataclass(frozen=True, slots=True)
@@ -176,7 +195,7 @@ class MesKernel:
         )
 
     def run(self, b: float, start: float, step: float, k: int, track: bool) -> KernelRun | None:
-        """MES at per-voter budget ``b`` (= start + k * step); None if it could not be certified."""
+        """MES at per-voter budget ``b`` (= start + k * step); None if it could not be certified (or run)."""
         m = max(self._m, 1)
         selected = (ctypes.c_int * m)()
         prices = (ctypes.c_double * m)()
@@ -189,7 +208,8 @@ class MesKernel:
             selected, prices, drop_round, drop_money,
         )  # fmt: skip
         if status != 0:
-            raise MemoryError("MES kernel could not allocate its working memory")
+            log.warning("MES kernel could not allocate its working memory: this run is made exactly")
+            return None
         if result.uncertain:
             return None
         n = result.n_selected
@@ -199,5 +219,16 @@ class MesKernel:
 
 
 def load_kernel() -> ctypes.CDLL | None:
-    """The compiled kernel, or None when it was not built."""
+    """The compiled kernel, or None when it was not built or does not load."""
+    return _library()
+
+
+def kernel_loaded() -> bool:
+    """Whether MES runs are accelerated by the C kernel (readiness detail and metric)."""
+    return _library() is not None
+
+
+def reload_kernel() -> ctypes.CDLL | None:
+    """Load the library again (after BUDGET_MES_KERNEL_PATH changed, say)."""
+    _library.cache_clear()
     return _library()
