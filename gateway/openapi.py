@@ -12,6 +12,7 @@ from gateway.upstreams import Upstreams
 from shared.app import QUIET_PATHS
 from shared.problems import (
     ANY_ROUTE_STATUSES,
+    PATCH_STATUSES,
     PROBLEM_JSON,
     PROBLEM_RESPONSES,
     RETRY_AFTER_STATUSES,
@@ -97,6 +98,8 @@ def route_statuses(method: str, operation: dict[str, Any], *, routed: bool) -> d
         statuses.update(SECURED_ROUTE_STATUSES)
     if method not in ("get", "head", "options"):
         statuses.update(WRITE_STATUSES)
+    if method == "patch":
+        statuses.update(PATCH_STATUSES)
     for status, response in operation.get("responses", {}).items():
         # A route's own error statuses (beyond the blanket set every service route is given) stay.
         if status not in BLANKET and status[:1] in ("4", "5"):

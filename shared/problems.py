@@ -229,4 +229,7 @@ WRITE_STATUSES: dict[int, str] = {
     409: "The write conflicts with the record's current state",
     415: "The request body's content type is not one the route reads",
 }
+PATCH_STATUSES: dict[int, str] = {
+    412: "If-Match named an ETag the record no longer has: someone changed it since it was read",
+}
 RETRY_AFTER_STATUSES = frozenset({503})

@@ -112,4 +112,5 @@ def test_every_route_lists_the_statuses_it_can_answer_as_problem_json(
                 assert responses[status]["content"]["application/problem+json"]["schema"] == {
                     "$ref": "#/components/schemas/Problem"
                 }
+            assert ("412" in errors) == (method == "patch"), label
             assert "Retry-After" in responses["503"]["headers"]
