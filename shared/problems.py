@@ -233,3 +233,23 @@ PATCH_STATUSES: dict[int, str] = {
     412: "If-Match named an ETag the record no longer has: someone changed it since it was read",
 }
 RETRY_AFTER_STATUSES = frozenset({503})
+
+
+def problem_media_type(spec: dict[str, Any]) -> dict[str, Any]:
+    """Error responses carry their schema under application/problem+json, as they are sent, in place.
+
+    FastAPI puts a `responses` model under the route's media type (application/json) and leaves the declared
+    application/problem+json empty; no error is ever sent as application/json.
+    """
+    for item in spec.get("paths", {}).values():
+        for operation in item.values():
+            if not isinstance(operation, dict):
+                continue
+            for status, response in operation.get("responses", {}).items():
+                content = response.get("content", {})
+                if status[:1] in ("4", "5") and PROBLEM_JSON in content:
+                    schema = content.get("application/json", {}).get("schema") or content[PROBLEM_JSON].get(
+                        "schema"
+                    )
+                    response["content"] = {PROBLEM_JSON: {"schema": schema}} if schema else {PROBLEM_JSON: {}}
+    return spec
