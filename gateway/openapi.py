@@ -6,6 +6,7 @@ import json
 import time
 from collections import defaultdict
 from collections.abc import Iterator
+from http import HTTPStatus
 from typing import Any
 
 from gateway.upstreams import Upstreams
@@ -13,6 +14,7 @@ from shared.app import QUIET_PATHS
 from shared.problems import (
     ANY_ROUTE_STATUSES,
     PATCH_STATUSES,
+    POST_STATUSES,
     PROBLEM_JSON,
     PROBLEM_RESPONSES,
     RETRY_AFTER_STATUSES,
@@ -98,12 +100,18 @@ def route_statuses(method: str, operation: dict[str, Any], *, routed: bool) -> d
         statuses.update(SECURED_ROUTE_STATUSES)
     if method not in ("get", "head", "options"):
         statuses.update(WRITE_STATUSES)
+    if method == "post":
+        statuses.update(POST_STATUSES)
     if method == "patch":
         statuses.update(PATCH_STATUSES)
     for status, response in operation.get("responses", {}).items():
-        # A route's own error statuses (beyond the blanket set every service route is given) stay.
-        if status not in BLANKET and status[:1] in ("4", "5"):
-            statuses.setdefault(int(status), response.get("description", ""))
+        if status[:1] not in ("4", "5"):
+            continue
+        description = response.get("description", "")
+        if status not in BLANKET:
+            statuses.setdefault(int(status), description)  # a route's own error status stays
+        if int(status) in statuses and description and description != HTTPStatus(int(status)).phrase:
+            statuses[int(status)] = description  # the service's own words say more than the common ones
     return statuses
 
 

@@ -229,6 +229,10 @@ WRITE_STATUSES: dict[int, str] = {
     409: "The write conflicts with the record's current state",
     415: "The request body's content type is not one the route reads",
 }
+POST_STATUSES: dict[int, str] = {
+    409: "The write conflicts with the record's current state, or a request with the same Idempotency-Key "
+    "is still running",
+}
 PATCH_STATUSES: dict[int, str] = {
     412: "If-Match named an ETag the record no longer has: someone changed it since it was read",
 }

@@ -114,3 +114,15 @@ def test_every_route_lists_the_statuses_it_can_answer_as_problem_json(
                 }
             assert ("412" in errors) == (method == "patch"), label
             assert "Retry-After" in responses["503"]["headers"]
+
+
+def test_a_status_the_service_describes_in_its_own_words_keeps_them(
+    specs: tuple[dict[str, Any], dict[str, dict[str, Any]]],
+) -> None:
+    merged, _ = specs
+    conflict = merged["paths"]["/budget/cycles"]["post"]["responses"]["409"]["description"]
+    assert "Idempotency-Key" in conflict
+    not_found = merged["paths"]["/budget/cycles"]["get"]["responses"]["404"]["description"]
+    assert not_found == "No such record or path"
+    changed = merged["paths"]["/councils/persons/{person_id}"]["patch"]["responses"]["412"]["description"]
+    assert changed == "The record changed since its ETag was read"  # the service's words
