@@ -27,16 +27,17 @@ REF_PREFIX = "#/components/schemas/"
 GATEWAY = "gateway"
 
 
-def _walk_refs(node: Any) -> Iterator[str]:
+def schema_refs(node: Any) -> Iterator[str]:
+    """The names of the component schemas `node` refers to, at any depth."""
     if isinstance(node, dict):
         for key, value in node.items():
             if key == "$ref" and isinstance(value, str) and value.startswith(REF_PREFIX):
                 yield value[len(REF_PREFIX) :]
             else:
-                yield from _walk_refs(value)
+                yield from schema_refs(value)
     elif isinstance(node, list):
         for item in node:
-            yield from _walk_refs(item)
+            yield from schema_refs(item)
 
 
 def _rename_refs(node: Any, renames: dict[str, str]) -> Any:
@@ -72,7 +73,7 @@ def colliding_names(owners: dict[str, dict[str, Any]]) -> set[str]:
     while grown:
         grown = False
         for name, defs in shared.items():
-            if name not in colliding and any(colliding.intersection(_walk_refs(d)) for d in defs):
+            if name not in colliding and any(colliding.intersection(schema_refs(d)) for d in defs):
                 colliding.add(name)
                 grown = True
     return colliding

@@ -4,6 +4,7 @@ from collections.abc import Callable
 
 import httpx
 
+from gateway.openapi import schema_refs
 from tests.e2e.conftest import System
 from tests.gateway.openapi_compare import contract_differences
 
@@ -13,6 +14,8 @@ def test_every_ref_resolves_to_the_schema_the_service_documents(
 ) -> None:
     merged = gateway.get("/openapi.json").json()
     assert "x-missing-services" not in merged
+    dangling = set(schema_refs(merged)) - set(merged["components"]["schemas"])
+    assert not dangling
     for service in ("councils", "budget", "evaluation"):
         own = httpx.get(f"{system.url(service)}/openapi.json", timeout=10).json()
         assert contract_differences(merged, service, own) == [], service
