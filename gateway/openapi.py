@@ -106,7 +106,7 @@ def route_statuses(method: str, operation: dict[str, Any], *, routed: bool) -> d
     if method == "patch":
         statuses.update(PATCH_STATUSES)
     for status, response in operation.get("responses", {}).items():
-        if status[:1] not in ("4", "5"):
+        if not (status.isdigit() and status[0] in "45"):
             continue
         description = response.get("description", "")
         if status not in BLANKET:
@@ -128,7 +128,7 @@ def document_problems(spec: dict[str, Any], routed: tuple[str, ...]) -> None:
                 continue
             statuses = route_statuses(method, operation, routed=path.startswith(routed))
             responses = operation.setdefault("responses", {})
-            for status in [s for s in responses if s[:1] in ("4", "5") and int(s) not in statuses]:
+            for status in [s for s in responses if s.isdigit() and s[0] in "45" and int(s) not in statuses]:
                 del responses[status]
             for status, description in sorted(statuses.items()):
                 response: dict[str, Any] = {
