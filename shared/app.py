@@ -15,7 +15,7 @@ from shared.idempotency import IdempotencyMiddleware
 from shared.json_body import JsonBodyRoute
 from shared.logging import configure_logging
 from shared.observability import Metrics, ReadinessDetail, RequestContextMiddleware, health_router
-from shared.problems import PROBLEM_RESPONSES, install_problem_handlers
+from shared.problems import PROBLEM_RESPONSES, install_problem_handlers, problem_media_type
 from shared.request_limits import BodyLimitMiddleware, route_limits
 from shared.retries_openapi import document_retries
 from shared.settings import ServiceSettings
@@ -91,7 +91,7 @@ def create_service_app(
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
-            app.openapi_schema = document_retries(generate())
+            app.openapi_schema = document_retries(problem_media_type(generate()))
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]

@@ -207,3 +207,53 @@ PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
     status: {"model": Problem, "description": HTTPStatus(status).phrase, "content": {PROBLEM_JSON: {}}}
     for status in (400, 401, 403, 404, 409, 422, 503)  # 503: database-unavailable, with Retry-After
 }
+
+
+# What a route can answer besides its own results, as the gateway documents it (gateway/openapi.py).
+ANY_ROUTE_STATUSES: dict[int, str] = {
+    400: "Malformed request: a body that is not JSON, or a parameter that cannot be read",
+    401: "A bearer token was sent and is not valid (through the gateway every presented token is checked)",
+    404: "No such record or path",
+    413: "The request body is larger than the route accepts",
+    422: "A parameter or field is invalid, or a domain rule is broken; `errors[].field` names it",
+    500: "An unexpected error; it has been logged under the response's `request_id`",
+    502: "Gateway: the upstream service failed to answer",
+    503: "The service (or its database) is unavailable for now; see Retry-After",
+    504: "Gateway: the upstream service did not answer in time",
+}
+SECURED_ROUTE_STATUSES: dict[int, str] = {
+    401: "The operation needs a bearer token, or the one sent is not valid",
+    403: "The token's role or district may not do this",
+}
+WRITE_STATUSES: dict[int, str] = {
+    409: "The write conflicts with the record's current state",
+    415: "The request body's content type is not one the route reads",
+}
+POST_STATUSES: dict[int, str] = {
+    409: "The write conflicts with the record's current state, or a request with the same Idempotency-Key "
+    "is still running",
+}
+PATCH_STATUSES: dict[int, str] = {
+    412: "If-Match named an ETag the record no longer has: someone changed it since it was read",
+}
+RETRY_AFTER_STATUSES = frozenset({503})
+
+
+def problem_media_type(spec: dict[str, Any]) -> dict[str, Any]:
+    """Error responses carry their schema under application/problem+json, as they are sent, in place.
+
+    FastAPI puts a `responses` model under the route's media type (application/json) and leaves the declared
+    application/problem+json empty; no error is ever sent as application/json.
+    """
+    for item in spec.get("paths", {}).values():
+        for operation in item.values():
+            if not isinstance(operation, dict):
+                continue
+            for status, response in operation.get("responses", {}).items():
+                content = response.get("content", {})
+                if status[:1] in ("4", "5") and PROBLEM_JSON in content:
+                    schema = content.get("application/json", {}).get("schema") or content[PROBLEM_JSON].get(
+                        "schema"
+                    )
+                    response["content"] = {PROBLEM_JSON: {"schema": schema}} if schema else {PROBLEM_JSON: {}}
+    return spec

@@ -168,3 +168,8 @@ def assert_problem(response: httpx.Response, status: int, field: str | None = No
         fields = [error["field"] for error in body.get("errors", [])]
         assert field in fields, f"{field} not in {fields}"
     return body
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Fuzz tests commit random records through the real system: they run after every other test."""
+    items.sort(key=lambda item: item.get_closest_marker("fuzz") is not None)

@@ -133,3 +133,18 @@ async def test_icalendar_export_in_seoul_time(api: Api) -> None:
         in unfolded
     )
     assert unfolded.count("BEGIN:VEVENT") == 1
+
+
+async def test_schedule_times_are_rfc3339_seoul_times(api: Api) -> None:
+    """`start_time` comes back as an RFC 3339 full-time at +09:00; an input offset must be Seoul's."""
+    _, schedule = await steering_schedule(api)
+    assert schedule["start_time"] == "10:00:00+09:00"
+    body = await api.body()
+    url = f"/councils/bodies/{body['id']}/schedules"
+    base = {"kind": "regular", "title": "x", "week_of_month": 4, "weekday": "thu", "valid_from": "2017-01-01"}
+    for sent, stored in [("10:00:00+09:00", "10:00:00+09:00"), ("23:59:59.5+09:00", "23:59:59.500000+09:00")]:
+        response = await api.client.post(url, json={**base, "start_time": sent}, headers=api.city)
+        assert (await api.ok(response))["start_time"] == stored
+    for offset in ("Z", "+08:00", "+09:01", "+10:00", "-09:00"):
+        response = await api.client.post(url, json={**base, "start_time": f"10:00{offset}"}, headers=api.city)
+        assert_problem(response, 422, field="body.start_time")

@@ -36,3 +36,21 @@ async def test_domain_errors_carry_code_and_field() -> None:
         body = assert_problem(await client.get("/rule"), 422, field="body.proposal_ids")
         assert body["type"].endswith("/rule-violation")
         assert "170 %" in body["detail"]
+
+
+def test_a_service_documents_its_errors_as_problem_json_only() -> None:
+    from services.evaluation.main import create_app
+
+    spec = create_app().openapi()
+    errors = [
+        (path, status, response)
+        for path, item in spec["paths"].items()
+        for operation in item.values()
+        for status, response in operation["responses"].items()
+        if status[0] in "45"
+    ]
+    assert errors
+    for path, status, response in errors:
+        assert response["content"] == {
+            "application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}
+        }, (path, status)

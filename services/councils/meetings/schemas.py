@@ -1,8 +1,9 @@
-from datetime import date, datetime, time
+from datetime import date, datetime
 from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
+from services.councils.meetings.times import SeoulTimeOfDay
 from shared.seoul import SEOUL
 
 MeetingKind = Literal["regular", "extraordinary", "steering", "plenary"]
@@ -229,7 +230,7 @@ class ScheduleCreate(BaseModel):
     interval_months: int = Field(default=1, ge=1, le=12, description="1 monthly, 2 bimonthly, 3 quarterly.")
     week_of_month: int = Field(ge=-1, le=5, description="1–5, or -1 for the last such weekday.", examples=[4])
     weekday: Weekday = Field(examples=["thu"])
-    start_time: time = Field(examples=["10:00"])
+    start_time: SeoulTimeOfDay
     duration_minutes: int | None = Field(default=None, ge=1, le=24 * 60)
     place: str | None = Field(default=None, max_length=500)
     valid_from: date

@@ -1,0 +1,43 @@
+"""A schedule's time of day: Seoul wall-clock time, written as an RFC 3339 `full-time` (`10:00:00+09:00`).
+
+Stored without an offset (a TIME column). Input may omit the offset (read as Seoul time) or give +09:00;
+any other offset is refused rather than converted, since converting could move a meeting to another day.
+"""
+
+from datetime import time, timedelta, timezone
+from typing import Annotated
+
+from pydantic import AfterValidator, PlainSerializer, WithJsonSchema
+
+SEOUL_OFFSET = timezone(timedelta(hours=9))
+
+
+def _seoul_wall_clock(value: time) -> time:
+    if value.tzinfo is None:
+        return value
+    if value.utcoffset() != SEOUL_OFFSET.utcoffset(None):
+        raise ValueError("a schedule time is Seoul time: give no offset, or +09:00")
+    return value.replace(tzinfo=None)
+
+
+def _rfc3339(value: time) -> str:
+    return value.replace(tzinfo=SEOUL_OFFSET).isoformat()
+
+
+SeoulTimeOfDay = Annotated[
+    time,
+    AfterValidator(_seoul_wall_clock),
+    PlainSerializer(_rfc3339, return_type=str, when_used="json"),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "description": "Seoul time of day: `HH:MM[:SS]`, optionally with the offset `+09:00`.",
+            "examples": ["10:00", "10:00:00+09:00"],
+        },
+        mode="validation",
+    ),
+    WithJsonSchema(
+        {"type": "string", "format": "time", "examples": ["10:00:00+09:00"]},
+        mode="serialization",
+    ),
+]
