@@ -50,7 +50,7 @@ def database() -> Iterator[Database]:
     admin_url = os.environ.get("TEST_DATABASE_URL")
     embedded = None
     if not admin_url:
-        port = int(os.environ.get("TEST_PG_PORT", "54339"))
+        port = int(os.environ.get("TEST_PG_PORT", "30439"))  # below the ephemeral range: no client takes it
         embedded = EmbeddedPostgres(ROOT / ".data" / "pg-test", port)
         embedded.start()
         admin_url = embedded.admin_url("seoul_test")

@@ -1,6 +1,7 @@
 """The whole system as real processes: three services and the gateway, each a uvicorn on a free port."""
 
 import os
+import random
 import socket
 import subprocess
 import sys
@@ -28,6 +29,19 @@ def free_port() -> int:
         sock.bind(("127.0.0.1", 0))
         port: int = sock.getsockname()[1]
         return port
+
+
+def free_server_port() -> int:
+    """A free port below the kernel's ephemeral range (32768+), so that no outgoing connection can take it
+    while its server restarts (a restarted PostgreSQL must bind the same port again)."""
+    for port in random.sample(range(20000, 32000), 200):
+        with socket.socket() as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise RuntimeError("no free port between 20000 and 32000")
 
 
 @dataclass

@@ -24,7 +24,7 @@ from ops.devdb import EmbeddedPostgres, ensure_database
 from ops.migrate import migrate_all
 from services.budget.settings import BudgetSettings
 from shared.settings import plain_url
-from tests.e2e.conftest import System, free_port, wait_ready
+from tests.e2e.conftest import System, free_port, free_server_port, wait_ready
 from tests.e2e.test_voting import open_election
 
 pytestmark = pytest.mark.e2e
@@ -45,7 +45,7 @@ class Cluster:
 def cluster() -> Iterator[Cluster]:
     # Not under pytest's tmp_path: its private parents would keep the unprivileged server user out (as root).
     data_dir = Path(tempfile.mkdtemp(prefix="seoul-pg-restart-"))
-    postgres = EmbeddedPostgres(data_dir / "pg", free_port())
+    postgres = EmbeddedPostgres(data_dir / "pg", free_server_port())
     try:
         postgres.start()
         admin_url = postgres.admin_url("seoul_restart")
