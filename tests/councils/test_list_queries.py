@@ -1,4 +1,4 @@
-"""The platforms list runs as many SQL statements for one platform as for many (no query per row)."""
+"""The platforms and bodies lists run as many SQL statements for one row as for many (no query per row)."""
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -76,9 +76,11 @@ def shape(item: dict[str, Any]) -> list[tuple[str, list[str]]]:
     ]
 
 
-async def listed(api: Api, conn: AsyncConnection, **params: Any) -> tuple[list[Any], list[str]]:
+async def listed(
+    api: Api, conn: AsyncConnection, path: str = "/councils/platforms", **params: Any
+) -> tuple[list[Any], list[str]]:
     with statements(conn) as seen:
-        response = await api.client.get("/councils/platforms", params={"district": "11380", **params})
+        response = await api.client.get(path, params={"district": "11380", **params})
     assert response.status_code == 200, response.text
     return response.json()["items"], seen
 
@@ -117,3 +119,39 @@ async def test_an_empty_list_answers_empty(
     async for client, conn in councils_harness.client():
         items, _ = await listed(Api(client, auth), conn, district="11110")
         assert items == []
+
+
+async def test_the_bodies_list_is_one_statement_and_reads_as_each_body_does(
+    councils_harness: ServiceHarness, auth: Callable[..., dict[str, str]]
+) -> None:
+    async for client, conn in councils_harness.client():
+        api = Api(client, auth)
+        council = await api.body(district_code="11545", name_ko="금천구 민관협치회의")
+
+        one, one_seen = await listed(api, conn, "/councils/bodies", district="11545")
+        made = [
+            await api.body(
+                district_code="11545",
+                name_ko=f"분과 {i}",
+                classification="subcommittee",
+                parent_id=council["id"],
+                policy_fields=["환경"],
+                founding_date="2016-09",
+            )
+            for i in range(4)
+        ]
+        five, five_seen = await listed(api, conn, "/councils/bodies", district="11545")
+
+        assert [b["id"] for b in one] == [council["id"]]
+        assert len(five) == 5 and len(one_seen) == len(five_seen)
+        assert sum(s.lstrip().upper().startswith("SELECT") for s in five_seen) == 1
+        for item in five:  # the list's Core rows give what the single read gives
+            assert item == (await client.get(f"/councils/bodies/{item['id']}")).json()
+        children, _ = await listed(
+            api, conn, "/councils/bodies", district="11545", parent_id=council["id"], active_on="2016-09-01"
+        )
+        assert [b["id"] for b in children] == [b["id"] for b in made]
+        before, _ = await listed(
+            api, conn, "/councils/bodies", district="11545", parent_id=council["id"], active_on="2016-08-31"
+        )
+        assert before == []
