@@ -29,8 +29,8 @@ def statements(conn: AsyncConnection) -> Iterator[list[str]]:
 
 
 async def platform(api: Api, n: int) -> dict[str, Any]:
-    """A platform whose consortium has members, each with two representatives (one of them no longer), and
-    a manager; plus a member whose membership ended, which the platform must not list."""
+    """A platform whose consortium has members, each with two representatives (one of them no longer), a
+    member without representatives and a manager; plus a member whose membership ended (not listed)."""
 
     async def org(name: str, kind: str = "civil_society_organization") -> dict[str, Any]:
         payload = {"classification": kind, "name_ko": name, "district_code": "11380"}
@@ -51,6 +51,10 @@ async def platform(api: Api, n: int) -> dict[str, Any]:
                 start_date="2016-10-25",
                 end_date=end,
             )
+    quiet = await org(f"대표 없는 단체 {n}")
+    await api.membership(
+        organization_id=consortium["id"], member_organization_id=quiet["id"], start_date="2016-10-25"
+    )
     gone = await org(f"탈퇴 단체 {n}")
     await api.membership(
         organization_id=consortium["id"],
@@ -67,7 +71,10 @@ async def platform(api: Api, n: int) -> dict[str, Any]:
 
 
 def expected(n: int) -> list[tuple[str, list[str]]]:
-    return [(f"단체 {n}-{m}", [f"대표 {n}-{m}-0", f"대표 {n}-{m}-2"]) for m in range(MEMBERS_PER_CONSORTIUM)]
+    with_reps = [
+        (f"단체 {n}-{m}", [f"대표 {n}-{m}-0", f"대표 {n}-{m}-2"]) for m in range(MEMBERS_PER_CONSORTIUM)
+    ]
+    return [*with_reps, (f"대표 없는 단체 {n}", [])]
 
 
 def shape(item: dict[str, Any]) -> list[tuple[str, list[str]]]:
@@ -100,7 +107,7 @@ async def test_one_platform_and_five_take_the_same_number_of_statements(
 
         assert len(one) == 1 and len(five) == 5
         assert for_one == for_five
-        assert sum(s.lstrip().upper().startswith("SELECT") for s in one_seen) == 3
+        assert sum(s.lstrip().upper().startswith("SELECT") for s in one_seen) == 2
         assert [shape(item) for item in five] == [expected(n) for n in range(5)]
         assert [[p["name_ko"] for p in item["managers"]] for item in five] == [
             [f"책임자 {n}"] for n in range(5)

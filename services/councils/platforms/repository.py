@@ -1,10 +1,10 @@
-"""Reads of civic platforms with their consortium: three Core statements whatever the number of platforms.
+"""Reads of civic platforms with their consortium: two Core statements whatever the number of platforms.
 
 The list was one query for the page and then three per platform (consortium, its memberships, the members'
 representatives). Now: the page of platforms (with the consortium's name), then every consortium membership
-of the page's platforms, then every representative of their member organisations; each statement built once
-with bind parameters. A platform's consortium is read on the later of today and the platform's start, so that
-date is computed per platform in SQL (`GREATEST` ignores a NULL start).
+of the page's platforms left-joined to the representatives of its member organisation; each statement built
+once with bind parameters. A platform's consortium is read on the later of today and the platform's start,
+so that date is computed per platform in SQL (`GREATEST` ignores a NULL start).
 """
 
 from collections.abc import Sequence
@@ -73,10 +73,9 @@ _PlatformSelect = Select[
     str | None,
     datetime,
 ]
-# platform id, role, person_id, person name, member_organization_id, member organization name
-ConsortiumRow = Row[int, str, int | None, str | None, int | None, str | None]
-# platform id, organization_id (the member organisation), person_id, person name
-RepresentativeRow = Row[int, int, int, str]
+# platform id, membership id, role, person_id, person name, member_organization_id, member organization
+# name, then a representative of that member organisation (person id, name), NULL when it has none
+ConsortiumRow = Row[int, int, str, int | None, str | None, int | None, str | None, int | None, str | None]
 
 _IDS = bindparam("ids", type_=ARRAY(Integer))
 _TODAY = bindparam("today", type_=Date)
@@ -128,14 +127,19 @@ def _page_statement(after: bool, district: bool) -> _PlatformSelect:
 
 
 _member_org = _organizations.alias("member_org")
-_CONSORTIUM: Select[int, str, int | None, str | None, int | None, str | None] = (
+_representatives = _memberships.alias("representative")
+_rep_person = _persons.alias("rep_person")
+_CONSORTIUM: Select[int, int, str, int | None, str | None, int | None, str | None, int | None, str | None] = (
     select(
         _platforms.c.id,
+        _memberships.c.id,
         _memberships.c.role,
         _memberships.c.person_id,
         _persons.c.name_ko,
         _memberships.c.member_organization_id,
         _member_org.c.name_ko,
+        _rep_person.c.id,
+        _rep_person.c.name_ko,
     )
     .select_from(
         _platforms.join(
@@ -144,37 +148,18 @@ _CONSORTIUM: Select[int, str, int | None, str | None, int | None, str | None] = 
         )
         .outerjoin(_persons, _persons.c.id == _memberships.c.person_id)
         .outerjoin(_member_org, _member_org.c.id == _memberships.c.member_organization_id)
-    )
-    .where(_platforms.c.id == any_(_IDS))
-    .order_by(_platforms.c.id, _memberships.c.id)
-)
-
-_consortium_members = _memberships.alias("consortium_member")
-_representatives = _memberships.alias("representative")
-_REPRESENTATIVES: Select[int, int, int, str] = (
-    select(
-        _platforms.c.id,
-        _representatives.c.organization_id,
-        _representatives.c.person_id,
-        _persons.c.name_ko,
-    )
-    .select_from(
-        _platforms.join(
+        .outerjoin(
             _representatives,
             and_(
+                _representatives.c.organization_id == _memberships.c.member_organization_id,
                 _representatives.c.role == "representative",
                 _active(_representatives),
-                _representatives.c.organization_id.in_(
-                    select(_consortium_members.c.member_organization_id).where(
-                        _consortium_members.c.organization_id == _platforms.c.consortium_id,
-                        _active(_consortium_members),
-                    )
-                ),
             ),
-        ).join(_persons, _persons.c.id == _representatives.c.person_id)
+        )
+        .outerjoin(_rep_person, _rep_person.c.id == _representatives.c.person_id)
     )
     .where(_platforms.c.id == any_(_IDS))
-    .order_by(_platforms.c.id, _representatives.c.id)
+    .order_by(_platforms.c.id, _memberships.c.id, _representatives.c.id)
 )
 
 
@@ -195,11 +180,7 @@ async def one(session: AsyncSession, platform_id: int) -> PlatformRow | None:
     return (await session.execute(_ONE, {"id": platform_id})).first()
 
 
-async def consortia(
-    session: AsyncSession, platform_ids: list[int], today: date
-) -> tuple[Sequence[ConsortiumRow], Sequence[RepresentativeRow]]:
-    """The platforms' consortium memberships, and the representatives of their member organisations."""
+async def consortia(session: AsyncSession, platform_ids: list[int], today: date) -> Sequence[ConsortiumRow]:
+    """The platforms' consortium memberships, each once per representative of its member organisation."""
     parameters = {"ids": platform_ids, "today": today}
-    members = (await session.execute(_CONSORTIUM, parameters)).all()
-    representatives = (await session.execute(_REPRESENTATIVES, parameters)).all()
-    return members, representatives
+    return (await session.execute(_CONSORTIUM, parameters)).all()

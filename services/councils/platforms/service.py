@@ -36,17 +36,34 @@ class PlatformNotFound(NotFound):
 
 
 def _platforms_out(
-    platforms: Sequence[repository.PlatformRow],
-    members: Sequence[repository.ConsortiumRow],
-    representatives: Sequence[repository.RepresentativeRow],
+    platforms: Sequence[repository.PlatformRow], consortia: Sequence[repository.ConsortiumRow]
 ) -> list[PlatformOut]:
-    """Fold the three statements' rows into each platform's output, in the rows' order (membership id)."""
-    rows_of: dict[int, list[repository.ConsortiumRow]] = defaultdict(list)
-    for row in members:
-        rows_of[row[0]].append(row)
-    reps_of: dict[tuple[int, int], list[Ref]] = defaultdict(list)
-    for platform_id, organization_id, rep_id, rep_name in representatives:
-        reps_of[platform_id, organization_id].append(Ref(id=rep_id, name_ko=rep_name))
+    """Fold the two statements' rows into each platform's output, in membership-id order."""
+    members_of: dict[int, list[tuple[Ref, list[Ref]]]] = defaultdict(list)
+    people_of: dict[tuple[int, str], list[Ref]] = defaultdict(list)
+    last: tuple[int, int] | None = None
+    representatives: list[Ref] = []
+    for (
+        platform_id,
+        membership_id,
+        role,
+        person_id,
+        person_name,
+        member_id,
+        member_name,
+        rep_id,
+        rep_name,
+    ) in consortia:
+        # A membership's first row; its next rows (same membership id) only add representatives.
+        if (platform_id, membership_id) != last:
+            last = (platform_id, membership_id)
+            if person_id and person_name:
+                people_of[platform_id, role].append(Ref(id=person_id, name_ko=person_name))
+            representatives = []
+            if member_id and member_name:
+                members_of[platform_id].append((Ref(id=member_id, name_ko=member_name), representatives))
+        if rep_id and rep_name:
+            representatives.append(Ref(id=rep_id, name_ko=rep_name))
     out = []
     for (
         platform_id,
@@ -64,19 +81,6 @@ def _platforms_out(
         source,
         created_at,
     ) in platforms:
-        rows = rows_of.get(platform_id, [])
-        people: dict[str, list[Ref]] = {"manager": [], "assistant_manager": []}
-        consortium_members = []
-        for _, role, person_id, person_name, member_id, member_name in rows:
-            if person_id and person_name and role in people:
-                people[role].append(Ref(id=person_id, name_ko=person_name))
-            if member_id and member_name:
-                consortium_members.append(
-                    ConsortiumMember(
-                        organization=Ref(id=member_id, name_ko=member_name),
-                        representatives=list(reps_of.get((platform_id, member_id), [])),
-                    )
-                )
         out.append(
             PlatformOut(
                 id=platform_id,
@@ -91,9 +95,12 @@ def _platforms_out(
                 online_hub=online_hub,
                 main_activities=main_activities,
                 source=source,
-                members=consortium_members,
-                managers=people["manager"],
-                assistant_managers=people["assistant_manager"],
+                members=[
+                    ConsortiumMember(organization=organization, representatives=reps)
+                    for organization, reps in members_of.get(platform_id, [])
+                ],
+                managers=people_of.get((platform_id, "manager"), []),
+                assistant_managers=people_of.get((platform_id, "assistant_manager"), []),
                 created_at=created_at,
             )
         )
@@ -105,10 +112,8 @@ async def _with_consortia(
 ) -> list[PlatformOut]:
     if not platforms:
         return []
-    members, representatives = await repository.consortia(
-        session, [row[0] for row in platforms], today_seoul()
-    )
-    return _platforms_out(platforms, members, representatives)
+    consortia = await repository.consortia(session, [row[0] for row in platforms], today_seoul())
+    return _platforms_out(platforms, consortia)
 
 
 async def create_platform(session: AsyncSession, *, data: PlatformCreate, actor: Identity) -> PlatformOut:
