@@ -13,6 +13,7 @@ figures go into bench/RESULTS.md by hand. Every process started is stopped on ex
 """
 
 import argparse
+import json
 import os
 import shutil
 import sys
@@ -80,9 +81,10 @@ def main() -> int:
             for name, url in services.items():
                 procs.wait_ok(name, url + "/readyz")
             load_demo(services["after"])
-            for name, url in services.items():
-                for _, path in PATHS:  # both answer alike (request ids and dates of reading aside)
-                    procs.wait_ok(name, url + path)
+            for _, path in PATHS:
+                answers = [procs.wait_ok(name, url + path) for name, url in services.items()]
+                same = all(json.loads(answer) == json.loads(answers[0]) for answer in answers)
+                print(f"{path}: {'the same JSON from each service' if same else 'JSON DIFFERS'}", flush=True)
             print(
                 f"wrk -t{args.threads} -c{args.connections} -d{args.duration:g}s, {args.rounds} round(s), "
                 f"load average {os.getloadavg()[0]:.2f}",
