@@ -16,7 +16,7 @@ from services.councils.organizations.schemas import (
     PostOut,
 )
 from shared.auth import Identity, Role, require_roles
-from shared.db import SessionDep
+from shared.db import ReadSessionDep, SessionDep
 from shared.json_body import JsonBodyRoute
 from shared.pagination import CursorParam, LimitParam, Page
 from shared.preconditions import RecordVersion, versioned_read, versioned_write
@@ -37,7 +37,7 @@ async def create_body(session: SessionDep, data: BodyCreate, actor: RegistryWrit
 
 @router.get("/bodies", summary="Search governance bodies")
 async def list_bodies(
-    session: SessionDep,
+    session: ReadSessionDep,
     cursor: CursorParam = None,
     limit: LimitParam = 50,
     district: DistrictQuery = None,

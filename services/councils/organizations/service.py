@@ -1,6 +1,8 @@
 """Governance bodies, civil-society organisations and posts: rules of nesting, districts and access."""
 
+from collections.abc import Sequence
 from datetime import date
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -81,6 +83,60 @@ def body_out(body: Organization) -> BodyOut:
         source=body.source,
         created_at=body.created_at,
         updated_at=body.updated_at,
+    )
+
+
+def body_out_of_row(row: Sequence[Any]) -> BodyOut:
+    """`body_out` of a row of the body list's statement (repository.list_body_rows), unpacked by position."""
+    (
+        id_,
+        classification,
+        name_ko,
+        name_en,
+        district_code,
+        parent_id,
+        policy_fields,
+        founding_date,
+        dissolution_date,
+        quorum_num,
+        quorum_den,
+        quorum_strict,
+        pass_num,
+        pass_den,
+        pass_strict,
+        amend_num,
+        amend_den,
+        amend_strict,
+        extraordinary_min_requesters,
+        member_cap,
+        eligibility_role,
+        note,
+        source,
+        created_at,
+        updated_at,
+    ) = row
+    return BodyOut(
+        id=id_,
+        classification=BodyKind(classification),
+        name_ko=name_ko,
+        name_en=name_en,
+        district_code=district_code,
+        parent_id=parent_id,
+        policy_fields=list(policy_fields or []),
+        founding_date=founding_date,
+        dissolution_date=dissolution_date,
+        rules=DecisionRules(
+            quorum=_fraction(quorum_num, quorum_den, quorum_strict),
+            passing=_fraction(pass_num, pass_den, pass_strict),
+            amendment=_fraction(amend_num, amend_den, amend_strict),
+            extraordinary_min_requesters=extraordinary_min_requesters,
+        ),
+        member_cap=member_cap,
+        eligibility_role=MemberRole(eligibility_role) if eligibility_role else None,
+        note=note,
+        source=source,
+        created_at=created_at,
+        updated_at=updated_at,
     )
 
 
@@ -221,7 +277,7 @@ async def list_bodies(
     active_on: date | None,
 ) -> Page[BodyOut]:
     key = decode_cursor(cursor, (ID,))
-    rows = await repository.list_organizations(
+    rows = await repository.list_body_rows(
         session,
         classifications=[kind.value] if kind else BODY_KINDS,
         after_id=int(key[0]) if key else None,
@@ -231,7 +287,7 @@ async def list_bodies(
         name=q,
         active_on=active_on,
     )
-    return page_of([body_out(row) for row in rows], limit, lambda item: [item.id])
+    return page_of([body_out_of_row(row) for row in rows], limit, lambda item: [item.id])
 
 
 async def read_body(session: AsyncSession, body_id: int) -> BodyOut:

@@ -5,7 +5,7 @@ from fastapi import APIRouter, Depends, Path, Query
 from services.councils.platforms import service
 from services.councils.platforms.schemas import PlatformCreate, PlatformOut
 from shared.auth import Identity, Role, require_roles
-from shared.db import SessionDep
+from shared.db import ReadSessionDep, SessionDep
 from shared.json_body import JsonBodyRoute
 from shared.pagination import CursorParam, LimitParam, Page
 
@@ -22,7 +22,7 @@ async def create_platform(session: SessionDep, data: PlatformCreate, actor: Regi
 
 @router.get("/platforms", summary="List civic cooperation platforms")
 async def list_platforms(
-    session: SessionDep,
+    session: ReadSessionDep,
     cursor: CursorParam = None,
     limit: LimitParam = 50,
     district: Annotated[str | None, Query(pattern=r"^\d{5}$")] = None,
@@ -33,7 +33,7 @@ async def list_platforms(
 
 @router.get("/platforms/{platform_id}", summary="Get a civic cooperation platform")
 async def get_platform(
-    session: SessionDep, platform_id: Annotated[int, Path(ge=1, le=2**31 - 1)]
+    session: ReadSessionDep, platform_id: Annotated[int, Path(ge=1, le=2**31 - 1)]
 ) -> PlatformOut:
     """One platform with its consortium members, representatives and managers."""
     return await service.read_platform(session, platform_id)

@@ -1,6 +1,8 @@
 """Civic Cooperation Platforms, read with their consortium's members, representatives and managers."""
 
-from sqlalchemy import select
+from collections import defaultdict
+from collections.abc import Sequence
+
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.councils.common.access import ensure_can_write
@@ -8,11 +10,10 @@ from services.councils.common.dates import first_day
 from services.councils.common.errors import UnknownReference
 from services.councils.common.vocab import OrganizationKind
 from services.councils.history.service import record
-from services.councils.memberships import repository as memberships
-from services.councils.memberships.repository import MembershipFilter
 from services.councils.memberships.schemas import Ref
 from services.councils.organizations import repository as organizations
 from services.councils.organizations.errors import UnknownDistrict
+from services.councils.platforms import repository
 from services.councils.platforms.models import CivicPlatform
 from services.councils.platforms.schemas import ConsortiumMember, PlatformCreate, PlatformOut
 from shared.auth import Identity
@@ -34,55 +35,85 @@ class PlatformNotFound(NotFound):
     title = "Civic platform not found"
 
 
-async def platform_out(session: AsyncSession, platform: CivicPlatform) -> PlatformOut:
-    consortium = await organizations.get(session, platform.consortium_id)
-    assert consortium is not None
-    day = max(today_seoul(), platform.started_on) if platform.started_on else today_seoul()
-    rows = await memberships.search(session, MembershipFilter(organization_id=consortium.id, active_on=day))
-    member_ids = [r.membership.member_organization_id for r in rows if r.membership.member_organization_id]
-    reps = await memberships.search(
-        session, MembershipFilter(organization_ids=member_ids, role="representative", active_on=day)
-    )
-
-    def people(role: str) -> list[Ref]:
-        return [
-            Ref(id=r.membership.person_id, name_ko=r.person_name)
-            for r in rows
-            if r.membership.role == role and r.membership.person_id and r.person_name
-        ]
-
-    members = [
-        ConsortiumMember(
-            organization=Ref(id=r.membership.member_organization_id, name_ko=r.member_organization_name),
-            representatives=[
-                Ref(id=rep.membership.person_id, name_ko=rep.person_name)
-                for rep in reps
-                if rep.membership.organization_id == r.membership.member_organization_id
-                and rep.membership.person_id
-                and rep.person_name
-            ],
+def _platforms_out(
+    platforms: Sequence[repository.PlatformRow], consortia: Sequence[repository.ConsortiumRow]
+) -> list[PlatformOut]:
+    """Fold the two statements' rows into each platform's output, in membership-id order."""
+    members_of: dict[int, list[tuple[Ref, list[Ref]]]] = defaultdict(list)
+    people_of: dict[tuple[int, str], list[Ref]] = defaultdict(list)
+    last: tuple[int, int] | None = None
+    representatives: list[Ref] = []
+    for (
+        platform_id,
+        membership_id,
+        role,
+        person_id,
+        person_name,
+        member_id,
+        member_name,
+        rep_id,
+        rep_name,
+    ) in consortia:
+        # A membership's first row; its next rows (same membership id) only add representatives.
+        if (platform_id, membership_id) != last:
+            last = (platform_id, membership_id)
+            if person_id and person_name:
+                people_of[platform_id, role].append(Ref(id=person_id, name_ko=person_name))
+            representatives = []
+            if member_id and member_name:
+                members_of[platform_id].append((Ref(id=member_id, name_ko=member_name), representatives))
+        if rep_id and rep_name:
+            representatives.append(Ref(id=rep_id, name_ko=rep_name))
+    out = []
+    for (
+        platform_id,
+        district_code,
+        name_ko,
+        consortium_id,
+        consortium_name,
+        lead_organization_id,
+        started_date,
+        evaluation_round,
+        youth_activists,
+        offline_hub,
+        online_hub,
+        main_activities,
+        source,
+        created_at,
+    ) in platforms:
+        out.append(
+            PlatformOut(
+                id=platform_id,
+                district_code=district_code,
+                name_ko=name_ko,
+                consortium=Ref(id=consortium_id, name_ko=consortium_name),
+                lead_organization_id=lead_organization_id,
+                started_date=started_date,
+                evaluation_round=evaluation_round,
+                youth_activists=youth_activists,
+                offline_hub=offline_hub,
+                online_hub=online_hub,
+                main_activities=main_activities,
+                source=source,
+                members=[
+                    ConsortiumMember(organization=organization, representatives=reps)
+                    for organization, reps in members_of.get(platform_id, [])
+                ],
+                managers=people_of.get((platform_id, "manager"), []),
+                assistant_managers=people_of.get((platform_id, "assistant_manager"), []),
+                created_at=created_at,
+            )
         )
-        for r in rows
-        if r.membership.member_organization_id and r.member_organization_name
-    ]
-    return PlatformOut(
-        id=platform.id,
-        district_code=platform.district_code,
-        name_ko=platform.name_ko,
-        consortium=Ref(id=consortium.id, name_ko=consortium.name_ko),
-        lead_organization_id=platform.lead_organization_id,
-        started_date=platform.started_date,
-        evaluation_round=platform.evaluation_round,
-        youth_activists=platform.youth_activists,
-        offline_hub=platform.offline_hub,
-        online_hub=platform.online_hub,
-        main_activities=platform.main_activities,
-        source=platform.source,
-        members=members,
-        managers=people("manager"),
-        assistant_managers=people("assistant_manager"),
-        created_at=platform.created_at,
-    )
+    return out
+
+
+async def _with_consortia(
+    session: AsyncSession, platforms: Sequence[repository.PlatformRow]
+) -> list[PlatformOut]:
+    if not platforms:
+        return []
+    consortia = await repository.consortia(session, [row[0] for row in platforms], today_seoul())
+    return _platforms_out(platforms, consortia)
 
 
 async def create_platform(session: AsyncSession, *, data: PlatformCreate, actor: Identity) -> PlatformOut:
@@ -103,26 +134,26 @@ async def create_platform(session: AsyncSession, *, data: PlatformCreate, actor:
     session.add(platform)
     await session.flush()
     await session.refresh(platform)
-    out = await platform_out(session, platform)
+    row = await repository.one(session, platform.id)
+    assert row is not None
+    [out] = await _with_consortia(session, [row])
     await record(session, actor, entity="platform", entity_id=platform.id, action="create", after=out)
     return out
 
 
 async def read_platform(session: AsyncSession, platform_id: int) -> PlatformOut:
-    platform = await session.get(CivicPlatform, platform_id)
-    if platform is None:
+    row = await repository.one(session, platform_id)
+    if row is None:
         raise PlatformNotFound(f"no civic platform has id {platform_id}", field="path.platform_id")
-    return await platform_out(session, platform)
+    [out] = await _with_consortia(session, [row])
+    return out
 
 
 async def list_platforms(
     session: AsyncSession, *, district: str | None, cursor: str | None, limit: int
 ) -> Page[PlatformOut]:
     key = decode_cursor(cursor, (ID,))
-    query = select(CivicPlatform).order_by(CivicPlatform.id).limit(limit + 1)
-    if key:
-        query = query.where(CivicPlatform.id > int(key[0]))
-    if district is not None:
-        query = query.where(CivicPlatform.district_code == district)
-    rows = (await session.scalars(query)).all()
-    return page_of([await platform_out(session, row) for row in rows], limit, lambda item: [item.id])
+    rows = await repository.page(
+        session, after_id=int(key[0]) if key else None, limit=limit + 1, district=district
+    )
+    return page_of(await _with_consortia(session, rows), limit, lambda item: [item.id])
