@@ -474,6 +474,31 @@ def _exact(value: object) -> Amount:
     return fraction.numerator if fraction.denominator == 1 else fraction
 
 
+@dataclass(frozen=True, slots=True)
+class OutcomeAnswer:
+    """An outcome read: the record's id, whether it is the published one, and its body.
+
+    `body` is None when the caller's If-None-Match already names the published record: nothing more is read.
+    """
+
+    record_id: int
+    published: bool
+    body: OutcomeOut | None
+
+
+def published_etag(record_id: int) -> str:
+    """A strong ETag for a published outcome: the record is immutable, so its id identifies its content."""
+    return f'"outcome-{record_id}"'
+
+
+def if_none_match_hits(header: str | None, tag: str) -> bool:
+    """Weak comparison against a list of entity tags (RFC 9110 §13.1.2), `*` matching any."""
+    if header is None:
+        return False
+    tags = [t.strip().removeprefix("W/") for t in header.split(",")]
+    return any(t == "*" or t == tag for t in tags)
+
+
 async def outcome(
     session: AsyncSession,
     *,
@@ -482,8 +507,15 @@ async def outcome(
     threshold: Decimal | None,
     tie_break: Sequence[str] | None,
     identity: Identity | None,
-) -> OutcomeOut:
-    """Result readers compute (and record) any rule; everyone else reads the published outcome only."""
+    if_none_match: str | None = None,
+) -> OutcomeAnswer:
+    """Result readers compute (and record) any rule; everyone else reads the published outcome only.
+
+    The published outcome, asked for with its own rule and parameters, is read by the primary key the
+    election points at, for every caller: no ballot is read, no digest or engine run. Its ballots cannot
+    change after publication (the window is closed and publish() holds the election's row lock against
+    ballots being cast; an import writes its ballots before it publishes).
+    """
     election = await _election(session, election_id)
     ensure_results_visible(election, identity)
     if tie_break is not None:
@@ -495,53 +527,74 @@ async def outcome(
             )
     rule = rule or election.rule
     params = _params(election, rule, threshold)
-    if identity is None or identity.role not in RESULT_READERS:
-        return outcome_out(await published_outcome(session, election, rule, params, tie_break))
+    reader = identity is not None and identity.role in RESULT_READERS
+    differs = _differs_from_published(election, rule, params, tie_break)
+    if differs is not None and not reader:
+        published_params, published_tie_break = _published_key(election)
+        raise OutcomeNotPublished(
+            f"only the published outcome of election {election.id} is public: rule {election.rule}"
+            f" with {published_params or 'no parameters'}, tie-break {','.join(published_tie_break)};"
+            " other rules and parameters are for city officers, auditors and admins",
+            field=differs,
+        )
+    published = election.published_at is not None and differs is None
+    if published and election.published_outcome_id is not None:
+        record_id = election.published_outcome_id
+        if if_none_match_hits(if_none_match, published_etag(record_id)):
+            return OutcomeAnswer(record_id, True, None)
+        stored = await session.get(OutcomeRecord, record_id)
+        assert stored is not None  # a foreign key
+        return OutcomeAnswer(record_id, True, outcome_out(stored))
+    if not reader:
+        record = await published_outcome(session, election)
+        return OutcomeAnswer(record.id, True, outcome_out(record))
     record = await compute_and_store(
         session,
         election=election,
         rule=rule,
         params=params,
         tie_break=tie_break,
-        actor=identity.subject,
+        actor=identity.subject if identity is not None else None,
     )
-    return outcome_out(record)
+    if published:
+        # Published before outcomes were pointed at (migration 0006): from now on a primary-key read.
+        election.published_outcome_id = record.id
+        await session.flush()
+    return OutcomeAnswer(record.id, published, outcome_out(record))
 
 
-async def published_outcome(
-    session: AsyncSession,
-    election: Election,
-    rule: str,
-    params: dict[str, Amount],
-    tie_break: Sequence[str] | None,
-) -> OutcomeRecord:
-    """The outcome recorded at publication, when asked for with its rule and parameters; never computed.
+def _published_key(election: Election) -> tuple[dict[str, Any], list[str]]:
+    return request_key(election.rule, _params(election, election.rule, None), None)
 
-    A read that could compute would let any caller store a new outcome row per new parameter value.
-    """
-    published_params, published_tie_break = request_key(
-        election.rule, _params(election, election.rule, None), None
-    )
+
+def _differs_from_published(
+    election: Election, rule: str, params: dict[str, Amount], tie_break: Sequence[str] | None
+) -> str | None:
+    """The query parameter that makes this request other than the published outcome's, if any."""
+    published_params, published_tie_break = _published_key(election)
     asked_params, asked_tie_break = request_key(rule, params, tie_break)
-    field = None
     if rule != election.rule:
-        field = "query.rule"
-    elif asked_params != published_params:
-        field = "query.threshold"
-    elif asked_tie_break != published_tie_break:
-        field = "query.tie_break"
-    if field is not None:
-        raise OutcomeNotPublished(
-            f"only the published outcome of election {election.id} is public: rule {election.rule}"
-            f" with {published_params or 'no parameters'}, tie-break {','.join(published_tie_break)};"
-            " other rules and parameters are for city officers, auditors and admins",
-            field=field,
-        )
+        return "query.rule"
+    if asked_params != published_params:
+        return "query.threshold"
+    if asked_tie_break != published_tie_break:
+        return "query.tie_break"
+    return None
+
+
+async def published_outcome(session: AsyncSession, election: Election) -> OutcomeRecord:
+    """The outcome recorded at publication of an election without a pointer to it; never computed.
+
+    Only elections published before migration 0006 (or whose rule could not decide them) come here: this
+    reads every ballot to find the outcome by its digest. A read that could compute would let any caller
+    store a new outcome row per new parameter value.
+    """
+    published_params, published_tie_break = _published_key(election)
     digest = ballot_digest(await read_ballot_groups(session, election.id))
     found = await repository.find_outcome(
         session,
         election_id=election.id,
-        rule=rule,
+        rule=election.rule,
         params=published_params,
         tie_break=published_tie_break,
         digest=digest,
@@ -636,9 +689,10 @@ async def record_published_outcome(
 ) -> OutcomeRecord:
     """The outcome of the election's own rule and parameters, recorded when its results become public.
 
-    Callers without a result reader's role read only this record (see `published_outcome`).
+    Callers without a result reader's role read only this record, by the id the election keeps (see
+    `outcome`).
     """
-    return await compute_and_store(
+    record = await compute_and_store(
         session,
         election=election,
         rule=election.rule,
@@ -646,6 +700,8 @@ async def record_published_outcome(
         tie_break=None,
         actor=actor.subject,
     )
+    election.published_outcome_id = record.id
+    return record
 
 
 async def publish(session: AsyncSession, *, election_id: int, actor: Identity) -> ElectionOut:
