@@ -267,3 +267,25 @@ async def test_an_election_published_without_a_pointer_gets_one_from_a_readers_r
     assert (await api.ok("GET", url, {}))["id"] == published["id"]
     assert await ballot_scans(conn) == before
     assert await outcome_rows(conn, eid) == 1
+
+
+async def test_ballots_cannot_change_after_publication_so_the_stored_record_stands(
+    api_and_db: tuple[Budget, AsyncConnection], auth: Auth
+) -> None:
+    """The invariant the primary-key read rests on: no ballot is cast or replaced after publication."""
+    api, conn = api_and_db
+    eid = await published_election(api, auth)
+    url = f"/budget/elections/{eid}/outcome"
+    published = await api.ok("GET", url, {})
+    for subject in ("v0", "new-voter"):  # a replacement, a first ballot
+        response = await api.client.put(
+            f"/budget/elections/{eid}/ballot",
+            headers=auth("citizen", subject=subject),
+            json={"project_ids": ["D"]},
+        )
+        assert assert_problem(response, 409)["code"] == "election-closed"
+    assert await api.ok("GET", url, {}) == published
+    # Another tie-break is computed from the ballots as they are now: the same ballots as published.
+    recomputed = await api.ok("GET", url + "?tie_break=file_order", api.city)
+    assert recomputed["ballot_digest"] == published["ballot_digest"] and recomputed["n_ballots"] == 5
+    assert await outcome_rows(conn, eid) == 2  # the published one and the one just computed
