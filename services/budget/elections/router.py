@@ -8,6 +8,7 @@ from starlette.datastructures import UploadFile
 
 from services.budget.elections import pb_export, pb_import, repository, service
 from services.budget.elections.errors import ElectionNotFound, FileTooLarge, InvalidPbFile
+from services.budget.elections.published import PublishedBodies, published_etag
 from services.budget.elections.schemas import (
     BallotIn,
     BallotOut,
@@ -256,7 +257,7 @@ PUBLISHED_CACHE_CONTROL = "public, max-age=60"
 )
 async def get_outcome(
     session: SessionDep,
-    response: Response,
+    request: Request,
     election_id: ElectionId,
     identity: OptionalIdentity,
     rule: Annotated[
@@ -276,10 +277,11 @@ async def get_outcome(
             alias="If-None-Match", description="The published outcome's ETag as read: 304 if it still is."
         ),
     ] = None,
-) -> OutcomeOut | Response:
+) -> Response:
     keys = [key.strip() for key in tie_break.split(",") if key.strip()] if tie_break else None
     answer = await service.outcome(
         session,
+        bodies=_published_bodies(request),
         election_id=election_id,
         rule=rule,
         threshold=threshold,
@@ -289,11 +291,19 @@ async def get_outcome(
     )
     headers = {}
     if answer.published:
-        headers = {"ETag": service.published_etag(answer.record_id), "Cache-Control": PUBLISHED_CACHE_CONTROL}
+        headers = {"ETag": published_etag(answer.record_id), "Cache-Control": PUBLISHED_CACHE_CONTROL}
     if answer.body is None:
         return Response(status_code=304, headers=headers)
-    response.headers.update(headers)
-    return answer.body
+    # Already JSON (OutcomeOut's): a large election's outcome is not validated and encoded again per read.
+    return Response(answer.body, media_type="application/json", headers=headers)
+
+
+def _published_bodies(request: Request) -> PublishedBodies:
+    state = request.app.state
+    if not hasattr(state, "published_outcomes"):
+        state.published_outcomes = PublishedBodies()
+    bodies: PublishedBodies = state.published_outcomes
+    return bodies
 
 
 @router.get(

@@ -33,6 +33,12 @@ from services.budget.elections.errors import (
     ResultsNotPublished,
 )
 from services.budget.elections.models import Election, ElectionProject, OutcomeRecord, VoterGroup
+from services.budget.elections.published import (
+    OutcomeAnswer,
+    PublishedBodies,
+    if_none_match_hits,
+    published_etag,
+)
 from services.budget.elections.schemas import (
     BallotIn,
     BallotOut,
@@ -474,31 +480,6 @@ def _exact(value: object) -> Amount:
     return fraction.numerator if fraction.denominator == 1 else fraction
 
 
-@dataclass(frozen=True, slots=True)
-class OutcomeAnswer:
-    """An outcome read: the record's id, whether it is the published one, and its body.
-
-    `body` is None when the caller's If-None-Match already names the published record: nothing more is read.
-    """
-
-    record_id: int
-    published: bool
-    body: OutcomeOut | None
-
-
-def published_etag(record_id: int) -> str:
-    """A strong ETag for a published outcome: the record is immutable, so its id identifies its content."""
-    return f'"outcome-{record_id}"'
-
-
-def if_none_match_hits(header: str | None, tag: str) -> bool:
-    """Weak comparison against a list of entity tags (RFC 9110 §13.1.2), `*` matching any."""
-    if header is None:
-        return False
-    tags = [t.strip().removeprefix("W/") for t in header.split(",")]
-    return any(t == "*" or t == tag for t in tags)
-
-
 async def outcome(
     session: AsyncSession,
     *,
@@ -508,13 +489,14 @@ async def outcome(
     tie_break: Sequence[str] | None,
     identity: Identity | None,
     if_none_match: str | None = None,
+    bodies: PublishedBodies | None = None,
 ) -> OutcomeAnswer:
     """Result readers compute (and record) any rule; everyone else reads the published outcome only.
 
     The published outcome, asked for with its own rule and parameters, is read by the primary key the
     election points at, for every caller: no ballot is read, no digest or engine run. Its ballots cannot
     change after publication (the window is closed and publish() holds the election's row lock against
-    ballots being cast; an import writes its ballots before it publishes).
+    ballots being cast; an import writes its ballots before it publishes). Its JSON is kept in `bodies`.
     """
     election = await _election(session, election_id)
     ensure_results_visible(election, identity)
@@ -542,12 +524,17 @@ async def outcome(
         record_id = election.published_outcome_id
         if if_none_match_hits(if_none_match, published_etag(record_id)):
             return OutcomeAnswer(record_id, True, None)
-        stored = await session.get(OutcomeRecord, record_id)
-        assert stored is not None  # a foreign key
-        return OutcomeAnswer(record_id, True, outcome_out(stored))
+        body = bodies.get(record_id) if bodies is not None else None
+        if body is None:
+            stored = await session.get(OutcomeRecord, record_id)
+            assert stored is not None  # a foreign key
+            body = outcome_json(stored)
+            if bodies is not None:
+                bodies.put(record_id, body)
+        return OutcomeAnswer(record_id, True, body)
     if not reader:
         record = await published_outcome(session, election)
-        return OutcomeAnswer(record.id, True, outcome_out(record))
+        return OutcomeAnswer(record.id, True, outcome_json(record))
     record = await compute_and_store(
         session,
         election=election,
@@ -560,7 +547,7 @@ async def outcome(
         # Published before outcomes were pointed at (migration 0006): from now on a primary-key read.
         election.published_outcome_id = record.id
         await session.flush()
-    return OutcomeAnswer(record.id, published, outcome_out(record))
+    return OutcomeAnswer(record.id, published, outcome_json(record))
 
 
 def _published_key(election: Election) -> tuple[dict[str, Any], list[str]]:
@@ -665,6 +652,10 @@ async def compute_and_store(
     )
     assert stored is not None
     return stored
+
+
+def outcome_json(record: OutcomeRecord) -> bytes:
+    return outcome_out(record).model_dump_json(by_alias=True).encode()
 
 
 def outcome_out(record: OutcomeRecord) -> OutcomeOut:
