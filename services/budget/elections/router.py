@@ -25,7 +25,7 @@ from services.budget.elections.service import BallotConfigCache
 from services.budget.elections.tally import driver_connection
 from services.budget.settings import IMPORT_ENVELOPE_BYTES, BudgetSettings
 from shared.auth import Identity, OptionalIdentity, Role, require_roles
-from shared.db import SessionDep
+from shared.db import ReadSessionDep, SessionDep
 from shared.json_body import JsonBodyRoute
 from shared.pagination import CursorParam, LimitParam, Page
 from shared.problems import Unauthorized
@@ -257,6 +257,7 @@ PUBLISHED_CACHE_CONTROL = "public, max-age=60"
 )
 async def get_outcome(
     session: SessionDep,
+    read: ReadSessionDep,
     request: Request,
     election_id: ElectionId,
     identity: OptionalIdentity,
@@ -281,6 +282,7 @@ async def get_outcome(
     keys = [key.strip() for key in tie_break.split(",") if key.strip()] if tie_break else None
     answer = await service.outcome(
         session,
+        read=read,
         bodies=_published_bodies(request),
         election_id=election_id,
         rule=rule,

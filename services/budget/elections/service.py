@@ -490,6 +490,7 @@ async def outcome(
     identity: Identity | None,
     if_none_match: str | None = None,
     bodies: PublishedBodies | None = None,
+    read: AsyncSession | None = None,
 ) -> OutcomeAnswer:
     """Result readers compute (and record) any rule; everyone else reads the published outcome only.
 
@@ -497,8 +498,11 @@ async def outcome(
     election points at, for every caller: no ballot is read, no digest or engine run. Its ballots cannot
     change after publication (the window is closed and publish() holds the election's row lock against
     ballots being cast; an import writes its ballots before it publishes). Its JSON is kept in `bodies`.
+    Reads go through `read` (a session without a transaction, if given: no BEGIN and COMMIT round trips);
+    computing and recording an outcome goes through `session`, whose unit of work starts only then.
     """
-    election = await _election(session, election_id)
+    read = read or session
+    election = await _election(read, election_id)
     ensure_results_visible(election, identity)
     if tie_break is not None:
         unknown = [key for key in tie_break if key not in TIE_BREAK_KEYS]
@@ -526,15 +530,19 @@ async def outcome(
             return OutcomeAnswer(record_id, True, None)
         body = bodies.get(record_id) if bodies is not None else None
         if body is None:
-            stored = await session.get(OutcomeRecord, record_id)
+            stored = await read.get(OutcomeRecord, record_id)
             assert stored is not None  # a foreign key
             body = outcome_json(stored)
             if bodies is not None:
                 bodies.put(record_id, body)
         return OutcomeAnswer(record_id, True, body)
     if not reader:
-        record = await published_outcome(session, election)
+        record = await published_outcome(read, election)
         return OutcomeAnswer(record.id, True, outcome_json(record))
+    if read is not session:
+        # Done reading: its connection goes back before the unit of work takes one (never two at once).
+        await read.close()
+        election = await _election(session, election_id)
     record = await compute_and_store(
         session,
         election=election,
