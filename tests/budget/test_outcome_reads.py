@@ -1,10 +1,13 @@
 """Reads create nothing: callers without a result reader's role get the published outcome, never compute."""
 
-from collections.abc import AsyncIterator
+import contextlib
+import re
+from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import event, text
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from shared.auth import Role
@@ -136,3 +139,158 @@ async def test_a_published_import_its_rule_cannot_decide_still_imports(api: Budg
     url = f"/budget/elections/{response.json()['id']}/outcome"
     assert assert_problem(await api.client.get(url), 404)["code"] == "published-outcome-missing"
     assert assert_problem(await api.client.get(url, headers=api.city), 422)["code"] == "outcome-failed"
+
+
+@contextlib.contextmanager
+def statements(harness: ServiceHarness) -> Iterator[list[str]]:
+    """Every SQL statement the service sends while the block runs."""
+    seen: list[str] = []
+
+    def record(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        seen.append(statement)
+
+    engine = harness.engine.sync_engine
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield seen
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+
+
+def reads_ballots(statement: str) -> bool:
+    """The ballots table, not an outcome's n_ballots column."""
+    return re.search(r"\bballots\b", statement, re.IGNORECASE) is not None
+
+
+async def ballot_scans(conn: AsyncConnection) -> int:
+    """Scans of the ballots table in this transaction, by any client (the raw asyncpg reads included)."""
+    query = text(
+        "SELECT coalesce(seq_scan, 0) + coalesce(idx_scan, 0) FROM pg_stat_xact_user_tables"
+        " WHERE schemaname = 'budget' AND relname = 'ballots'"
+    )
+    return int((await conn.execute(query)).scalar_one())
+
+
+@pytest.mark.parametrize("role", [None, Role.citizen, Role.city_officer], ids=str)
+async def test_the_published_outcome_is_read_by_key_without_touching_ballots(
+    api_and_db: tuple[Budget, AsyncConnection], budget_harness: ServiceHarness, auth: Auth, role: Role | None
+) -> None:
+    api, conn = api_and_db
+    eid = await published_election(api, auth)
+    url, headers = f"/budget/elections/{eid}/outcome", caller(auth, role)
+    before = await ballot_scans(conn)
+    with statements(budget_harness) as seen:
+        response = await api.client.get(url + "?threshold=2", headers=headers)
+    assert response.status_code == 200, response.text
+    assert await ballot_scans(conn) == before
+    assert response.json()["selected"] == ["C", "B"]
+    sql = [s.lower() for s in seen if not s.lower().startswith(("savepoint", "release", "rollback"))]
+    assert not [s for s in sql if reads_ballots(s)], sql
+    assert len(sql) == 2, sql  # the election by its id, then the outcome by its id
+    with statements(budget_harness) as seen:
+        again = await api.client.get(url, headers=headers)
+    assert again.content == response.content and again.headers["etag"] == response.headers["etag"]
+    sql = [s.lower() for s in seen if not s.lower().startswith(("savepoint", "release", "rollback"))]
+    assert len(sql) == 1 and "from budget.elections" in sql[0], sql  # its JSON is kept by record id
+    assert response.headers["etag"] == f'"outcome-{response.json()["id"]}"'
+    assert response.headers["cache-control"] == "public, max-age=60"
+    assert await outcome_rows(conn, eid) == 1
+
+
+async def test_if_none_match_on_the_published_outcome_is_304(
+    api_and_db: tuple[Budget, AsyncConnection], budget_harness: ServiceHarness, auth: Auth
+) -> None:
+    api, conn = api_and_db
+    eid = await published_election(api, auth)
+    url = f"/budget/elections/{eid}/outcome"
+    first = await api.client.get(url)
+    tag = first.headers["etag"]
+    for header in (tag, f"W/{tag}", f'"other", {tag}', "*"):
+        before = await ballot_scans(conn)
+        with statements(budget_harness) as seen:
+            response = await api.client.get(url, headers={"If-None-Match": header})
+        assert response.status_code == 304, header
+        assert response.content == b"" and response.headers["etag"] == tag
+        assert not [s for s in seen if "outcomes" in s.lower()], seen  # the election row only
+        assert await ballot_scans(conn) == before
+    for header in ('"outcome-0"', tag.strip('"'), '"other"'):
+        response = await api.client.get(url, headers={"If-None-Match": header})
+        assert response.status_code == 200 and response.json() == first.json(), header
+    # Other parameters than the published ones: no validator, no shared caching.
+    other = await api.client.get(url + "?threshold=3", headers=api.city)
+    assert other.status_code == 200 and "etag" not in other.headers and "cache-control" not in other.headers
+
+
+async def test_before_publication_nothing_is_cacheable(api: Budget) -> None:
+    election = await create_election(api, rule="greedy", ballot={"type": "approval", "max_length": 2})
+    response = await api.client.get(f"/budget/elections/{election['id']}/outcome", headers=api.city)
+    assert response.status_code == 200, response.text
+    assert "etag" not in response.headers and "cache-control" not in response.headers
+
+
+async def test_a_stored_outcome_and_its_election_pointer_cannot_change(
+    api_and_db: tuple[Budget, AsyncConnection], auth: Auth
+) -> None:
+    api, conn = api_and_db
+    eid = await published_election(api, auth)
+    other = (await api.ok("GET", f"/budget/elections/{eid}/outcome?threshold=3", api.city))["id"]
+    for statement in (
+        "UPDATE budget.outcomes SET selected = '{}' WHERE election_id = :e",
+        "UPDATE budget.elections SET published_outcome_id = :o WHERE id = :e",
+        "UPDATE budget.elections SET published_outcome_id = NULL WHERE id = :e",
+    ):
+        savepoint = await conn.begin_nested()
+        with pytest.raises(DBAPIError, match=r"immutable|already has published outcome|P0001"):
+            await conn.execute(text(statement), {"e": eid, "o": other})
+        await savepoint.rollback()
+    # Writing the same pointer again is no change.
+    await conn.execute(
+        text("UPDATE budget.elections SET published_outcome_id = published_outcome_id WHERE id = :e"),
+        {"e": eid},
+    )
+
+
+async def test_an_election_published_without_a_pointer_gets_one_from_a_readers_read(
+    api_and_db: tuple[Budget, AsyncConnection], budget_harness: ServiceHarness, auth: Auth
+) -> None:
+    """Published before migration 0006: the old read by digest, until a city officer's read points at it."""
+    api, conn = api_and_db
+    eid = await published_election(api, auth)
+    published = await api.ok("GET", f"/budget/elections/{eid}/outcome", {})
+    # As it was before the pointer existed (the test's transaction is rolled back, the trigger with it).
+    await conn.execute(text("ALTER TABLE budget.elections DISABLE TRIGGER published_outcome_write_once"))
+    await conn.execute(
+        text("UPDATE budget.elections SET published_outcome_id = NULL WHERE id = :e"), {"e": eid}
+    )
+    await conn.execute(text("ALTER TABLE budget.elections ENABLE TRIGGER published_outcome_write_once"))
+    url = f"/budget/elections/{eid}/outcome"
+    before = await ballot_scans(conn)
+    assert (await api.ok("GET", url, {}))["id"] == published["id"]
+    assert await ballot_scans(conn) > before  # the check sees the service's raw reads
+    assert (await api.ok("GET", url, api.city))["id"] == published["id"]
+    before = await ballot_scans(conn)
+    assert (await api.ok("GET", url, {}))["id"] == published["id"]
+    assert await ballot_scans(conn) == before
+    assert await outcome_rows(conn, eid) == 1
+
+
+async def test_ballots_cannot_change_after_publication_so_the_stored_record_stands(
+    api_and_db: tuple[Budget, AsyncConnection], auth: Auth
+) -> None:
+    """The invariant the primary-key read rests on: no ballot is cast or replaced after publication."""
+    api, conn = api_and_db
+    eid = await published_election(api, auth)
+    url = f"/budget/elections/{eid}/outcome"
+    published = await api.ok("GET", url, {})
+    for subject in ("v0", "new-voter"):  # a replacement, a first ballot
+        response = await api.client.put(
+            f"/budget/elections/{eid}/ballot",
+            headers=auth("citizen", subject=subject),
+            json={"project_ids": ["D"]},
+        )
+        assert assert_problem(response, 409)["code"] == "election-closed"
+    assert await api.ok("GET", url, {}) == published
+    # Another tie-break is computed from the ballots as they are now: the same ballots as published.
+    recomputed = await api.ok("GET", url + "?tie_break=file_order", api.city)
+    assert recomputed["ballot_digest"] == published["ballot_digest"] and recomputed["n_ballots"] == 5
+    assert await outcome_rows(conn, eid) == 2  # the published one and the one just computed

@@ -57,6 +57,8 @@ class Election(Base):
     accepting_import: Mapped[bool] = mapped_column(Boolean, default=False)
     published_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     published_by: Mapped[str | None] = mapped_column(Text)
+    published_outcome_id: Mapped[int | None] = mapped_column(BigInteger)
+    """The outcome recorded at publication (outcomes.id; foreign key, write-once trigger: migration 0006)."""
     meta: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict)
     project_columns: Mapped[list[str]] = mapped_column(ARRAY(Text), default=list)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())

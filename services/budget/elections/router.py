@@ -2,12 +2,13 @@ from collections.abc import AsyncIterator
 from decimal import Decimal
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response
 from fastapi.responses import StreamingResponse
 from starlette.datastructures import UploadFile
 
 from services.budget.elections import pb_export, pb_import, repository, service
 from services.budget.elections.errors import ElectionNotFound, FileTooLarge, InvalidPbFile
+from services.budget.elections.published import PublishedBodies, published_etag
 from services.budget.elections.schemas import (
     BallotIn,
     BallotOut,
@@ -24,7 +25,7 @@ from services.budget.elections.service import BallotConfigCache
 from services.budget.elections.tally import driver_connection
 from services.budget.settings import IMPORT_ENVELOPE_BYTES, BudgetSettings
 from shared.auth import Identity, OptionalIdentity, Role, require_roles
-from shared.db import SessionDep
+from shared.db import ReadSessionDep, SessionDep
 from shared.json_body import JsonBodyRoute
 from shared.pagination import CursorParam, LimitParam, Page
 from shared.problems import Unauthorized
@@ -233,14 +234,22 @@ election's own rule and parameters), and such a read never computes or stores an
 another rule, threshold or tie-break is **403** `outcome-not-published`, `errors[].field` naming the query
 parameter that differs (`query.rule`, `query.threshold` or `query.tie_break`): 403 rather than 404, as the
 outcome exists for callers with the right role. Without `rule`, the election's own rule.
+
+**Caching:** the published outcome (asked for with the election's own rule and parameters, by anyone) is a
+stored record read by its key, never recomputed. It carries a strong `ETag` and `Cache-Control: public,
+max-age=60`; a request whose `If-None-Match` names it is answered **304** with no body.
 """
+
+PUBLISHED_CACHE_CONTROL = "public, max-age=60"
 
 
 @router.get(
     "/elections/{election_id}/outcome",
     summary="Get an election's outcome",
     description=OUTCOME_DESCRIPTION,
+    response_model=OutcomeOut,
     responses={
+        304: {"description": "The published outcome named by If-None-Match has not changed (it never does)"},
         403: {"description": "Results not published yet, or other parameters than the published outcome's"},
         404: {"description": "No such election, or its published outcome is not stored"},
         422: {"description": "Unknown rule or tie-break key, or a threshold the rule does not take"},
@@ -248,6 +257,8 @@ outcome exists for callers with the right role. Without `rule`, the election's o
 )
 async def get_outcome(
     session: SessionDep,
+    read: ReadSessionDep,
+    request: Request,
     election_id: ElectionId,
     identity: OptionalIdentity,
     rule: Annotated[
@@ -261,11 +272,40 @@ async def get_outcome(
         str | None,
         Query(description="Comma-separated keys, e.g. score_desc,cost_asc; the rule's default if omitted."),
     ] = None,
-) -> OutcomeOut:
+    if_none_match: Annotated[
+        str | None,
+        Header(
+            alias="If-None-Match", description="The published outcome's ETag as read: 304 if it still is."
+        ),
+    ] = None,
+) -> Response:
     keys = [key.strip() for key in tie_break.split(",") if key.strip()] if tie_break else None
-    return await service.outcome(
-        session, election_id=election_id, rule=rule, threshold=threshold, tie_break=keys, identity=identity
+    answer = await service.outcome(
+        session,
+        read=read,
+        bodies=_published_bodies(request),
+        election_id=election_id,
+        rule=rule,
+        threshold=threshold,
+        tie_break=keys,
+        identity=identity,
+        if_none_match=if_none_match,
     )
+    headers = {}
+    if answer.published:
+        headers = {"ETag": published_etag(answer.record_id), "Cache-Control": PUBLISHED_CACHE_CONTROL}
+    if answer.body is None:
+        return Response(status_code=304, headers=headers)
+    # Already JSON (OutcomeOut's): a large election's outcome is not validated and encoded again per read.
+    return Response(answer.body, media_type="application/json", headers=headers)
+
+
+def _published_bodies(request: Request) -> PublishedBodies:
+    state = request.app.state
+    if not hasattr(state, "published_outcomes"):
+        state.published_outcomes = PublishedBodies()
+    bodies: PublishedBodies = state.published_outcomes
+    return bodies
 
 
 @router.get(

@@ -33,6 +33,12 @@ from services.budget.elections.errors import (
     ResultsNotPublished,
 )
 from services.budget.elections.models import Election, ElectionProject, OutcomeRecord, VoterGroup
+from services.budget.elections.published import (
+    OutcomeAnswer,
+    PublishedBodies,
+    if_none_match_hits,
+    published_etag,
+)
 from services.budget.elections.schemas import (
     BallotIn,
     BallotOut,
@@ -482,9 +488,21 @@ async def outcome(
     threshold: Decimal | None,
     tie_break: Sequence[str] | None,
     identity: Identity | None,
-) -> OutcomeOut:
-    """Result readers compute (and record) any rule; everyone else reads the published outcome only."""
-    election = await _election(session, election_id)
+    if_none_match: str | None = None,
+    bodies: PublishedBodies | None = None,
+    read: AsyncSession | None = None,
+) -> OutcomeAnswer:
+    """Result readers compute (and record) any rule; everyone else reads the published outcome only.
+
+    The published outcome, asked for with its own rule and parameters, is read by the primary key the
+    election points at, for every caller: no ballot is read, no digest or engine run. Its ballots cannot
+    change after publication (the window is closed and publish() holds the election's row lock against
+    ballots being cast; an import writes its ballots before it publishes). Its JSON is kept in `bodies`.
+    Reads go through `read` (a session without a transaction, if given: no BEGIN and COMMIT round trips);
+    computing and recording an outcome goes through `session`, whose unit of work starts only then.
+    """
+    read = read or session
+    election = await _election(read, election_id)
     ensure_results_visible(election, identity)
     if tie_break is not None:
         unknown = [key for key in tie_break if key not in TIE_BREAK_KEYS]
@@ -495,53 +513,83 @@ async def outcome(
             )
     rule = rule or election.rule
     params = _params(election, rule, threshold)
-    if identity is None or identity.role not in RESULT_READERS:
-        return outcome_out(await published_outcome(session, election, rule, params, tie_break))
+    reader = identity is not None and identity.role in RESULT_READERS
+    differs = _differs_from_published(election, rule, params, tie_break)
+    if differs is not None and not reader:
+        published_params, published_tie_break = _published_key(election)
+        raise OutcomeNotPublished(
+            f"only the published outcome of election {election.id} is public: rule {election.rule}"
+            f" with {published_params or 'no parameters'}, tie-break {','.join(published_tie_break)};"
+            " other rules and parameters are for city officers, auditors and admins",
+            field=differs,
+        )
+    published = election.published_at is not None and differs is None
+    if published and election.published_outcome_id is not None:
+        record_id = election.published_outcome_id
+        if if_none_match_hits(if_none_match, published_etag(record_id)):
+            return OutcomeAnswer(record_id, True, None)
+        body = bodies.get(record_id) if bodies is not None else None
+        if body is None:
+            stored = await read.get(OutcomeRecord, record_id)
+            assert stored is not None  # a foreign key
+            body = outcome_json(stored)
+            if bodies is not None:
+                bodies.put(record_id, body)
+        return OutcomeAnswer(record_id, True, body)
+    if not reader:
+        record = await published_outcome(read, election)
+        return OutcomeAnswer(record.id, True, outcome_json(record))
+    if read is not session:
+        # Done reading: its connection goes back before the unit of work takes one (never two at once).
+        await read.close()
+        election = await _election(session, election_id)
     record = await compute_and_store(
         session,
         election=election,
         rule=rule,
         params=params,
         tie_break=tie_break,
-        actor=identity.subject,
+        actor=identity.subject if identity is not None else None,
     )
-    return outcome_out(record)
+    if published:
+        # Published before outcomes were pointed at (migration 0006): from now on a primary-key read.
+        election.published_outcome_id = record.id
+        await session.flush()
+    return OutcomeAnswer(record.id, published, outcome_json(record))
 
 
-async def published_outcome(
-    session: AsyncSession,
-    election: Election,
-    rule: str,
-    params: dict[str, Amount],
-    tie_break: Sequence[str] | None,
-) -> OutcomeRecord:
-    """The outcome recorded at publication, when asked for with its rule and parameters; never computed.
+def _published_key(election: Election) -> tuple[dict[str, Any], list[str]]:
+    return request_key(election.rule, _params(election, election.rule, None), None)
 
-    A read that could compute would let any caller store a new outcome row per new parameter value.
-    """
-    published_params, published_tie_break = request_key(
-        election.rule, _params(election, election.rule, None), None
-    )
+
+def _differs_from_published(
+    election: Election, rule: str, params: dict[str, Amount], tie_break: Sequence[str] | None
+) -> str | None:
+    """The query parameter that makes this request other than the published outcome's, if any."""
+    published_params, published_tie_break = _published_key(election)
     asked_params, asked_tie_break = request_key(rule, params, tie_break)
-    field = None
     if rule != election.rule:
-        field = "query.rule"
-    elif asked_params != published_params:
-        field = "query.threshold"
-    elif asked_tie_break != published_tie_break:
-        field = "query.tie_break"
-    if field is not None:
-        raise OutcomeNotPublished(
-            f"only the published outcome of election {election.id} is public: rule {election.rule}"
-            f" with {published_params or 'no parameters'}, tie-break {','.join(published_tie_break)};"
-            " other rules and parameters are for city officers, auditors and admins",
-            field=field,
-        )
+        return "query.rule"
+    if asked_params != published_params:
+        return "query.threshold"
+    if asked_tie_break != published_tie_break:
+        return "query.tie_break"
+    return None
+
+
+async def published_outcome(session: AsyncSession, election: Election) -> OutcomeRecord:
+    """The outcome recorded at publication of an election without a pointer to it; never computed.
+
+    Only elections published before migration 0006 (or whose rule could not decide them) come here: this
+    reads every ballot to find the outcome by its digest. A read that could compute would let any caller
+    store a new outcome row per new parameter value.
+    """
+    published_params, published_tie_break = _published_key(election)
     digest = ballot_digest(await read_ballot_groups(session, election.id))
     found = await repository.find_outcome(
         session,
         election_id=election.id,
-        rule=rule,
+        rule=election.rule,
         params=published_params,
         tie_break=published_tie_break,
         digest=digest,
@@ -614,6 +662,10 @@ async def compute_and_store(
     return stored
 
 
+def outcome_json(record: OutcomeRecord) -> bytes:
+    return outcome_out(record).model_dump_json(by_alias=True).encode()
+
+
 def outcome_out(record: OutcomeRecord) -> OutcomeOut:
     return OutcomeOut(
         id=record.id,
@@ -636,9 +688,10 @@ async def record_published_outcome(
 ) -> OutcomeRecord:
     """The outcome of the election's own rule and parameters, recorded when its results become public.
 
-    Callers without a result reader's role read only this record (see `published_outcome`).
+    Callers without a result reader's role read only this record, by the id the election keeps (see
+    `outcome`).
     """
-    return await compute_and_store(
+    record = await compute_and_store(
         session,
         election=election,
         rule=election.rule,
@@ -646,6 +699,8 @@ async def record_published_outcome(
         tie_break=None,
         actor=actor.subject,
     )
+    election.published_outcome_id = record.id
+    return record
 
 
 async def publish(session: AsyncSession, *, election_id: int, actor: Identity) -> ElectionOut:
