@@ -6,7 +6,9 @@ every clock-sensitive test runs (09:00Z: both zones on the same date; 23:30Z: Se
 
 PostgreSQL's clock cannot be pinned from here: the budget service judges election windows by it (one clock
 for every replica), so tests of open elections set their window around the real time, and the rules at the
-window's edges are tested on the pure functions with pinned instants.
+window's edges are tested on the pure functions with pinned instants. Where such a test checks a date, its
+window is put at 23:30 UTC (tests/budget/test_pabulib_groups.py), so that the UTC and Seoul dates differ
+whatever the hour. The real processes of tests/e2e read the real clock and compare no dates across zones.
 """
 
 from collections.abc import Iterator
