@@ -13,6 +13,7 @@ import pytest
 from tests.clock import EDGES, SEOUL_DAY, Clock
 from tests.conftest import assert_problem
 from tests.councils.helpers import Api, unique
+from tests.councils.test_extraordinary import association, extraordinary, refused, steering_motion
 
 DISTRICT = "11380"  # 은평구
 STARTS = SEOUL_DAY.isoformat()  # 2017-07-01
@@ -154,3 +155,20 @@ async def test_the_icalendar_stamp_is_the_pinned_instant_in_utc(
     assert f"DTSTAMP:{instant:%Y%m%dT%H%M%S}Z\r\n" in text
     # The event itself is written in Seoul time: its date is the Seoul date.
     assert f"DTSTART;TZID=Asia/Seoul:{seoul_date:%Y%m%d}T" in text
+
+
+@pytest.mark.parametrize(("instant", "seoul_date"), EDGES)
+async def test_a_plenarys_calling_resolution_is_dated_in_seoul(
+    api: Api, instant: datetime, seoul_date: date
+) -> None:
+    # The resolution is moved on 2017-07-01 at 10:00 in Seoul; a plenary on that Seoul day may cite it, even
+    # at 00:00 Seoul (15:00Z on the 30th, an earlier instant and, in UTC, an earlier date).
+    plenary, steering, people = await association(api, 3)
+    cited = await steering_motion(api, steering, people, STARTS, (3, 0, 0))
+    response = await extraordinary(
+        api, plenary, starts_at=instant.isoformat(), called_by_motion_id=cited["id"]
+    )
+    if seoul_date < SEOUL_DAY:
+        refused(response, "body.called_by_motion_id", "resolution-after-meeting")
+        return
+    assert (await api.ok(response))["called_by_motion_id"] == cited["id"]
