@@ -7,16 +7,40 @@ record that starts on 2017-07-01: it counts from 15:00:00Z on the 30th (UTC), wh
 import csv
 import io
 from datetime import date, datetime
+from typing import Any
 
 import pytest
 
 from tests.clock import EDGES, SEOUL_DAY, Clock
 from tests.conftest import assert_problem
 from tests.councils.helpers import Api, unique
-from tests.councils.test_extraordinary import association, extraordinary, refused, steering_motion
+from tests.councils.test_extraordinary import extraordinary, refused, steering_motion
 
 DISTRICT = "11380"  # 은평구
 STARTS = SEOUL_DAY.isoformat()  # 2017-07-01
+# Districts of the communication leads below, each lead for 2017 only: race tests commit leads for real (in
+# other districts, in 2090 and later), and a district has at most two leads at any date.
+LEAD_DISTRICTS = ("11110", "11140", "11170")
+
+
+async def steering_seats(
+    api: Api, starts: list[str]
+) -> tuple[dict[str, Any], dict[str, Any], list[dict[str, Any]]]:
+    """A plenary and its steering committee with one seat per start date, each held by a 2017 lead."""
+    plenary, steering = await api.association()
+    people = []
+    for start, district in zip(starts, LEAD_DISTRICTS, strict=False):
+        person = await api.person()
+        await api.lead(plenary, district, person=person, start_date="2017-01-01", end_date="2017-12-31")
+        await api.membership(
+            organization_id=steering["id"],
+            person_id=person["id"],
+            role="steering_member",
+            start_date=start,
+            end_date="2017-12-31",
+        )
+        people.append(person)
+    return plenary, steering, people
 
 
 async def status_records(api: Api) -> str:
@@ -107,15 +131,8 @@ async def test_an_extraordinary_meetings_date_is_its_seoul_date(
     api: Api, instant: datetime, seoul_date: date
 ) -> None:
     # No clock here: the meeting's own instant decides its date, and requesters must sit on that date.
-    plenary, steering = await api.association()
-    requesters = []
-    for start, district in (("2017-01-01", "11110"), (STARTS, "11140")):
-        person = await api.person()
-        await api.lead(plenary, district, person=person, start_date="2017-01-01")
-        await api.membership(
-            organization_id=steering["id"], person_id=person["id"], role="steering_member", start_date=start
-        )
-        requesters.append(person["id"])
+    _, steering, people = await steering_seats(api, ["2017-01-01", STARTS])
+    requesters = [p["id"] for p in people]
     payload = {
         "organization_id": steering["id"],
         "kind": "extraordinary",
@@ -163,7 +180,7 @@ async def test_a_plenarys_calling_resolution_is_dated_in_seoul(
 ) -> None:
     # The resolution is moved on 2017-07-01 at 10:00 in Seoul; a plenary on that Seoul day may cite it, even
     # at 00:00 Seoul (15:00Z on the 30th, an earlier instant and, in UTC, an earlier date).
-    plenary, steering, people = await association(api, 3)
+    plenary, steering, people = await steering_seats(api, ["2017-01-01"] * 3)
     cited = await steering_motion(api, steering, people, STARTS, (3, 0, 0))
     response = await extraordinary(
         api, plenary, starts_at=instant.isoformat(), called_by_motion_id=cited["id"]
