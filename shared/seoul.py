@@ -1,9 +1,11 @@
 """Facts about Seoul every service relies on: its time zone and its 25 districts' statutory codes."""
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 SEOUL = ZoneInfo("Asia/Seoul")
+# Seoul has kept +09:00 all year since 1988; a time of day (no date) can only carry a fixed offset.
+SEOUL_OFFSET = timezone(timedelta(hours=9))
 
 # The 25 autonomous districts' 5-digit administrative codes (../shared/data/districts.csv). The councils
 # service owns the districts' records; other services validate codes against this list, not its tables.
@@ -41,3 +43,10 @@ DISTRICT_CODES = frozenset(
 def today_seoul() -> date:
     """Today's date in Seoul."""
     return datetime.now(SEOUL).date()
+
+
+def seoul_date(moment: datetime) -> date:
+    """The Seoul calendar date of an instant (never the UTC date: they differ from 15:00 to 24:00 UTC)."""
+    if moment.tzinfo is None:
+        raise ValueError("a naive datetime has no Seoul date")
+    return moment.astimezone(SEOUL).date()

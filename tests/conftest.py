@@ -25,6 +25,7 @@ from shared.settings import CommonSettings, async_url
 ROOT = Path(__file__).resolve().parents[1]
 SHARED_DIR = Path(os.environ.get("SEOUL_SHARED_DIR") or ROOT.parent / "shared")
 TEST_SECRET = "test-only-jwt-secret-0123456789abcdef"
+pytest_plugins = ["tests.clock"]  # the pinned-clock fixtures `pinned` and `hour`
 os.environ.setdefault("APP_ENV", "test")
 os.environ.setdefault("JWT_SECRET", TEST_SECRET)
 

@@ -1,5 +1,6 @@
 """Weighted voter groups through a .pb export and back: the groups, their weights and the outcome survive."""
 
+from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
 import httpx
@@ -127,15 +128,29 @@ async def test_files_without_groups_import_as_one_group(api: Budget, auth: Auth)
         assert "voter_group" not in exported and "\nVOTES\nvoter_id;vote\n" in exported
 
 
+def late_utc_window() -> dict[str, str]:
+    """A window open now whose ends both fall at 23:30 UTC, when Seoul's date is already the next day.
+
+    It reads the real clock: PostgreSQL's clock judges whether the ballots below are in time, and it cannot be
+    pinned. Both ends are at least 30 minutes from now, whatever the hour the suite runs at.
+    """
+    now = datetime.now(UTC)
+    late = datetime.combine(now.date(), time(23, 30), tzinfo=UTC)
+    closes = late if now <= late - timedelta(minutes=30) else late + timedelta(days=1)
+    return {"opens_at": (late - timedelta(days=1)).isoformat(), "closes_at": closes.isoformat()}
+
+
 async def test_a_single_group_election_exports_as_before(api: Budget, auth: Auth) -> None:
-    election = await create_election(api)
+    # The window's dates differ between UTC and Seoul at any hour: the file must carry the Seoul ones.
+    election = await create_election(api, **late_utc_window())
     eid = election["id"]
     for subject, choice in (("v1", ["A", "C"]), ("v2", ["B"])):
         body = {"project_ids": choice}
         await api.ok("PUT", f"/budget/elections/{eid}/ballot", auth("citizen", subject=subject), json=body)
     text = await export(api, eid)
     head, votes = text.split("\nVOTES\n", 1)
-    begin, end = election["opens_at"][:10], election["closes_at"][:10]
+    begin, end = election["opens_at"][:10], election["closes_at"][:10]  # answered in Seoul time
+    assert election["opens_at"].endswith("+09:00") and begin != late_utc_window()["opens_at"][:10]
     assert head == (
         "META\nkey;value\ndescription;2018 종로구 주민투표\ncountry;South Korea\nunit;Seoul\n"
         f"instance;{eid}\ncurrency;KRW\nrule;greedy\ndate_begin;{begin}\ndate_end;{end}\nnum_projects;4\n"

@@ -2,6 +2,7 @@
 
 from collections.abc import Callable
 
+from tests.clock import Clock
 from tests.conftest import assert_problem
 from tests.councils.helpers import Api
 
@@ -15,7 +16,8 @@ async def organization(api: Api, name: str, kind: str = "civil_society_organizat
     return await api.ok(response)
 
 
-async def test_a_platform_reads_with_its_consortium(api: Api) -> None:
+async def test_a_platform_reads_with_its_consortium(hour: Clock, api: Api) -> None:
+    # Its members are those of today (Seoul): the clock stands at 09:00Z, then 23:30Z, on 2017-07-01.
     consortium = await organization(api, "은평구 시민협력플랫폼 컨소시엄", "consortium")
     sangsang = await organization(api, "(사)은평상상")
     ecology = await organization(api, "생태보전시민모임")

@@ -1,5 +1,8 @@
 """Regular schedules and the iCalendar export."""
 
+import pytest
+
+from tests.clock import Clock
 from tests.conftest import assert_problem
 from tests.councils.helpers import Api, meeting
 
@@ -11,6 +14,16 @@ STEERING_2017 = [
     "2017-11-23T10:00:00+09:00",
     "2017-12-28T10:00:00+09:00",
 ]
+
+
+SCHEDULE = {
+    "kind": "regular",
+    "title": "정례회의",
+    "week_of_month": 4,
+    "weekday": "thu",
+    "start_time": "10:00",
+    "valid_from": "2017-01-01",
+}
 
 
 async def steering_schedule(api: Api) -> tuple[dict[str, object], dict[str, object]]:
@@ -105,7 +118,7 @@ async def test_bad_schedule_input(api: Api) -> None:
     assert_problem(await api.client.get("/councils/schedules/999999/occurrences", params=backwards), 404)
 
 
-async def test_icalendar_export_in_seoul_time(api: Api) -> None:
+async def test_icalendar_export_in_seoul_time(hour: Clock, api: Api) -> None:
     body = await api.body(district_code="11380")
     long_place = "은평구 은평상상허브 3층 즐거운 소통, 서울특별시 은평구 (회의실; 2층에서 안내)"
     await meeting(
@@ -125,6 +138,7 @@ async def test_icalendar_export_in_seoul_time(api: Api) -> None:
     assert all(len(line) <= 75 for line in lines)
     unfolded = raw.decode().replace("\r\n ", "")
     assert "TZID:Asia/Seoul" in unfolded
+    assert f"DTSTAMP:{hour.now:%Y%m%dT%H%M%S}Z" in unfolded  # when it was generated, in UTC
     assert "DTSTART;TZID=Asia/Seoul:20170626T150000" in unfolded
     assert "DTEND;TZID=Asia/Seoul:20170626T170000" in unfolded
     assert "SUMMARY:4차 전체회의" in unfolded
@@ -148,3 +162,42 @@ async def test_schedule_times_are_rfc3339_seoul_times(api: Api) -> None:
     for offset in ("Z", "+08:00", "+09:01", "+10:00", "-09:00"):
         response = await api.client.post(url, json={**base, "start_time": f"10:00{offset}"}, headers=api.city)
         assert_problem(response, 422, field="body.start_time")
+
+
+async def test_a_schedules_start_time_is_an_rfc_3339_time(api: Api) -> None:
+    steering, schedule = await steering_schedule(api)
+    # Given as "10:00" (Seoul), answered as an RFC 3339 full-time with its offset, as the contract says.
+    assert schedule["start_time"] == "10:00:00+09:00"
+    listed = (await api.client.get(f"/councils/bodies/{steering['id']}/schedules")).json()
+    assert [s["start_time"] for s in listed] == ["10:00:00+09:00"]
+    spec = (await api.client.get("/openapi.json")).json()
+    assert spec["components"]["schemas"]["ScheduleOut"]["properties"]["start_time"]["format"] == "time"
+    # The other schedule times were RFC 3339 date-times already: occurrences and meetings carry +09:00.
+    preview = spec["paths"]["/councils/schedules/{schedule_id}/occurrences"]["get"]["responses"]["200"]
+    assert preview["content"]["application/json"]["schema"]["items"]["format"] == "date-time"
+
+
+@pytest.mark.parametrize(
+    ("given", "answered"),
+    [("10:00", "10:00:00+09:00"), ("10:00:00+09:00", "10:00:00+09:00"), ("09:30:15", "09:30:15+09:00")],
+)
+async def test_a_start_time_in_seoul_time_is_taken(api: Api, given: str, answered: str) -> None:
+    body = await api.body()
+    payload = {**SCHEDULE, "start_time": given}
+    created = await api.ok(
+        await api.client.post(f"/councils/bodies/{body['id']}/schedules", json=payload, headers=api.city)
+    )
+    assert created["start_time"] == answered
+
+
+@pytest.mark.parametrize(
+    "given", ["10:00:00Z", "01:00:00+00:00", "10:00:00-03:00", "24:00", "10:00:60", 36000, "10"]
+)
+async def test_a_start_time_in_another_offset_or_no_time_is_refused(api: Api, given: object) -> None:
+    # 01:00Z is 10:00 in Seoul, but 20:00Z would be the next weekday there: an offset is not converted.
+    body = await api.body()
+    payload = {**SCHEDULE, "start_time": given}
+    response = await api.client.post(
+        f"/councils/bodies/{body['id']}/schedules", json=payload, headers=api.city
+    )
+    assert_problem(response, 422, field="body.start_time")

@@ -14,6 +14,7 @@ from pydantic import SecretStr, ValidationError
 from shared.auth import Identity, Role, TokenVerifier, mint_token
 from shared.problems import Unauthorized
 from shared.settings import DEV_JWT_SECRET, CommonSettings
+from tests.clock import Clock
 
 SETTINGS = CommonSettings(jwt_secret=SecretStr("unit-test-secret-0123456789abcdef0123"))
 
@@ -69,8 +70,14 @@ async def test_bad_tokens_are_refused(payload: dict[str, object], secret: str | 
         await TokenVerifier(SETTINGS).verify(token)
 
 
-async def test_expiry_leeway_edge() -> None:
-    token = sign(claims(exp=int(time.time()) - 25))
+@pytest.mark.parametrize(("expired_for", "accepted"), [(0, True), (29, True), (30, False), (31, False)])
+async def test_expiry_leeway_edge(pinned: Clock, expired_for: int, accepted: bool) -> None:
+    # The clock stands still: a token is good while now < exp + 30 s of leeway, not a moment longer.
+    token = sign(claims(exp=int(time.time()) - expired_for))
+    if not accepted:
+        with pytest.raises(Unauthorized):
+            await TokenVerifier(SETTINGS).verify(token)
+        return
     assert (await TokenVerifier(SETTINGS).verify(token)).role == Role.city_officer
 
 

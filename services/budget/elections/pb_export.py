@@ -2,7 +2,8 @@
 
 An election with several voter groups also gets each voter's group in the VOTES column `voter_group` and
 the groups' weights in the META key `voter_group_weights`, so that importing the file gives the same
-outcome. An election with one group is written exactly as a plain Pabulib file.
+outcome. An election with one group is written exactly as a plain Pabulib file. A native election's
+`date_begin` and `date_end` are the Seoul dates of its window, as Pabulib's dates are local.
 """
 
 import csv
@@ -15,6 +16,7 @@ from services.budget.elections.tally import json_amount
 from services.budget.outcomes.rules import PABULIB_RULES
 from services.budget.pabulib.parser import GROUP_COLUMN, GROUP_WEIGHTS_KEY
 from services.budget.pabulib.writer import format_group_weights
+from shared.seoul import seoul_date
 
 CHUNK_LINES = 2000
 NATIVE_RULES = {rule: pabulib for pabulib, rule in PABULIB_RULES.items()}
@@ -40,8 +42,8 @@ def export_meta(
             "instance": str(election.id),
             "currency": election.currency,
             "rule": NATIVE_RULES.get(election.rule, election.rule),
-            "date_begin": election.opens_at.date().isoformat(),
-            "date_end": election.closes_at.date().isoformat(),
+            "date_begin": seoul_date(election.opens_at).isoformat(),
+            "date_end": seoul_date(election.closes_at).isoformat(),
         }
         if election.rule == "greedy-threshold" and "threshold" in election.rule_params:
             meta["min_project_score_threshold"] = str(election.rule_params["threshold"])

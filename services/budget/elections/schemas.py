@@ -1,9 +1,10 @@
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, PlainSerializer, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, model_validator
 
 from services.budget.common import KRW, SeoulDatetime
+from shared.dates import AwareIsoDatetime
 
 BallotType = Literal["approval", "knapsack", "cumulative"]
 RuleName = Literal["greedy", "greedy-threshold", "greedy-no-skip", "mes-add1", "mes-add1-comparison"]
@@ -89,8 +90,8 @@ class ElectionCreate(BaseModel):
     voter_groups: list[VoterGroupIn] = Field(
         default=DEFAULT_GROUPS, min_length=1, max_length=MAX_VOTER_GROUPS
     )
-    opens_at: AwareDatetime
-    closes_at: AwareDatetime
+    opens_at: AwareIsoDatetime
+    closes_at: AwareIsoDatetime
     rule: RuleName = "greedy"
     rule_params: dict[str, int | str] = Field(default={}, examples=[{"threshold": 100}])
 

@@ -1,4 +1,3 @@
-from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query
@@ -6,6 +5,7 @@ from fastapi import APIRouter, Depends, Path, Query
 from services.councils.district_status import service
 from services.councils.district_status.schemas import DistrictStatusCreate, DistrictStatusOut
 from shared.auth import Identity, Role, require_roles
+from shared.dates import IsoDate
 from shared.db import SessionDep
 from shared.json_body import JsonBodyRoute
 from shared.pagination import CursorParam, LimitParam, Page
@@ -38,7 +38,9 @@ async def list_district_status(
 async def get_district_status(
     session: SessionDep,
     code: DistrictCode,
-    on: Annotated[date | None, Query(description="The date; today by default.")] = None,
+    on: Annotated[
+        IsoDate | None, Query(description="The date (YYYY-MM-DD); today in Seoul by default.")
+    ] = None,
 ) -> DistrictStatusOut:
     """The latest status record as of the date."""
     return await service.status_on(session, code=code, on=on)

@@ -1,4 +1,3 @@
-from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Response
@@ -8,6 +7,7 @@ from services.councils.exports import service
 from services.councils.exports.csv_format import csv_response
 from services.councils.exports.schemas import PopoloExport
 from services.councils.memberships.repository import MembershipFilter
+from shared.dates import IsoDate
 from shared.db import SessionDep
 from shared.json_body import JsonBodyRoute
 
@@ -53,7 +53,7 @@ async def export_memberships_csv(
     sector: Sector | None = None,
     role: MemberRole | None = None,
     kind: KindQuery = None,
-    active_on: Annotated[date | None, Query(description="Held on this date.")] = None,
+    active_on: Annotated[IsoDate | None, Query(description="Held on this date.")] = None,
 ) -> Response:
     """Memberships with the same filters as the search, Korean headers, UTF-8 with BOM."""
     filters = MembershipFilter(
@@ -75,7 +75,9 @@ async def export_memberships_csv(
 )
 async def export_composition_csv(
     session: SessionDep,
-    on: Annotated[date | None, Query(description="The date; today by default.")] = None,
+    on: Annotated[
+        IsoDate | None, Query(description="The date (YYYY-MM-DD); today in Seoul by default.")
+    ] = None,
     district: DistrictQuery = None,
     kind: KindQuery = None,
 ) -> Response:

@@ -1,4 +1,4 @@
-from datetime import date, datetime
+from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query, Response
@@ -26,6 +26,7 @@ from services.councils.meetings.schemas import (
     ScheduleOut,
 )
 from shared.auth import Identity, Role, require_roles
+from shared.dates import IsoDate
 from shared.db import SessionDep
 from shared.json_body import JsonBodyRoute
 from shared.pagination import CursorParam, LimitParam, Page
@@ -45,8 +46,8 @@ ScheduleId = Annotated[int, _id("The schedule's id.")]
 Recorder = Annotated[Identity, Depends(require_roles(Role.secretariat, Role.city_officer))]
 BodyQuery = Annotated[int | None, Query(ge=1, description="Only this body's meetings.")]
 DistrictQuery = Annotated[str | None, Query(pattern=r"^\d{5}$", description="Only bodies of this district.")]
-FromQuery = Annotated[date | None, Query(alias="from", description="From this date (Asia/Seoul).")]
-ToQuery = Annotated[date | None, Query(alias="to", description="Up to and including this date.")]
+FromQuery = Annotated[IsoDate | None, Query(alias="from", description="From this date (Asia/Seoul).")]
+ToQuery = Annotated[IsoDate | None, Query(alias="to", description="Up to and including this date.")]
 
 
 @router.post("/meetings", status_code=201, summary="Record a meeting")
@@ -205,8 +206,8 @@ async def list_schedules(session: SessionDep, body_id: BodyId) -> list[ScheduleO
 async def list_schedule_occurrences(
     session: SessionDep,
     schedule_id: ScheduleId,
-    start: Annotated[date, Query(alias="from")],
-    end: Annotated[date, Query(alias="to")],
+    start: Annotated[IsoDate, Query(alias="from")],
+    end: Annotated[IsoDate, Query(alias="to")],
 ) -> list[datetime]:
     """The meeting times the schedule gives in a window (Asia/Seoul), without creating meetings."""
     return await service.preview(session, schedule_id=schedule_id, start=start, end=end)

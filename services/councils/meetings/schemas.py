@@ -4,6 +4,7 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
 from services.councils.meetings.times import SeoulTimeOfDay
+from shared.dates import IsoDate, IsoDatetime
 from shared.seoul import SEOUL
 
 MeetingKind = Literal["regular", "extraordinary", "steering", "plenary"]
@@ -21,7 +22,7 @@ def _in_seoul(moment: datetime) -> datetime:
 
 
 SeoulTime = Annotated[
-    datetime,
+    IsoDatetime,
     AfterValidator(_in_seoul),
     Field(
         description="ISO 8601; without an offset it is Asia/Seoul.", examples=["2017-06-26T15:00:00+09:00"]
@@ -233,8 +234,8 @@ class ScheduleCreate(BaseModel):
     start_time: SeoulTimeOfDay
     duration_minutes: int | None = Field(default=None, ge=1, le=24 * 60)
     place: str | None = Field(default=None, max_length=500)
-    valid_from: date
-    valid_until: date | None = None
+    valid_from: IsoDate
+    valid_until: IsoDate | None = None
     note: str | None = Field(default=None, max_length=4000)
 
     @field_validator("week_of_month")
@@ -261,8 +262,8 @@ class ScheduleOut(ScheduleCreate):
 class ExpandRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    start: date = Field(alias="from", examples=["2017-07-01"])
-    end: date = Field(alias="to", examples=["2017-12-31"])
+    start: IsoDate = Field(alias="from", examples=["2017-07-01"])
+    end: IsoDate = Field(alias="to", examples=["2017-12-31"])
 
 
 class Expansion(BaseModel):

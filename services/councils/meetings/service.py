@@ -61,7 +61,7 @@ from shared.auth import Identity
 from shared.db import register_constraint
 from shared.pagination import ID, INSTANT, Page, decode_cursor, page_of
 from shared.problems import Conflict
-from shared.seoul import SEOUL
+from shared.seoul import SEOUL, seoul_date
 
 register_constraint(
     "uq_meetings_organization_id_starts_at", Conflict, "the body already meets at this time", "body.starts_at"
@@ -70,7 +70,7 @@ MAX_EXPANSION = timedelta(days=3 * 366)
 
 
 def meeting_day(meeting: Meeting) -> date:
-    return meeting.starts_at.astimezone(SEOUL).date()
+    return seoul_date(meeting.starts_at)
 
 
 def meeting_out(meeting: Meeting, requested_by: Sequence[int]) -> MeetingOut:
@@ -119,7 +119,7 @@ async def create_meeting(session: AsyncSession, *, data: MeetingCreate, actor: I
         session,
         body,
         kind=data.kind,
-        day=data.starts_at.astimezone(SEOUL).date(),
+        day=seoul_date(data.starts_at),
         requested_by=data.requested_by or [],
         called_by=data.called_by_motion_id,
     )

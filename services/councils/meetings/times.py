@@ -4,12 +4,19 @@ Stored without an offset (a TIME column). Input may omit the offset (read as Seo
 any other offset is refused rather than converted, since converting could move a meeting to another day.
 """
 
-from datetime import time, timedelta, timezone
+from datetime import time
 from typing import Annotated
 
-from pydantic import AfterValidator, PlainSerializer, WithJsonSchema
+from pydantic import AfterValidator, BeforeValidator, PlainSerializer, WithJsonSchema
 
-SEOUL_OFFSET = timezone(timedelta(hours=9))
+from shared.seoul import SEOUL_OFFSET
+
+
+def _written(value: object) -> object:
+    """Text (or a `time`), never a number: pydantic alone reads 36000 as 10:00."""
+    if isinstance(value, str | time):
+        return value
+    raise ValueError("must be a time of day written hh:mm[:ss], optionally with +09:00")
 
 
 def _seoul_wall_clock(value: time) -> time:
@@ -26,6 +33,7 @@ def _rfc3339(value: time) -> str:
 
 SeoulTimeOfDay = Annotated[
     time,
+    BeforeValidator(_written),
     AfterValidator(_seoul_wall_clock),
     PlainSerializer(_rfc3339, return_type=str, when_used="json"),
     WithJsonSchema(

@@ -1,4 +1,3 @@
-from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query, Response
@@ -14,6 +13,7 @@ from services.councils.memberships.schemas import (
     UnnamedSeats,
 )
 from shared.auth import Identity, Role, require_roles
+from shared.dates import IsoDate
 from shared.db import SessionDep
 from shared.json_body import JsonBodyRoute
 from shared.pagination import CursorParam, LimitParam, Page
@@ -47,7 +47,7 @@ async def list_memberships(
     sector: Sector | None = None,
     role: MemberRole | None = None,
     kind: Annotated[BodyKind | None, Query(description="In bodies of this classification.")] = None,
-    active_on: Annotated[date | None, Query(description="Held on this date.")] = None,
+    active_on: Annotated[IsoDate | None, Query(description="Held on this date.")] = None,
 ) -> Page[MembershipOut]:
     """Memberships filtered by body, person, district, sector, role, body kind and date (who represents X)."""
     filters = MembershipFilter(
@@ -100,7 +100,9 @@ async def delete_membership(
 async def get_composition(
     session: SessionDep,
     body_id: BodyId,
-    on: Annotated[date | None, Query(description="The date (Asia/Seoul); today by default.")] = None,
+    on: Annotated[
+        IsoDate | None, Query(description="The date (YYYY-MM-DD); today in Seoul by default.")
+    ] = None,
 ) -> Composition:
     """Seats held on the date by sector — total (계), civil (민), councillors (구의원), officials (관)."""
     return await service.composition(session, body_id=body_id, on=on)

@@ -1,4 +1,3 @@
-from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query, Response
@@ -16,6 +15,7 @@ from services.councils.organizations.schemas import (
     PostOut,
 )
 from shared.auth import Identity, Role, require_roles
+from shared.dates import IsoDate
 from shared.db import ReadSessionDep, SessionDep
 from shared.json_body import JsonBodyRoute
 from shared.pagination import CursorParam, LimitParam, Page
@@ -44,7 +44,7 @@ async def list_bodies(
     kind: Annotated[BodyKind | None, Query(description="Only bodies of this classification.")] = None,
     parent_id: Annotated[int | None, Query(ge=1, description="Only bodies directly under this one.")] = None,
     q: Annotated[str | None, Query(max_length=100, description="Name contains (Korean or English).")] = None,
-    active_on: Annotated[date | None, Query(description="Only bodies existing on this date.")] = None,
+    active_on: Annotated[IsoDate | None, Query(description="Only bodies existing on this date.")] = None,
 ) -> Page[BodyOut]:
     """Governance bodies in registration order, filtered by district, kind, parent, name and date."""
     return await service.list_bodies(
