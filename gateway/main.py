@@ -4,12 +4,13 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from fastapi import FastAPI, Request
-from fastapi.openapi.docs import get_swagger_ui_html
-from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi import FastAPI
+from fastapi.responses import JSONResponse
 from starlette.types import ASGIApp
 
 from gateway.allowlist import RouteTables
+from gateway.cors import with_cors
+from gateway.docs import install_docs
 from gateway.limits import BodyLimits
 from gateway.openapi import MergedSpec
 from gateway.overview import overview_router
@@ -66,15 +67,12 @@ def _inner_app(settings: GatewaySettings, upstreams: UpstreamsRef, metrics: Metr
             merged["spec"] = MergedSpec(upstreams.get(), settings.openapi_cache_seconds)
         return JSONResponse(await merged["spec"].get(base_spec()))
 
-    @app.get("/docs", include_in_schema=False)
-    async def docs(request: Request) -> HTMLResponse:
-        return get_swagger_ui_html(openapi_url="/openapi.json", title="Seoul governance API")
-
+    install_docs(app, openapi_url="/openapi.json")
     return app
 
 
 def create_app(settings: GatewaySettings | None = None) -> ASGIApp:
-    """The gateway ASGI app: request context → proxy for routed paths → the gateway's own routes."""
+    """The gateway ASGI app: request context → CORS → proxy for routed paths → the gateway's own routes."""
     settings = settings or GatewaySettings()
     configure_logging("gateway", settings.log_level)
     metrics = Metrics("gateway")
@@ -97,4 +95,4 @@ def create_app(settings: GatewaySettings | None = None) -> ASGIApp:
     inner.router.lifespan_context = lifespan
     limits = BodyLimits(settings.max_body_bytes, settings.body_limits)
     proxy = ProxyApp(inner, ref, TokenVerifier(settings), settings.max_buffered_body, tables, limits)
-    return RequestContextMiddleware(proxy, metrics=metrics, quiet_paths=QUIET_PATHS)
+    return RequestContextMiddleware(with_cors(proxy, settings), metrics=metrics, quiet_paths=QUIET_PATHS)

@@ -1,8 +1,16 @@
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from shared.settings import CommonSettings
+
+# The local dev servers' origins (Next.js/CRA on 3000, Vite on 5173): allowed by default outside production.
+DEV_CORS_ORIGINS = (
+    "http://localhost:3000",
+    "http://localhost:5173",
+    "http://127.0.0.1:3000",
+    "http://127.0.0.1:5173",
+)
 
 
 class GatewaySettings(CommonSettings):
@@ -58,6 +66,29 @@ class GatewaySettings(CommonSettings):
     )
     composition_deadline: float = Field(default=3.0, validation_alias="GATEWAY_COMPOSITION_DEADLINE")
     openapi_cache_seconds: float = Field(default=30.0, validation_alias="GATEWAY_OPENAPI_CACHE_SECONDS")
+
+    cors_origins: list[str] | None = Field(
+        default=None,
+        validation_alias="GATEWAY_CORS_ORIGINS",
+        description='Origins a browser may call the API from, e.g. ["https://budget.seoul.go.kr"]. '
+        "Unset: none in production, the local dev servers' origins otherwise.",
+    )
+    cors_allow_credentials: bool = Field(
+        default=False,
+        validation_alias="GATEWAY_CORS_ALLOW_CREDENTIALS",
+        description="Whether browsers may send cookies or HTTP auth cross-origin (a bearer token needs not).",
+    )
+
+    @model_validator(mode="after")
+    def _no_credentials_for_any_origin(self) -> "GatewaySettings":
+        if self.cors_allow_credentials and "*" in self.allowed_origins():
+            raise ValueError("GATEWAY_CORS_ALLOW_CREDENTIALS needs named origins, not '*'")
+        return self
+
+    def allowed_origins(self) -> list[str]:
+        if self.cors_origins is not None:
+            return self.cors_origins
+        return [] if self.app_env == "production" else list(DEV_CORS_ORIGINS)
 
     def upstream_urls(self) -> dict[str, str]:
         return {"councils": self.councils_url, "budget": self.budget_url, "evaluation": self.evaluation_url}
