@@ -5,10 +5,13 @@ before the proxy's allow-list, method and body checks and without asking a servi
 the proxy or the gateway's own app gives, problem+json errors included, carries the CORS headers.
 """
 
+from starlette.datastructures import Headers
 from starlette.middleware.cors import CORSMiddleware
+from starlette.responses import Response
 from starlette.types import ASGIApp
 
 from gateway.settings import GatewaySettings
+from shared.problems import FieldError, problem_response
 
 ALLOWED_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE")
 ALLOWED_HEADERS = (
@@ -24,8 +27,39 @@ EXPOSED_HEADERS = ("X-Request-ID", "ETag", "Retry-After", "Location", "Idempoten
 PREFLIGHT_MAX_AGE = 600
 
 
+# Which request header names each refusal Starlette lists ("Disallowed CORS origin, headers").
+_REFUSED_FIELDS = {
+    "origin": "header.Origin",
+    "method": "header.Access-Control-Request-Method",
+    "headers": "header.Access-Control-Request-Headers",
+    "private-network": "header.Access-Control-Request-Private-Network",
+}
+
+
+class ProblemCORSMiddleware(CORSMiddleware):
+    """Starlette's CORS, with a refused preflight answered as problem+json naming what was refused."""
+
+    def preflight_response(self, request_headers: Headers) -> Response:
+        response = super().preflight_response(request_headers)
+        if response.status_code != 400:
+            return response
+        refused = bytes(response.body).decode().removeprefix("Disallowed CORS ").split(", ")
+        fields = [_REFUSED_FIELDS.get(reason, "header.Origin") for reason in refused]
+        headers = {k: v for k, v in response.headers.items() if k.lower().startswith("access-control-")}
+        return problem_response(
+            400,
+            title="Cross-origin request refused",
+            detail=f"this preflight is not allowed: {', '.join(refused)}",
+            code="cors-refused",
+            errors=[
+                FieldError(field=field, message="not allowed for cross-origin requests") for field in fields
+            ],
+            headers=headers,
+        )
+
+
 def with_cors(app: ASGIApp, settings: GatewaySettings) -> ASGIApp:
-    return CORSMiddleware(
+    return ProblemCORSMiddleware(
         app,
         allow_origins=settings.allowed_origins(),
         allow_methods=ALLOWED_METHODS,

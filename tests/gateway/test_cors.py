@@ -8,6 +8,7 @@ from pydantic import ValidationError
 
 from gateway.main import create_app
 from gateway.settings import DEV_CORS_ORIGINS, GatewaySettings
+from tests.conftest import assert_problem
 
 ALLOWED = "https://budget.seoul.example"
 OTHER = "https://elsewhere.example"
@@ -60,14 +61,14 @@ async def test_a_preflight_with_a_body_is_still_answered(client: httpx.AsyncClie
 
 async def test_a_preflight_from_another_origin_gets_no_cors_headers(client: httpx.AsyncClient) -> None:
     response = await client.options("/budget/cycles", headers=preflight(OTHER))
-    assert response.status_code == 400
+    assert assert_problem(response, 400, "header.Origin")["code"] == "cors-refused"
     assert "access-control-allow-origin" not in response.headers
 
 
 async def test_a_preflight_asking_for_an_unlisted_header_is_refused(client: httpx.AsyncClient) -> None:
     headers = preflight(ALLOWED, **{"Access-Control-Request-Headers": "x-secret"})
     response = await client.options("/budget/cycles", headers=headers)
-    assert response.status_code == 400
+    assert assert_problem(response, 400, "header.Access-Control-Request-Headers")["code"] == "cors-refused"
 
 
 async def test_an_options_without_origin_is_no_preflight_and_reaches_the_proxy(
