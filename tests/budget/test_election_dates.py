@@ -9,9 +9,10 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
+from services.budget.elections.ballots import _check_window
 from services.budget.elections.errors import ElectionClosed, ElectionNotOpen
 from services.budget.elections.models import Election
-from services.budget.elections.service import _check_window, status_of
+from services.budget.elections.service import status_of
 from tests.budget.conftest import Budget, create_election
 from tests.clock import EDGES
 

@@ -22,7 +22,7 @@ from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.concurrency import run_in_threadpool
 
-from services.budget.elections import repository, service
+from services.budget.elections import outcomes, repository
 from services.budget.elections.errors import InvalidPbFile, OutcomeFailed
 from services.budget.elections.models import Election, ElectionProject, VoterGroup
 from services.budget.elections.schemas import MAX_VOTER_GROUPS, ImportRepair, ImportResult, VoterGroupIn
@@ -277,7 +277,7 @@ async def import_pb(
         # Published now: its outcome is recorded now, as publish() does, for callers who may only read it.
         # An outcome the rule cannot decide (MES without voters) leaves the import as it was: imported.
         with contextlib.suppress(OutcomeFailed):
-            await service.record_published_outcome(session, election, actor)
+            await outcomes.record_published_outcome(session, election, actor)
     await session.flush()
     return ImportResult(
         id=election.id,

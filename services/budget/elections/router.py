@@ -6,7 +6,8 @@ from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response
 from fastapi.responses import StreamingResponse
 from starlette.datastructures import UploadFile
 
-from services.budget.elections import pb_export, pb_import, repository, service
+from services.budget.elections import ballots, outcomes, pb_export, pb_import, repository, service
+from services.budget.elections.ballots import BallotConfigCache
 from services.budget.elections.errors import ElectionNotFound, FileTooLarge, InvalidPbFile
 from services.budget.elections.published import PublishedBodies, published_etag
 from services.budget.elections.schemas import (
@@ -21,7 +22,6 @@ from services.budget.elections.schemas import (
     VoterRollIn,
     VoterRollOut,
 )
-from services.budget.elections.service import BallotConfigCache
 from services.budget.elections.tally import driver_connection
 from services.budget.settings import IMPORT_ENVELOPE_BYTES, BudgetSettings
 from shared.auth import Identity, OptionalIdentity, Role, require_roles
@@ -194,7 +194,7 @@ async def cast_ballot(
     Citizens vote; a caller with any other role (admin included) votes only when enrolled on one of the
     election's voter rolls, and then in that group: otherwise 403 `not-a-voter`.
     """
-    return await service.cast_ballot(
+    return await ballots.cast_ballot(
         session, election_id=election_id, data=data, actor=actor, secret=secret, cache=cache
     )
 
@@ -202,7 +202,7 @@ async def cast_ballot(
 @router.get("/elections/{election_id}/ballot", summary="Get my ballot")
 async def my_ballot(session: SessionDep, election_id: ElectionId, actor: Voter, secret: Secret) -> BallotOut:
     """The ballot you cast in this election."""
-    return await service.my_ballot(session, election_id=election_id, actor=actor, secret=secret)
+    return await ballots.my_ballot(session, election_id=election_id, actor=actor, secret=secret)
 
 
 @router.post("/elections/{election_id}/voter-roll", summary="Admit voters to a closed voter group")
@@ -210,19 +210,19 @@ async def add_to_roll(
     session: SessionDep, election_id: ElectionId, data: VoterRollIn, actor: CityOfficer, secret: Secret
 ) -> VoterRollOut:
     """Put voters (token subjects) on a group's roll, e.g. the committee; only keyed hashes are stored."""
-    return await service.add_to_roll(session, election_id=election_id, data=data, actor=actor, secret=secret)
+    return await ballots.add_to_roll(session, election_id=election_id, data=data, actor=actor, secret=secret)
 
 
 @router.post("/elections/{election_id}/close", summary="Close an election now")
 async def close_election(session: SessionDep, election_id: ElectionId, actor: CityOfficer) -> ElectionOut:
     """End the vote now; ballots being cast at this moment finish first."""
-    return await service.close_election(session, election_id=election_id)
+    return await outcomes.close_election(session, election_id=election_id)
 
 
 @router.post("/elections/{election_id}/publish", summary="Publish an election's results")
 async def publish(session: SessionDep, election_id: ElectionId, actor: CityOfficer) -> ElectionOut:
     """Make the results public; for a shortlist election, its proposals become selected or not selected."""
-    return await service.publish(session, election_id=election_id, actor=actor)
+    return await outcomes.publish(session, election_id=election_id, actor=actor)
 
 
 OUTCOME_DESCRIPTION = """The selected project ids (as in the file) and why each was or was not selected.
@@ -280,7 +280,7 @@ async def get_outcome(
     ] = None,
 ) -> Response:
     keys = [key.strip() for key in tie_break.split(",") if key.strip()] if tie_break else None
-    answer = await service.outcome(
+    answer = await outcomes.outcome(
         session,
         read=read,
         bodies=_published_bodies(request),
@@ -321,17 +321,17 @@ async def export_pb(
     election = await repository.get_election(session, election_id)
     if election is None:
         raise ElectionNotFound(election_id)
-    service.ensure_results_visible(election, identity)
+    outcomes.ensure_results_visible(election, identity)
     projects = await repository.projects_of(session, election_id)
     groups = await repository.groups_of(session, election_id)
     conn = await driver_connection(session)
-    ballots = await conn.fetch(
+    ballot_rows = await conn.fetch(
         "SELECT voter_group, project_ids, points FROM ballots WHERE election_id = $1 ORDER BY voter_hash",
         election_id,
     )
 
     async def body() -> AsyncIterator[bytes]:
-        for chunk in pb_export.render_pb(election, projects, groups, ballots):
+        for chunk in pb_export.render_pb(election, projects, groups, ballot_rows):
             yield chunk.encode()
 
     return StreamingResponse(

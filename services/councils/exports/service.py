@@ -12,8 +12,8 @@ from services.councils.exports.csv_format import csv_text
 from services.councils.exports.schemas import PopoloExport
 from services.councils.meetings import repository as meetings
 from services.councils.meetings.models import Meeting, Motion
+from services.councils.meetings.motions import motion_out
 from services.councils.meetings.schemas import MotionOut
-from services.councils.meetings.service import motion_out
 from services.councils.memberships import repository as memberships
 from services.councils.memberships.repository import MembershipFilter, MembershipRow
 from services.councils.memberships.service import composition

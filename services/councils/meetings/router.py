@@ -3,7 +3,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query, Response
 
-from services.councils.meetings import service
+from services.councils.meetings import agenda, attendance, listing, motions, schedules, service
 from services.councils.meetings.schemas import (
     AgendaItemIn,
     AgendaItemOut,
@@ -68,7 +68,7 @@ async def list_meetings(
     end: ToQuery = None,
 ) -> Page[MeetingOut]:
     """Meetings in time order, filtered by body, district, kind and date window."""
-    return await service.list_meetings(
+    return await listing.list_meetings(
         session,
         organization_id=organization_id,
         district=district,
@@ -94,7 +94,7 @@ async def export_meetings_ical(
     end: ToQuery = None,
 ) -> Response:
     """An iCalendar (RFC 5545) feed of meetings, times in Asia/Seoul with TZID."""
-    text = await service.calendar(
+    text = await listing.calendar(
         session, organization_id=organization_id, district=district, start=start, end=end
     )
     return Response(text, media_type="text/calendar; charset=utf-8")
@@ -130,7 +130,7 @@ async def add_agenda_item(
     session: SessionDep, meeting_id: MeetingId, data: AgendaItemIn, actor: Recorder
 ) -> AgendaItemOut:
     """Append an item to the meeting's agenda."""
-    return await service.add_agenda_item(session, meeting_id=meeting_id, data=data, actor=actor)
+    return await agenda.add_agenda_item(session, meeting_id=meeting_id, data=data, actor=actor)
 
 
 @router.post("/meetings/{meeting_id}/documents", status_code=201, summary="Attach a meeting document")
@@ -138,7 +138,7 @@ async def add_document(
     session: SessionDep, meeting_id: MeetingId, data: DocumentIn, actor: Recorder
 ) -> DocumentOut:
     """The agenda paper, the minutes or another attachment."""
-    return await service.add_document(session, meeting_id=meeting_id, data=data, actor=actor)
+    return await agenda.add_document(session, meeting_id=meeting_id, data=data, actor=actor)
 
 
 @router.put("/meetings/{meeting_id}/attendance", summary="Record attendance")
@@ -146,7 +146,7 @@ async def set_attendance(
     session: SessionDep, meeting_id: MeetingId, data: AttendanceSet, actor: Recorder
 ) -> list[AttendanceOut]:
     """Present, absent or excused per member (observers for non-members); returns the whole list."""
-    return await service.set_attendance(session, meeting_id=meeting_id, data=data, actor=actor)
+    return await attendance.set_attendance(session, meeting_id=meeting_id, data=data, actor=actor)
 
 
 @router.post("/meetings/{meeting_id}/motions", status_code=201, summary="Record a motion")
@@ -154,7 +154,7 @@ async def create_motion(
     session: SessionDep, meeting_id: MeetingId, data: MotionCreate, actor: Recorder
 ) -> MotionOut:
     """A motion and, once voted, its yes/no/abstain counts; the result is computed from the body's rules."""
-    return await service.create_motion(session, meeting_id=meeting_id, data=data, actor=actor)
+    return await motions.create_motion(session, meeting_id=meeting_id, data=data, actor=actor)
 
 
 @router.get(
@@ -164,7 +164,7 @@ async def create_motion(
 )
 async def get_motion(session: SessionDep, motion_id: MotionId) -> MotionOut:
     """The motion with its result and the arithmetic behind it."""
-    return await service.read_motion(session, motion_id)
+    return await motions.read_motion(session, motion_id)
 
 
 @router.patch("/motions/{motion_id}", summary="Change a motion or record its vote")
@@ -177,7 +177,7 @@ async def update_motion(
     response: Response,
 ) -> MotionOut:
     """Change the title or text, or record the vote counts."""
-    out = await service.update_motion(session, motion_id=motion_id, data=data, actor=actor)
+    out = await motions.update_motion(session, motion_id=motion_id, data=data, actor=actor)
     await record.tag(response)
     return out
 
@@ -185,7 +185,7 @@ async def update_motion(
 @router.get("/decisions/{decision_id}", summary="Cite a decision")
 async def get_decision(session: SessionDep, decision_id: Annotated[int, _id("The motion's id.")]) -> Decision:
     """Whether a motion passed, in which body and district, on what date — for other services to cite."""
-    return await service.decision(session, decision_id)
+    return await motions.decision(session, decision_id)
 
 
 @router.post("/bodies/{body_id}/schedules", status_code=201, summary="Declare a regular meeting schedule")
@@ -193,13 +193,13 @@ async def create_schedule(
     session: SessionDep, body_id: BodyId, data: ScheduleCreate, actor: Recorder
 ) -> ScheduleOut:
     """E.g. monthly on the 4th Thursday at 10:00."""
-    return await service.create_schedule(session, body_id=body_id, data=data, actor=actor)
+    return await schedules.create_schedule(session, body_id=body_id, data=data, actor=actor)
 
 
 @router.get("/bodies/{body_id}/schedules", summary="List a body's meeting schedules")
 async def list_schedules(session: SessionDep, body_id: BodyId) -> list[ScheduleOut]:
     """The regular schedules declared for a body."""
-    return await service.list_schedules(session, body_id)
+    return await schedules.list_schedules(session, body_id)
 
 
 @router.get("/schedules/{schedule_id}/occurrences", summary="Preview a schedule's dates")
@@ -210,7 +210,7 @@ async def list_schedule_occurrences(
     end: Annotated[IsoDate, Query(alias="to")],
 ) -> list[datetime]:
     """The meeting times the schedule gives in a window (Asia/Seoul), without creating meetings."""
-    return await service.preview(session, schedule_id=schedule_id, start=start, end=end)
+    return await schedules.preview(session, schedule_id=schedule_id, start=start, end=end)
 
 
 @router.post("/schedules/{schedule_id}/expand", summary="Create a schedule's meetings")
@@ -218,4 +218,6 @@ async def expand_schedule(
     session: SessionDep, schedule_id: ScheduleId, data: ExpandRequest, actor: Recorder
 ) -> Expansion:
     """Create the meetings of a window (at most three years); existing ones are kept, so it is idempotent."""
-    return await service.expand(session, schedule_id=schedule_id, start=data.start, end=data.end, actor=actor)
+    return await schedules.expand(
+        session, schedule_id=schedule_id, start=data.start, end=data.end, actor=actor
+    )

@@ -1,0 +1,229 @@
+"""Ballots: the hot path of casting one, reading one's own, and the voter rolls of closed groups."""
+
+import hashlib
+import hmac
+from collections import OrderedDict
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.budget.elections import repository
+from services.budget.elections.errors import (
+    ElectionClosed,
+    ElectionNotFound,
+    ElectionNotOpen,
+    InvalidBallot,
+    InvalidElection,
+    NoBallot,
+    NotAVoter,
+    NotEligible,
+)
+from services.budget.elections.schemas import BallotIn, BallotOut, VoterRollIn, VoterRollOut
+from services.budget.elections.service import load_election
+from services.budget.elections.tally import json_amount
+from shared.auth import Identity, Role
+
+
+def voter_hash(secret: bytes, election_id: int, subject: str) -> bytes:
+    """The only trace of a voter: HMAC-SHA256 keyed with a secret, per election (unlinkable across them)."""
+    return hmac.new(secret, f"{election_id}:{subject}".encode(), hashlib.sha256).digest()
+
+
+@dataclass(frozen=True, slots=True)
+class BallotConfig:
+    """What validating a ballot needs; fixed once the election exists, so cached per process."""
+
+    ballot_type: str
+    min_length: int
+    max_length: int | None
+    max_total_cost: Decimal | None
+    max_points: Decimal | None
+    positions: dict[str, int]
+    costs: dict[str, Decimal]
+    open_groups: tuple[str, ...]
+    groups: frozenset[str]
+
+
+class BallotConfigCache:
+    def __init__(self, size: int = 256) -> None:
+        self.size = size
+        self.entries: OrderedDict[int, BallotConfig] = OrderedDict()
+
+    async def get(self, session: AsyncSession, election_id: int) -> BallotConfig:
+        config = self.entries.get(election_id)
+        if config is None:
+            election = await load_election(session, election_id)
+            projects = await repository.projects_of(session, election.id)
+            groups = await repository.groups_of(session, election.id)
+            config = BallotConfig(
+                ballot_type=election.ballot_type,
+                min_length=election.min_length,
+                max_length=election.max_length,
+                max_total_cost=election.max_total_cost,
+                max_points=election.max_points,
+                positions={p.project_id: p.position for p in projects},
+                costs={p.project_id: p.cost for p in projects},
+                open_groups=tuple(g.code for g in groups if g.open),
+                groups=frozenset(g.code for g in groups),
+            )
+            self.entries[election.id] = config
+            if len(self.entries) > self.size:
+                self.entries.popitem(last=False)
+        return config
+
+
+def validate_ballot(config: BallotConfig, data: BallotIn) -> tuple[list[str], list[Decimal] | None]:
+    """Check a ballot against the election's rules; return its items in the election's project order."""
+    ids = data.project_ids
+    if len(set(ids)) != len(ids):
+        raise InvalidBallot("duplicate-project", "the ballot lists a project twice", "body.project_ids")
+    unknown = [p for p in ids if p not in config.positions]
+    if unknown:
+        raise InvalidBallot(
+            "unknown-project", f"the election has no project {', '.join(unknown)}", "body.project_ids"
+        )
+    points: list[Decimal] | None = None
+    if config.ballot_type == "cumulative":
+        if data.points is None or len(data.points) != len(ids):
+            raise InvalidBallot(
+                "points-mismatch", "a cumulative ballot gives points to each project it lists", "body.points"
+            )
+        if any(p <= 0 for p in data.points):
+            raise InvalidBallot("points-mismatch", "points must be positive", "body.points")
+        assert config.max_points is not None
+        if sum(data.points) > config.max_points:
+            raise InvalidBallot(
+                "too-many-points",
+                f"the ballot spends {sum(data.points)} points; at most {json_amount(config.max_points)}",
+                "body.points",
+            )
+        points = [Decimal(p) for p in data.points]
+    elif data.points is not None:
+        raise InvalidBallot("points-mismatch", f"{config.ballot_type} ballots take no points", "body.points")
+    if len(ids) < config.min_length:
+        raise InvalidBallot(
+            "too-few-projects",
+            f"the ballot names {len(ids)} projects; at least {config.min_length}",
+            "body.project_ids",
+        )
+    if config.max_length is not None and len(ids) > config.max_length:
+        raise InvalidBallot(
+            "too-many-projects",
+            f"the ballot names {len(ids)} projects; at most {config.max_length}",
+            "body.project_ids",
+        )
+    if config.max_total_cost is not None:
+        total = sum((config.costs[p] for p in ids), Decimal(0))
+        if total > config.max_total_cost:
+            raise InvalidBallot(
+                "over-budget",
+                f"the chosen projects cost {total:,f} together; at most {config.max_total_cost:,f}",
+                "body.project_ids",
+            )
+    order = sorted(range(len(ids)), key=lambda i: config.positions[ids[i]])
+    return [ids[i] for i in order], None if points is None else [points[i] for i in order]
+
+
+def _check_window(election_id: int, opens_at: datetime, closes_at: datetime, now: datetime) -> None:
+    if now < opens_at:
+        raise ElectionNotOpen(f"election {election_id} opens at {opens_at.isoformat()}")
+    if now >= closes_at:
+        raise ElectionClosed(f"election {election_id} closed at {closes_at.isoformat()}")
+
+
+async def cast_ballot(
+    session: AsyncSession,
+    *,
+    election_id: int,
+    data: BallotIn,
+    actor: Identity,
+    secret: bytes,
+    cache: BallotConfigCache,
+) -> BallotOut:
+    """Cast or replace the caller's ballot: one transaction, the election row share-locked throughout."""
+    window = await repository.window(session, election_id)
+    if window is None:
+        raise ElectionNotFound(election_id)
+    if window.accepting_import:
+        raise ElectionClosed(f"election {election_id} is being imported")
+    _check_window(election_id, window.opens_at, window.closes_at, window.now)
+    config = await cache.get(session, election_id)
+    hashed = voter_hash(secret, election_id, actor.subject)
+    if actor.role != Role.citizen and await repository.roll_group(session, election_id, hashed) is None:
+        raise NotAVoter(
+            f"role {actor.role.value} may vote only when enrolled on a voter roll of election {election_id};"
+            " ballots are citizens' and enrolled voter-roll members'"
+        )
+    group = await _voter_group(session, config, election_id, hashed, data.voter_group)
+    project_ids, points = validate_ballot(config, data)
+    row = await repository.upsert_ballot(
+        session,
+        election_id=election_id,
+        voter_hash=hashed,
+        voter_group=group,
+        project_ids=project_ids,
+        points=points,
+    )
+    return _ballot_out(election_id, row)
+
+
+async def _voter_group(
+    session: AsyncSession, config: BallotConfig, election_id: int, hashed: bytes, asked: str | None
+) -> str:
+    if asked is not None and asked not in config.groups:
+        raise InvalidBallot(
+            "unknown-voter-group", f"the election has no voter group {asked}", "body.voter_group"
+        )
+    on_roll = None
+    if len(config.open_groups) < len(config.groups):
+        on_roll = await repository.roll_group(session, election_id, hashed)
+    if on_roll is not None:
+        if asked is not None and asked != on_roll:
+            raise NotEligible(f"you are on the voter roll of group {on_roll}, not {asked}")
+        return on_roll
+    if asked is not None:
+        if asked not in config.open_groups:
+            raise NotEligible(f"voter group {asked} is closed and you are not on its voter roll")
+        return asked
+    if not config.open_groups:
+        raise NotEligible(
+            f"election {election_id} has only closed voter groups and you are on none of their rolls"
+        )
+    return config.open_groups[0]
+
+
+def _ballot_out(election_id: int, row: Any) -> BallotOut:
+    return BallotOut(
+        election_id=election_id,
+        voter_group=row.voter_group,
+        project_ids=list(row.project_ids),
+        points=None if row.points is None else [int(p) for p in row.points],
+        cast_at=row.cast_at,
+        revision=row.revision,
+    )
+
+
+async def my_ballot(session: AsyncSession, *, election_id: int, actor: Identity, secret: bytes) -> BallotOut:
+    await load_election(session, election_id)
+    row = await repository.get_ballot(session, election_id, voter_hash(secret, election_id, actor.subject))
+    if row is None:
+        raise NoBallot(f"you have no ballot in election {election_id}")
+    return _ballot_out(election_id, row)
+
+
+async def add_to_roll(
+    session: AsyncSession, *, election_id: int, data: VoterRollIn, actor: Identity, secret: bytes
+) -> VoterRollOut:
+    """Admit voters to a closed group; only their keyed hashes are stored."""
+    await load_election(session, election_id)
+    groups = {g.code: g for g in await repository.groups_of(session, election_id)}
+    if data.voter_group not in groups:
+        raise InvalidElection(
+            f"election {election_id} has no voter group {data.voter_group}", field="body.voter_group"
+        )
+    hashes = sorted({voter_hash(secret, election_id, subject) for subject in data.subjects})
+    added = await repository.add_to_roll(session, election_id, data.voter_group, hashes, actor.subject)
+    return VoterRollOut(voter_group=data.voter_group, added=added)

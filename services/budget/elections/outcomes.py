@@ -1,0 +1,335 @@
+"""Closing an election, its outcomes (computed, stored, read) and their publication."""
+
+from collections.abc import Sequence
+from decimal import Decimal
+from fractions import Fraction
+from functools import partial
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+from starlette.concurrency import run_in_threadpool
+
+from services.budget.elections import repository
+from services.budget.elections.errors import (
+    AlreadyPublished,
+    ElectionClosed,
+    ElectionStillOpen,
+    OutcomeFailed,
+    OutcomeNotPublished,
+    PublishedOutcomeMissing,
+    ResultsNotPublished,
+)
+from services.budget.elections.models import Election, OutcomeRecord
+from services.budget.elections.published import (
+    OutcomeAnswer,
+    PublishedBodies,
+    if_none_match_hits,
+    published_etag,
+)
+from services.budget.elections.schemas import ElectionOut, OutcomeOut, OutcomeProject
+from services.budget.elections.service import get_election, load_election
+from services.budget.elections.tally import (
+    BallotGroup,
+    ProjectInfo,
+    ballot_digest,
+    decide,
+    json_amount,
+    read_ballot_groups,
+    request_key,
+)
+from services.budget.outcomes.model import TIE_BREAK_KEYS, OutcomeError
+from services.budget.pabulib.parser import Amount
+from services.budget.proposals import service as proposals
+from shared.auth import Identity, Role
+
+RESULT_READERS = frozenset({Role.city_officer, Role.admin, Role.auditor})
+"""Roles that see results before publication and compute outcomes under any rule or parameters."""
+
+
+async def close_election(session: AsyncSession, *, election_id: int) -> ElectionOut:
+    """End voting now; waits for ballots being cast (they hold the row's share lock)."""
+    election = await load_election(session, election_id, lock="update")
+    now = await repository.now(session)
+    if now >= election.closes_at:
+        raise ElectionClosed(f"election {election_id} closed at {election.closes_at.isoformat()}")
+    election.closes_at = max(now, election.opens_at)
+    await session.flush()
+    return await get_election(session, election_id)
+
+
+def ensure_results_visible(election: Election, identity: Identity | None) -> None:
+    if election.published_at is None and (identity is None or identity.role not in RESULT_READERS):
+        raise ResultsNotPublished(
+            f"the results of election {election.id} are not published; until then only city officers"
+            " and auditors see them"
+        )
+
+
+def _params(election: Election, rule: str, threshold: Decimal | None) -> dict[str, Amount]:
+    params: dict[str, Amount] = {}
+    if rule == election.rule:
+        for key, value in election.rule_params.items():
+            params[key] = _exact(value)
+    if threshold is not None:
+        if rule != "greedy-threshold":
+            raise OutcomeFailed(f"rule {rule} takes no threshold", field="query.threshold")
+        params["threshold"] = _exact(threshold)
+    if rule == "greedy-threshold" and "threshold" not in params:
+        raise OutcomeFailed("greedy-threshold needs a threshold", field="query.threshold")
+    return params
+
+
+def _exact(value: object) -> Amount:
+    fraction = Fraction(str(value))
+    return fraction.numerator if fraction.denominator == 1 else fraction
+
+
+async def outcome(
+    session: AsyncSession,
+    *,
+    election_id: int,
+    rule: str | None,
+    threshold: Decimal | None,
+    tie_break: Sequence[str] | None,
+    identity: Identity | None,
+    if_none_match: str | None = None,
+    bodies: PublishedBodies | None = None,
+    read: AsyncSession | None = None,
+) -> OutcomeAnswer:
+    """Result readers compute (and record) any rule; everyone else reads the published outcome only.
+
+    The published outcome, asked for with its own rule and parameters, is read by the primary key the
+    election points at, for every caller: no ballot is read, no digest or engine run. Its ballots cannot
+    change after publication (the window is closed and publish() holds the election's row lock against
+    ballots being cast; an import writes its ballots before it publishes). Its JSON is kept in `bodies`.
+    Reads go through `read` (a session without a transaction, if given: no BEGIN and COMMIT round trips);
+    computing and recording an outcome goes through `session`, whose unit of work starts only then.
+    """
+    read = read or session
+    election = await load_election(read, election_id)
+    ensure_results_visible(election, identity)
+    if tie_break is not None:
+        unknown = [key for key in tie_break if key not in TIE_BREAK_KEYS]
+        if unknown:
+            raise OutcomeFailed(
+                f"unknown tie-break key(s) {', '.join(unknown)}; use {', '.join(TIE_BREAK_KEYS)}",
+                field="query.tie_break",
+            )
+    rule = rule or election.rule
+    params = _params(election, rule, threshold)
+    reader = identity is not None and identity.role in RESULT_READERS
+    differs = _differs_from_published(election, rule, params, tie_break)
+    if differs is not None and not reader:
+        published_params, published_tie_break = _published_key(election)
+        raise OutcomeNotPublished(
+            f"only the published outcome of election {election.id} is public: rule {election.rule}"
+            f" with {published_params or 'no parameters'}, tie-break {','.join(published_tie_break)};"
+            " other rules and parameters are for city officers, auditors and admins",
+            field=differs,
+        )
+    published = election.published_at is not None and differs is None
+    if published and election.published_outcome_id is not None:
+        record_id = election.published_outcome_id
+        if if_none_match_hits(if_none_match, published_etag(record_id)):
+            return OutcomeAnswer(record_id, True, None)
+        body = bodies.get(record_id) if bodies is not None else None
+        if body is None:
+            stored = await read.get(OutcomeRecord, record_id)
+            assert stored is not None  # a foreign key
+            body = outcome_json(stored)
+            if bodies is not None:
+                bodies.put(record_id, body)
+        return OutcomeAnswer(record_id, True, body)
+    if not reader:
+        record = await published_outcome(read, election)
+        return OutcomeAnswer(record.id, True, outcome_json(record))
+    if read is not session:
+        # Done reading: its connection goes back before the unit of work takes one (never two at once).
+        await read.close()
+        election = await load_election(session, election_id)
+    record = await compute_and_store(
+        session,
+        election=election,
+        rule=rule,
+        params=params,
+        tie_break=tie_break,
+        actor=identity.subject if identity is not None else None,
+    )
+    if published:
+        # Published before outcomes were pointed at (migration 0006): from now on a primary-key read.
+        election.published_outcome_id = record.id
+        await session.flush()
+    return OutcomeAnswer(record.id, published, outcome_json(record))
+
+
+def _published_key(election: Election) -> tuple[dict[str, Any], list[str]]:
+    return request_key(election.rule, _params(election, election.rule, None), None)
+
+
+def _differs_from_published(
+    election: Election, rule: str, params: dict[str, Amount], tie_break: Sequence[str] | None
+) -> str | None:
+    """The query parameter that makes this request other than the published outcome's, if any."""
+    published_params, published_tie_break = _published_key(election)
+    asked_params, asked_tie_break = request_key(rule, params, tie_break)
+    if rule != election.rule:
+        return "query.rule"
+    if asked_params != published_params:
+        return "query.threshold"
+    if asked_tie_break != published_tie_break:
+        return "query.tie_break"
+    return None
+
+
+async def published_outcome(session: AsyncSession, election: Election) -> OutcomeRecord:
+    """The outcome recorded at publication of an election without a pointer to it; never computed.
+
+    Only elections published before migration 0006 (or whose rule could not decide them) come here: this
+    reads every ballot to find the outcome by its digest. A read that could compute would let any caller
+    store a new outcome row per new parameter value.
+    """
+    published_params, published_tie_break = _published_key(election)
+    digest = ballot_digest(await read_ballot_groups(session, election.id))
+    found = await repository.find_outcome(
+        session,
+        election_id=election.id,
+        rule=election.rule,
+        params=published_params,
+        tie_break=published_tie_break,
+        digest=digest,
+    )
+    if found is None:
+        raise PublishedOutcomeMissing(
+            f"election {election.id} has no stored published outcome: its rule could not decide it, or it was"
+            " published before outcomes were recorded at publication (a city officer's read records it)"
+        )
+    return found
+
+
+async def compute_and_store(
+    session: AsyncSession,
+    *,
+    election: Election,
+    rule: str,
+    params: dict[str, Amount],
+    tie_break: Sequence[str] | None,
+    actor: str | None,
+) -> OutcomeRecord:
+    """The stored outcome for these ballots, rule, params and tie-break; computed and recorded if new."""
+    groups: list[BallotGroup] = await read_ballot_groups(session, election.id)
+    digest = ballot_digest(groups)
+    key_params, key_tie_break = request_key(rule, params, tie_break)
+    found = await repository.find_outcome(
+        session, election_id=election.id, rule=rule, params=key_params, tie_break=key_tie_break, digest=digest
+    )
+    if found is not None:
+        return found
+    projects = [ProjectInfo(p.project_id, p.cost) for p in await repository.projects_of(session, election.id)]
+    weights = {g.code: g.weight for g in await repository.groups_of(session, election.id)}
+    # In a worker thread: MES on a large election takes up to a second or two, and ballots and reads of the
+    # same process must not wait behind it (the C kernel releases the GIL while it runs).
+    decision = partial(
+        decide,
+        rule=rule,
+        params=params,
+        tie_break=key_tie_break,
+        budget=election.budget,
+        ballot_type=election.ballot_type,
+        projects=projects,
+        groups=groups,
+        weights=weights,
+    )
+    try:
+        computed = await run_in_threadpool(decision)
+    except OutcomeError as exc:
+        raise OutcomeFailed(str(exc)) from exc
+    await repository.insert_outcome(
+        session,
+        {
+            "election_id": election.id,
+            "rule": rule,
+            "params": key_params,
+            "tie_break": key_tie_break,
+            "ballot_digest": digest,
+            "n_ballots": sum(g.count for g in groups),
+            "selected": computed.selected,
+            "total_cost": computed.total_cost,
+            "projects": computed.projects,
+            "details": computed.details,
+            "computed_by": actor,
+        },
+    )
+    stored = await repository.find_outcome(
+        session, election_id=election.id, rule=rule, params=key_params, tie_break=key_tie_break, digest=digest
+    )
+    assert stored is not None
+    return stored
+
+
+def outcome_json(record: OutcomeRecord) -> bytes:
+    return outcome_out(record).model_dump_json(by_alias=True).encode()
+
+
+def outcome_out(record: OutcomeRecord) -> OutcomeOut:
+    return OutcomeOut(
+        id=record.id,
+        election_id=record.election_id,
+        rule=record.rule,
+        params=record.params,
+        tie_break=record.tie_break,
+        ballot_digest=record.ballot_digest,
+        n_ballots=record.n_ballots,
+        selected=record.selected,
+        total_cost=json_amount(record.total_cost),
+        projects=[OutcomeProject(**row) for row in record.projects],
+        details=record.details,
+        computed_at=record.computed_at,
+    )
+
+
+async def record_published_outcome(
+    session: AsyncSession, election: Election, actor: Identity
+) -> OutcomeRecord:
+    """The outcome of the election's own rule and parameters, recorded when its results become public.
+
+    Callers without a result reader's role read only this record, by the id the election keeps (see
+    `outcome`).
+    """
+    record = await compute_and_store(
+        session,
+        election=election,
+        rule=election.rule,
+        params=_params(election, election.rule, None),
+        tie_break=None,
+        actor=actor.subject,
+    )
+    election.published_outcome_id = record.id
+    return record
+
+
+async def publish(session: AsyncSession, *, election_id: int, actor: Identity) -> ElectionOut:
+    """Publish the results of a closed election; a shortlist election also decides its proposals."""
+    election = await load_election(session, election_id, lock="update")
+    if election.published_at is not None:
+        raise AlreadyPublished(f"election {election_id} was published at {election.published_at.isoformat()}")
+    now = await repository.now(session)
+    if now < election.closes_at:
+        raise ElectionStillOpen(
+            f"election {election_id} closes at {election.closes_at.isoformat()}; publish after"
+        )
+    record = await record_published_outcome(session, election, actor)
+    if election.envelope_id is not None:
+        projects = await repository.projects_of(session, election_id)
+        chosen = set(record.selected)
+        selected = {p.proposal_id for p in projects if p.proposal_id is not None and p.project_id in chosen}
+        await proposals.decide(
+            session,
+            proposal_ids_selected=selected,
+            envelope_id=election.envelope_id,
+            actor=actor,
+            reason=f"election {election_id}, outcome {record.id} ({record.rule})",
+        )
+    election.published_at = now
+    election.published_by = actor.subject
+    await session.flush()
+    return await get_election(session, election_id)

@@ -1,0 +1,49 @@
+"""Attendance: who was present, absent or excused, checked against the seats and the votes already counted."""
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.councils.history.service import record
+from services.councils.meetings import repository
+from services.councils.meetings.core import meeting_day, present_count, seat_holders, writable_meeting
+from services.councils.meetings.errors import InvalidMeetingRecord
+from services.councils.meetings.motions import check_votes, motion_counts
+from services.councils.meetings.schemas import AttendanceOut, AttendanceSet
+from shared.auth import Identity
+
+
+async def set_attendance(
+    session: AsyncSession, *, meeting_id: int, data: AttendanceSet, actor: Identity
+) -> list[AttendanceOut]:
+    meeting, body = await writable_meeting(session, meeting_id, actor)
+    day = meeting_day(meeting)
+    _, holders = await seat_holders(session, body, day)
+    before = await attendance_out(session, meeting.id)
+    for index, item in enumerate(data.records):
+        if item.status != "observer" and item.person_id not in holders:
+            raise InvalidMeetingRecord(
+                f"person {item.person_id} holds no seat in body {body.id} on {day}; "
+                "record them as an observer",
+                field=f"body.records.{index}.person_id",
+            )
+        await repository.upsert_attendance(session, meeting.id, item.person_id, item.status, item.note)
+    present = await present_count(session, meeting, holders)
+    for motion in await repository.motions(session, meeting.id):
+        check_votes(motion_counts(motion), present, "body.records")
+    after = await attendance_out(session, meeting.id)
+    await record(
+        session,
+        actor,
+        entity="attendance",
+        entity_id=meeting.id,
+        action="update",
+        before={"records": [a.model_dump() for a in before]},
+        after={"records": [a.model_dump() for a in after]},
+    )
+    return after
+
+
+async def attendance_out(session: AsyncSession, meeting_id: int) -> list[AttendanceOut]:
+    return [
+        AttendanceOut(person_id=row.person_id, name_ko=name, status=row.status, note=row.note)
+        for row, name in await repository.attendance(session, meeting_id)
+    ]
