@@ -3,11 +3,15 @@ SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
-# Reinstall when the dependencies or the compiled MES kernel change.
-BUILD_INPUTS := pyproject.toml setup.py services/budget/outcomes/_mes_kernel.c
+# Reinstall when the locked dependencies or the compiled MES kernel change.
+LOCK := requirements/dev.lock
+BUILD_INPUTS := pyproject.toml setup.py services/budget/outcomes/_mes_kernel.c $(LOCK)
+# `make lock` regenerates the locks with uv (into the venv, only for this): Python 3.11, Linux x86_64.
+UV_COMPILE := $(VENV)/bin/uv pip compile --quiet --generate-hashes --python-version 3.11 \
+	--python-platform x86_64-unknown-linux-gnu pyproject.toml requirements/build.in
 STAMP := $(VENV)/.installed-$(shell cat $(BUILD_INPUTS) | sha1sum | cut -c1-12)
 
-.PHONY: help install run migrate test lint typecheck unit token demo bench clean
+.PHONY: help install lock run migrate test lint typecheck unit token demo bench clean
 
 help:
 	@echo "make run        start PostgreSQL (embedded unless DATABASE_URL), migrate, services and gateway"
@@ -15,15 +19,23 @@ help:
 	@echo "make migrate    apply every service's migrations to DATABASE_URL"
 	@echo "make token      mint a development token: make token ROLE=district_officer DISTRICT=11110"
 	@echo "make demo       load the 2017 records through the running API"
+	@echo "make lock       regenerate requirements/*.lock (hashes) after changing pyproject.toml"
 	@echo "make bench      run the benchmarks (see bench/README.md)"
 
 install: $(STAMP)
 
 $(STAMP): $(BUILD_INPUTS)
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[dev]'
+	$(PY) -m pip install --quiet --require-hashes -r $(LOCK)
+	$(PY) -m pip install --quiet --no-deps --no-build-isolation -e .
 	rm -f $(VENV)/.installed-* && touch $@
+
+lock:
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet uv
+	$(UV_COMPILE) --extra dev -o requirements/dev.lock
+	$(UV_COMPILE) -c requirements/dev.lock -o requirements/runtime.lock
+	$(UV_COMPILE) -c requirements/dev.lock --extra dev --extra bench -o requirements/bench.lock
 
 run: install
 	$(PY) -m ops.run
@@ -51,7 +63,7 @@ demo: install
 	$(PY) -m ops.demo
 
 bench: install
-	$(PY) -m pip install --quiet -e '.[dev,bench]'
+	$(PY) -m pip install --quiet --require-hashes -r requirements/bench.lock
 	$(PY) bench/run_all.py
 
 clean:

@@ -322,3 +322,20 @@ def test_image_build_fails_without_the_mes_kernel() -> None:
 def test_dockerignore_keeps_local_state_out_of_the_context() -> None:
     ignored = set((ROOT / ".dockerignore").read_text().split())
     assert {".git", ".venv", ".data", ".env"} <= ignored
+
+
+def test_image_installs_the_runtime_lock_with_hashes_and_the_project_without_deps() -> None:
+    instructions = _dockerfile_instructions()
+    numbered = list(enumerate(instructions))
+    copies = [i for i, (keyword, rest) in numbered if keyword == "COPY" and "runtime.lock" in rest]
+    installs = [(i, rest) for i, (keyword, rest) in numbered if keyword == "RUN" and "pip " in rest]
+    (lock_at,) = [i for i, rest in installs if "--require-hashes -r requirements/runtime.lock" in rest]
+    (project_at, project) = next((i, rest) for i, rest in installs if "pip install ." in rest)
+    assert copies and copies[0] < lock_at < project_at
+    # The project adds no dependency the lock did not pin, and builds with the locked setuptools.
+    assert "--no-deps" in project and "--no-build-isolation" in project
+    # No other pip install may fetch anything unhashed.
+    for _, rest in installs:
+        for command in re.split(r"&&|;", rest):
+            if "pip install" in command:
+                assert "--require-hashes" in command or "--no-deps" in command, command
