@@ -57,7 +57,7 @@ test: lint typecheck unit
 
 ROLE ?= city_officer
 token: install
-	@$(PY) -m ops.token --role $(ROLE) $(if $(DISTRICT),--district $(DISTRICT))
+	@$(PY) -m ops.token --role $(ROLE) $(if $(DISTRICT),--district $(DISTRICT)) $(if $(ORG),--org $(ORG))
 
 demo: install
 	$(PY) -m ops.demo

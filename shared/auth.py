@@ -8,7 +8,7 @@ from typing import Annotated, Any
 import jwt
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, Field, ValidationError
 from starlette.concurrency import run_in_threadpool
 
 from shared.problems import Forbidden, Unauthorized
@@ -23,14 +23,18 @@ class Role(StrEnum):
     evaluator = "evaluator"
     auditor = "auditor"
     admin = "admin"
+    # An evaluated agency (평가 대상 기관): its token names its councils organisation (organization_id).
+    agency = "agency"
 
 
 class Identity(BaseModel):
-    """Who is calling: the token's subject, role and, for district officers, their district."""
+    """Who is calling: the token's subject, role and, for district officers, their district; for agencies,
+    their organisation."""
 
     subject: str
     role: Role
     district_code: str | None = None
+    organization_id: int | None = Field(default=None, ge=1, le=2**31 - 1, strict=True)
     name: str | None = None
 
     def can_write_district(self, district_code: str) -> bool:
@@ -78,15 +82,18 @@ def identity_from_claims(claims: dict[str, Any]) -> Identity:
             subject=claims["sub"],
             role=claims.get("role"),
             district_code=claims.get("district_code"),
+            organization_id=claims.get("organization_id"),
             name=claims.get("name"),
         )
     except (ValidationError, KeyError) as exc:
-        raise Unauthorized("the token's role or subject is missing or unknown") from exc
+        raise Unauthorized("the token's role, subject or organization_id is missing or invalid") from exc
     if not identity.subject.strip():
         # Voter hashes, audit columns and ownership all key on the subject: a blank one is nobody.
         raise Unauthorized("the token's subject (sub) is empty")
     if identity.role == Role.district_officer and not identity.district_code:
         raise Unauthorized("a district officer's token must carry a district_code")
+    if identity.role == Role.agency and identity.organization_id is None:
+        raise Unauthorized("an agency's token must carry its organization_id")
     return identity
 
 
@@ -97,6 +104,7 @@ def mint_token(
     role: Role | str,
     district_code: str | None = None,
     name: str | None = None,
+    organization_id: int | None = None,
     ttl_seconds: int = 3600,
 ) -> str:
     """Sign an HS256 token with the configured secret (development, tests and service accounts)."""
@@ -111,6 +119,8 @@ def mint_token(
     }
     if district_code:
         claims["district_code"] = district_code
+    if organization_id is not None:
+        claims["organization_id"] = organization_id
     if name:
         claims["name"] = name
     return jwt.encode(claims, settings.jwt_secret.get_secret_value(), algorithm="HS256")

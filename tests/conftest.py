@@ -74,7 +74,12 @@ def token(settings: CommonSettings) -> Callable[..., str]:
     """token(role, district=None, subject=...) -> a signed bearer token."""
 
     def make(role: Role | str, district: str | None = None, subject: str = "tester") -> str:
-        return mint_token(settings, subject=subject, role=role, district_code=district)
+        # An agency token always names its organisation (else it is refused); tests of the agency side
+        # mint their own with the organisation they need.
+        organization_id = 1 if role == Role.agency else None
+        return mint_token(
+            settings, subject=subject, role=role, district_code=district, organization_id=organization_id
+        )
 
     return make
 

@@ -10,6 +10,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.auth import Identity, Role, require_roles
+from shared.problems import Forbidden
 from shared.seoul import DISTRICT_CODES, SEOUL
 
 
@@ -38,6 +39,21 @@ ExactDecimal = Annotated[
 STAFF = (Role.city_officer, Role.secretariat, Role.evaluator, Role.auditor)
 Staff = Annotated[Identity, Depends(require_roles(*STAFF))]
 CityOfficer = Annotated[Identity, Depends(require_roles(Role.city_officer))]
+# An evaluated agency reads its own target and indicators (ensure_own_target decides which is its own).
+TargetReader = Annotated[Identity, Depends(require_roles(*STAFF, Role.agency))]
+# Reports and self-evaluations: the city and its auditors read all, an agency its own.
+SubmissionReader = Annotated[Identity, Depends(require_roles(Role.city_officer, Role.auditor, Role.agency))]
+Agency = Annotated[Identity, Depends(require_roles(Role.agency))]
+
+
+def ensure_own_target(identity: Identity, *, target_id: int, organization_id: int) -> None:
+    """An agency acts on the target of its own organisation only; other roles are decided by their role."""
+    if identity.role == Role.agency and identity.organization_id != organization_id:
+        raise Forbidden(
+            f"target {target_id} is organisation {organization_id}'s; this agency token acts for"
+            f" organisation {identity.organization_id} only",
+            field="path.target_id",
+        )
 
 
 async def record_actor(session: AsyncSession, actor: Identity, reason: str | None = None) -> None:

@@ -7,6 +7,7 @@ from services.evaluation.history.router import router as history_router
 from services.evaluation.indicators.router import router as indicators_router
 from services.evaluation.rubrics.router import router as rubrics_router
 from services.evaluation.settings import EvaluationSettings
+from services.evaluation.submissions.router import router as submissions_router
 from services.evaluation.targets.router import router as targets_router
 from services.evaluation.windows.router import router as windows_router
 from shared.app import create_service_app
@@ -23,6 +24,7 @@ def create_app(settings: EvaluationSettings | None = None) -> FastAPI:
             windows_router,
             rubrics_router,
             indicators_router,
+            submissions_router,
             history_router,
         ],
     )

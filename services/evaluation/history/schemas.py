@@ -14,6 +14,8 @@ Table = Literal[
     "rubric_levels",
     "indicators",
     "measurements",
+    "reports",
+    "self_scores",
 ]
 
 

@@ -2,7 +2,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, Response
 
-from services.evaluation.common import CityOfficer, Id, Staff
+from services.evaluation.common import CityOfficer, Id, Staff, TargetReader
 from services.evaluation.indicators import service
 from services.evaluation.indicators.schemas import (
     ActualIn,
@@ -42,10 +42,17 @@ async def create_common(
 
 @router.get("/targets/{target_id}/indicators", summary="List a target's indicators")
 async def list_target_indicators(
-    session: SessionDep, target_id: Id, _: Staff, cursor: CursorParam = None, limit: LimitParam = 50
+    session: SessionDep,
+    target_id: Id,
+    reader: TargetReader,
+    cursor: CursorParam = None,
+    limit: LimitParam = 50,
 ) -> Page[IndicatorOut]:
-    """The target's whole set: the cycle's common indicators and its own, oldest first."""
-    return await service.list_for_target(session, target_id=target_id, cursor=cursor, limit=limit)
+    """The target's whole set: the cycle's common indicators and its own, oldest first (staff; an agency
+    its own target's)."""
+    return await service.list_for_target(
+        session, target_id=target_id, reader=reader, cursor=cursor, limit=limit
+    )
 
 
 @router.post("/targets/{target_id}/indicators", status_code=201, summary="Add a target-specific indicator")

@@ -6,7 +6,7 @@ from sqlalchemy import func
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.evaluation.common import record_actor
+from services.evaluation.common import ensure_own_target, record_actor
 from services.evaluation.cycles import service as cycles
 from services.evaluation.indicators import repository
 from services.evaluation.indicators.errors import IndicatorNotFound, InvalidIndicator
@@ -192,10 +192,11 @@ async def list_for_cycle(
 
 
 async def list_for_target(
-    session: AsyncSession, *, target_id: int, cursor: str | None, limit: int
+    session: AsyncSession, *, target_id: int, reader: Identity, cursor: str | None, limit: int
 ) -> Page[IndicatorOut]:
     key = decode_cursor(cursor, (ID,))
     target = await targets.get_target(session, target_id)
+    ensure_own_target(reader, target_id=target.id, organization_id=target.organization_id)
     return await _page(
         session, cycle_id=target.cycle_id, scope=None, target_id=target.id, key=key, limit=limit
     )

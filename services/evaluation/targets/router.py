@@ -2,7 +2,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from services.evaluation.common import CityOfficer, Id, RoundNumber, Staff
+from services.evaluation.common import CityOfficer, Id, RoundNumber, Staff, TargetReader
 from services.evaluation.targets import service
 from services.evaluation.targets.schemas import RoundOut, TargetCreate, TargetOut
 from shared.db import SessionDep
@@ -34,9 +34,9 @@ async def create_target(
 
 
 @router.get("/targets/{target_id}", summary="Get a target")
-async def get_target(session: SessionDep, target_id: Id, _: Staff) -> TargetOut:
-    """One target with its status and the sum of its weights."""
-    return await service.read_target(session, target_id)
+async def get_target(session: SessionDep, target_id: Id, reader: TargetReader) -> TargetOut:
+    """One target with its status and the sum of its weights (staff; an agency its own)."""
+    return await service.read_target(session, target_id, reader=reader)
 
 
 @router.post("/targets/{target_id}/open", summary="Open a target's round")

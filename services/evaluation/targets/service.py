@@ -2,7 +2,7 @@
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.evaluation.common import record_actor
+from services.evaluation.common import ensure_own_target, record_actor
 from services.evaluation.cycles import service as cycles
 from services.evaluation.indicators import repository as indicators
 from services.evaluation.targets import repository
@@ -68,8 +68,9 @@ async def get_target(session: AsyncSession, target_id: int, *, field: str = "pat
     return target
 
 
-async def read_target(session: AsyncSession, target_id: int) -> TargetOut:
+async def read_target(session: AsyncSession, target_id: int, *, reader: Identity) -> TargetOut:
     target = await get_target(session, target_id)
+    ensure_own_target(reader, target_id=target.id, organization_id=target.organization_id)
     return _out(target, (await _weights(session, [target]))[target.id])
 
 

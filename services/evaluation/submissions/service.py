@@ -1,0 +1,180 @@
+"""The agency side: its report and self-evaluation, for its own open target, in the submission window."""
+
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.evaluation.common import ensure_own_target, record_actor
+from services.evaluation.indicators import service as indicators
+from services.evaluation.rubrics.models import RubricLevel
+from services.evaluation.submissions.errors import InvalidSelfScore, ReportNotFound, TargetNotOpen
+from services.evaluation.submissions.models import Report, SelfScore
+from services.evaluation.submissions.schemas import ReportIn, ReportOut, SelfScoreIn, SelfScoreOut
+from services.evaluation.targets import service as targets
+from services.evaluation.targets.models import Target
+from services.evaluation.windows import service as windows
+from services.evaluation.windows.phases import Phase
+from shared.auth import Identity
+from shared.pagination import ID, Page, decode_cursor, page_of
+
+
+async def _own_target(session: AsyncSession, target_id: int, identity: Identity) -> Target:
+    target = await targets.get_target(session, target_id)
+    ensure_own_target(identity, target_id=target.id, organization_id=target.organization_id)
+    return target
+
+
+async def _writable_target(session: AsyncSession, target_id: int, actor: Identity) -> Target:
+    """The agency's own target, opened, on a day of its round's report-submission window (Seoul)."""
+    target = await _own_target(session, target_id, actor)
+    if target.opened_at is None:
+        raise TargetNotOpen(
+            f"target {target.id} is not open yet: its weights and windows are still being configured",
+            field="path.target_id",
+        )
+    await windows.require_window(
+        session, cycle_id=target.cycle_id, round=target.round, phase=Phase.report_submission
+    )
+    return target
+
+
+async def submit_report(
+    session: AsyncSession, *, target_id: int, data: ReportIn, actor: Identity
+) -> ReportOut:
+    """Submit, or replace inside the window, the target's report; the history keeps every version."""
+    target = await _writable_target(session, target_id, actor)
+    await record_actor(session, actor)
+    statement = (
+        insert(Report)
+        .values(target_id=target.id, title=data.title, reference=data.reference, submitted_by=actor.subject)
+        .on_conflict_do_update(
+            constraint="uq_reports_target_id",
+            set_={
+                "title": data.title,
+                "reference": data.reference,
+                "submitted_by": actor.subject,
+                "submitted_at": func.now(),
+            },
+        )
+        .returning(Report)
+    )
+    report = (await session.scalars(statement)).one()
+    await session.refresh(report)
+    return ReportOut.model_validate(report)
+
+
+async def read_report(session: AsyncSession, *, target_id: int, reader: Identity) -> ReportOut:
+    target = await _own_target(session, target_id, reader)
+    report = (await session.scalars(select(Report).where(Report.target_id == target.id))).one_or_none()
+    if report is None:
+        raise ReportNotFound(f"target {target.id} has no report yet", field="path.target_id")
+    return ReportOut.model_validate(report)
+
+
+async def _level(session: AsyncSession, rubric_id: int, position: int) -> RubricLevel:
+    query = select(RubricLevel).where(RubricLevel.scale_id == rubric_id, RubricLevel.position == position)
+    level = (await session.scalars(query)).one_or_none()
+    if level is None:
+        raise InvalidSelfScore(f"rubric {rubric_id} has no level {position}", field="body.level")
+    return level
+
+
+async def record_self_score(
+    session: AsyncSession, *, target_id: int, indicator_id: int, data: SelfScoreIn, actor: Identity
+) -> SelfScoreOut:
+    """The agency's own value (quantitative) or rubric level (qualitative, N/A allowed) for one indicator."""
+    target = await _own_target(session, target_id, actor)
+    indicator = await indicators.get_indicator(session, indicator_id)
+    if indicator.cycle_id != target.cycle_id or indicator.target_id not in (None, target.id):
+        raise InvalidSelfScore(
+            f"indicator {indicator.id} is not one of target {target.id}'s indicators",
+            field="path.indicator_id",
+        )
+    level_id: int | None = None
+    if indicator.measure == "qualitative":
+        if data.value is not None:
+            raise InvalidSelfScore(
+                f"indicator {indicator.id} is qualitative: give a level of its rubric, not a value",
+                field="body.value",
+            )
+        if data.level is None:
+            raise InvalidSelfScore(
+                f"indicator {indicator.id} needs a level of its rubric", field="body.level"
+            )
+        assert indicator.rubric_id is not None
+        level_id = (await _level(session, indicator.rubric_id, data.level)).id
+    else:
+        if data.level is not None:
+            raise InvalidSelfScore(
+                f"indicator {indicator.id} is {indicator.measure}: give a value, not a rubric level",
+                field="body.level",
+            )
+        if data.value is None:
+            raise InvalidSelfScore(f"indicator {indicator.id} needs a value", field="body.value")
+    await _writable_target(session, target_id, actor)
+    await record_actor(session, actor)
+    statement = (
+        insert(SelfScore)
+        .values(
+            target_id=target.id,
+            indicator_id=indicator.id,
+            value=data.value,
+            rubric_level_id=level_id,
+            recorded_by=actor.subject,
+        )
+        .on_conflict_do_update(
+            constraint="uq_self_scores_target_id_indicator_id",
+            set_={
+                "value": data.value,
+                "rubric_level_id": level_id,
+                "recorded_by": actor.subject,
+                "recorded_at": func.now(),
+            },
+        )
+        .returning(SelfScore.id)
+    )
+    score_id = (await session.execute(statement)).scalar_one()
+    page = await _rows(session, target_id=target.id, after_id=score_id - 1, limit=1)
+    return page[0]
+
+
+async def _rows(
+    session: AsyncSession, *, target_id: int, after_id: int | None, limit: int
+) -> list[SelfScoreOut]:
+    query = (
+        select(SelfScore, RubricLevel)
+        .outerjoin(RubricLevel, RubricLevel.id == SelfScore.rubric_level_id)
+        .where(SelfScore.target_id == target_id)
+        .order_by(SelfScore.id)
+        .limit(limit)
+        .execution_options(populate_existing=True)
+    )
+    if after_id is not None:
+        query = query.where(SelfScore.id > after_id)
+    return [_out(score, level) for score, level in (await session.execute(query)).all()]
+
+
+def _out(score: SelfScore, level: RubricLevel | None) -> SelfScoreOut:
+    return SelfScoreOut(
+        id=score.id,
+        target_id=score.target_id,
+        indicator_id=score.indicator_id,
+        value=score.value,
+        level=level.position if level else None,
+        level_label_ko=level.label_ko if level else None,
+        level_value=level.value if level else None,
+        not_applicable=bool(level and level.not_applicable),
+        recorded_at=score.recorded_at,
+        recorded_by=score.recorded_by,
+    )
+
+
+async def list_self_scores(
+    session: AsyncSession, *, target_id: int, reader: Identity, cursor: str | None, limit: int
+) -> Page[SelfScoreOut]:
+    key: list[Any] | None = decode_cursor(cursor, (ID,))
+    target = await _own_target(session, target_id, reader)
+    rows = await _rows(session, target_id=target.id, after_id=int(key[0]) if key else None, limit=limit + 1)
+    return page_of(rows, limit, lambda item: [item.id])
