@@ -6,7 +6,8 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -126,3 +127,48 @@ def system(database: Database, tmp_path_factory: pytest.TempPathFactory) -> Iter
 def gateway(system: System) -> Iterator[httpx.Client]:
     with httpx.Client(base_url=system.gateway, timeout=10) as client:
         yield client
+
+
+def serve(args: list[str], env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
+    """A uvicorn process with these arguments, its output appended to `log`."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "uvicorn", *args],
+        env=env,
+        cwd=ROOT,
+        stdout=log.open("ab"),
+        stderr=subprocess.STDOUT,
+    )
+
+
+def wait_answering(url: str, process: subprocess.Popen[bytes]) -> None:
+    """Wait until `url` answers anything (20 s at most), failing if the process exits first."""
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        assert process.poll() is None, f"{url} exited"
+        try:
+            httpx.get(url, timeout=0.5)
+            return
+        except httpx.HTTPError:
+            time.sleep(0.1)
+    raise RuntimeError(f"{url} did not start")
+
+
+@contextmanager
+def gateway_over_echo(log: Path, settings: Callable[[str, str], dict[str, str]]) -> Iterator[str]:
+    """A real echo upstream (tests/e2e/echo_app.py) behind a real gateway; yields the gateway's URL.
+
+    `settings(echo_url, dead_url)` gives the gateway's environment: which services the echo stands in for, and
+    which point at a port where nothing listens.
+    """
+    echo_port, gateway_port, dead_port = free_port(), free_port(), free_port()
+    env = {**os.environ, **settings(f"http://127.0.0.1:{echo_port}", f"http://127.0.0.1:{dead_port}")}
+    echo = serve(["tests.e2e.echo_app:app", "--port", str(echo_port)], env, log)
+    gateway = serve(["--factory", "gateway.main:create_app", "--port", str(gateway_port)], env, log)
+    try:
+        wait_answering(f"http://127.0.0.1:{echo_port}/openapi.json", echo)
+        wait_answering(f"http://127.0.0.1:{gateway_port}/livez", gateway)
+        yield f"http://127.0.0.1:{gateway_port}"
+    finally:
+        for process in (gateway, echo):
+            process.terminate()
+            process.wait(timeout=10)

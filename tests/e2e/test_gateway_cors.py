@@ -1,14 +1,12 @@
 """CORS through real processes: a gateway in front of the echo upstream, and a service that is down."""
 
-import os
 from collections.abc import Iterator
 
 import httpx
 import pytest
 
 from tests.conftest import assert_problem
-from tests.e2e.conftest import free_port
-from tests.e2e.test_gateway_forwarding import _serve, _wait
+from tests.e2e.conftest import gateway_over_echo
 
 pytestmark = pytest.mark.e2e
 
@@ -19,24 +17,16 @@ OTHER = "https://elsewhere.example"
 @pytest.fixture(scope="module")
 def gateway(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     log = tmp_path_factory.mktemp("cors") / "log.txt"
-    echo_port, gateway_port, dead_port = free_port(), free_port(), free_port()
-    env = {
-        **os.environ,
-        "GATEWAY_COUNCILS_URL": f"http://127.0.0.1:{echo_port}",
-        # Nothing listens here: a request that reached the budget service's proxy path would fail (503).
-        "GATEWAY_BUDGET_URL": f"http://127.0.0.1:{dead_port}",
-        "GATEWAY_CORS_ORIGINS": f'["{ALLOWED}"]',
-    }
-    echo = _serve(["tests.e2e.echo_app:app", "--port", str(echo_port)], env, log)
-    gateway = _serve(["--factory", "gateway.main:create_app", "--port", str(gateway_port)], env, log)
-    try:
-        _wait(f"http://127.0.0.1:{echo_port}/openapi.json", echo)
-        _wait(f"http://127.0.0.1:{gateway_port}/livez", gateway)
-        yield f"http://127.0.0.1:{gateway_port}"
-    finally:
-        for process in (gateway, echo):
-            process.terminate()
-            process.wait(timeout=10)
+    with gateway_over_echo(
+        log,
+        lambda echo, dead: {
+            "GATEWAY_COUNCILS_URL": echo,
+            # Nothing listens here: a request that reached the budget service's proxy path would fail (503).
+            "GATEWAY_BUDGET_URL": dead,
+            "GATEWAY_CORS_ORIGINS": f'["{ALLOWED}"]',
+        },
+    ) as url:
+        yield url
 
 
 def test_an_allowed_origin_gets_the_cors_headers(gateway: str) -> None:

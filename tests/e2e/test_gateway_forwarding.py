@@ -2,8 +2,6 @@
 
 import hashlib
 import os
-import subprocess
-import sys
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -12,55 +10,25 @@ import httpx
 import pytest
 
 from tests.conftest import assert_problem
-from tests.e2e.conftest import ROOT, free_port
+from tests.e2e.conftest import free_port, gateway_over_echo, serve, wait_answering
 
 pytestmark = pytest.mark.e2e
-
-
-def _serve(args: list[str], env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
-    return subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", *args],
-        env=env,
-        cwd=ROOT,
-        stdout=log.open("ab"),
-        stderr=subprocess.STDOUT,
-    )
-
-
-def _wait(url: str, process: subprocess.Popen[bytes]) -> None:
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline:
-        assert process.poll() is None, f"{url} exited"
-        try:
-            httpx.get(url, timeout=0.5)
-            return
-        except httpx.HTTPError:
-            time.sleep(0.1)
-    raise RuntimeError(f"{url} did not start")
 
 
 @pytest.fixture(scope="module")
 def gateway_to_echo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     log = tmp_path_factory.mktemp("echo") / "log.txt"
-    echo_port, gateway_port, dead_port = free_port(), free_port(), free_port()
-    env = {
-        **os.environ,
-        "GATEWAY_COUNCILS_URL": f"http://127.0.0.1:{echo_port}",
-        "GATEWAY_BUDGET_URL": f"http://127.0.0.1:{dead_port}",
-        "GATEWAY_READ_TIMEOUT": "0.5",
-        # Larger than the default limit, so a body is streamed (beyond max_buffered_body) and still allowed.
-        "GATEWAY_BODY_LIMITS": f'{{"POST /councils/echo": {4 << 20}}}',
-    }
-    echo = _serve(["tests.e2e.echo_app:app", "--port", str(echo_port)], env, log)
-    gateway = _serve(["--factory", "gateway.main:create_app", "--port", str(gateway_port)], env, log)
-    try:
-        _wait(f"http://127.0.0.1:{echo_port}/openapi.json", echo)
-        _wait(f"http://127.0.0.1:{gateway_port}/livez", gateway)
-        yield f"http://127.0.0.1:{gateway_port}"
-    finally:
-        for process in (gateway, echo):
-            process.terminate()
-            process.wait(timeout=10)
+    with gateway_over_echo(
+        log,
+        lambda echo, dead: {
+            "GATEWAY_COUNCILS_URL": echo,
+            "GATEWAY_BUDGET_URL": dead,
+            "GATEWAY_READ_TIMEOUT": "0.5",
+            # Larger than the default limit: a body is streamed (beyond max_buffered_body) and still allowed.
+            "GATEWAY_BODY_LIMITS": f'{{"POST /councils/echo": {4 << 20}}}',
+        },
+    ) as url:
+        yield url
 
 
 def test_trace_context_and_request_id_are_forwarded(gateway_to_echo: str) -> None:
@@ -143,14 +111,14 @@ def gateway_with_dead_budget(tmp_path: Path) -> Iterator[tuple[str, Callable[[],
         # Long enough that starting the budget stand-in (about a second on a busy machine) ends inside it.
         "GATEWAY_BREAKER_RESET_SECONDS": "5",
     }
-    processes = [_serve(["--factory", "gateway.main:create_app", "--port", str(gateway_port)], env, log)]
+    processes = [serve(["--factory", "gateway.main:create_app", "--port", str(gateway_port)], env, log)]
 
     def start_budget() -> None:
-        processes.append(_serve(["tests.e2e.echo_app:app", "--port", str(budget_port)], env, log))
-        _wait(f"http://127.0.0.1:{budget_port}/openapi.json", processes[-1])
+        processes.append(serve(["tests.e2e.echo_app:app", "--port", str(budget_port)], env, log))
+        wait_answering(f"http://127.0.0.1:{budget_port}/openapi.json", processes[-1])
 
     try:
-        _wait(f"http://127.0.0.1:{gateway_port}/livez", processes[0])
+        wait_answering(f"http://127.0.0.1:{gateway_port}/livez", processes[0])
         yield f"http://127.0.0.1:{gateway_port}", start_budget
     finally:
         for process in processes:

@@ -2,7 +2,6 @@
 in front of a real echo upstream (tests/e2e/echo_app.py) that fails and hangs up on purpose."""
 
 import http.client
-import os
 from collections.abc import Callable, Iterator
 from urllib.parse import urlsplit
 
@@ -10,8 +9,7 @@ import httpx
 import pytest
 
 from tests.conftest import assert_problem
-from tests.e2e.conftest import free_port
-from tests.e2e.test_gateway_forwarding import _serve, _wait
+from tests.e2e.conftest import gateway_over_echo
 
 pytestmark = pytest.mark.e2e
 
@@ -22,24 +20,16 @@ MiB = 1 << 20
 @pytest.fixture(scope="module")
 def gateway_to_echoes(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     log = tmp_path_factory.mktemp("echoes") / "log.txt"
-    echo_port, gateway_port, dead_port = free_port(), free_port(), free_port()
-    env = {
-        **os.environ,
-        "GATEWAY_COUNCILS_URL": f"http://127.0.0.1:{echo_port}",
-        "GATEWAY_BUDGET_URL": f"http://127.0.0.1:{echo_port}",
-        "GATEWAY_EVALUATION_URL": f"http://127.0.0.1:{dead_port}",
-        "GATEWAY_BODY_LIMITS": f'{{"POST /budget/elections/import": {IMPORT_LIMIT}}}',
-    }
-    echo = _serve(["tests.e2e.echo_app:app", "--port", str(echo_port)], env, log)
-    gateway = _serve(["--factory", "gateway.main:create_app", "--port", str(gateway_port)], env, log)
-    try:
-        _wait(f"http://127.0.0.1:{echo_port}/openapi.json", echo)
-        _wait(f"http://127.0.0.1:{gateway_port}/livez", gateway)
-        yield f"http://127.0.0.1:{gateway_port}"
-    finally:
-        for process in (gateway, echo):
-            process.terminate()
-            process.wait(timeout=10)
+    with gateway_over_echo(
+        log,
+        lambda echo, dead: {
+            "GATEWAY_COUNCILS_URL": echo,
+            "GATEWAY_BUDGET_URL": echo,
+            "GATEWAY_EVALUATION_URL": dead,
+            "GATEWAY_BODY_LIMITS": f'{{"POST /budget/elections/import": {IMPORT_LIMIT}}}',
+        },
+    ) as url:
+        yield url
 
 
 def raw_request(
