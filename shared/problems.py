@@ -9,10 +9,11 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from shared.db_outage import is_database_outage
+from shared.language import ENGLISH, KOREAN, preferred_language
 from shared.logging import request_id_var
 
 PROBLEM_JSON = "application/problem+json"
@@ -25,6 +26,8 @@ class FieldError(BaseModel):
     field: str
     message: str
     type: str | None = None
+    message_ko: str | None = Field(default=None, exclude=True)
+    """The message in Korean, sent instead of `message` when the caller prefers Korean."""
 
 
 class Problem(BaseModel):
@@ -46,6 +49,8 @@ class ProblemError(Exception):
     status: int = 400
     code: str = "bad-request"
     title: str = "Bad request"
+    title_ko: str | None = None
+    """The title in Korean, sent when the caller prefers it (`Accept-Language: ko`)."""
     headers: Mapping[str, str] | None = None
     """Response headers the problem always carries (Retry-After, say)."""
 
@@ -53,58 +58,71 @@ class ProblemError(Exception):
         self,
         detail: str,
         *,
+        detail_ko: str | None = None,
         field: str | None = None,
         errors: Sequence[FieldError] | None = None,
         extra: dict[str, Any] | None = None,
     ) -> None:
         super().__init__(detail)
         self.detail = detail
+        self.detail_ko = detail_ko
         self.errors = list(errors or [])
         if field:
-            self.errors.append(FieldError(field=field, message=detail))
+            self.errors.append(FieldError(field=field, message=detail, message_ko=detail_ko))
         self.extra = extra or {}
 
 
 class NotFound(ProblemError):
     status, code, title = 404, "not-found", "Not found"
+    title_ko = "찾을 수 없음"
 
 
 class Conflict(ProblemError):
     status, code, title = 409, "conflict", "Conflict"
+    title_ko = "충돌"
 
 
 class RuleViolation(ProblemError):
     """A request that is well-formed but breaks a domain rule (a cap, a quorum, a deadline)."""
 
     status, code, title = 422, "rule-violation", "Rule violated"
+    title_ko = "규칙 위반"
 
 
 class Unauthorized(ProblemError):
     status, code, title = 401, "unauthorized", "Authentication required"
+    title_ko = "인증 필요"
 
 
 class Forbidden(ProblemError):
     status, code, title = 403, "forbidden", "Forbidden"
+    title_ko = "권한 없음"
 
 
 class BadGateway(ProblemError):
     status, code, title = 502, "bad-gateway", "Upstream failed"
+    title_ko = "상위 서비스 오류"
 
 
 class ServiceUnavailable(ProblemError):
     status, code, title = 503, "service-unavailable", "Service unavailable"
+    title_ko = "서비스를 사용할 수 없음"
 
 
 class DatabaseUnavailable(ProblemError):
     status, code, title = 503, "database-unavailable", "Database unavailable"
+    title_ko = "데이터베이스를 사용할 수 없음"
     headers = MappingProxyType({"Retry-After": "2"})
 
     def __init__(self, detail: str = "The database is not reachable at the moment; retry shortly.") -> None:
-        super().__init__(detail)
+        super().__init__(
+            detail, detail_ko="지금은 데이터베이스에 연결할 수 없습니다. 잠시 후 다시 시도하십시오."
+        )
 
 
 class GatewayTimeout(ProblemError):
     status, code, title = 504, "gateway-timeout", "Upstream timed out"
+    title_ko = "상위 서비스 응답 시간 초과"
 
 
 def problem_response(
@@ -176,13 +194,20 @@ def install_problem_handlers(app: FastAPI) -> None:
 
     async def on_problem(request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, ProblemError)
-        headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else dict(exc.headers or {}) or None
+        headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else dict(exc.headers or {})
+        korean = preferred_language(request.headers.get("accept-language")) == KOREAN
+        headers.update({"Content-Language": KOREAN if korean else ENGLISH, "Vary": "Accept-Language"})
+        errors = exc.errors
+        if korean:
+            errors = [
+                FieldError(field=e.field, message=e.message_ko or e.message, type=e.type) for e in exc.errors
+            ]
         return problem_response(
             exc.status,
-            title=exc.title,
-            detail=exc.detail,
+            title=(exc.title_ko or exc.title) if korean else exc.title,
+            detail=(exc.detail_ko or exc.detail) if korean else exc.detail,
             code=exc.code,
-            errors=exc.errors,
+            errors=errors,
             instance=request.url.path,
             headers=headers,
             extra=exc.extra,

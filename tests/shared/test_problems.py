@@ -17,7 +17,11 @@ def make_app() -> FastAPI:
 
     @app.get("/rule")
     async def rule() -> None:
-        raise RuleViolation("the shortlist exceeds 170 % of the envelope", field="body.proposal_ids")
+        raise RuleViolation(
+            "the shortlist exceeds 170 % of the envelope",
+            detail_ko="1차 심사 목록이 예산 한도의 170 %를 넘습니다",
+            field="body.proposal_ids",
+        )
 
     return app
 
@@ -36,6 +40,24 @@ async def test_domain_errors_carry_code_and_field() -> None:
         body = assert_problem(await client.get("/rule"), 422, field="body.proposal_ids")
         assert body["type"].endswith("/rule-violation")
         assert "170 %" in body["detail"]
+
+
+async def test_errors_are_in_korean_when_the_caller_prefers_it() -> None:
+    transport = httpx.ASGITransport(app=make_app())
+    async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+        for header in ("ko", "ko-KR,ko;q=0.9,en;q=0.8", "en;q=0.5, ko"):
+            response = await client.get("/rule", headers={"Accept-Language": header})
+            body = assert_problem(response, 422, field="body.proposal_ids")
+            assert (body["title"], body["code"]) == ("규칙 위반", "rule-violation"), header
+            assert "170 %를 넘습니다" in body["detail"] and body["errors"][0]["message"] == body["detail"]
+            assert response.headers["content-language"] == "ko"
+        for header in (None, "en", "ko;q=0.1, en", "fr", "ko;q=0"):
+            headers = {"Accept-Language": header} if header else {}
+            response = await client.get("/rule", headers=headers)
+            body = assert_problem(response, 422, field="body.proposal_ids")
+            assert (body["title"], body["code"]) == ("Rule violated", "rule-violation"), header
+            assert "message_ko" not in body["errors"][0]
+            assert response.headers["content-language"] == "en"
 
 
 def test_a_service_documents_its_errors_as_problem_json_only() -> None:
