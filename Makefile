@@ -11,7 +11,7 @@ UV_COMPILE := $(VENV)/bin/uv pip compile --quiet --generate-hashes --python-vers
 	--python-platform x86_64-unknown-linux-gnu pyproject.toml requirements/build.in
 STAMP := $(VENV)/.installed-$(shell cat $(BUILD_INPUTS) | sha1sum | cut -c1-12)
 
-.PHONY: help install lock run migrate test lint typecheck unit token demo bench clean
+.PHONY: help install lock run migrate test lint typecheck unit token demo bench clean openapi
 
 help:
 	@echo "make run        start PostgreSQL (embedded unless DATABASE_URL), migrate, services and gateway"
@@ -19,6 +19,7 @@ help:
 	@echo "make migrate    apply every service's migrations to DATABASE_URL"
 	@echo "make token      mint a development token: make token ROLE=district_officer DISTRICT=11110"
 	@echo "make demo       load the 2017 records through the running API"
+	@echo "make openapi    regenerate the committed API contract openapi/openapi.json (make test checks it)"
 	@echo "make lock       regenerate requirements/*.lock (hashes) after changing pyproject.toml"
 	@echo "make bench      run the benchmarks (see bench/README.md)"
 
@@ -42,6 +43,9 @@ run: install
 
 migrate: install
 	$(PY) -m ops.migrate
+
+openapi: install
+	$(PY) -m ops.openapi write
 
 lint: install
 	$(VENV)/bin/ruff check .

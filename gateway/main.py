@@ -34,6 +34,22 @@ tokens carry a `district_code` and write only that district. Errors are `applica
 """
 
 
+def base_spec(app: FastAPI) -> dict[str, Any]:
+    """The gateway's own part of the merged OpenAPI document: its routes, its description, bearer auth."""
+    from fastapi.openapi.utils import get_openapi
+
+    spec = get_openapi(title=app.title, version=app.version, description=app.description, routes=app.routes)
+    spec.setdefault("components", {})["securitySchemes"] = {
+        "HTTPBearer": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}
+    }
+    return spec
+
+
+def gateway_routes_app(settings: GatewaySettings | None = None) -> FastAPI:
+    """The gateway's own routes without its proxy or upstream clients: what `ops.openapi` documents."""
+    return _inner_app(settings or GatewaySettings(), UpstreamsRef(), Metrics("gateway"))
+
+
 def _inner_app(settings: GatewaySettings, upstreams: UpstreamsRef, metrics: Metrics) -> FastAPI:
     app = FastAPI(
         title="Seoul governance API",
@@ -50,22 +66,11 @@ def _inner_app(settings: GatewaySettings, upstreams: UpstreamsRef, metrics: Metr
     app.include_router(overview_router(upstreams, settings.composition_deadline))
     merged: dict[str, MergedSpec] = {}
 
-    def base_spec() -> dict[str, Any]:
-        from fastapi.openapi.utils import get_openapi
-
-        spec = get_openapi(
-            title=app.title, version=app.version, description=app.description, routes=app.routes
-        )
-        spec.setdefault("components", {})["securitySchemes"] = {
-            "HTTPBearer": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}
-        }
-        return spec
-
     @app.get("/openapi.json", include_in_schema=False)
     async def openapi() -> JSONResponse:
         if "spec" not in merged:
             merged["spec"] = MergedSpec(upstreams.get(), settings.openapi_cache_seconds)
-        return JSONResponse(await merged["spec"].get(base_spec()))
+        return JSONResponse(await merged["spec"].get(base_spec(app)))
 
     install_docs(app, openapi_url="/openapi.json")
     return app

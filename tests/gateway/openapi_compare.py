@@ -2,23 +2,9 @@
 
 from typing import Any
 
-REF_PREFIX = "#/components/schemas/"
-METHODS = ("get", "put", "post", "delete", "patch")
+from ops.openapi_diff import METHODS, REF_PREFIX, resolve
 
-
-def resolve(node: Any, schemas: dict[str, Any], seen: tuple[str, ...] = ()) -> Any:
-    """`node` with every schema `$ref` replaced by the schema it names (a cycle is cut at its name)."""
-    if isinstance(node, dict):
-        ref = node.get("$ref")
-        if isinstance(ref, str) and ref.startswith(REF_PREFIX):
-            name = ref[len(REF_PREFIX) :]
-            if name in seen:
-                return {"$cycle": name.split("__")[-1]}
-            return resolve(schemas[name], schemas, (*seen, name))
-        return {key: resolve(value, schemas, seen) for key, value in node.items()}
-    if isinstance(node, list):
-        return [resolve(item, schemas, seen) for item in node]
-    return node
+__all__ = ["REF_PREFIX", "contract_differences", "operations", "resolve"]
 
 
 def operations(spec: dict[str, Any], prefix: str) -> list[tuple[str, str, dict[str, Any]]]:
