@@ -26,6 +26,8 @@ from pathlib import Path
 
 import httpx
 
+from ops.readiness import wait_until_ready
+
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
@@ -75,17 +77,11 @@ def start_system(admin_url: str, log_dir: Path) -> tuple[str, list[subprocess.Po
             "--no-access-log",
         ]
         processes.append(subprocess.Popen(command, env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT))
-    deadline = time.monotonic() + 60
-    for name in APPS:
-        while True:
-            try:
-                if httpx.get(f"http://127.0.0.1:{ports[name]}/readyz", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"{name} did not become ready; see {log_dir}")
-            time.sleep(0.2)
+    for name, process in zip(APPS, processes, strict=True):
+        try:
+            wait_until_ready(f"http://127.0.0.1:{ports[name]}/readyz", process, timeout=60, interval=0.2)
+        except RuntimeError as exc:
+            raise RuntimeError(f"{name} did not become ready ({exc}); see {log_dir}") from exc
     return f"http://127.0.0.1:{ports['gateway']}", processes
 
 

@@ -31,6 +31,8 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
+from ops.readiness import wait_until_ready
+
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "bench" / "RESULTS_gateway.md"
 TRANSPORTS = ("httpx", "aiohttp")
@@ -107,23 +109,10 @@ class Processes:
 
     def wait_ok(self, name: str, url: str, timeout: float = STARTUP_TIMEOUT) -> bytes:
         """Wait until `url` answers 200; returns the body. Fails if the process exits or the time runs out."""
-        import httpx
-
-        deadline = time.monotonic() + timeout
-        last = "no answer"
-        while time.monotonic() < deadline:
-            process = self.running[name]
-            if process.poll() is not None:
-                raise RuntimeError(f"{name} exited with {process.returncode}; see {self.log_dir / name}.log")
-            try:
-                response = httpx.get(url, timeout=2)
-                if response.status_code == 200:
-                    return response.content
-                last = f"{response.status_code} {response.text[:200]}"
-            except httpx.HTTPError as exc:
-                last = repr(exc)
-            time.sleep(0.2)
-        raise RuntimeError(f"{name}: {url} did not answer 200 within {timeout:.0f}s ({last})")
+        try:
+            return wait_until_ready(url, self.running[name], timeout=timeout, interval=0.2)
+        except RuntimeError as exc:
+            raise RuntimeError(f"{name}: {exc}; see {self.log_dir / name}.log") from exc
 
     def stop(self, name: str) -> None:
         process = self.running.pop(name, None)

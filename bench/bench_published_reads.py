@@ -33,6 +33,8 @@ from typing import Any
 
 import httpx
 
+from ops.readiness import wait_until_ready
+
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
@@ -85,17 +87,14 @@ def start_budget(code_dir: Path, budget_url: str, log: Path) -> tuple[str, subpr
         command, env=env, cwd=code_dir, stdout=log.open("ab"), stderr=subprocess.STDOUT
     )
     base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            if httpx.get(f"{base}/readyz", timeout=1).status_code == 200:
-                return base, process
-        except httpx.HTTPError:
-            pass
-        if time.monotonic() > deadline or process.poll() is not None:
-            process.terminate()
-            raise RuntimeError(f"the budget service in {code_dir} did not become ready; see {log}")
-        time.sleep(0.2)
+    try:
+        wait_until_ready(f"{base}/readyz", process, timeout=60, interval=0.2)
+    except RuntimeError as exc:
+        process.terminate()
+        raise RuntimeError(
+            f"the budget service in {code_dir} did not become ready ({exc}); see {log}"
+        ) from exc
+    return base, process
 
 
 async def load(

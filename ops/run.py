@@ -11,11 +11,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
 
-import httpx
-
 from gateway.settings import GatewaySettings
 from ops.devdb import EmbeddedPostgres, ensure_database
 from ops.migrate import migrate_all
+from ops.readiness import wait_until_ready
 from services.budget.settings import BudgetSettings
 from services.councils.settings import CouncilsSettings
 from services.evaluation.settings import EvaluationSettings
@@ -88,17 +87,11 @@ def wait_ready(
 ) -> None:
     deadline = time.monotonic() + timeout
     for spec, child in zip(process_specs, children, strict=True):
-        while True:
-            if child.poll() is not None:
-                raise RuntimeError(f"{spec.name} exited with {child.returncode} during startup")
-            try:
-                if httpx.get(f"http://127.0.0.1:{spec.port}/readyz", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"{spec.name} was not ready after {timeout:.0f}s")
-            time.sleep(0.2)
+        left = max(1.0, deadline - time.monotonic())
+        try:
+            wait_until_ready(f"http://127.0.0.1:{spec.port}/readyz", child, timeout=left, interval=0.2)
+        except RuntimeError as exc:
+            raise RuntimeError(f"{spec.name} was not ready: {exc}") from exc
 
 
 def stop(children: list[subprocess.Popen[bytes]], embedded: EmbeddedPostgres | None) -> None:

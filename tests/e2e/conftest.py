@@ -14,6 +14,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from ops.readiness import wait_until_ready
 from tests.conftest import Database
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -87,17 +88,8 @@ def start(name: str, port: int, env: dict[str, str], log_dir: Path) -> subproces
 def wait_ready(system: System, timeout: float = 30) -> None:
     deadline = time.monotonic() + timeout
     for name, process in system.processes.items():
-        while True:
-            if process.poll() is not None:
-                raise RuntimeError(f"{name} exited with {process.returncode}")
-            try:
-                if httpx.get(f"{system.url(name)}/readyz", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"{name} not ready in {timeout}s")
-            time.sleep(0.1)
+        left = max(1.0, deadline - time.monotonic())
+        wait_until_ready(f"{system.url(name)}/readyz", process, timeout=left)
 
 
 @pytest.fixture(scope="session")
@@ -142,15 +134,7 @@ def serve(args: list[str], env: dict[str, str], log: Path) -> subprocess.Popen[b
 
 def wait_answering(url: str, process: subprocess.Popen[bytes]) -> None:
     """Wait until `url` answers anything (20 s at most), failing if the process exits first."""
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline:
-        assert process.poll() is None, f"{url} exited"
-        try:
-            httpx.get(url, timeout=0.5)
-            return
-        except httpx.HTTPError:
-            time.sleep(0.1)
-    raise RuntimeError(f"{url} did not start")
+    wait_until_ready(url, process, timeout=20, any_answer=True)
 
 
 @contextmanager
