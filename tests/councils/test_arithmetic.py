@@ -5,12 +5,12 @@ from datetime import date, time
 import pytest
 
 from services.councils.common.dates import bounds
+from services.councils.common.thresholds import Threshold
 from services.councils.meetings.ical import _fold
-from services.councils.meetings.rules import Threshold
-from services.councils.meetings.schedule import Rule, nth_weekday, occurrences
+from services.councils.meetings.schedule import ScheduleRule, nth_weekday, occurrences
 
-MAJORITY = Threshold(1, 2, "more_than")
-TWO_THIRDS = Threshold(2, 3, "at_least")
+MAJORITY = Threshold(numerator=1, denominator=2, comparison="more_than")
+TWO_THIRDS = Threshold(numerator=2, denominator=3, comparison="at_least")
 
 
 @pytest.mark.parametrize(("base", "required"), [(0, 1), (1, 1), (2, 2), (5, 3), (6, 4), (10, 6), (25, 13)])
@@ -24,9 +24,9 @@ def test_at_least_two_thirds(base: int, required: int) -> None:
 
 
 def test_no_floats_at_large_bases() -> None:
-    third = Threshold(1, 3, "at_least")
+    third = Threshold(numerator=1, denominator=3, comparison="at_least")
     assert third.required(3 * 10**15) == 10**15  # a float product would round
-    assert Threshold(1, 3, "more_than").required(3 * 10**15) == 10**15 + 1
+    assert Threshold(numerator=1, denominator=3, comparison="more_than").required(3 * 10**15) == 10**15 + 1
 
 
 @pytest.mark.parametrize(
@@ -51,12 +51,12 @@ def test_not_partial_dates(text: str) -> None:
 def test_fifth_weekday_is_skipped_where_a_month_has_none() -> None:
     assert nth_weekday(2017, 2, 3, 5) is None  # February 2017 has four Thursdays
     assert nth_weekday(2017, 2, 3, -1) == date(2017, 2, 23)
-    rule = Rule(1, 5, 3, time(10), date(2017, 1, 1), None)
+    rule = ScheduleRule(1, 5, 3, time(10), date(2017, 1, 1), None)
     assert [d.date() for d in occurrences(rule, date(2017, 1, 1), date(2017, 4, 30))] == [date(2017, 3, 30)]
 
 
 def test_bimonthly_keeps_its_phase_from_valid_from() -> None:
-    rule = Rule(2, 2, 0, time(14), date(2017, 2, 1), date(2017, 12, 31))
+    rule = ScheduleRule(2, 2, 0, time(14), date(2017, 2, 1), date(2017, 12, 31))
     assert [d.month for d in occurrences(rule, date(2017, 1, 1), date(2017, 12, 31))] == [2, 4, 6, 8, 10, 12]
 
 

@@ -7,6 +7,7 @@ from typing import NamedTuple
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.councils.common.thresholds import Threshold
 from services.councils.districts.models import District
 from services.councils.exports.csv_format import csv_text
 from services.councils.exports.schemas import PopoloExport
@@ -19,7 +20,6 @@ from services.councils.memberships.repository import MembershipFilter, Membershi
 from services.councils.memberships.service import composition
 from services.councils.organizations import repository as organizations
 from services.councils.organizations.models import Organization
-from services.councils.organizations.schemas import Fraction
 from services.councils.organizations.service import BODY_KINDS, get_body, rules_of
 from services.councils.people.models import Person
 from shared.seoul import SEOUL, today_seoul
@@ -252,7 +252,7 @@ async def popolo(session: AsyncSession, body_id: int) -> PopoloExport:
     )
 
 
-def _fraction(fraction: Fraction) -> str:
+def _fraction(fraction: Threshold) -> str:
     words = "초과" if fraction.comparison == "more_than" else "이상"
     return f"{fraction.numerator}/{fraction.denominator} {words}"
 

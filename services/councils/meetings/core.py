@@ -70,7 +70,7 @@ async def writable_meeting(
 
 async def seat_holders(session: AsyncSession, body: Organization, day: date) -> tuple[int, set[int]]:
     seats = await seats_on(session, body.id, day)
-    _, _, enrolled, _ = count_seats(seats)
+    enrolled = count_seats(seats).total
     return enrolled, {seat.person_id for seat in seats if seat.person_id is not None}
 
 

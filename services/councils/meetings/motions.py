@@ -4,6 +4,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.councils.common.access import ensure_can_record_meetings
 from services.councils.common.errors import UnknownReference
+from services.councils.common.thresholds import Threshold
 from services.councils.history.service import record
 from services.councils.meetings import repository
 from services.councils.meetings.core import (
@@ -16,7 +17,6 @@ from services.councils.meetings.core import (
 from services.councils.meetings.errors import InvalidMeetingRecord, MotionNotFound
 from services.councils.meetings.models import AgendaItem, Meeting, Motion
 from services.councils.meetings.rules import Tally, tally
-from services.councils.meetings.rules import Threshold as Rule
 from services.councils.meetings.schemas import (
     Counts,
     Decision,
@@ -24,7 +24,7 @@ from services.councils.meetings.schemas import (
     MotionOut,
     MotionResult,
     MotionUpdate,
-    Threshold,
+    ThresholdCheck,
 )
 from services.councils.organizations.models import Organization
 from shared.auth import Identity
@@ -44,16 +44,14 @@ def check_votes(counts: Counts | None, present: int, field: str) -> None:
         )
 
 
-def _rules(body: Organization, motion: Motion) -> tuple[Rule, Rule]:
-    quorum = Rule(body.quorum_num, body.quorum_den, "more_than" if body.quorum_strict else "at_least")
+def _rules(body: Organization, motion: Motion) -> tuple[Threshold, Threshold]:
+    quorum = Threshold.of(body.quorum_num, body.quorum_den, body.quorum_strict)
     if motion.classification == "rule_amendment":
-        passing = Rule(body.amend_num, body.amend_den, "more_than" if body.amend_strict else "at_least")
-    else:
-        passing = Rule(body.pass_num, body.pass_den, "more_than" if body.pass_strict else "at_least")
-    return quorum, passing
+        return quorum, Threshold.of(body.amend_num, body.amend_den, body.amend_strict)
+    return quorum, Threshold.of(body.pass_num, body.pass_den, body.pass_strict)
 
 
-def _requirement(quorum: Rule, passing: Rule) -> str:
+def _requirement(quorum: Threshold, passing: Threshold) -> str:
     return f"{quorum.words()} of enrolled members present; {passing.words()} of those present in favour"
 
 
@@ -89,13 +87,13 @@ async def motion_out(
             on=meeting_day(meeting),
             enrolled=result.enrolled,
             present=result.present,
-            quorum=Threshold(
+            quorum=ThresholdCheck(
                 rule=quorum.describe(result.enrolled, "enrolled"),
                 required=result.quorum_required,
                 met=result.quorum_met,
             ),
             counts=motion_counts(motion),
-            passing=Threshold(
+            passing=ThresholdCheck(
                 rule=passing.describe(result.present, "present"),
                 required=result.pass_required,
                 met=None if result.yes is None else result.yes >= result.pass_required,

@@ -1,30 +1,8 @@
-"""Quorum and passing arithmetic in integers: a threshold is `more than` or `at least` n/d of a base."""
+"""Deciding a motion in integers: quorum and passing thresholds applied to enrolled, present and votes."""
 
 from dataclasses import dataclass
-from typing import Literal
 
-Comparison = Literal["more_than", "at_least"]
-
-
-@dataclass(frozen=True)
-class Threshold:
-    numerator: int
-    denominator: int
-    comparison: Comparison
-
-    def required(self, base: int) -> int:
-        """The smallest count that meets the threshold for this base."""
-        whole, remainder = divmod(base * self.numerator, self.denominator)
-        if self.comparison == "more_than":
-            return whole + 1
-        return whole + (1 if remainder else 0)
-
-    def words(self) -> str:
-        comparison = "more than" if self.comparison == "more_than" else "at least"
-        return f"{comparison} {self.numerator}/{self.denominator}"
-
-    def describe(self, base: int, of: str) -> str:
-        return f"{self.words()} of {base} {of}"
+from services.councils.common.thresholds import Threshold
 
 
 @dataclass(frozen=True)

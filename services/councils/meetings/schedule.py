@@ -8,7 +8,7 @@ from shared.seoul import SEOUL
 
 
 @dataclass(frozen=True)
-class Rule:
+class ScheduleRule:
     interval_months: int  # 1 monthly, 2 every two months, 3 quarterly
     week_of_month: int  # 1..5, or -1 for the last
     weekday: int  # 0 Monday … 6 Sunday
@@ -29,7 +29,7 @@ def nth_weekday(year: int, month: int, weekday: int, nth: int) -> date | None:
     return date(year, month, days[nth - 1]) if nth <= len(days) else None
 
 
-def occurrences(rule: Rule, start: date, end: date) -> list[datetime]:
+def occurrences(rule: ScheduleRule, start: date, end: date) -> list[datetime]:
     """Meeting times of the rule between start and end (inclusive), in Asia/Seoul."""
     first = max(start, rule.valid_from)
     last = min(end, rule.valid_until) if rule.valid_until else end

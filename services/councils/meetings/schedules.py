@@ -16,8 +16,7 @@ from services.councils.meetings.errors import (
 )
 from services.councils.meetings.extraordinary import called_by_rule
 from services.councils.meetings.models import Meeting, MeetingSchedule
-from services.councils.meetings.schedule import Rule as ScheduleRule
-from services.councils.meetings.schedule import occurrences
+from services.councils.meetings.schedule import ScheduleRule, occurrences
 from services.councils.meetings.schemas import WEEKDAYS, Expansion, ScheduleCreate, ScheduleOut
 from services.councils.organizations.models import Organization
 from services.councils.organizations.service import get_body

@@ -168,7 +168,9 @@ class MotionUpdate(BaseModel):
     counts: Counts | None = None
 
 
-class Threshold(BaseModel):
+class ThresholdCheck(BaseModel):
+    """A threshold applied to a count: the rule in words, the count it requires, and whether it was met."""
+
     rule: str = Field(examples=["more than 1/2 of 10 enrolled"])
     required: int
     met: bool | None
@@ -180,9 +182,9 @@ class MotionResult(BaseModel):
     on: date
     enrolled: int
     present: int
-    quorum: Threshold
+    quorum: ThresholdCheck
     counts: Counts | None
-    passing: Threshold
+    passing: ThresholdCheck
     passed: bool | None
     result: Literal["pass", "fail", "pending"]
     explanation: str

@@ -1,6 +1,7 @@
 """Memberships and composition. Overlap, caps and eligibility are enforced by PostgreSQL (migration 0002);
 the checks here only make the common mistakes' messages name the request's fields."""
 
+from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -240,10 +241,18 @@ async def list_memberships(
     return page_of([membership_out(row) for row in rows], limit, lambda item: [item.id])
 
 
-def count_seats(seats: list[Membership]) -> tuple[dict[str, int], dict[str, int], int, int]:
-    """Each person counts once (their first seat's sector), each unnamed seat once.
+@dataclass(frozen=True)
+class SeatCount:
+    """A body's seats on a day: by sector (a holder once), by role (each seat), holders, unnamed seats."""
 
-    Returns the counts by sector and by role, the total and the number of unnamed seats."""
+    by_sector: dict[str, int]
+    by_role: dict[str, int]
+    total: int
+    unnamed: int
+
+
+def count_seats(seats: list[Membership]) -> SeatCount:
+    """Each person counts once (their first seat's sector), each unnamed seat once."""
     by_sector = {sector.value: 0 for sector in Sector}
     by_role: dict[str, int] = {}
     seen: set[int] = set()
@@ -256,7 +265,7 @@ def count_seats(seats: list[Membership]) -> tuple[dict[str, int], dict[str, int]
         seen.add(holder)
         by_sector[seat.sector] += 1
         unnamed += int(seat.person_id is None and seat.member_organization_id is None)
-    return by_sector, by_role, len(seen), unnamed
+    return SeatCount(by_sector=by_sector, by_role=by_role, total=len(seen), unnamed=unnamed)
 
 
 async def seats_on(session: AsyncSession, body_id: int, on: date) -> list[Membership]:
@@ -266,17 +275,17 @@ async def seats_on(session: AsyncSession, body_id: int, on: date) -> list[Member
 async def composition(session: AsyncSession, *, body_id: int, on: date | None) -> Composition:
     body = await get_body(session, body_id)
     day = on or today_seoul()
-    by_sector, by_role, total, unnamed = count_seats(await seats_on(session, body.id, day))
+    seats = count_seats(await seats_on(session, body.id, day))
     return Composition(
         body_id=body.id,
         body_name_ko=body.name_ko,
         district_code=body.district_code,
         on=day,
-        total=total,
-        civil=by_sector["civil"],
-        councillor=by_sector["councillor"],
-        official=by_sector["official"],
-        expert=by_sector["expert"],
-        unnamed=unnamed,
-        by_role=by_role,
+        total=seats.total,
+        civil=seats.by_sector["civil"],
+        councillor=seats.by_sector["councillor"],
+        official=seats.by_sector["official"],
+        expert=seats.by_sector["expert"],
+        unnamed=seats.unnamed,
+        by_role=seats.by_role,
     )

@@ -1,30 +1,14 @@
 from datetime import datetime
-from typing import Annotated, Literal, Self
+from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from services.councils.common.dates import PartialDate, end_not_before
+from services.councils.common.thresholds import Threshold
 from services.councils.common.vocab import BodyKind, MemberRole, OrganizationKind
 
 DistrictCodeField = Annotated[str, Field(pattern=r"^\d{5}$", examples=["11380"])]
 NameKo = Annotated[str, Field(min_length=1, max_length=300)]
-Comparison = Literal["more_than", "at_least"]
-
-
-class Fraction(BaseModel):
-    """A decision threshold: the count must be more than (or at least) numerator/denominator of a base."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    numerator: int = Field(ge=0, le=1000)
-    denominator: int = Field(ge=1, le=1000)
-    comparison: Comparison
-
-    @model_validator(mode="after")
-    def _proper(self) -> Self:
-        if self.numerator > self.denominator:
-            raise ValueError("numerator must not exceed denominator")
-        return self
 
 
 class DecisionRules(BaseModel):
@@ -32,16 +16,16 @@ class DecisionRules(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    quorum: Fraction = Field(
-        default=Fraction(numerator=1, denominator=2, comparison="more_than"),
+    quorum: Threshold = Field(
+        default=Threshold(numerator=1, denominator=2, comparison="more_than"),
         description="Members present, of members enrolled on the meeting date (재적 과반수 출석).",
     )
-    passing: Fraction = Field(
-        default=Fraction(numerator=1, denominator=2, comparison="more_than"),
+    passing: Threshold = Field(
+        default=Threshold(numerator=1, denominator=2, comparison="more_than"),
         description="Votes in favour, of members present (출석 과반수 찬성).",
     )
-    amendment: Fraction = Field(
-        default=Fraction(numerator=2, denominator=3, comparison="at_least"),
+    amendment: Threshold = Field(
+        default=Threshold(numerator=2, denominator=3, comparison="at_least"),
         description="Votes in favour of a rule amendment, of members present (3분의 2 찬성).",
     )
     extraordinary_min_requesters: int | None = Field(

@@ -8,6 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.councils.common.access import ensure_can_write
 from services.councils.common.dates import first_day, last_day
+from services.councils.common.thresholds import Threshold
 from services.councils.common.vocab import BodyKind, MemberRole, OrganizationKind
 from services.councils.history.service import record
 from services.councils.organizations import repository
@@ -24,7 +25,6 @@ from services.councils.organizations.schemas import (
     BodyOut,
     BodyUpdate,
     DecisionRules,
-    Fraction,
     OrganizationCreate,
     OrganizationOut,
     OrganizationUpdate,
@@ -41,15 +41,11 @@ DEFAULT_STEERING_CAP = 10  # 제5조①: 운영위원회는 … 10인 내외로 
 DEFAULT_STEERING_REQUESTERS = 2  # 제5조③: 운영위원 2인 이상의 요구로 임시회의를 소집할 수 있다
 
 
-def _fraction(num: int, den: int, strict: bool) -> Fraction:
-    return Fraction(numerator=num, denominator=den, comparison="more_than" if strict else "at_least")
-
-
 def rules_of(body: Organization) -> DecisionRules:
     return DecisionRules(
-        quorum=_fraction(body.quorum_num, body.quorum_den, body.quorum_strict),
-        passing=_fraction(body.pass_num, body.pass_den, body.pass_strict),
-        amendment=_fraction(body.amend_num, body.amend_den, body.amend_strict),
+        quorum=Threshold.of(body.quorum_num, body.quorum_den, body.quorum_strict),
+        passing=Threshold.of(body.pass_num, body.pass_den, body.pass_strict),
+        amendment=Threshold.of(body.amend_num, body.amend_den, body.amend_strict),
         extraordinary_min_requesters=body.extraordinary_min_requesters,
     )
 
@@ -126,9 +122,9 @@ def body_out_of_row(row: Sequence[Any]) -> BodyOut:
         founding_date=founding_date,
         dissolution_date=dissolution_date,
         rules=DecisionRules(
-            quorum=_fraction(quorum_num, quorum_den, quorum_strict),
-            passing=_fraction(pass_num, pass_den, pass_strict),
-            amendment=_fraction(amend_num, amend_den, amend_strict),
+            quorum=Threshold.of(quorum_num, quorum_den, quorum_strict),
+            passing=Threshold.of(pass_num, pass_den, pass_strict),
+            amendment=Threshold.of(amend_num, amend_den, amend_strict),
             extraordinary_min_requesters=extraordinary_min_requesters,
         ),
         member_cap=member_cap,
