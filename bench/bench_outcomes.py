@@ -26,7 +26,7 @@ from typing import TypeVar
 REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_ROOT))
 
-from services.budget.outcomes import build_election, compute_outcome  # noqa: E402
+from services.budget.outcomes import build_instance, compute_outcome  # noqa: E402
 from services.budget.pabulib import parse_pb_file  # noqa: E402
 
 SHARED = Path(os.environ.get("SEOUL_SHARED_DIR", REPO_ROOT.parent / "shared"))
@@ -74,9 +74,10 @@ print(json.dumps({"parse": t1 - t0, "rule": t2 - t1, "selected": sorted(p.name f
 OUR_MES_SCRIPT = r"""
 import json, sys, time
 sys.path.insert(0, sys.argv[3])
-from services.budget.outcomes import build_election, equal_shares
+from services.budget.outcomes import build_instance
+from services.budget.outcomes.equal_shares import equal_shares
 from services.budget.pabulib import parse_pb_file
-election = build_election(parse_pb_file(sys.argv[1]))
+election = build_instance(parse_pb_file(sys.argv[1]))
 t0 = time.perf_counter()
 out = equal_shares(election, exhaustive_stop=sys.argv[2] == "1")
 t1 = time.perf_counter()
@@ -156,7 +157,7 @@ def bench_file(path: Path, timeout: float | None, our_timeout: float) -> list[st
     instance = parse_pb_file(path)
     threshold = float(instance.meta.get("min_project_score_threshold", 0) or 0)
     rule, params = ("greedy-threshold", {"threshold": int(threshold)}) if threshold else ("greedy", {})
-    greedy_time, greedy_out = timed(lambda: compute_outcome(build_election(instance), rule, params), 3)
+    greedy_time, greedy_out = timed(lambda: compute_outcome(build_instance(instance), rule, params), 3)
     mes = run_ours(path, True, our_timeout)
     mes_time = float(str(mes["rule"])) if "rule" in mes else None
     selected = mes.get("selected")

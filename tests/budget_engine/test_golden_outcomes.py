@@ -3,12 +3,12 @@
 import pytest
 
 from services.budget.outcomes import (
-    build_election,
+    build_instance,
     compute_outcome,
-    equal_shares,
     outcome_for_instance,
     rule_from_meta,
 )
+from services.budget.outcomes.equal_shares import equal_shares
 from services.budget.pabulib import PbInstance, parse_pb_file
 from tests.conftest import SHARED_DIR, require_shared
 
@@ -53,7 +53,7 @@ def test_brodno_tie_at_217_votes_goes_to_the_cheaper_project() -> None:
     assert "2162" in outcome.selected and "2091" not in outcome.selected
     assert outcome.explanations["2091"].startswith("skipped: cost 35,000 exceeds remaining")
     # Breaking the tie the other way (as pabutools' default by-name order does) funds 2091.
-    other = compute_outcome(build_election(instance), "greedy", tie_break=("score_desc", "cost_desc"))
+    other = compute_outcome(build_instance(instance), "greedy", tie_break=("score_desc", "cost_desc"))
     assert "2091" in other.selected and "2162" not in other.selected
 
 
@@ -78,7 +78,7 @@ def test_wieliczka_comparison_keeps_equal_shares() -> None:
 @pytest.mark.parametrize("stem", ["Netherlands_Assen_2024", "Poland_Swiecie_2023"])
 @pytest.mark.parametrize("exhaustive_stop", [False, True])
 def test_accelerated_add1_equals_step_by_step_scan(stem: str, exhaustive_stop: bool) -> None:
-    election = build_election(_load(stem))
+    election = build_instance(_load(stem))
     params = {"exhaustive_stop": exhaustive_stop}
     fast = compute_outcome(election, "mes-add1", params)
     slow = equal_shares(election, exhaustive_stop=exhaustive_stop, accelerate=False)

@@ -2,28 +2,26 @@
 
 from __future__ import annotations
 
-import importlib
 import random
 from fractions import Fraction
 
 import pytest
 from gmpy2 import mpq
 
-from services.budget.outcomes import Election, build_election, equal_shares, make_election
+from services.budget.outcomes import Instance, build_instance, make_instance
+from services.budget.outcomes import equal_shares as engine
+from services.budget.outcomes.equal_shares import equal_shares
+from services.budget.outcomes.instance import MES_TIE_BREAK, normalise_tie_break, tie_break_rank
 from services.budget.outcomes.mes_kernel import load_kernel, tolerance
-from services.budget.outcomes.model import MES_TIE_BREAK, normalise_tie_break, tie_break_rank
 from services.budget.pabulib import parse_pb_file
 from tests.conftest import SHARED_DIR, require_shared
-
-# The package re-exports the function under the module's name, so fetch the module itself.
-engine = importlib.import_module("services.budget.outcomes.equal_shares")
 
 SEEDS = 80
 HORIZON_CHECKED = 25
 """How many steps of each proven horizon are recomputed exactly."""
 
 
-def _prepared(election: Election) -> engine._Prepared:
+def _prepared(election: Instance) -> engine._Prepared:
     return engine._prepare(election, tie_break_rank(election, normalise_tie_break(MES_TIE_BREAK)))
 
 
@@ -31,7 +29,7 @@ def _exact(prep: engine._Prepared, b: mpq) -> list[int]:
     return engine._Run(prep, b, None, None).execute()
 
 
-def _random_election(rng: random.Random, points: bool) -> Election:
+def _random_election(rng: random.Random, points: bool) -> Instance:
     # Few distinct costs and small electorates: exact ties in price are frequent.
     projects = {f"p{i}": rng.choice([6, 10, 12, 20, 30, 45]) for i in range(rng.randint(2, 10))}
     ids = list(projects)
@@ -40,7 +38,7 @@ def _random_election(rng: random.Random, points: bool) -> Election:
         chosen = rng.sample(ids, rng.randint(1, min(5, len(ids))))
         ballots.append({p: rng.randint(1, 4) for p in chosen} if points else chosen)
     budget = rng.randint(min(projects.values()), sum(projects.values()))
-    return make_election(projects, budget, ballots)
+    return make_instance(projects, budget, ballots)
 
 
 def test_kernel_is_built() -> None:
@@ -83,7 +81,7 @@ def test_certified_runs_equal_exact_runs_over_their_horizon(seed: int) -> None:
 def test_an_exact_tie_of_poor_prices_is_decided_exactly() -> None:
     # After z, voter 1 has 1 left: a and b then cost the same per vote (9 per 10) with voter 1
     # poor, a tie that float cannot tell from a near-tie. The kernel declines; exact decides a.
-    election = make_election({"z": 27, "a": 10, "b": 10}, 40, [["z", "a", "b"], ["a", "b"], ["z"], ["z"]])
+    election = make_instance({"z": 27, "a": 10, "b": 10}, 40, [["z", "a", "b"], ["a", "b"], ["z"], ["z"]])
     prep = _prepared(election)
     kernel = engine._kernel_for(prep)
     assert kernel is not None
@@ -100,7 +98,7 @@ def test_equal_votes_are_decided_by_the_tie_break() -> None:
     # Round one prices per vote are exactly 1 / votes: equal votes tie, and the kernel settles
     # such ties exactly by the tie-break order (cheaper first).
     ballots = [["a", "b"], ["a", "b"], ["c"]]
-    election = make_election({"a": 30, "b": 20, "c": 10}, 30, ballots)
+    election = make_instance({"a": 30, "b": 20, "c": 10}, 30, ballots)
     assert equal_shares(election, add1=False).selected[0] == "b"
     assert equal_shares(election).selected == equal_shares(election, accelerate=False).selected
 
@@ -108,15 +106,15 @@ def test_equal_votes_are_decided_by_the_tie_break() -> None:
 @pytest.mark.parametrize("stem", ["Netherlands_Assen_2024", "Poland_Warszawa_2019_Brodno"])
 def test_real_elections_need_no_exact_runs(stem: str) -> None:
     # Both have projects with equal votes in round one; Assen's 84 voters tie often later too.
-    election = build_election(parse_pb_file(require_shared(SHARED_DIR / "data" / "pabulib" / f"{stem}.pb")))
+    election = build_instance(parse_pb_file(require_shared(SHARED_DIR / "data" / "pabulib" / f"{stem}.pb")))
     outcome = equal_shares(election, exhaustive_stop=True)
     assert outcome.params["mes_exact_runs"] == 0
 
 
-def _weighted(weight: int, points: Fraction | int | None = None) -> Election:
+def _weighted(weight: int, points: Fraction | int | None = None) -> Instance:
     """Two projects, one distinct ballot of multiplicity ``weight`` (approval, or points if given)."""
     utility = 1 if points is None else points
-    return Election(
+    return Instance(
         budget=10,
         vote_type="approval" if points is None else "cumulative",
         project_ids=("a", "b"),

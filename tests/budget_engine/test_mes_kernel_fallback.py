@@ -10,10 +10,11 @@ from typing import Any
 
 import pytest
 
-from services.budget.outcomes import equal_shares, make_election
+from services.budget.outcomes import make_instance
+from services.budget.outcomes.equal_shares import equal_shares
 from services.budget.outcomes.mes_kernel import PATH_VARIABLE, MesKernel, kernel_loaded, reload_kernel
 
-ELECTION = make_election(
+ELECTION = make_instance(
     {"a": 600, "b": 500, "c": 300, "d": 100},
     1000,
     [["a", "d"], ["a"], ["b", "c"], ["c", "d"], ["c"], ["b"]],

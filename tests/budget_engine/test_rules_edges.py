@@ -5,22 +5,22 @@ from fractions import Fraction
 import pytest
 
 from services.budget.outcomes import (
-    Election,
+    Instance,
     OutcomeError,
-    build_election,
+    build_instance,
     compute_outcome,
-    equal_shares,
-    make_election,
+    make_instance,
     rule_from_meta,
 )
+from services.budget.outcomes.equal_shares import equal_shares
 from services.budget.pabulib import parse_pb_text
 
 # Raise (e.g. MES_RANDOM_SEEDS=2000) to search harder for a counterexample to the Add1 shortcut.
 RANDOM_SEEDS = int(os.environ.get("MES_RANDOM_SEEDS", "40"))
 
 
-def _approval(costs: dict[str, int], budget: int, ballots: list[list[str]]) -> Election:
-    return make_election(costs, budget, ballots)
+def _approval(costs: dict[str, int], budget: int, ballots: list[list[str]]) -> Instance:
+    return make_instance(costs, budget, ballots)
 
 
 def _votes(counts: dict[str, int]) -> list[list[str]]:
@@ -87,7 +87,7 @@ def test_ties_prefer_cheaper_then_file_order_and_are_recorded() -> None:
 
 
 def test_cumulative_greedy_uses_points() -> None:
-    election = make_election({"p": 60, "q": 60}, 100, [{"p": 1, "q": 9}, {"p": 5, "q": 0}, {"p": 3}])
+    election = make_instance({"p": 60, "q": 60}, 100, [{"p": 1, "q": 9}, {"p": 5, "q": 0}, {"p": 3}])
     outcome = compute_outcome(election, "greedy")
     assert election.scores == (9, 9) and election.votes == (3, 1)
     assert outcome.selected == ["p"]  # tied on 9 points and cost: file order decides
@@ -124,7 +124,7 @@ def test_mes_add1_keeps_the_last_outcome_that_fits() -> None:
 
 
 def test_mes_cumulative_prices_per_point() -> None:
-    election = make_election({"p": 60, "q": 60, "r": 30}, 90, [{"p": 8, "q": 2}, {"p": 7, "r": 3}, {"q": 10}])
+    election = make_instance({"p": 60, "q": 60, "r": 30}, 90, [{"p": 8, "q": 2}, {"p": 7, "r": 3}, {"q": 10}])
     outcome = equal_shares(election, add1=False)
     assert outcome.selected[0] == "p"
     assert outcome.total_cost <= 90
@@ -171,10 +171,10 @@ def test_ordinal_ballots_parse_but_are_not_decided() -> None:
     instance = parse_pb_text(text)
     assert instance.votes[0].vote == ("a",)
     with pytest.raises(OutcomeError, match="ordinal"):
-        build_election(instance)
+        build_instance(instance)
 
 
-def _random_election(rng: random.Random, points: bool) -> Election:
+def _random_election(rng: random.Random, points: bool) -> Instance:
     projects = {f"p{i}": rng.choice([10, 20, 25, 30, 40, 55, 70, 90]) for i in range(rng.randint(3, 12))}
     ids = list(projects)
     ballots: list[list[str] | dict[str, Fraction | int]] = []
@@ -182,7 +182,7 @@ def _random_election(rng: random.Random, points: bool) -> Election:
         chosen = rng.sample(ids, rng.randint(1, min(4, len(ids))))
         ballots.append({p: rng.randint(1, 5) for p in chosen} if points else chosen)
     budget = rng.randint(max(projects.values()), sum(projects.values()))
-    return make_election(projects, budget, ballots)
+    return make_instance(projects, budget, ballots)
 
 
 @pytest.mark.parametrize("seed", range(RANDOM_SEEDS))

@@ -37,7 +37,7 @@ from services.budget.elections.tally import (
     read_ballot_groups,
     request_key,
 )
-from services.budget.outcomes.model import TIE_BREAK_KEYS, OutcomeError
+from services.budget.outcomes.instance import TIE_BREAK_KEYS, OutcomeError
 from services.budget.pabulib.parser import Amount
 from services.budget.proposals import service as proposals
 from shared.auth import Identity, Role

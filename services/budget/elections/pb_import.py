@@ -27,7 +27,7 @@ from services.budget.elections.errors import InvalidPbFile, OutcomeFailed
 from services.budget.elections.models import Election, ElectionProject, VoterGroup
 from services.budget.elections.schemas import MAX_VOTER_GROUPS, ImportRepair, ImportResult, VoterGroupIn
 from services.budget.elections.tally import driver_connection, json_value, to_decimal
-from services.budget.outcomes.model import OutcomeError
+from services.budget.outcomes.instance import OutcomeError
 from services.budget.outcomes.rules import rule_from_meta
 from services.budget.pabulib.parser import (
     GROUP_COLUMN,

@@ -18,8 +18,7 @@ from typing import Any
 import asyncpg
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.budget.outcomes.model import Election as EngineElection
-from services.budget.outcomes.model import OutcomeError, normalise_tie_break
+from services.budget.outcomes.instance import Instance, OutcomeError, normalise_tie_break
 from services.budget.outcomes.rules import compute_outcome, default_tie_break
 from services.budget.pabulib.parser import Amount
 
@@ -134,7 +133,7 @@ def engine_election(
     groups: Sequence[BallotGroup],
     weights: Mapping[str, int],
     for_mes: bool,
-) -> EngineElection:
+) -> Instance:
     """Compile stored ballots for the engine.
 
     With one voter group every ballot counts once, as in Pabulib. With several, each group's share of
@@ -171,7 +170,7 @@ def engine_election(
             votes[i] += group.count
             scores[i] += (mes_weight if for_mes else share) * utility
     n_voters = sum(size * multiplier[code] for code, size in sizes.items())
-    return EngineElection(
+    return Instance(
         budget=amount(budget),
         vote_type="cumulative" if ballot_type == "cumulative" else "approval",
         project_ids=tuple(project.project_id for project in projects),

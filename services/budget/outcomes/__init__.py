@@ -1,15 +1,16 @@
-"""Participatory-budget outcome engine: greedy rules and the Method of Equal Shares."""
+"""Participatory-budget outcome engine: greedy rules and the Method of Equal Shares.
 
-from .equal_shares import equal_shares
-from .greedy import greedy
-from .model import (
+The rules themselves are in their modules (`greedy`, `equal_shares`); the package names what callers use.
+"""
+
+from .instance import (
     GREEDY_TIE_BREAK,
     MES_TIE_BREAK,
-    Election,
+    Instance,
     Outcome,
     OutcomeError,
-    build_election,
-    make_election,
+    build_instance,
+    make_instance,
 )
 from .rules import RULES, compute_outcome, outcome_for_instance, rule_from_meta
 
@@ -17,14 +18,12 @@ __all__ = [
     "GREEDY_TIE_BREAK",
     "MES_TIE_BREAK",
     "RULES",
-    "Election",
+    "Instance",
     "Outcome",
     "OutcomeError",
-    "build_election",
+    "build_instance",
     "compute_outcome",
-    "equal_shares",
-    "greedy",
-    "make_election",
+    "make_instance",
     "outcome_for_instance",
     "rule_from_meta",
 ]

@@ -31,17 +31,17 @@ from gmpy2 import mpq
 from services.budget.pabulib.parser import Amount
 
 from .greedy import greedy
-from .mes_kernel import MesKernel, load_kernel
-from .model import (
+from .instance import (
     GREEDY_TIE_BREAK,
     MES_TIE_BREAK,
-    Election,
+    Instance,
     Outcome,
     OutcomeError,
     format_amount,
     normalise_tie_break,
     tie_break_rank,
 )
+from .mes_kernel import MesKernel, load_kernel
 
 ZERO = mpq(0)
 ONE = mpq(1)
@@ -70,7 +70,7 @@ class _Prepared:
     n_voters: int
 
 
-def _prepare(election: Election, rank: list[int]) -> _Prepared:
+def _prepare(election: Instance, rank: list[int]) -> _Prepared:
     m = len(election.project_ids)
     groups: list[list[int]] = [[] for _ in range(m)]
     utils: list[list[mpq]] = [[] for _ in range(m)]
@@ -411,7 +411,7 @@ def _add1(
 
 
 def equal_shares(
-    election: Election,
+    election: Instance,
     *,
     add1: bool = True,
     integral_start: bool = False,
@@ -485,7 +485,7 @@ def _money(value: float) -> str:
     return f"{value:,.2f}"
 
 
-def _explain(election: Election, prep: _Prepared, selected: list[int], trace: _Trace) -> dict[str, str]:
+def _explain(election: Instance, prep: _Prepared, selected: list[int], trace: _Trace) -> dict[str, str]:
     explanations: dict[str, str] = {}
     for round_no, (c, price) in enumerate(trace.rounds, start=1):
         if election.is_approval:
@@ -511,12 +511,12 @@ def _explain(election: Election, prep: _Prepared, selected: list[int], trace: _T
     return explanations
 
 
-def _satisfaction(election: Election, selected: set[int]) -> list[tuple[int, int]]:
+def _satisfaction(election: Instance, selected: set[int]) -> list[tuple[int, int]]:
     """(weight, number of selected projects approved) per distinct ballot."""
     return [(weight, sum(1 for i, _ in ballot if i in selected)) for weight, ballot in election.ballots]
 
 
-def _compare_with_greedy(election: Election, mes: Outcome, comparison: str) -> Outcome:
+def _compare_with_greedy(election: Instance, mes: Outcome, comparison: str) -> Outcome:
     """equalshares.net's comparison step: keep MES unless more voters prefer the greedy outcome."""
     greedy_outcome = greedy(election, tie_break=GREEDY_TIE_BREAK)
     index = {project_id: i for i, project_id in enumerate(election.project_ids)}

@@ -6,9 +6,9 @@ from collections.abc import Sequence
 
 from services.budget.pabulib.parser import Amount
 
-from .model import (
+from .instance import (
     GREEDY_TIE_BREAK,
-    Election,
+    Instance,
     Outcome,
     format_amount,
     normalise_tie_break,
@@ -17,7 +17,7 @@ from .model import (
 
 
 def greedy(
-    election: Election,
+    election: Instance,
     *,
     threshold: Amount | None = None,
     skip: bool = True,

@@ -9,7 +9,7 @@ from services.budget.pabulib.parser import Amount, PbInstance, parse_amount
 
 from .equal_shares import equal_shares
 from .greedy import greedy
-from .model import GREEDY_TIE_BREAK, MES_TIE_BREAK, Election, Outcome, OutcomeError, build_election
+from .instance import GREEDY_TIE_BREAK, MES_TIE_BREAK, Instance, Outcome, OutcomeError, build_instance
 
 RULES = ("greedy", "greedy-threshold", "greedy-no-skip", "mes-add1", "mes-add1-comparison")
 
@@ -29,7 +29,7 @@ def default_tie_break(rule: str) -> tuple[str, ...]:
 
 
 def compute_outcome(
-    election: Election,
+    election: Instance,
     rule: str,
     params: Mapping[str, object] | None = None,
     *,
@@ -57,7 +57,7 @@ def rule_from_meta(meta: Mapping[str, str]) -> tuple[str, dict[str, object]]:
 def outcome_for_instance(instance: PbInstance, *, tie_break: Sequence[str] | None = None) -> Outcome:
     """Decide a parsed instance with the rule its META names."""
     rule, params = rule_from_meta(instance.meta)
-    return compute_outcome(build_election(instance), rule, params, tie_break=tie_break)
+    return compute_outcome(build_instance(instance), rule, params, tie_break=tie_break)
 
 
 def _threshold(value: object) -> Amount:
@@ -76,18 +76,18 @@ def _no_params(rule: str, params: dict[str, object]) -> None:
         raise OutcomeError(f"rule {rule} takes no parameters, got {sorted(params)}")
 
 
-def _greedy(election: Election, params: dict[str, object], tie_break: tuple[str, ...]) -> Outcome:
+def _greedy(election: Instance, params: dict[str, object], tie_break: tuple[str, ...]) -> Outcome:
     _no_params("greedy", params)
     return greedy(election, tie_break=tie_break)
 
 
-def _greedy_threshold(election: Election, params: dict[str, object], tie_break: tuple[str, ...]) -> Outcome:
+def _greedy_threshold(election: Instance, params: dict[str, object], tie_break: tuple[str, ...]) -> Outcome:
     threshold = _threshold(params.pop("threshold", None))
     _no_params("greedy-threshold (besides 'threshold')", params)
     return greedy(election, threshold=threshold, tie_break=tie_break)
 
 
-def _greedy_no_skip(election: Election, params: dict[str, object], tie_break: tuple[str, ...]) -> Outcome:
+def _greedy_no_skip(election: Instance, params: dict[str, object], tie_break: tuple[str, ...]) -> Outcome:
     _no_params("greedy-no-skip", params)
     return greedy(election, skip=False, tie_break=tie_break)
 
@@ -99,7 +99,7 @@ def _mes_options(params: dict[str, object]) -> dict[str, object]:
     return params
 
 
-def _mes_add1(election: Election, params: dict[str, object], tie_break: tuple[str, ...]) -> Outcome:
+def _mes_add1(election: Instance, params: dict[str, object], tie_break: tuple[str, ...]) -> Outcome:
     options = _mes_options(params)
     if options.get("comparison") is not None:
         raise OutcomeError("use rule mes-add1-comparison for the comparison step")
@@ -113,7 +113,7 @@ def _mes_add1(election: Election, params: dict[str, object], tie_break: tuple[st
 
 
 def _mes_add1_comparison(
-    election: Election, params: dict[str, object], tie_break: tuple[str, ...]
+    election: Instance, params: dict[str, object], tie_break: tuple[str, ...]
 ) -> Outcome:
     options = _mes_options(params)
     return equal_shares(
@@ -136,7 +136,7 @@ def _increment(value: object) -> Amount:
     return amount
 
 
-_HANDLERS: dict[str, Callable[[Election, dict[str, object], tuple[str, ...]], Outcome]] = {
+_HANDLERS: dict[str, Callable[[Instance, dict[str, object], tuple[str, ...]], Outcome]] = {
     "greedy": _greedy,
     "greedy-threshold": _greedy_threshold,
     "greedy-no-skip": _greedy_no_skip,

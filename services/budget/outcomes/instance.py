@@ -1,6 +1,6 @@
 """Inputs and outputs of the outcome engine.
 
-An :class:`Election` is the compact, rule-ready form of a Pabulib instance: projects by index
+An :class:`Instance` is the compact, rule-ready form of a Pabulib instance: projects by index
 in file order, exact costs, and identical ballots merged into one weighted ballot.
 """
 
@@ -40,7 +40,7 @@ class Outcome:
 
 
 @dataclass(frozen=True, slots=True)
-class Election:
+class Instance:
     budget: Amount
     vote_type: str
     project_ids: tuple[str, ...]
@@ -61,7 +61,7 @@ class Election:
         return self.project_ids.index(project_id)
 
 
-def build_election(instance: PbInstance, *, budget: Amount | None = None) -> Election:
+def build_instance(instance: PbInstance, *, budget: Amount | None = None) -> Instance:
     """Compile a parsed instance; ``budget`` overrides the META budget."""
     vote_type = instance.vote_type
     if vote_type not in APPROVAL_TYPES | POINT_TYPES:
@@ -87,11 +87,11 @@ def build_election(instance: PbInstance, *, budget: Amount | None = None) -> Ele
     )
 
 
-def make_election(
+def make_instance(
     costs: Mapping[str, Amount],
     budget: Amount,
     ballots: Iterable[Iterable[str] | Mapping[str, Amount]],
-) -> Election:
+) -> Instance:
     """Build an election by hand: approval ballots as id lists, point ballots as id->points maps."""
     index = {project_id: i for i, project_id in enumerate(costs)}
     counts: Counter[Ballot] = Counter()
@@ -118,7 +118,7 @@ def _assemble(
     costs: tuple[Amount, ...],
     counts: Counter[Ballot],
     n_voters: int,
-) -> Election:
+) -> Instance:
     votes = [0] * len(project_ids)
     scores: list[Amount] = [0] * len(project_ids)
     for ballot, weight in counts.items():
@@ -127,7 +127,7 @@ def _assemble(
                 raise OutcomeError("negative points are not supported")
             votes[i] += weight
             scores[i] += weight * utility
-    return Election(
+    return Instance(
         budget=budget,
         vote_type=vote_type,
         project_ids=project_ids,
@@ -139,7 +139,7 @@ def _assemble(
     )
 
 
-def tie_break_rank(election: Election, tie_break: Sequence[str]) -> list[int]:
+def tie_break_rank(election: Instance, tie_break: Sequence[str]) -> list[int]:
     """Rank of each project under ``tie_break`` (0 = preferred); file order settles what remains."""
     unknown = [key for key in tie_break if key not in TIE_BREAK_KEYS]
     if unknown:
