@@ -3,7 +3,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Query, Response
 
 from services.councils.common.vocab import BodyKind, MemberRole, Sector
-from services.councils.exports import service
+from services.councils.exports import popolo, tables
 from services.councils.exports.csv_format import csv_response
 from services.councils.exports.schemas import PopoloExport
 from services.councils.memberships.repository import MembershipFilter
@@ -26,7 +26,7 @@ async def export_body_popolo(
 ) -> PopoloExport:
     """The body and its sub-bodies, their members, memberships, posts, meetings (events), motions and vote
     events with the computed results, in Popolo's field names."""
-    return await service.popolo(session, body_id)
+    return await popolo.popolo(session, body_id)
 
 
 @router.get(
@@ -36,7 +36,7 @@ async def export_bodies_csv(
     session: SessionDep, district: DistrictQuery = None, kind: KindQuery = None
 ) -> Response:
     """Governance bodies with their rules, Korean headers, UTF-8 with BOM."""
-    text = await service.bodies_csv(session, district=district, kind=kind.value if kind else None)
+    text = await tables.bodies_csv(session, district=district, kind=kind.value if kind else None)
     return csv_response(text, "bodies.csv")
 
 
@@ -64,7 +64,7 @@ async def export_memberships_csv(
         kind=kind.value if kind else None,
         active_on=active_on,
     )
-    return csv_response(await service.memberships_csv(session, filters=filters), "memberships.csv")
+    return csv_response(await tables.memberships_csv(session, filters=filters), "memberships.csv")
 
 
 @router.get(
@@ -82,5 +82,5 @@ async def export_composition_csv(
     kind: KindQuery = None,
 ) -> Response:
     """Each body's seats on a date: 계, 민, 구의원, 관 (and experts, unnamed), UTF-8 with BOM."""
-    text = await service.composition_csv(session, on=on, district=district, kind=kind.value if kind else None)
+    text = await tables.composition_csv(session, on=on, district=district, kind=kind.value if kind else None)
     return csv_response(text, "composition.csv")

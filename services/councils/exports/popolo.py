@@ -1,15 +1,13 @@
-"""Exports: Popolo JSON per body, CSV of bodies, memberships and composition."""
+"""The Popolo JSON export of a body and its sub-bodies: organisations, people, memberships, posts, areas,
+meetings as events, motions and vote events (https://www.popoloproject.com)."""
 
 from collections.abc import Mapping, Sequence
-from datetime import date, datetime
+from datetime import datetime
 from typing import NamedTuple
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.councils.common.thresholds import Threshold
-from services.councils.districts.models import District
-from services.councils.exports.csv_format import csv_text
+from services.councils.exports import repository
 from services.councils.exports.schemas import PopoloExport
 from services.councils.meetings import repository as meetings
 from services.councils.meetings.models import Meeting, Motion
@@ -17,20 +15,11 @@ from services.councils.meetings.motions import motion_out
 from services.councils.meetings.schemas import MotionOut
 from services.councils.memberships import repository as memberships
 from services.councils.memberships.repository import MembershipFilter, MembershipRow
-from services.councils.memberships.service import composition
 from services.councils.organizations import repository as organizations
 from services.councils.organizations.models import Organization
-from services.councils.organizations.service import BODY_KINDS, get_body, rules_of
-from services.councils.people.models import Person
-from shared.seoul import SEOUL, today_seoul
+from services.councils.organizations.service import get_body
+from shared.seoul import SEOUL
 
-ENDED = {
-    "resigned": "사임",
-    "term_ended": "임기만료",
-    "replaced": "교체",
-    "dissolved": "해산",
-    "other": "기타",
-}
 # Popolo's event status code list (RFC 5545's), as in the iCalendar export.
 EVENT_STATUS = {"scheduled": "tentative", "held": "confirmed", "cancelled": "cancelled"}
 VOTE_OPTIONS = ("yes", "no", "abstain")
@@ -176,9 +165,7 @@ async def _areas(
     )
     if not codes:
         return []
-    districts = (
-        await session.scalars(select(District).where(District.code.in_(codes)).order_by(District.code))
-    ).all()
+    districts = await repository.districts_by_code(session, codes)
     return [
         {
             "id": _ref("district", int(district.code)),
@@ -210,9 +197,7 @@ async def popolo(session: AsyncSession, body_id: int) -> PopoloExport:
     person_ids = sorted(
         {r.membership.person_id for r in rows if r.membership.person_id} | decisions.requesters
     )
-    people = (
-        await session.scalars(select(Person).where(Person.id.in_(person_ids)).order_by(Person.id))
-    ).all()
+    people = await repository.people_by_id(session, person_ids)
     posts = await organizations.list_posts(session, ids)
     referenced = {
         org_id
@@ -250,139 +235,3 @@ async def popolo(session: AsyncSession, body_id: int) -> PopoloExport:
         motions=decisions.motions,
         vote_events=decisions.vote_events,
     )
-
-
-def _fraction(fraction: Threshold) -> str:
-    words = "초과" if fraction.comparison == "more_than" else "이상"
-    return f"{fraction.numerator}/{fraction.denominator} {words}"
-
-
-async def _bodies(session: AsyncSession, district: str | None, kind: str | None) -> list[Organization]:
-    rows = await organizations.list_organizations(
-        session,
-        classifications=[kind] if kind else BODY_KINDS,
-        after_id=None,
-        limit=100_000,
-        district=district,
-    )
-    return list(rows)
-
-
-async def bodies_csv(session: AsyncSession, *, district: str | None, kind: str | None) -> str:
-    header = [
-        "id",
-        "분류",
-        "이름",
-        "영문명",
-        "자치구코드",
-        "상위기구 id",
-        "정책분야",
-        "설립일",
-        "해산일",
-        "의사정족수",
-        "의결정족수",
-        "규정개정",
-        "임시회의 요구인원",
-        "정원",
-        "출처",
-    ]
-    rows = []
-    for body in await _bodies(session, district, kind):
-        rules = rules_of(body)
-        rows.append(
-            [
-                body.id,
-                body.classification,
-                body.name_ko,
-                body.name_en,
-                body.district_code,
-                body.parent_id,
-                "|".join(body.policy_fields or []),
-                body.founding_date,
-                body.dissolution_date,
-                _fraction(rules.quorum),
-                _fraction(rules.passing),
-                _fraction(rules.amendment),
-                rules.extraordinary_min_requesters,
-                body.member_cap,
-                body.source,
-            ]
-        )
-    return csv_text(header, rows)
-
-
-async def memberships_csv(session: AsyncSession, *, filters: MembershipFilter) -> str:
-    header = [
-        "id",
-        "기구 id",
-        "기구",
-        "인물 id",
-        "이름",
-        "회원 단체",
-        "역할",
-        "부문",
-        "자치구코드",
-        "시작일",
-        "종료일",
-        "종료사유",
-        "임명",
-        "비고",
-    ]
-    rows = [
-        [
-            r.membership.id,
-            r.membership.organization_id,
-            r.organization_name,
-            r.membership.person_id,
-            r.person_name,
-            r.member_organization_name,
-            r.membership.role,
-            r.membership.sector,
-            r.membership.district_code,
-            r.membership.start_date,
-            r.membership.end_date,
-            ENDED.get(r.membership.end_reason or ""),
-            r.membership.appointed_by,
-            r.membership.label,
-        ]
-        for r in await memberships.search(session, filters)
-    ]
-    return csv_text(header, rows)
-
-
-async def composition_csv(
-    session: AsyncSession, *, on: date | None, district: str | None, kind: str | None
-) -> str:
-    day = on or today_seoul()
-    header = [
-        "자치구코드",
-        "기구 id",
-        "기구",
-        "분류",
-        "기준일",
-        "계",
-        "민",
-        "구의원",
-        "관",
-        "전문가",
-        "명단 미기재",
-    ]
-    rows = []
-    for body in await _bodies(session, district, kind):
-        c = await composition(session, body_id=body.id, on=day)
-        rows.append(
-            [
-                body.district_code,
-                body.id,
-                body.name_ko,
-                body.classification,
-                day.isoformat(),
-                c.total,
-                c.civil,
-                c.councillor,
-                c.official,
-                c.expert,
-                c.unnamed,
-            ]
-        )
-    return csv_text(header, rows)
