@@ -16,6 +16,7 @@ from services.budget.elections.models import (
     VoterGroup,
     VoterRollEntry,
 )
+from services.budget.elections.tally import driver_connection
 
 ballots = cast(Table, Ballot.__table__)
 
@@ -51,6 +52,17 @@ async def projects_of(session: AsyncSession, election_id: int) -> Sequence[Elect
 async def groups_of(session: AsyncSession, election_id: int) -> Sequence[VoterGroup]:
     query = select(VoterGroup).where(VoterGroup.election_id == election_id)
     return (await session.scalars(query.order_by(VoterGroup.position))).all()
+
+
+async def ballots_in_export_order(session: AsyncSession, election_id: int) -> list[Any]:
+    """(voter_group, project_ids, points) of each ballot, by voter hash; the export numbers voters 1..n."""
+    conn = await driver_connection(session)
+    return list(
+        await conn.fetch(
+            "SELECT voter_group, project_ids, points FROM ballots WHERE election_id = $1 ORDER BY voter_hash",
+            election_id,
+        )
+    )
 
 
 async def add(session: AsyncSession, *records: object) -> None:

@@ -22,7 +22,6 @@ from services.budget.elections.schemas import (
     VoterRollIn,
     VoterRollOut,
 )
-from services.budget.elections.tally import driver_connection
 from services.budget.settings import IMPORT_ENVELOPE_BYTES, BudgetSettings
 from shared.auth import Identity, OptionalIdentity, Role, require_roles
 from shared.db import ReadSessionDep, SessionDep
@@ -324,11 +323,7 @@ async def export_pb(
     outcomes.ensure_results_visible(election, identity)
     projects = await repository.projects_of(session, election_id)
     groups = await repository.groups_of(session, election_id)
-    conn = await driver_connection(session)
-    ballot_rows = await conn.fetch(
-        "SELECT voter_group, project_ids, points FROM ballots WHERE election_id = $1 ORDER BY voter_hash",
-        election_id,
-    )
+    ballot_rows = await repository.ballots_in_export_order(session, election_id)
 
     async def body() -> AsyncIterator[bytes]:
         for chunk in pb_export.render_pb(election, projects, groups, ballot_rows):
