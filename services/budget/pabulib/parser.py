@@ -96,6 +96,8 @@ class PbInstance:
 def parse_amount(text: str) -> Amount:
     """Parse a non-negative decimal such as ``1000`` or ``1000.5`` exactly."""
     text = text.strip()
+    if text.isascii() and text.isdigit():
+        return int(text)
     if not _DECIMAL.fullmatch(text):
         raise ValueError(f"not a decimal number: {text!r}")
     value = Fraction(text)
@@ -181,19 +183,41 @@ class PbReader:
         if points_at is None and self.vote_type in POINT_VOTE_TYPES:
             raise PbFormatError(self._line_no, f"{self.vote_type} votes need a 'points' column")
         extra = [(i, name) for i, name in enumerate(header) if i not in (voter_at, vote_at, points_at)]
+        known = self.projects.keys()
         seen_voters: set[str] = set()
-        for row in self._section_rows("VOTES", len(header)):
+        for row in self._vote_rows(len(header)):
             voter_id = row[voter_at].strip()
             if not voter_id:
                 raise PbFormatError(self._line_no, "empty voter_id")
             if voter_id in seen_voters:
                 raise PbFormatError(self._line_no, f"duplicate voter_id {voter_id!r}")
             seen_voters.add(voter_id)
-            vote = self._parse_vote(row[vote_at])
+            text = row[vote_at]
+            vote = tuple(text.split(","))  # the common clean form; anything else takes the careful path
+            if not known >= set(vote):
+                vote = self._parse_vote(text)
             points = None if points_at is None else self._parse_points(row[points_at], len(vote))
             if len(set(vote)) != len(vote):
                 vote, points = self._repeated_projects(vote, points)
-            yield PbVote(voter_id, vote, points, {name: _null(row[i]) for i, name in extra})
+            fields = {name: None if (v := row[i].strip()) in NULL_VALUES else v for i, name in extra}
+            yield PbVote(voter_id, vote, points, fields)
+
+    def _vote_rows(self, width: int) -> Iterator[list[str]]:
+        """The VOTES rows: what ``_section_rows`` does for the last section, without a call per row."""
+        if self._pending is not None:
+            yield from self._section_rows("VOTES", width)
+            return
+        rows = self._rows
+        try:
+            for row in rows:
+                self._line_no = rows.line_num
+                if not row or not (row[0].strip() or any(cell.strip() for cell in row)):
+                    continue
+                if len(row) != width:
+                    raise PbFormatError(self._line_no, f"VOTES row has {len(row)} fields, header has {width}")
+                yield row
+        except csv.Error as exc:
+            raise PbFormatError(rows.line_num, f"malformed CSV: {exc}") from exc
 
     def _next_row(self) -> list[str] | None:
         if self._pending is not None:
