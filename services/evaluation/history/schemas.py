@@ -16,6 +16,8 @@ Table = Literal[
     "measurements",
     "reports",
     "self_scores",
+    "panel_members",
+    "panel_member_ties",
 ]
 
 
