@@ -18,6 +18,8 @@ Table = Literal[
     "self_scores",
     "panel_members",
     "panel_member_ties",
+    "recusals",
+    "scores",
 ]
 
 
