@@ -183,6 +183,9 @@ async def test_a_rater_sees_the_others_scores_only_after_submitting(api: Evaluat
         await s.full_sheet("expert-a", points="40")
         await s.full_sheet("expert-b", points="50")
         assert (await s.submit("expert-b")).status_code == 200
+        assert (
+            await s.score("expert-c", s.unit, points="9")
+        ).status_code == 200  # a draft, never shown to raters
         hidden = assert_problem(await s.scores(s.rater("expert-a")), 403, "path.target_id")
         assert hidden["code"] == "scores-hidden"
         assert_problem(await s.scores(s.rater("expert-c")), 403)  # nothing of its own submitted either
@@ -196,15 +199,19 @@ async def test_a_rater_sees_the_others_scores_only_after_submitting(api: Evaluat
         assert seen.status_code == 200, seen.text
         by_member = {(x["panel_member_id"], x["indicator_id"]): x for x in seen.json()["items"]}
         assert by_member[(s.members["expert-b"]["id"], s.unit["id"])]["points"] == "50"
+        assert {x["panel_member_id"] for x in seen.json()["items"]} == {
+            s.members["expert-a"]["id"],
+            s.members["expert-b"]["id"],
+        }
         # Officers and auditors see every score (drafts too); agencies and outsiders none.
         for role in ("city_officer", "auditor"):
-            assert len((await s.scores(auth(role))).json()["items"]) == 4
+            assert len((await s.scores(auth(role))).json()["items"]) == 5
         for headers in (s.agency(), auth("evaluator", subject="expert-outsider"), auth("secretariat")):
             assert_problem(await s.scores(headers), 403)
         assert assert_problem(await s.scores(s.agency()), 403)["code"] == "scores-hidden"
         page = await s.scores(auth("auditor"), limit=3)
         rest = await s.scores(auth("auditor"), limit=3, cursor=page.json()["next_cursor"])
-        assert len(page.json()["items"]) == 3 and len(rest.json()["items"]) == 1
+        assert len(page.json()["items"]) == 3 and len(rest.json()["items"]) == 2
 
 
 async def test_a_re_review_scores_version_2_in_its_window_and_keeps_version_1(

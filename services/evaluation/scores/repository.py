@@ -83,6 +83,7 @@ async def rows(
     after_id: int | None = None,
     limit: int | None = None,
     ids: list[int] | None = None,
+    submitted_or_of: int | None = None,
 ) -> Sequence[ScoreRow]:
     query = (
         select(Score, RubricLevel, PanelMember.rater_type)
@@ -98,6 +99,8 @@ async def rows(
         query = query.where(Score.id > after_id)
     if ids is not None:
         query = query.where(Score.id.in_(ids))
+    if submitted_or_of is not None:  # a rater: the others' submitted scores and its own
+        query = query.where(or_(Score.status == "submitted", Score.panel_member_id == submitted_or_of))
     if limit is not None:
         query = query.limit(limit)
     return [(score, level, rater_type) for score, level, rater_type in (await session.execute(query)).all()]

@@ -317,7 +317,8 @@ async def list_scores(
     cursor: str | None,
     limit: int,
 ) -> Page[ScoreOut]:
-    """Every rater's scores of the target: overseers always; a rater once its own sheet is submitted."""
+    """Every rater's scores of the target: overseers all, drafts included; a rater, once its own sheet is
+    submitted, the others' submitted scores (never their drafts) and its own."""
     key: list[Any] | None = decode_cursor(cursor, (BIG_ID,))
     target = await targets.get_target(session, target_id)
     if reader.role == Role.agency:
@@ -352,5 +353,6 @@ async def list_scores(
         version=version,
         after_id=int(key[0]) if key else None,
         limit=limit + 1,
+        submitted_or_of=member.id if member is not None else None,
     )
     return page_of([_out(row) for row in rows], limit, lambda item: [item.id])
