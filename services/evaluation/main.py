@@ -5,7 +5,10 @@ from fastapi import FastAPI
 from services.evaluation.cycles.router import router as cycles_router
 from services.evaluation.history.router import router as history_router
 from services.evaluation.indicators.router import router as indicators_router
+from services.evaluation.panels.router import router as panels_router
+from services.evaluation.recusals.router import router as recusals_router
 from services.evaluation.rubrics.router import router as rubrics_router
+from services.evaluation.scores.router import router as scores_router
 from services.evaluation.settings import EvaluationSettings
 from services.evaluation.submissions.router import router as submissions_router
 from services.evaluation.targets.router import router as targets_router
@@ -25,6 +28,9 @@ def create_app(settings: EvaluationSettings | None = None) -> FastAPI:
             rubrics_router,
             indicators_router,
             submissions_router,
+            panels_router,
+            recusals_router,
+            scores_router,
             history_router,
         ],
     )

@@ -36,6 +36,9 @@ ENDPOINTS: list[tuple[str, str, tuple[str, ...], list[Any]]] = [
     ("evaluation", "/evaluation/targets/1/indicators", ("id",), [1]),
     ("evaluation", "/evaluation/targets/1/self-evaluation", ("id",), [1]),
     ("evaluation", "/evaluation/history", ("bigid",), [1]),
+    ("evaluation", "/evaluation/cycles/1/rounds/1/panel", ("id",), [1]),
+    ("evaluation", "/evaluation/targets/1/recusals", ("id",), [1]),
+    ("evaluation", "/evaluation/targets/1/scores", ("bigid",), [1]),
 ]
 
 BAD_PART: dict[str, list[Any]] = {
@@ -171,6 +174,9 @@ def test_the_cursor_specs_cover_every_list_endpoint() -> None:
             schema = ok.get("content", {}).get("application/json", {}).get("schema", {})
             if schema.get("$ref", "").split("/")[-1].startswith("Page_"):
                 listed.add(
-                    path.replace("{cycle_id}", "1").replace("{target_id}", "1").replace("{code}", "11110")
+                    path.replace("{cycle_id}", "1")
+                    .replace("{target_id}", "1")
+                    .replace("{code}", "11110")
+                    .replace("{round}", "1")
                 )
     assert listed == {path for _, path, _, _ in ENDPOINTS}

@@ -16,6 +16,10 @@ Table = Literal[
     "measurements",
     "reports",
     "self_scores",
+    "panel_members",
+    "panel_member_ties",
+    "recusals",
+    "scores",
 ]
 
 
