@@ -12,6 +12,7 @@ from services.evaluation.aggregation.engine import (
     Method,
     PanelTooSmall,
     RaterScore,
+    UnscorableRubric,
     aggregate,
     aggregate_indicator,
     quantitative_points,
@@ -85,6 +86,10 @@ def test_rubric_and_quantitative_points() -> None:
     assert rubric_points(40, Decimal("4"), Decimal("5")) == 32
     assert rubric_points(30, Decimal("3"), Decimal("7")) == F(90, 7)
     assert rubric_points(30, None, Decimal("5")) is None
+    assert rubric_points(30, Decimal("0"), Decimal("5")) == 0
+    for value, highest in ((Decimal("-1"), Decimal("5")), (Decimal("0"), Decimal("0"))):
+        with pytest.raises(UnscorableRubric):
+            rubric_points(30, value, highest)
     assert quantitative_points(20, Decimal("20")) == 20 and quantitative_points(20, 0) == 0
     for outside in (Decimal("20.000001"), Decimal("-0.000001")):
         with pytest.raises(ValueError, match=r"outside 0\.\.20"):

@@ -237,3 +237,17 @@ async def test_every_step_is_in_the_history(scoring: tuple[Evaluation, AsyncConn
     with pytest.raises(Exception, match="cannot go from notified to published"):
         async with conn.begin_nested():
             await conn.execute(refused, {"id": result["id"]})
+
+
+async def test_a_cycles_results_list_staff_all_others_published(
+    scoring: tuple[Evaluation, AsyncConnection], agency: AgencyAuth
+) -> None:
+    api, _ = scoring
+    scored = await _scored(scoring)
+    url = f"/evaluation/cycles/{scored.cycle_id}/results"
+    result = await api.ok("POST", f"/evaluation/targets/{scored.id}/result")
+    listed = await api.ok("GET", url, headers=api.auth("auditor"))
+    assert [r["id"] for r in listed["items"]] == [result["id"]]
+    for headers in ({}, api.auth("citizen"), agency(scored.target["organization_id"])):
+        assert (await api.client.get(url, headers=headers)).json()["items"] == []
+    assert_problem(await api.client.get("/evaluation/cycles/999999/results"), 404)

@@ -40,6 +40,10 @@ class PanelTooSmall(ValueError):
         )
 
 
+class UnscorableRubric(ValueError):
+    """A rubric whose values cannot give points in 0..weight: a highest value ≤ 0, or a negative level."""
+
+
 @dataclass(frozen=True)
 class RaterScore:
     """One rater's score of one indicator: its points out of the weight, or None for an N/A answer."""
@@ -80,8 +84,11 @@ def rubric_points(weight: int, level_value: Exact | None, max_value: Exact) -> F
     """Points of a rubric answer: weight × value / the rubric's highest value; None for its N/A level."""
     if level_value is None:
         return None
-    if Fraction(max_value) <= 0:
-        raise ValueError("a rubric's highest value must be positive")
+    if Fraction(max_value) <= 0 or Fraction(level_value) < 0:
+        raise UnscorableRubric(
+            f"a level valued {level_value} on a rubric whose highest value is {max_value} gives no points"
+            " in 0..weight: scores need levels valued from 0 up to a positive highest value"
+        )
     return Fraction(weight) * Fraction(level_value) / Fraction(max_value)
 
 

@@ -65,3 +65,9 @@ class CategoryReason(RuleViolation):
     code = "category-reason"
     title = "A manual category needs a reason"
     title_ko = "직접 정한 등급에는 사유가 필요함"
+
+
+class RubricNotScorable(RuleViolation):
+    code = "rubric-not-scorable"
+    title = "Rubric cannot give points"
+    title_ko = "평가척도로 점수를 낼 수 없음"

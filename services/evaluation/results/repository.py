@@ -8,6 +8,7 @@ from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.evaluation.results.models import Appeal, GradeBand, Result, ResultSettings
+from services.evaluation.targets.models import Target
 
 # Every indicator of the target (the cycle's common ones and its own), each with the submitted scores of the
 # given review version (none: one row with NULL scores) and its rubric's highest value. Only the scores of
@@ -148,6 +149,29 @@ async def upsert_result(
         .returning(Result.id)
     )
     return (await session.execute(statement)).scalar_one_or_none()
+
+
+async def list_results(
+    session: AsyncSession, *, cycle_id: int, after_id: int | None, limit: int, published_only: bool
+) -> Sequence[tuple[Result, int]]:
+    """A cycle's results by id (every version), each with its target's cycle id."""
+    query = (
+        select(Result, Target.cycle_id)
+        .join(Target, Target.id == Result.target_id)
+        .where(Target.cycle_id == cycle_id)
+        .order_by(Result.id)
+        .limit(limit)
+    )
+    if after_id is not None:
+        query = query.where(Result.id > after_id)
+    if published_only:
+        query = query.where(Result.status == "published")
+    return [(result, cycle) for result, cycle in (await session.execute(query)).all()]
+
+
+async def appeals_of(session: AsyncSession, target_ids: list[int]) -> dict[int, Appeal]:
+    query = select(Appeal).where(Appeal.target_id.in_(target_ids))
+    return {appeal.target_id: appeal for appeal in await session.scalars(query)}
 
 
 async def appeal_of(session: AsyncSession, target_id: int) -> Appeal | None:

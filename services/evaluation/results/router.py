@@ -15,6 +15,7 @@ from services.evaluation.results.schemas import (
 from shared.auth import OptionalIdentity
 from shared.db import SessionDep
 from shared.json_body import JsonBodyRoute
+from shared.pagination import CursorParam, LimitParam, Page
 
 router = APIRouter(prefix="/evaluation", tags=["evaluation results"], route_class=JsonBodyRoute)
 
@@ -53,6 +54,19 @@ async def read_result(
     """The latest result the caller may read: staff every one; an agency its own once notified; anyone else
     published results only (404 otherwise)."""
     return await service.read_result(session, target_id=target_id, version=version, reader=reader)
+
+
+@router.get("/cycles/{cycle_id}/results", summary="List a cycle's results")
+async def list_results(
+    session: SessionDep,
+    cycle_id: Id,
+    reader: OptionalIdentity,
+    cursor: CursorParam = None,
+    limit: LimitParam = 50,
+) -> Page[ResultOut]:
+    """A cycle's results, every review version, oldest first: staff read all of them, anyone else (an
+    agency included) the published ones."""
+    return await service.list_results(session, cycle_id=cycle_id, reader=reader, cursor=cursor, limit=limit)
 
 
 @router.post("/targets/{target_id}/result/notify", summary="Notify a target's result")

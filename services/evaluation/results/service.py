@@ -17,6 +17,7 @@ from services.evaluation.aggregation.arithmetic import shown
 from services.evaluation.aggregation.bands import CATEGORY_KO, Band, Category, categorize
 from services.evaluation.aggregation.rounding import display, exact
 from services.evaluation.common import STAFF, ensure_own_target, record_actor
+from services.evaluation.cycles import service as cycles
 from services.evaluation.results import repository
 from services.evaluation.results.compute import compute
 from services.evaluation.results.configuration import settings_of
@@ -29,6 +30,7 @@ from services.evaluation.results.errors import (
     ResultFrozen,
     ResultNotFound,
     ResultStatus,
+    RubricNotScorable,
     TargetNotOpen,
 )
 from services.evaluation.results.models import Appeal, Result
@@ -39,6 +41,7 @@ from services.evaluation.windows import service as windows
 from services.evaluation.windows.phases import Phase
 from shared.auth import Identity, Role
 from shared.db import register_constraint
+from shared.pagination import ID, Page, decode_cursor, page_of
 
 register_constraint(
     "uq_appeals_cycle_id_target_id",
@@ -134,6 +137,12 @@ async def compute_result(session: AsyncSession, *, target_id: int, actor: Identi
             field="path.target_id",
             extra={"indicator_id": small.indicator_id, "n": small.n, "minimum": small.minimum},
         ) from small
+    except engine.UnscorableRubric as unscorable:
+        raise RubricNotScorable(
+            f"target {target.id}: {unscorable}",
+            detail_ko=f"평가 대상 {target.id}: 평가척도의 값으로 0점부터 배점까지의 점수를 낼 수 없습니다",
+            field="path.target_id",
+        ) from unscorable
     await record_actor(session, actor)
     result_id = await repository.upsert_result(
         session,
@@ -318,3 +327,22 @@ async def read_result(
             field="query.version" if version else "path.target_id",
         )
     return _out(results[0], target.cycle_id, await repository.appeal_of(session, target.id))
+
+
+async def list_results(
+    session: AsyncSession, *, cycle_id: int, reader: Identity | None, cursor: str | None, limit: int
+) -> Page[ResultOut]:
+    """A cycle's results, every review version, oldest first: staff read all, anyone else published ones."""
+    key = decode_cursor(cursor, (ID,))
+    await cycles.get_cycle(session, cycle_id)
+    staff = reader is not None and reader.role in (*STAFF, Role.admin)
+    rows = await repository.list_results(
+        session,
+        cycle_id=cycle_id,
+        after_id=int(key[0]) if key else None,
+        limit=limit + 1,
+        published_only=not staff,
+    )
+    appeals = await repository.appeals_of(session, sorted({result.target_id for result, _ in rows}))
+    items = [_out(result, cycle, appeals.get(result.target_id)) for result, cycle in rows]
+    return page_of(items, limit, lambda item: [item.id])
