@@ -135,6 +135,11 @@ async def test_settings_are_validated_and_read_back(api: Evaluation) -> None:
     assert [b["min_total"] for b in saved["bands"]] == ["90", "70", "60", "0"]
     assert saved["bands"][0]["category_ko"] == "계속 지원(증액)"
     assert_problem(await api.client.put(url, json={"bands": BANDS}, headers=api.auth("evaluator")), 403)
+    changed = await api.ok("PUT", url, json={"bands": BANDS[2:]})
+    assert changed["aggregation_method"] == "trimmed_mean" and changed["min_panel_size"] == 3
+    assert [b["category"] for b in changed["bands"]] == ["reduce", "stop"]
+    history = await api.ok("GET", "/evaluation/history?table=result_settings")
+    assert [h["action"] for h in history["items"]][-2:] == ["insert", "update"]
 
 
 async def test_compute_needs_an_open_target_and_a_city_officer(api: Evaluation) -> None:

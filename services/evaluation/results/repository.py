@@ -51,6 +51,11 @@ async def lock_target(session: AsyncSession, target_id: int) -> Row[Any] | None:
     return (await session.execute(query, {"id": target_id})).one_or_none()
 
 
+async def share_cycle(session: AsyncSession, cycle_id: int) -> None:
+    """Hold the cycle row FOR SHARE: a change of its settings (FOR UPDATE) and this step are ordered."""
+    await session.execute(text("SELECT 1 FROM evaluation.cycles WHERE id = :id FOR SHARE"), {"id": cycle_id})
+
+
 async def set_review_version(session: AsyncSession, target_id: int, version: int) -> None:
     await session.execute(
         text("UPDATE evaluation.targets SET review_version = :v WHERE id = :id"),

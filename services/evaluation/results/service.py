@@ -1,8 +1,9 @@
 """A target's result and its lifecycle: compute, notify, appeal once, re-review, confirm, publish; and reads.
 
 Every step locks the target's row first, so two steps of one target (a recompute and a confirmation, two
-appeals) run one after the other; the result_guard trigger and the appeals' UNIQUE constraint hold the rules
-even for a request that would slip past the checks here.
+appeals) run one after the other; computing and confirming then hold the cycle row FOR SHARE, so a change of
+the cycle's settings or bands (FOR UPDATE) is ordered with them. The result_guard trigger and the appeals'
+UNIQUE constraint hold the rules even for a request that would slip past the checks here.
 """
 
 from decimal import Decimal
@@ -121,6 +122,7 @@ async def compute_result(session: AsyncSession, *, target_id: int, actor: Identi
             detail_ko=f"평가 대상 {target.id}이(가) 아직 열리지 않았습니다",
             field="path.target_id",
         )
+    await repository.share_cycle(session, target.cycle_id)
     settings = await settings_of(session, target.cycle_id)
     rows = await repository.scores(
         session, cycle_id=target.cycle_id, target_id=target.id, version=target.review_version
@@ -275,6 +277,7 @@ async def confirm(session: AsyncSession, *, target_id: int, data: ConfirmIn, act
     await windows.require_window(
         session, cycle_id=target.cycle_id, round=target.round, phase=Phase.confirmation
     )
+    await repository.share_cycle(session, target.cycle_id)
     category, source = await _category(session, result, target.cycle_id, data)
     await record_actor(session, actor, data.reason)
     result.status, result.category, result.category_source = "confirmed", category, source
