@@ -7,6 +7,7 @@ from services.evaluation.history.router import router as history_router
 from services.evaluation.indicators.router import router as indicators_router
 from services.evaluation.panels.router import router as panels_router
 from services.evaluation.recusals.router import router as recusals_router
+from services.evaluation.results.router import router as results_router
 from services.evaluation.rubrics.router import router as rubrics_router
 from services.evaluation.scores.router import router as scores_router
 from services.evaluation.settings import EvaluationSettings
@@ -31,6 +32,7 @@ def create_app(settings: EvaluationSettings | None = None) -> FastAPI:
             panels_router,
             recusals_router,
             scores_router,
+            results_router,
             history_router,
         ],
     )

@@ -20,6 +20,10 @@ Table = Literal[
     "panel_member_ties",
     "recusals",
     "scores",
+    "result_settings",
+    "grade_bands",
+    "results",
+    "appeals",
 ]
 
 
