@@ -8,7 +8,6 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.councils.districts.models import District
-from services.councils.exports.csv_format import csv_text
 from services.councils.exports.schemas import PopoloExport
 from services.councils.meetings import repository as meetings
 from services.councils.meetings.models import Meeting, Motion
@@ -22,6 +21,7 @@ from services.councils.organizations.models import Organization
 from services.councils.organizations.schemas import Fraction
 from services.councils.organizations.service import BODY_KINDS, get_body, rules_of
 from services.councils.people.models import Person
+from shared.csv_export import csv_text
 from shared.seoul import SEOUL, today_seoul
 
 ENDED = {
