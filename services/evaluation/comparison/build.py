@@ -23,6 +23,7 @@ from services.evaluation.comparison.compare import (
 )
 from services.evaluation.comparison.points import level_points, self_value_points
 from services.evaluation.comparison.reliability import reliability
+from services.evaluation.comparison.schemas import RaterType as RaterTypeName
 
 DISPLAY_PLACES = 4
 NO_SELF = "no self-evaluation of this indicator"
@@ -75,18 +76,38 @@ class CycleData:
         targets: Sequence[RowMapping],
         indicators: Sequence[RowMapping],
         self_scores: Sequence[RowMapping],
+        groups: Sequence[RowMapping],
         scores: Sequence[RowMapping],
     ) -> None:
         self.targets = targets
         self.indicators = indicators
+        self.common = [row for row in indicators if row["target_id"] is None]
+        self.specific: dict[int, list[RowMapping]] = defaultdict(list)
+        for row in indicators:
+            if row["target_id"] is not None:
+                self.specific[row["target_id"]].append(row)
         self.by_id = {row["id"]: row for row in indicators}
         self.self_scores = {(row["target_id"], row["indicator_id"]): row for row in self_scores}
+        self.groups: dict[tuple[int, int], dict[str, RowMapping]] = defaultdict(dict)
+        for row in groups:
+            self.groups[(row["target_id"], row["indicator_id"])][row["rater_type"]] = row
         self.scores: dict[tuple[int, int], list[RowMapping]] = defaultdict(list)
         for row in scores:
             self.scores[(row["target_id"], row["indicator_id"])].append(row)
 
     def indicators_of(self, target_id: int) -> list[RowMapping]:
-        return [row for row in self.indicators if row["target_id"] in (None, target_id)]
+        return self.common + self.specific.get(target_id, [])
+
+
+def group_mean(indicator: RowMapping, group: RowMapping | None) -> TypeMean:
+    """A rater type's mean points from its group's exact sums: Σ points / n, or weight × Σ values / (best × n)
+    for rubric levels (the mean of weight × value / best)."""
+    if group is None or not group["n"]:
+        return TypeMean(None, 0)
+    total = Fraction(group["points_sum"] or 0)
+    if group["level_sum"] is not None and indicator["best_value"] is not None:
+        total += indicator["weight"] * Fraction(group["level_sum"]) / Fraction(indicator["best_value"])
+    return TypeMean(total / group["n"], group["n"])
 
 
 def _differences(values: Mapping[str, Fraction | None]) -> schemas.Differences:
@@ -111,28 +132,44 @@ def _score_out(indicator: RowMapping, row: RowMapping) -> schemas.ScoreOut:
     )
 
 
-def target_comparison(
-    data: CycleData, target: RowMapping, *, with_scores: bool = False
-) -> tuple[schemas.TargetComparisonOut, TargetComparison]:
+Share = tuple[int, int, int, int, float | None]
+"""(round, target, indicator, rater, points as a share of the weight): one rating for the reliability."""
+
+
+def _compare(
+    data: CycleData, target: RowMapping
+) -> tuple[list[RowMapping], list[str | None], TargetComparison]:
     indicators = data.indicators_of(target["id"])
     inputs, notes = [], []
     for indicator in indicators:
         key = (target["id"], indicator["id"])
         own, note = self_points(indicator, data.self_scores.get(key))
-        panel: dict[str, list[Fraction | None]] = {"official": [], "expert": []}
-        for row in data.scores.get(key, ()):
-            panel[row["rater_type"]].append(score_points(indicator, row))
+        groups = data.groups.get(key, {})
+        panel = {name: group_mean(indicator, groups.get(name)) for name in ("official", "expert")}
         inputs.append(IndicatorScores(indicator["id"], indicator["weight"], own, panel))
         notes.append(note)
-    compared = compare_target(inputs)
+    return indicators, notes, compare_target(inputs)
+
+
+def _totals(compared: TargetComparison) -> dict[RaterTypeName, schemas.Total]:
+    totals = compared.totals
+    return {
+        name: schemas.Total(points=display(totals[name].points), counted_weight=totals[name].counted_weight)
+        for name in ("self", "official", "expert")
+    }
+
+
+def target_comparison(
+    data: CycleData, target: RowMapping, *, with_scores: bool = False
+) -> schemas.TargetComparisonOut:
+    indicators, notes, compared = _compare(data, target)
     rows = []
     for indicator, item, note in zip(indicators, compared.indicators, notes, strict=True):
         scores = None
         if with_scores:
             counted = data.scores.get((target["id"], indicator["id"]), [])
-            scores = [
-                _score_out(indicator, row) for row in sorted(counted, key=lambda r: r["panel_member_id"])
-            ]
+            ordered = sorted(counted, key=lambda row: row["panel_member_id"])
+            scores = [_score_out(indicator, row) for row in ordered]
         rows.append(
             schemas.IndicatorComparisonOut(
                 indicator_id=indicator["id"],
@@ -146,7 +183,7 @@ def target_comparison(
                 scores=scores,
             )
         )
-    out = schemas.TargetComparisonOut(
+    return schemas.TargetComparisonOut(
         target_id=target["id"],
         cycle_id=target["cycle_id"],
         organization_id=target["organization_id"],
@@ -154,25 +191,16 @@ def target_comparison(
         round=target["round"],
         review_version=target["review_version"],
         indicators=rows,
-        totals={
-            name: schemas.Total(points=display(total.points), counted_weight=total.counted_weight)
-            for name, total in compared.totals.items()
-        },
+        totals=_totals(compared),
         differences=_differences(compared.differences),
     )
-    return out, compared
 
 
-def _reliability(data: CycleData, round: int) -> schemas.RoundReliability:
+def _reliability(shares: Sequence[Share], round: int) -> schemas.RoundReliability:
     ratings: dict[Hashable, dict[Hashable, Fraction | float | None]] = defaultdict(dict)
-    for target in data.targets:
-        if target["round"] != round:
-            continue
-        for indicator in data.indicators_of(target["id"]):
-            for row in data.scores.get((target["id"], indicator["id"]), ()):
-                points = score_points(indicator, row)
-                share = None if points is None else points / indicator["weight"]
-                ratings[(target["id"], indicator["id"])][row["panel_member_id"]] = share
+    for number, target_id, indicator_id, member_id, share in shares:
+        if number == round:
+            ratings[(target_id, indicator_id)][member_id] = share
     found = reliability(ratings)
     return schemas.RoundReliability(
         round=round,
@@ -192,12 +220,28 @@ def _reliability(data: CycleData, round: int) -> schemas.RoundReliability:
     )
 
 
-def cycle_comparison(data: CycleData, *, cycle_id: int, round: int | None) -> schemas.CycleComparisonOut:
-    outs, compared = [], []
+def cycle_comparison(
+    data: CycleData,
+    shares: Sequence[Share],
+    *,
+    cycle_id: int,
+    round: int | None,
+) -> schemas.CycleComparisonOut:
+    rows, compared = [], []
     for target in data.targets:
-        out, result = target_comparison(data, target)
-        outs.append(out)
+        _, _, result = _compare(data, target)
         compared.append(result)
+        rows.append(
+            schemas.CycleTargetRow(
+                target_id=target["id"],
+                organization_id=target["organization_id"],
+                district_code=target["district_code"],
+                round=target["round"],
+                review_version=target["review_version"],
+                totals=_totals(result),
+                differences=_differences(result.differences),
+            )
+        )
     cycle = compare_cycle(compared)
     indicators = []
     for indicator_id, by_type in sorted(cycle.indicators.items()):
@@ -215,21 +259,10 @@ def cycle_comparison(data: CycleData, *, cycle_id: int, round: int | None) -> sc
     return schemas.CycleComparisonOut(
         cycle_id=cycle_id,
         round=round,
-        targets=[
-            schemas.CycleTargetRow(
-                target_id=out.target_id,
-                organization_id=out.organization_id,
-                district_code=out.district_code,
-                round=out.round,
-                review_version=out.review_version,
-                totals=out.totals,
-                differences=out.differences,
-            )
-            for out in outs
-        ],
+        targets=rows,
         totals={name: _type_score(cycle.totals[name]) for name in RATER_TYPES},
         differences={pair_name(*pair): _type_score(cycle.differences[pair_name(*pair)]) for pair in PAIRS},
         indicators=indicators,
         self_lowest=cycle.self_lowest,
-        reliability=[_reliability(data, number) for number in rounds],
+        reliability=[_reliability(shares, number) for number in rounds],
     )

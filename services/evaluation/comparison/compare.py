@@ -21,21 +21,21 @@ def pair_name(first: str, second: str) -> str:
 
 
 @dataclass(frozen=True)
+class TypeMean:
+    points: Fraction | None
+    n: int
+    """How many scores the mean is of (N/A ones left out)."""
+
+
+@dataclass(frozen=True)
 class IndicatorScores:
     """What one target's raters gave one indicator, in points (None: an N/A level or no convertible value)."""
 
     indicator_id: int
     weight: int
     self_points: Fraction | None
-    panel: Mapping[str, Sequence[Fraction | None]] = field(default_factory=dict)
-    """Rater type (`official`, `expert`) → the points of each submitted score."""
-
-
-@dataclass(frozen=True)
-class TypeMean:
-    points: Fraction | None
-    n: int
-    """How many scores the mean is of (N/A ones left out)."""
+    panel: Mapping[str, Sequence[Fraction | None] | TypeMean] = field(default_factory=dict)
+    """Rater type (`official`, `expert`) → the points of each submitted score, or their mean already taken."""
 
 
 @dataclass(frozen=True)
@@ -72,8 +72,11 @@ def _differences(by_type: Mapping[str, Fraction | None]) -> dict[str, Fraction |
 def compare_indicator(scores: IndicatorScores) -> IndicatorComparison:
     by_type = {"self": TypeMean(scores.self_points, 0 if scores.self_points is None else 1)}
     for rater_type in ("official", "expert"):
-        given = list(scores.panel.get(rater_type, ()))
-        by_type[rater_type] = TypeMean(mean(given), sum(1 for value in given if value is not None))
+        given = scores.panel.get(rater_type, ())
+        if isinstance(given, TypeMean):
+            by_type[rater_type] = given
+        else:
+            by_type[rater_type] = TypeMean(mean(given), sum(1 for value in given if value is not None))
     differences = _differences({name: value.points for name, value in by_type.items()})
     return IndicatorComparison(scores.indicator_id, scores.weight, by_type, differences)
 

@@ -14,30 +14,28 @@ from shared.csv_export import csv_text
 from shared.seoul import SEOUL
 
 
-async def _data(
-    session: AsyncSession, *, cycle_id: int, round: int | None = None, target_id: int | None = None
-) -> CycleData:
-    rows = await repository.cycle_data(session, cycle_id=cycle_id, round=round, target_id=target_id)
-    return CycleData(*rows)
-
-
 async def compare_target(
     session: AsyncSession, *, target_id: int, with_scores: bool = False
 ) -> schemas.TargetComparisonOut:
     target = await targets.get_target(session, target_id)
-    data = await _data(session, cycle_id=target.cycle_id, target_id=target.id)
-    out, _ = await anyio.to_thread.run_sync(
+    rows = await repository.cycle_data(
+        session, cycle_id=target.cycle_id, target_id=target.id, with_scores=with_scores
+    )
+    data = CycleData(*rows)
+    return await anyio.to_thread.run_sync(
         lambda: target_comparison(data, data.targets[0], with_scores=with_scores)
     )
-    return out
 
 
 async def compare_cycle(
     session: AsyncSession, *, cycle_id: int, round: int | None
 ) -> schemas.CycleComparisonOut:
     await cycles.get_cycle(session, cycle_id)
-    data = await _data(session, cycle_id=cycle_id, round=round)
-    return await anyio.to_thread.run_sync(lambda: cycle_comparison(data, cycle_id=cycle_id, round=round))
+    data = CycleData(*await repository.cycle_data(session, cycle_id=cycle_id, round=round))
+    shares = await repository.shares(session, cycle_id=cycle_id, round=round)
+    return await anyio.to_thread.run_sync(
+        lambda: cycle_comparison(data, shares, cycle_id=cycle_id, round=round)
+    )
 
 
 SCORES_HEADER = [
