@@ -11,8 +11,9 @@ experts, every rater's submitted sheet of every target (7,500 scores) and each a
 Then the evaluation service and the gateway run as one uvicorn worker each (`--no-access-log`,
 LOG_LEVEL=WARNING) and `--requests` sequential GETs (after `--warmup` ones) time, through the gateway and
 directly: the cycle comparison (per-target comparison, cycle means, Krippendorff's alpha and the six ICCs of
-the round), one target's scorecard and the scores CSV. Goal: the cycle comparison under 100 ms through the
-gateway. Writes bench/RESULTS_evaluation.md.
+the round), one target's scorecard and the scores CSV. The first cycle comparison is timed on its own: the
+reliability is computed then and kept by its exact input (an LRU of 16), so later reads of unchanged scores
+skip it. Goal: the cycle comparison under 100 ms through the gateway. Writes bench/RESULTS_evaluation.md.
 """
 
 import argparse
@@ -128,7 +129,7 @@ async def seed(url: str, seed_value: int) -> int:
                     for member in members:
                         share = min(1.0, max(0.0, rng.gauss(quality, 0.12)))
                         if qualitative:
-                            level = 5 if rng.random() < 0.02 else 5 - round(share * 4)  # index; 5 is N/A
+                            level = 5 if rng.random() < 0.02 else 4 - round(share * 4)  # index; 5 is N/A
                             scores.append((target_id, indicator_id, member, None, level_ids[level]))
                         else:
                             scores.append((target_id, indicator_id, member, round(share * weight, 1), None))
@@ -148,6 +149,9 @@ async def seed(url: str, seed_value: int) -> int:
                 " VALUES ($1, $2, $3, $4, 'bench')",
                 self_scores,
             )
+        # What autovacuum would do soon after a bulk load: without statistics the planner expects one row.
+        for table in ("targets", "indicators", "rubric_levels", "panel_members", "scores", "self_scores"):
+            await conn.execute(f"ANALYZE evaluation.{table}")
         return int(cycle)
     finally:
         await conn.close()
@@ -174,9 +178,17 @@ async def measure(
     token = mint_token(CommonSettings(), subject="bench", role="city_officer")
     headers = {"Authorization": f"Bearer {token}"}
     async with httpx.AsyncClient(timeout=120) as client:
-        first = (
-            await client.get(f"{gateway}/evaluation/cycles/{cycle_id}/comparison", headers=headers)
-        ).json()
+        url = f"{gateway}/evaluation/cycles/{cycle_id}/comparison"
+        deadline = time.monotonic() + 60
+        while True:  # the gateway learns the service's paths from its OpenAPI shortly after both start
+            started = time.perf_counter()
+            response = await client.get(url, headers=headers)
+            first_ms = (time.perf_counter() - started) * 1000
+            if response.status_code == 200 or time.monotonic() > deadline:
+                break
+            await asyncio.sleep(0.5)
+        assert response.status_code == 200, f"{url}: {response.status_code} {response.text[:500]}"
+        first = response.json()
         target_id = first["targets"][0]["target_id"]
         assert len(first["targets"]) == TARGETS, first
         reliability = first["reliability"][0]
@@ -186,7 +198,7 @@ async def measure(
             f"{reliability['icc_units']} complete units; self lowest: {first['self_lowest']}",
             flush=True,
         )
-        rows = []
+        rows = [("gateway: cycle comparison, first request (reliability computed, then cached)", [first_ms])]
         for label, base in (("gateway", gateway), ("direct", service)):
             for what, path in (
                 ("cycle comparison", f"/evaluation/cycles/{cycle_id}/comparison"),

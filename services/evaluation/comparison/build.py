@@ -5,8 +5,11 @@ No I/O: the service runs this in a worker thread, so a large cycle does not hold
 
 from collections import defaultdict
 from collections.abc import Hashable, Mapping, Sequence
-from decimal import Decimal
+from dataclasses import dataclass
+from decimal import Context, Decimal, Inexact, localcontext
 from fractions import Fraction
+from functools import lru_cache
+from typing import Any
 
 from sqlalchemy import RowMapping
 
@@ -68,6 +71,22 @@ def self_points(indicator: RowMapping, row: RowMapping | None) -> tuple[Fraction
     return points, (NO_ACHIEVEMENT if points is None else None)
 
 
+@dataclass
+class Group:
+    """One rater type's counted scores of one indicator of one target: exact sums and how many."""
+
+    n: int = 0
+    points_sum: Decimal = Decimal(0)
+    level_sum: Decimal | None = None
+
+
+# Sums of NUMERIC(20,6) points and NUMERIC(12,4) rubric values stay exact far below 60 digits.
+EXACT = Context(prec=60, traps=[Inexact])
+
+Share = tuple[int, int, int, int, float | None]
+"""(round, target, indicator, rater, points as a share of the weight): one rating for the reliability."""
+
+
 class CycleData:
     """The rows of one cycle (or one target), indexed for the per-target work."""
 
@@ -76,7 +95,7 @@ class CycleData:
         targets: Sequence[RowMapping],
         indicators: Sequence[RowMapping],
         self_scores: Sequence[RowMapping],
-        groups: Sequence[RowMapping],
+        counted: Sequence[Any],
         scores: Sequence[RowMapping],
     ) -> None:
         self.targets = targets
@@ -88,26 +107,40 @@ class CycleData:
                 self.specific[row["target_id"]].append(row)
         self.by_id = {row["id"]: row for row in indicators}
         self.self_scores = {(row["target_id"], row["indicator_id"]): row for row in self_scores}
-        self.groups: dict[tuple[int, int], dict[str, RowMapping]] = defaultdict(dict)
-        for row in groups:
-            self.groups[(row["target_id"], row["indicator_id"])][row["rater_type"]] = row
+        self.groups: dict[tuple[int, int], dict[str, Group]] = defaultdict(dict)
+        self.shares: list[Share] = []
+        with localcontext(EXACT):
+            for round_, target_id, indicator_id, member_id, rater_type, points, level_value, share in counted:
+                self.shares.append((round_, target_id, indicator_id, member_id, share))
+                if points is None and level_value is None:
+                    continue  # an N/A level: no score
+                by_type = self.groups[(target_id, indicator_id)]
+                group = by_type.get(rater_type) or by_type.setdefault(rater_type, Group())
+                group.n += 1
+                if points is not None:
+                    group.points_sum += points
+                else:
+                    group.level_sum = (group.level_sum or Decimal(0)) + level_value
         self.scores: dict[tuple[int, int], list[RowMapping]] = defaultdict(list)
         for row in scores:
             self.scores[(row["target_id"], row["indicator_id"])].append(row)
+
+    def shares_of(self, round: int) -> tuple[Share, ...]:
+        return tuple(share for share in self.shares if share[0] == round)
 
     def indicators_of(self, target_id: int) -> list[RowMapping]:
         return self.common + self.specific.get(target_id, [])
 
 
-def group_mean(indicator: RowMapping, group: RowMapping | None) -> TypeMean:
+def group_mean(indicator: RowMapping, group: Group | None) -> TypeMean:
     """A rater type's mean points from its group's exact sums: Σ points / n, or weight × Σ values / (best × n)
     for rubric levels (the mean of weight × value / best)."""
-    if group is None or not group["n"]:
+    if group is None or not group.n:
         return TypeMean(None, 0)
-    total = Fraction(group["points_sum"] or 0)
-    if group["level_sum"] is not None and indicator["best_value"] is not None:
-        total += indicator["weight"] * Fraction(group["level_sum"]) / Fraction(indicator["best_value"])
-    return TypeMean(total / group["n"], group["n"])
+    total = Fraction(group.points_sum)
+    if group.level_sum is not None and indicator["best_value"] is not None:
+        total += indicator["weight"] * Fraction(group.level_sum) / Fraction(indicator["best_value"])
+    return TypeMean(total / group.n, group.n)
 
 
 def _differences(values: Mapping[str, Fraction | None]) -> schemas.Differences:
@@ -130,10 +163,6 @@ def _score_out(indicator: RowMapping, row: RowMapping) -> schemas.ScoreOut:
         points=display(score_points(indicator, row)),
         submitted_at=row["submitted_at"],
     )
-
-
-Share = tuple[int, int, int, int, float | None]
-"""(round, target, indicator, rater, points as a share of the weight): one rating for the reliability."""
 
 
 def _compare(
@@ -196,11 +225,13 @@ def target_comparison(
     )
 
 
-def _reliability(shares: Sequence[Share], round: int) -> schemas.RoundReliability:
+# The same ratings give the same reliability: its libraries cost more than the rest of a cycle's comparison,
+# and a panel's ratings change rarely once submitted, so the last answers are kept by their exact input.
+@lru_cache(maxsize=16)
+def _reliability(shares: tuple[Share, ...], round: int) -> schemas.RoundReliability:
     ratings: dict[Hashable, dict[Hashable, Fraction | float | None]] = defaultdict(dict)
-    for number, target_id, indicator_id, member_id, share in shares:
-        if number == round:
-            ratings[(target_id, indicator_id)][member_id] = share
+    for _, target_id, indicator_id, member_id, share in shares:
+        ratings[(target_id, indicator_id)][member_id] = share
     found = reliability(ratings)
     return schemas.RoundReliability(
         round=round,
@@ -222,7 +253,6 @@ def _reliability(shares: Sequence[Share], round: int) -> schemas.RoundReliabilit
 
 def cycle_comparison(
     data: CycleData,
-    shares: Sequence[Share],
     *,
     cycle_id: int,
     round: int | None,
@@ -264,5 +294,8 @@ def cycle_comparison(
         differences={pair_name(*pair): _type_score(cycle.differences[pair_name(*pair)]) for pair in PAIRS},
         indicators=indicators,
         self_lowest=cycle.self_lowest,
-        reliability=[_reliability(shares, number) for number in rounds],
+        reliability=[
+            _reliability(tuple(share for share in data.shares if share[0] == number), number)
+            for number in rounds
+        ],
     )

@@ -66,43 +66,24 @@ SCORES = text(
     """
 )
 
-# The same scores summed per target, indicator and rater type, exactly (numeric): a mean of rubric levels in
-# points is weight × Σ values / (best × n), so sums and counts are all the arithmetic needs from each group.
-GROUPS = text(
+# The same scores, one row each, lean: what the sums per rater type and the reliability need. `share` is the
+# score as a share of the indicator's weight in floating point, the reliability libraries' input.
+COUNTED = text(
     """
-    SELECT s.target_id, s.indicator_id, m.rater_type,
-           count(*) FILTER (WHERE s.points IS NOT NULL OR NOT l.not_applicable) AS n,
-           sum(s.points) AS points_sum, sum(l.value) AS level_sum
-    FROM evaluation.scores s
-    JOIN evaluation.targets t ON t.id = s.target_id AND s.version = t.review_version
-    JOIN evaluation.panel_members m ON m.id = s.panel_member_id
-    LEFT JOIN evaluation.rubric_levels l ON l.id = s.rubric_level_id
-    WHERE t.cycle_id = :cycle_id AND (CAST(:target_id AS integer) IS NULL OR t.id = :target_id)
-      AND (CAST(:round AS smallint) IS NULL OR t.round = :round)
-      AND s.status = 'submitted'
-      AND NOT EXISTS (
-          SELECT 1 FROM evaluation.recusals r
-          WHERE r.panel_member_id = s.panel_member_id AND r.target_id = s.target_id AND r.status = 'upheld'
-      )
-    GROUP BY s.target_id, s.indicator_id, m.rater_type
-    """
-)
-
-# Each counted score as a share of its indicator's weight, in floating point: the reliability libraries'
-# input (they compute in floats anyway).
-SHARES = text(
-    """
-    SELECT t.round, s.target_id, s.indicator_id, s.panel_member_id,
+    SELECT t.round, s.target_id, s.indicator_id, s.panel_member_id, m.rater_type, s.points,
+           l.value AS level_value,
            CAST(coalesce(s.points / i.weight, l.value / best.value) AS float8) AS share
     FROM evaluation.scores s
     JOIN evaluation.targets t ON t.id = s.target_id AND s.version = t.review_version
+    JOIN evaluation.panel_members m ON m.id = s.panel_member_id
     JOIN evaluation.indicators i ON i.id = s.indicator_id
     LEFT JOIN evaluation.rubric_levels l ON l.id = s.rubric_level_id
     LEFT JOIN (
         SELECT scale_id, max(value) AS value FROM evaluation.rubric_levels
         WHERE NOT not_applicable GROUP BY scale_id
     ) best ON best.scale_id = i.rubric_id
-    WHERE t.cycle_id = :cycle_id AND (CAST(:round AS smallint) IS NULL OR t.round = :round)
+    WHERE t.cycle_id = :cycle_id AND (CAST(:target_id AS integer) IS NULL OR t.id = :target_id)
+      AND (CAST(:round AS smallint) IS NULL OR t.round = :round)
       AND s.status = 'submitted'
       AND NOT EXISTS (
           SELECT 1 FROM evaluation.recusals r
@@ -153,24 +134,16 @@ async def cycle_data(
     round: int | None = None,
     target_id: int | None = None,
     with_scores: bool = False,
-) -> tuple[Sequence[RowMapping], ...]:
-    """Targets, indicators (with their rubric's best value), self-evaluations, the counted scores' sums per
-    target, indicator and rater type, and (with_scores) every counted score."""
+) -> tuple[Sequence[Any], ...]:
+    """Targets, indicators (with their rubric's best value), self-evaluations, the counted scores (lean
+    tuples) and, with_scores, the counted scores with their raters' names and levels' labels."""
     scope = {"cycle_id": cycle_id, "target_id": target_id, "round": round}
     targets = await _rows(session, TARGETS, **scope)
     indicators = await _rows(session, INDICATORS, cycle_id=cycle_id, target_id=target_id)
     self_scores = await _rows(session, SELF_SCORES, **scope)
-    groups = await _rows(session, GROUPS, **scope)
+    counted = (await session.execute(COUNTED, scope)).all()
     scores = await _rows(session, SCORES, **scope) if with_scores else []
-    return targets, indicators, self_scores, groups, scores
-
-
-async def shares(
-    session: AsyncSession, *, cycle_id: int, round: int | None
-) -> list[tuple[int, int, int, int, float]]:
-    """(round, target, indicator, rater, share of the weight) of every counted score: for the reliability."""
-    result = await session.execute(SHARES, {"cycle_id": cycle_id, "round": round})
-    return [(row[0], row[1], row[2], row[3], row[4]) for row in result.all()]
+    return targets, indicators, self_scores, counted, scores
 
 
 async def export_scores(session: AsyncSession, *, cycle_id: int) -> Sequence[RowMapping]:

@@ -21,20 +21,20 @@ async def compare_target(
     rows = await repository.cycle_data(
         session, cycle_id=target.cycle_id, target_id=target.id, with_scores=with_scores
     )
-    data = CycleData(*rows)
-    return await anyio.to_thread.run_sync(
-        lambda: target_comparison(data, data.targets[0], with_scores=with_scores)
-    )
+    return await anyio.to_thread.run_sync(lambda: _target(CycleData(*rows), with_scores))
+
+
+def _target(data: CycleData, with_scores: bool) -> schemas.TargetComparisonOut:
+    return target_comparison(data, data.targets[0], with_scores=with_scores)
 
 
 async def compare_cycle(
     session: AsyncSession, *, cycle_id: int, round: int | None
 ) -> schemas.CycleComparisonOut:
     await cycles.get_cycle(session, cycle_id)
-    data = CycleData(*await repository.cycle_data(session, cycle_id=cycle_id, round=round))
-    shares = await repository.shares(session, cycle_id=cycle_id, round=round)
+    rows = await repository.cycle_data(session, cycle_id=cycle_id, round=round)
     return await anyio.to_thread.run_sync(
-        lambda: cycle_comparison(data, shares, cycle_id=cycle_id, round=round)
+        lambda: cycle_comparison(CycleData(*rows), cycle_id=cycle_id, round=round)
     )
 
 
