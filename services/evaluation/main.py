@@ -6,6 +6,7 @@ from services.evaluation.comparison.router import router as comparison_router
 from services.evaluation.cycles.router import router as cycles_router
 from services.evaluation.history.router import router as history_router
 from services.evaluation.indicators.router import router as indicators_router
+from services.evaluation.results.router import router as results_router
 from services.evaluation.rubrics.router import router as rubrics_router
 from services.evaluation.settings import EvaluationSettings
 from services.evaluation.submissions.router import router as submissions_router
@@ -27,6 +28,7 @@ def create_app(settings: EvaluationSettings | None = None) -> FastAPI:
             indicators_router,
             submissions_router,
             comparison_router,
+            results_router,
             history_router,
         ],
     )

@@ -366,3 +366,39 @@ async def test_a_descending_indicators_self_value_converts_inverted(world: World
     assert row["self_points_note"] == "no self-evaluation of this indicator"
     assert body["totals"]["self"] == {"points": "30.0000", "counted_weight": 30}
     assert body["totals"]["official"] == {"points": None, "counted_weight": 0}
+
+
+async def test_the_results_csv_lists_every_result_with_its_exact_total(world: World) -> None:
+    cycle = await _cycle(world)
+    url = f"/evaluation/cycles/{cycle.id}/exports/results.csv"
+    empty = await world.api.client.get(url, headers=world.api.auth("auditor"))
+    assert empty.status_code == 200 and empty.content.decode("utf-8-sig").count("\r\n") == 1  # the header
+    first = cycle.targets[0]["id"]
+    result = await world.api.ok("POST", f"/evaluation/targets/{first}/result")
+    response = await world.api.client.get(url, headers=world.api.auth("auditor"))
+    assert response.content.startswith("\ufeff".encode())
+    header, row = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    assert header[:8] == ["결과 id", "대상 id", "단체 id", "자치구코드", "차수", "심사 회차", "상태", "총점"]
+    assert row[1] == str(first) and row[5] == "1" and row[6] == "draft"
+    assert row[7] == result["total"] and row[12].endswith("+09:00")
+    for role in ("evaluator", "citizen"):
+        assert_problem(await world.api.client.get(url, headers=world.api.auth(role)), 403)
+    assert_problem(
+        await world.api.client.get("/evaluation/cycles/999999/exports/results.csv", headers=world.api.city),
+        404,
+    )
+
+
+async def test_a_replaced_raters_scores_no_longer_count(world: World) -> None:
+    cycle = await _cycle(world)
+    await world.sql(
+        "UPDATE evaluation.panel_members SET active = false WHERE id = :id", id=cycle.members["off2"]
+    )
+    target_id = cycle.targets[0]["id"]
+    body = (
+        await world.api.client.get(f"/evaluation/targets/{target_id}/comparison", headers=world.api.city)
+    ).json()
+    assert _by_id(body["indicators"])[cycle.unit["id"]]["by_rater_type"]["official"] == {
+        "points": "30.0000",
+        "n": 1,
+    }

@@ -35,6 +35,7 @@ ENDPOINTS: list[tuple[str, str, tuple[str, ...], list[Any]]] = [
     ("evaluation", "/evaluation/cycles/1/indicators", ("id",), [1]),
     ("evaluation", "/evaluation/targets/1/indicators", ("id",), [1]),
     ("evaluation", "/evaluation/targets/1/self-evaluation", ("id",), [1]),
+    ("evaluation", "/evaluation/cycles/1/results", ("id",), [1]),
     ("evaluation", "/evaluation/history", ("bigid",), [1]),
 ]
 

@@ -1,7 +1,8 @@
 """Reads for the comparison and the exports: plain SQL, a handful of queries per cycle whatever its size.
 
-Only submitted scores of each target's current review version count, and none of a rater with an upheld
-recusal (제척, 기피 or 회피) for that target: a recusal decided after the sheet was submitted takes it out.
+Only submitted scores of each target's current review version count, of active panel members, and none of a
+rater with an upheld recusal (제척, 기피 or 회피) for that target: a recusal decided after the sheet was
+submitted takes it out (the results count the same scores).
 """
 
 from collections.abc import Sequence
@@ -54,7 +55,7 @@ SCORES = text(
            s.submitted_at
     FROM evaluation.scores s
     JOIN evaluation.targets t ON t.id = s.target_id AND s.version = t.review_version
-    JOIN evaluation.panel_members m ON m.id = s.panel_member_id
+    JOIN evaluation.panel_members m ON m.id = s.panel_member_id AND m.active
     LEFT JOIN evaluation.rubric_levels l ON l.id = s.rubric_level_id
     WHERE t.cycle_id = :cycle_id AND (CAST(:target_id AS integer) IS NULL OR t.id = :target_id)
       AND (CAST(:round AS smallint) IS NULL OR t.round = :round)
@@ -75,7 +76,7 @@ COUNTED = text(
            CAST(coalesce(s.points / i.weight, l.value / best.value) AS float8) AS share
     FROM evaluation.scores s
     JOIN evaluation.targets t ON t.id = s.target_id AND s.version = t.review_version
-    JOIN evaluation.panel_members m ON m.id = s.panel_member_id
+    JOIN evaluation.panel_members m ON m.id = s.panel_member_id AND m.active
     JOIN evaluation.indicators i ON i.id = s.indicator_id
     LEFT JOIN evaluation.rubric_levels l ON l.id = s.rubric_level_id
     LEFT JOIN (
@@ -123,6 +124,20 @@ EXPORT_SCORES = text(
 )
 
 
+# Every result of a cycle, every review version, as the results lane stores them (migration 0006).
+EXPORT_RESULTS = text(
+    """
+    SELECT r.id, t.id AS target_id, t.organization_id, t.district_code, t.round, r.review_version, r.status,
+           r.total, r.total_display, r.category, r.category_source, r.category_reason,
+           r.computed_at, r.notified_at, r.confirmed_at, r.published_at
+    FROM evaluation.results r
+    JOIN evaluation.targets t ON t.id = r.target_id
+    WHERE t.cycle_id = :cycle_id
+    ORDER BY t.id, r.review_version, r.id
+    """
+)
+
+
 async def _rows(session: AsyncSession, query: Any, **params: int | None) -> Sequence[RowMapping]:
     return (await session.execute(query, params)).mappings().all()
 
@@ -144,6 +159,10 @@ async def cycle_data(
     counted = (await session.execute(COUNTED, scope)).all()
     scores = await _rows(session, SCORES, **scope) if with_scores else []
     return targets, indicators, self_scores, counted, scores
+
+
+async def export_results(session: AsyncSession, *, cycle_id: int) -> Sequence[RowMapping]:
+    return await _rows(session, EXPORT_RESULTS, cycle_id=cycle_id)
 
 
 async def export_scores(session: AsyncSession, *, cycle_id: int) -> Sequence[RowMapping]:

@@ -54,3 +54,15 @@ async def export_scores_csv(session: SessionDep, cycle_id: Id, _: ComparisonRead
     """Every submitted score, every review version, Korean headers, UTF-8 with BOM, formulas neutralised."""
     text = await service.scores_csv(session, cycle_id=cycle_id)
     return csv_response(text, f"evaluation-{cycle_id}-scores.csv")
+
+
+@router.get(
+    "/cycles/{cycle_id}/exports/results.csv",
+    summary="Export a cycle's results as CSV",
+    response_class=Response,
+    responses=CSV_RESPONSE,
+)
+async def export_results_csv(session: SessionDep, cycle_id: Id, _: ComparisonReader) -> Response:
+    """Every result, every review version and status, exact total and category, UTF-8 with BOM."""
+    text = await service.results_csv(session, cycle_id=cycle_id)
+    return csv_response(text, f"evaluation-{cycle_id}-results.csv")

@@ -1,5 +1,6 @@
 """Comparison by rater type, reliability, and the exports: reads only, in exact arithmetic."""
 
+from datetime import datetime
 from fractions import Fraction
 
 import anyio.to_thread
@@ -99,7 +100,58 @@ async def scores_csv(session: AsyncSession, *, cycle_id: int) -> str:
                 "Y" if row["not_applicable"] else "",
                 display(points),
                 "Y" if row["recused"] else "",
-                row["submitted_at"].astimezone(SEOUL).isoformat() if row["submitted_at"] else None,
+                _seoul(row["submitted_at"]),
             ]
         )
     return csv_text(SCORES_HEADER, rows)
+
+
+RESULTS_HEADER = [
+    "결과 id",
+    "대상 id",
+    "단체 id",
+    "자치구코드",
+    "차수",
+    "심사 회차",
+    "상태",
+    "총점",
+    "총점(표시)",
+    "등급",
+    "등급 결정",
+    "사유",
+    "산출 시각",
+    "통보 시각",
+    "확정 시각",
+    "공개 시각",
+]
+
+
+def _seoul(moment: datetime | None) -> str | None:
+    return moment.astimezone(SEOUL).isoformat() if moment else None
+
+
+async def results_csv(session: AsyncSession, *, cycle_id: int) -> str:
+    """Every result of the cycle, every review version and status, with its exact total and its category."""
+    await cycles.get_cycle(session, cycle_id)
+    rows = [
+        [
+            row["id"],
+            row["target_id"],
+            row["organization_id"],
+            row["district_code"],
+            row["round"],
+            row["review_version"],
+            row["status"],
+            row["total"],
+            row["total_display"],
+            row["category"],
+            row["category_source"],
+            row["category_reason"],
+            _seoul(row["computed_at"]),
+            _seoul(row["notified_at"]),
+            _seoul(row["confirmed_at"]),
+            _seoul(row["published_at"]),
+        ]
+        for row in await repository.export_results(session, cycle_id=cycle_id)
+    ]
+    return csv_text(RESULTS_HEADER, rows)

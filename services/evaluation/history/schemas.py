@@ -16,6 +16,10 @@ Table = Literal[
     "measurements",
     "reports",
     "self_scores",
+    "result_settings",
+    "grade_bands",
+    "results",
+    "appeals",
 ]
 
 
