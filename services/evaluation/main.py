@@ -2,6 +2,7 @@
 
 from fastapi import FastAPI
 
+from services.evaluation.comparison.router import router as comparison_router
 from services.evaluation.cycles.router import router as cycles_router
 from services.evaluation.history.router import router as history_router
 from services.evaluation.indicators.router import router as indicators_router
@@ -32,6 +33,7 @@ def create_app(settings: EvaluationSettings | None = None) -> FastAPI:
             panels_router,
             recusals_router,
             scores_router,
+            comparison_router,
             results_router,
             history_router,
         ],

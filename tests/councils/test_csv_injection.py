@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 
-from services.councils.exports.csv_format import csv_text, safe_cell
+from shared.csv_export import csv_text, safe_cell
 from tests.councils.helpers import Api
 
 FORMULA_STARTS = ["=", "+", "-", "@", "\t", "\r"]

@@ -4,9 +4,9 @@ from fastapi import APIRouter, Path, Query, Response
 
 from services.councils.common.vocab import BodyKind, MemberRole, Sector
 from services.councils.exports import popolo, tables
-from services.councils.exports.csv_format import csv_response
 from services.councils.exports.schemas import PopoloExport
 from services.councils.memberships.repository import MembershipFilter
+from shared.csv_export import csv_response
 from shared.dates import IsoDate
 from shared.db import SessionDep
 from shared.json_body import JsonBodyRoute

@@ -5,7 +5,7 @@ from datetime import date
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.councils.common.thresholds import Threshold
-from services.councils.exports.csv_format import csv_text
+from shared.csv_export import csv_text
 from services.councils.memberships import repository as memberships
 from services.councils.memberships.repository import MembershipFilter
 from services.councils.memberships.service import composition
