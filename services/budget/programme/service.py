@@ -133,10 +133,7 @@ def _out(fiscal_year: int, ordered: list[tuple[Node, int]], source: str | None) 
 
 
 def _nodes(rows: Sequence[RowMapping]) -> list[Node]:
-    return [
-        Node(str(r["code"]), r["parent_code"], str(r["name_ko"]), int(r["amount_krw"]))
-        for r in rows
-    ]
+    return [Node(str(r["code"]), r["parent_code"], str(r["name_ko"]), int(r["amount_krw"])) for r in rows]
 
 
 async def get_programme(session: AsyncSession, fiscal_year: int) -> ProgrammeOut:
