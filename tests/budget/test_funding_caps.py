@@ -6,10 +6,11 @@ from tests.budget.conftest import DISTRICT, Budget
 from tests.conftest import assert_problem
 
 M = 1_000_000
+YEAR = 2027  # other tests commit 2018 envelopes of 종로구 for real (races): a year of its own
 
 
 async def assign(
-    api: Budget, funding_type: str, neighbourhoods: int = 0, year: int = 2018, district: str = DISTRICT
+    api: Budget, funding_type: str, neighbourhoods: int = 0, year: int = YEAR, district: str = DISTRICT
 ) -> dict[str, Any]:
     body = {"funding_type": funding_type, "neighbourhoods": neighbourhoods, "source": "test"}
     result: dict[str, Any] = await api.ok(
@@ -18,7 +19,7 @@ async def assign(
     return result
 
 
-async def cycle(api: Budget, year: int = 2018) -> int:
+async def cycle(api: Budget, year: int = YEAR) -> int:
     body = {"name_ko": f"{year}년 시민참여예산", "fiscal_year": year}
     return int((await api.ok("POST", "/budget/cycles", api.city, json=body))["id"])
 
@@ -70,16 +71,18 @@ async def test_a_districts_cap_counts_its_neighbourhoods(api: Budget) -> None:
     assert merged["cap_krw"] == 1000 * M + 150 * M
     general = await assign(api, "general", neighbourhoods=0, year=2020)
     assert general["cap_krw"] == 500 * M and general["room_krw"] == 500 * M
-    read = await api.ok("GET", f"/budget/districts/{DISTRICT}/funding/2018", api.citizen)
+    read = await api.ok("GET", f"/budget/districts/{DISTRICT}/funding/{YEAR}", api.citizen)
     assert read["funding_type"] == "separate" and read["neighbourhoods"] == 12
     assert_problem(
         await api.client.get(f"/budget/districts/{DISTRICT}/funding/2021"), 404, "path.fiscal_year"
     )
     body = {"funding_type": "general", "neighbourhoods": 0}
-    other = await api.client.put(f"/budget/districts/{DISTRICT}/funding/2018", json=body, headers=api.officer)
+    other = await api.client.put(
+        f"/budget/districts/{DISTRICT}/funding/{YEAR}", json=body, headers=api.officer
+    )
     assert_problem(other, 403)
     unknown = await api.client.put(
-        f"/budget/districts/{DISTRICT}/funding/2018", json={**body, "funding_type": "x"}, headers=api.city
+        f"/budget/districts/{DISTRICT}/funding/{YEAR}", json={**body, "funding_type": "x"}, headers=api.city
     )
     assert_problem(unknown, 404, "body.funding_type")
     bad = await api.client.put("/budget/districts/99999/funding/2018", json=body, headers=api.city)
@@ -99,7 +102,7 @@ async def test_envelopes_at_cap_minus_one_cap_and_cap_plus_one(api: Budget) -> N
     assert (await envelope(api, first, 1, track="governance")).status_code == 201  # exactly the cap
     second = await cycle(api)
     assert_problem(await envelope(api, second, 1), 422, "body.amount_krw")
-    summary = await api.ok("GET", f"/budget/districts/{DISTRICT}/funding/2018", api.city)
+    summary = await api.ok("GET", f"/budget/districts/{DISTRICT}/funding/{YEAR}", api.city)
     assert summary["committed_krw"] == 500 * M and summary["room_krw"] == 0
 
 
@@ -112,7 +115,9 @@ async def test_a_single_envelope_over_the_cap_and_another_type(api: Budget) -> N
     assert (await envelope(api, cycle_id, 550 * M, funding_type="general")).status_code == 201
     # a lower cap than what is committed is refused, with the numbers
     body = {"funding_type": "general", "neighbourhoods": 0}
-    lowered = await api.client.put(f"/budget/districts/{DISTRICT}/funding/2018", json=body, headers=api.city)
+    lowered = await api.client.put(
+        f"/budget/districts/{DISTRICT}/funding/{YEAR}", json=body, headers=api.city
+    )
     assert "550,000,000" in assert_problem(lowered, 422, "body.funding_type")["detail"]
     # without an assigned type (another year), envelopes are as before: no cap is known
     unassigned = await cycle(api, 2030)
