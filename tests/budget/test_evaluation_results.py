@@ -107,6 +107,8 @@ async def test_bad_results_name_the_field(api: Budget) -> None:
     cases = [
         ({"event_id": "not-a-uuid"}, 422, "body.event_id"),
         ({"confirmed_at": "2017-10-28T18:00:00"}, 422, "body.confirmed_at"),  # no offset
+        ({"confirmed_at": "0001-01-01T00:00:00+09:00"}, 422, "body.confirmed_at"),  # no UTC form
+        ({"confirmed_at": "1999-12-31T23:59:59+09:00"}, 422, "body.confirmed_at"),
         ({"category": "abolish"}, 422, "body.category"),
         ({"grant_id": grant["id"] + 1000}, 404, "body.grant_id"),
         ({"cycle_year": 2018}, 422, "body.cycle_year"),

@@ -146,3 +146,21 @@ async def test_the_database_refuses_an_envelope_over_the_cap(api: Budget) -> Non
         else:
             raise AssertionError("the trigger let an envelope past the cap")
         await session.rollback()
+
+
+async def test_a_correction_that_would_put_a_district_over_its_cap_is_refused(api: Budget) -> None:
+    await assign(api, "general")
+    await envelope(api, await cycle(api), 450 * M)
+    types = {t["code"]: t for t in (await api.client.get("/budget/funding-types")).json()}
+    lower = {
+        **{k: v for k, v in types["general"].items() if k != "code"},
+        "district_grant_krw": 450 * M - 1,
+        "source": "x",
+        "reason": "y",
+    }
+    response = await api.client.put("/budget/funding-types/general", json=lower, headers=api.city)
+    body = assert_problem(response, 422, "body")
+    assert body["code"] == "district-cap-exceeded" and body["cap_krw"] == 450 * M - 1
+    assert await api.ok(
+        "PUT", "/budget/funding-types/general", api.city, json={**lower, "district_grant_krw": 450 * M}
+    )

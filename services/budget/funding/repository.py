@@ -41,6 +41,22 @@ async def upsert_district_funding(session: AsyncSession, values: dict[str, Any])
     )
 
 
+async def districts_over_cap(session: AsyncSession, funding_type: str) -> list[RowMapping]:
+    """The districts of this type, in any year, whose envelopes and awarded grants pass their cap."""
+    result = await session.execute(
+        text(
+            "SELECT df.district_code, df.fiscal_year, budget.district_cap_krw(df) AS cap_krw,"
+            " budget.district_committed_krw(df.district_code, df.fiscal_year) AS committed_krw"
+            " FROM budget.district_funding df WHERE df.funding_type = :code"
+            " AND budget.district_committed_krw(df.district_code, df.fiscal_year)"
+            " > budget.district_cap_krw(df)"
+            " ORDER BY df.fiscal_year, df.district_code LIMIT 1"
+        ),
+        {"code": funding_type},
+    )
+    return list(result.mappings().all())
+
+
 async def update_funding_type(session: AsyncSession, code: str, values: dict[str, Any]) -> bool:
     columns = ", ".join(f"{name} = :{name}" for name in values)
     result = await session.execute(

@@ -116,6 +116,16 @@ async def correct_funding_type(
     values = data.model_dump(exclude={"reason"})
     if not await repository.update_funding_type(session, code, values):
         raise UnknownFundingType(code, field="path.code")
+    for over in await repository.districts_over_cap(session, code):
+        raise CapExceeded(
+            f"district {over['district_code']} already has {over['committed_krw']:,} KRW in"
+            f" {over['fiscal_year']}; the corrected {code} would allow {over['cap_krw']:,} KRW",
+            detail_ko=f"{over['district_code']} 자치구의 {over['fiscal_year']}년 배정액"
+            f" {over['committed_krw']:,}원이"
+            f" 수정된 한도 {over['cap_krw']:,}원을 넘습니다",
+            field="body",
+            extra={"cap_krw": over["cap_krw"], "committed_krw": over["committed_krw"]},
+        )
     row = await envelopes.get_funding_type(session, code)
     await session.refresh(row)
     return FundingTypeOut.model_validate(row)

@@ -1,8 +1,8 @@
-from datetime import date
+from datetime import date, datetime
 from typing import Annotated, Literal
 from uuid import UUID
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
 
 from services.budget.common import DistrictCode, SeoulDatetime
 from shared.dates import IsoDate
@@ -116,6 +116,12 @@ class GrantOut(BaseModel):
     created_by: str
 
 
+def _plausible(moment: datetime) -> datetime:
+    if not 2000 <= moment.year <= 2100:
+        raise ValueError("a confirmation time between the years 2000 and 2100 is expected")
+    return moment
+
+
 class EvaluationResultIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -123,7 +129,7 @@ class EvaluationResultIn(BaseModel):
     grant_id: int = Field(ge=1, le=2**31 - 1, description="The platform grant of the evaluated year.")
     cycle_year: int = Field(ge=2000, le=2100)
     category: Category
-    confirmed_at: AwareDatetime
+    confirmed_at: Annotated[AwareDatetime, AfterValidator(_plausible)]
 
 
 class EvaluationResultOut(BaseModel):
