@@ -6,9 +6,14 @@ from prometheus_client import Gauge
 from services.budget.cycles.router import router as cycles_router
 from services.budget.elections.router import router as elections_router
 from services.budget.envelopes.router import router as envelopes_router
+from services.budget.funding.router import router as funding_router
+from services.budget.grants.router import router as grants_router
+from services.budget.history.router import router as history_router
 from services.budget.outcomes.mes_kernel import kernel_loaded
+from services.budget.programme.router import router as programme_router
 from services.budget.proposals.router import router as proposals_router
 from services.budget.settings import BudgetSettings
+from services.budget.summaries.router import router as summaries_router
 from shared.app import create_service_app
 
 
@@ -22,7 +27,17 @@ def create_app(settings: BudgetSettings | None = None) -> FastAPI:
         settings=settings or BudgetSettings(),
         title="Seoul participatory budget",
         description="Budget cycles, envelopes, proposals and their screening, ballots and outcomes, grants.",
-        routers=[cycles_router, envelopes_router, proposals_router, elections_router],
+        routers=[
+            cycles_router,
+            envelopes_router,
+            proposals_router,
+            elections_router,
+            programme_router,
+            funding_router,
+            grants_router,
+            summaries_router,
+            history_router,
+        ],
         readiness_detail=_readiness_detail,
     )
     Gauge(

@@ -20,6 +20,8 @@ ENDPOINTS: list[tuple[str, str, tuple[str, ...], list[Any]]] = [
     ("budget", "/budget/cycles", ("id",), [1]),
     ("budget", "/budget/elections", ("id",), [1]),
     ("budget", "/budget/cycles/1/proposals", ("id",), [1]),
+    ("budget", "/budget/grants", ("id",), [1]),
+    ("budget", "/budget/history", ("bigid",), [1]),
     ("councils", "/councils/districts", ("code",), ["11110"]),
     ("councils", "/councils/districts/11110/status-records", ("day", "id"), ["2017-12-31", 1]),
     ("councils", "/councils/history", ("bigid",), [1]),

@@ -18,5 +18,11 @@ class UnknownFundingType(NotFound):
     code = "funding-type-not-found"
     title = "Funding type not found"
 
-    def __init__(self, code: str) -> None:
-        super().__init__(f"no district funding type is called {code!r}", field="body.funding_type")
+    title_ko = "지원 유형을 찾을 수 없음"
+
+    def __init__(self, code: str, field: str = "body.funding_type") -> None:
+        super().__init__(
+            f"no district funding type is called {code!r}",
+            detail_ko=f"{code!r} 지원 유형이 없습니다",
+            field=field,
+        )

@@ -30,6 +30,7 @@ class FundingType(Base):
     innovation_plan_krw: Mapped[int | None] = mapped_column(BigInteger)
     innovation_plan_included: Mapped[bool] = mapped_column(Boolean)
     neighbourhood_plan_krw: Mapped[int] = mapped_column(BigInteger)
+    source: Mapped[str | None] = mapped_column(Text)
 
 
 class Envelope(Base):

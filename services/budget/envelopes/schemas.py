@@ -15,6 +15,9 @@ class FundingTypeOut(BaseModel):
     innovation_plan_krw: int | None = Field(description="Community Innovation Plan grant on top, if any.")
     innovation_plan_included: bool
     neighbourhood_plan_krw: int = Field(description="Neighbourhood (동) plan grant, per neighbourhood.")
+    source: str | None = Field(
+        default=None, description="Where these figures come from (a reading of seed 003)."
+    )
 
 
 class EnvelopeCreate(BaseModel):

@@ -5,6 +5,8 @@ from services.budget.envelopes import repository
 from services.budget.envelopes.errors import EnvelopeExists, EnvelopeNotFound, UnknownFundingType
 from services.budget.envelopes.models import Envelope
 from services.budget.envelopes.schemas import EnvelopeCreate, EnvelopeOut, FundingTypeOut
+from services.budget.funding import service as funding
+from services.budget.funding.errors import FundingTypeMismatch
 from shared.auth import Identity
 
 
@@ -30,7 +32,7 @@ async def get_envelope(
 async def create_envelope(
     session: AsyncSession, *, cycle_id: int, data: EnvelopeCreate, actor: Identity
 ) -> EnvelopeOut:
-    await cycles.get_cycle(session, cycle_id)
+    cycle = await cycles.get_cycle(session, cycle_id)
     if (
         data.funding_type is not None
         and await repository.get_funding_type(session, data.funding_type) is None
@@ -44,5 +46,24 @@ async def create_envelope(
         raise EnvelopeExists(
             f"cycle {cycle_id} already has envelope {existing.id} for {where}, track {data.track}"
         )
+    if data.district_code is not None:
+        # Within the district's funding type of the cycle's year, when it has one (the trigger
+        # envelope_cap_guard checks again under the same lock).
+        assigned = await funding.ensure_room(
+            session,
+            district=data.district_code,
+            year=cycle.fiscal_year,
+            amount_krw=data.amount_krw,
+            field="body.amount_krw",
+            required=False,
+        )
+        if assigned is not None and data.funding_type not in (None, assigned["funding_type"]):
+            raise FundingTypeMismatch(
+                f"district {data.district_code} is {assigned['funding_type']} in {cycle.fiscal_year},"
+                f" not {data.funding_type}",
+                detail_ko=f"{data.district_code} 자치구의 {cycle.fiscal_year}년 지원 유형은"
+                f" {assigned['funding_type']}입니다",
+                field="body.funding_type",
+            )
     envelope = Envelope(**data.model_dump(), cycle_id=cycle_id, created_by=actor.subject)
     return EnvelopeOut.model_validate(await repository.add_envelope(session, envelope))
