@@ -3,10 +3,13 @@
 from fastapi import FastAPI
 from prometheus_client import Gauge
 
+from services.budget.amendments.router import router as amendments_router
 from services.budget.cycles.router import router as cycles_router
 from services.budget.elections.router import router as elections_router
 from services.budget.envelopes.router import router as envelopes_router
+from services.budget.expenditures.router import router as expenditures_router
 from services.budget.outcomes.mes_kernel import kernel_loaded
+from services.budget.projects.router import router as projects_router
 from services.budget.proposals.router import router as proposals_router
 from services.budget.settings import BudgetSettings
 from shared.app import create_service_app
@@ -21,8 +24,19 @@ def create_app(settings: BudgetSettings | None = None) -> FastAPI:
     app = create_service_app(
         settings=settings or BudgetSettings(),
         title="Seoul participatory budget",
-        description="Budget cycles, envelopes, proposals and their screening, ballots and outcomes, grants.",
-        routers=[cycles_router, envelopes_router, proposals_router, elections_router],
+        description=(
+            "Budget cycles, envelopes, proposals and their screening, ballots and outcomes, funded projects,"
+            " expenditures and amendments."
+        ),
+        routers=[
+            cycles_router,
+            envelopes_router,
+            proposals_router,
+            elections_router,
+            projects_router,
+            expenditures_router,
+            amendments_router,
+        ],
         readiness_detail=_readiness_detail,
     )
     Gauge(
