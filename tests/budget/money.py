@@ -9,12 +9,14 @@ BALLOTS = [["A", "C"], ["A", "D"]]
 
 
 async def published_election(api: Budget, projects: list[dict[str, Any]] | None = None) -> dict[str, Any]:
-    envelope = await api.envelope(1_000_000)
+    amount = max(1_000_000, sum(p["cost_krw"] for p in projects or []))
+    envelope = await api.envelope(amount)
     election = await create_election(
         api, envelope_id=envelope["id"], projects=projects or PROJECTS, budget_krw=None
     )
     eid = election["id"]
-    for i, ballot in enumerate(BALLOTS):
+    ballots = BALLOTS if projects is None else [[p["project_id"] for p in projects]]
+    for i, ballot in enumerate(ballots):
         voter = api.auth("citizen", subject=f"money-voter-{eid}-{i}")
         await api.ok("PUT", f"/budget/elections/{eid}/ballot", voter, json={"project_ids": ballot})
     await api.ok("POST", f"/budget/elections/{eid}/close", api.city)

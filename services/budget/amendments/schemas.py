@@ -3,7 +3,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from services.budget.common import SeoulDatetime
+from services.budget.common import SeoulDatetime, WholeKRW
 
 AmendmentStatus = Literal[
     "pending_council", "council_approved", "council_refused", "requested", "approved", "rejected"
@@ -17,7 +17,7 @@ class LineChange(BaseModel):
 
     line_id: int | None = Field(default=None, ge=1, le=2**31 - 1)
     name_ko: str | None = Field(default=None, min_length=1, max_length=200)
-    amount_krw: int = Field(ge=0, le=10**15, description="The line's new amount, whole KRW.")
+    amount_krw: WholeKRW
 
     @model_validator(mode="after")
     def _line_or_name(self) -> "LineChange":

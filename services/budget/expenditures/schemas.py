@@ -2,7 +2,7 @@ from datetime import date
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from services.budget.common import SeoulDatetime
+from services.budget.common import SeoulDatetime, WholeKRW
 from shared.dates import IsoDate
 
 
@@ -24,9 +24,9 @@ class ExpenditureCreate(BaseModel):
     account_code: str = Field(min_length=1, max_length=20, examples=["201-01"])
     item_ko: str = Field(min_length=1, max_length=200, examples=["강사료 (lecture fee)"])
     event_ko: str | None = Field(default=None, max_length=200)
-    unit_price_krw: int = Field(ge=0, le=10**15)
+    unit_price_krw: WholeKRW
     quantity: int = Field(ge=1, le=1_000_000)
-    amount_krw: int = Field(ge=0, le=10**15)
+    amount_krw: WholeKRW
     spent_on: IsoDate = Field(description="The day it was spent (Asia/Seoul); not after today.")
     payee: str = Field(min_length=1, max_length=200)
     receipt_ref: str = Field(

@@ -3,7 +3,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from services.budget.common import SeoulDatetime
+from services.budget.common import SeoulDatetime, WholeKRW
 from shared.dates import IsoDate
 
 ProjectStatus = Literal["planned", "in_progress", "done", "cancelled"]
@@ -14,7 +14,7 @@ class LineIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     name_ko: str = Field(min_length=1, max_length=200, examples=["공사비"])
-    amount_krw: int = Field(ge=0, le=10**15, description="Whole KRW.")
+    amount_krw: WholeKRW
 
 
 class ProjectsCreate(BaseModel):
