@@ -174,6 +174,9 @@ def test_the_cursor_specs_cover_every_list_endpoint() -> None:
             schema = ok.get("content", {}).get("application/json", {}).get("schema", {})
             if schema.get("$ref", "").split("/")[-1].startswith("Page_"):
                 listed.add(
-                    path.replace("{cycle_id}", "1").replace("{target_id}", "1").replace("{code}", "11110")
+                    path.replace("{cycle_id}", "1")
+                    .replace("{target_id}", "1")
+                    .replace("{project_id}", "1")
+                    .replace("{code}", "11110")
                 )
     assert listed == {path for _, path, _, _ in ENDPOINTS}
