@@ -23,6 +23,7 @@ from typing import Any
 
 import httpx
 
+from ops import demo_projects
 from shared.auth import Role, mint_token
 from shared.settings import CommonSettings
 
@@ -334,6 +335,7 @@ def main() -> None:
         print("MISMATCH: the table read back differs from innovation_plan_councils.csv", file=sys.stderr)
         raise SystemExit(1)
     print("The composition table matches innovation_plan_councils.csv exactly.")
+    demo_projects.run(args.base_url)
 
 
 if __name__ == "__main__":

@@ -8,10 +8,12 @@ from typing import Any
 
 import pytest
 import time_machine
+from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
 
 from tests.budget.conftest import Budget
 from tests.budget.money import funded, published_election, running
-from tests.conftest import SHARED_DIR, assert_problem, require_shared
+from tests.conftest import SHARED_DIR, ServiceHarness, assert_problem, require_shared
 
 SEED_001 = "2018-09-19 civic platform joint workshop"  # the 4 rows of seed 001, total 1,456,200
 
@@ -189,3 +191,27 @@ async def test_racing_expenditures_never_overspend_a_project(committing: Budget)
     assert detail["spent_krw"] == 600_000 and detail["remaining_krw"] == 0
     listed = (await api.client.get(f"/budget/projects/{pid}/expenditures", headers=api.city)).json()["items"]
     assert sum(e["amount_krw"] for e in listed) == 600_000 and len(listed) == 12
+
+
+async def test_the_database_refuses_overspending_without_the_service(
+    api: Budget, budget_harness: ServiceHarness
+) -> None:
+    pid = (await funded(api))["D"]["id"]  # 100,000
+    line_id = (await api.client.get(f"/budget/projects/{pid}")).json()["lines"][0]["id"]
+    insert = text(
+        "INSERT INTO budget.expenditures (project_id, line_id, account_code, item_ko, unit_price_krw,"
+        " quantity, amount_krw, spent_on, payee, receipt_ref, created_by)"
+        " VALUES (:pid, :line, '201-01', 'x', :amount, 1, :amount, '2018-01-01', 'p', 'r', 'sql')"
+    )
+    async with budget_harness.app.state.sessionmaker() as session:
+        with pytest.raises(DBAPIError, match="has 100000 KRW left"):
+            await session.execute(insert, {"pid": pid, "line": line_id, "amount": 100_001})
+        await session.rollback()
+    async with budget_harness.app.state.sessionmaker() as session:
+        with pytest.raises(DBAPIError, match="ck_expenditures_amount_is_product"):
+            await session.execute(
+                text(insert.text.replace(":amount, 1, :amount", ":amount, 2, :amount")),
+                {"pid": pid, "line": line_id, "amount": 10},
+            )
+        await session.rollback()
+    assert (await api.client.get(f"/budget/projects/{pid}")).json()["spent_krw"] == 0

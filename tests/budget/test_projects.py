@@ -1,5 +1,6 @@
 """Funded projects after selection: created once from the published outcome; milestones, weights, timeline."""
 
+import asyncio
 from typing import Any
 
 from tests.budget.conftest import Budget, create_election
@@ -157,3 +158,11 @@ async def test_the_timeline_records_every_change_with_actor_and_progress(api: Bu
         await api.client.get(f"/budget/projects/{pid}/timeline", params={"cursor": page["next_cursor"]})
     ).json()
     assert [e["id"] for e in page["items"] + rest["items"]] == [e["id"] for e in timeline]
+
+
+async def test_racing_milestones_never_pass_100(committing: Budget) -> None:
+    api = committing
+    pid = (await funded(api))["A"]["id"]
+    responses = await asyncio.gather(*(milestone(api, pid, 30) for _ in range(6)))
+    assert sorted(r.status_code for r in responses) == [201] * 3 + [422] * 3, [r.text for r in responses]
+    assert (await api.client.get(f"/budget/projects/{pid}")).json()["weights_total"] == 90

@@ -84,7 +84,7 @@ def start(name: str, port: int, env: dict[str, str], log_dir: Path) -> subproces
     )
 
 
-def wait_ready(system: System, timeout: float = 30) -> None:
+def wait_ready(system: System, timeout: float = 90) -> None:
     deadline = time.monotonic() + timeout
     for name, process in system.processes.items():
         while True:
