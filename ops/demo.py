@@ -24,6 +24,7 @@ from typing import Any
 import httpx
 
 from ops.demo_grants import load_grants
+from ops import demo_projects
 from shared.auth import Role, mint_token
 from shared.settings import CommonSettings
 
@@ -336,6 +337,7 @@ def main() -> None:
         raise SystemExit(1)
     print("The composition table matches innovation_plan_councils.csv exactly.")
     load_grants(args.base_url, headers, shared_dir())
+    demo_projects.run(args.base_url)
 
 
 if __name__ == "__main__":

@@ -56,6 +56,8 @@ def child_env(urls: dict[str, str], process_specs: list[ProcessSpec]) -> dict[st
     for spec in process_specs:
         if spec.name != "gateway":
             env.setdefault(f"GATEWAY_{spec.name.upper()}_URL", f"http://127.0.0.1:{spec.port}")
+        if spec.name == "councils":  # the budget service checks amendments' council decisions there
+            env.setdefault("COUNCILS_URL", f"http://127.0.0.1:{spec.port}")
     return env
 
 

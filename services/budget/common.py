@@ -13,6 +13,8 @@ from shared.seoul import SEOUL
 
 Track = Literal["governance", "general"]
 KRW = Annotated[int, Field(gt=0, le=10**15, description="Whole Korean won.")]
+WholeKRW = Annotated[int, Field(strict=True, ge=0, le=10**15, description="Whole KRW, a JSON integer.")]
+"""An amount of the money-following endpoints: 0 allowed, and never a float or a string, even `1.0`."""
 
 
 def _seoul_district(code: str) -> str:

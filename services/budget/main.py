@@ -3,6 +3,7 @@
 from fastapi import FastAPI
 from prometheus_client import Gauge
 
+from services.budget.amendments.router import router as amendments_router
 from services.budget.cycles.router import router as cycles_router
 from services.budget.elections.router import router as elections_router
 from services.budget.envelopes.router import router as envelopes_router
@@ -11,6 +12,8 @@ from services.budget.grants.router import router as grants_router
 from services.budget.history.router import router as history_router
 from services.budget.outcomes.mes_kernel import kernel_loaded
 from services.budget.programme.router import router as programme_router
+from services.budget.expenditures.router import router as expenditures_router
+from services.budget.projects.router import router as projects_router
 from services.budget.proposals.router import router as proposals_router
 from services.budget.settings import BudgetSettings
 from services.budget.summaries.router import router as summaries_router
@@ -26,7 +29,10 @@ def create_app(settings: BudgetSettings | None = None) -> FastAPI:
     app = create_service_app(
         settings=settings or BudgetSettings(),
         title="Seoul participatory budget",
-        description="Budget cycles, envelopes, proposals and their screening, ballots and outcomes, grants.",
+        description=(
+            "Budget cycles, envelopes, proposals and their screening, ballots and outcomes, the programme budget,"
+            " funding types, grants and matching shares, funded projects, expenditures and amendments."
+        ),
         routers=[
             cycles_router,
             envelopes_router,
@@ -37,6 +43,9 @@ def create_app(settings: BudgetSettings | None = None) -> FastAPI:
             grants_router,
             summaries_router,
             history_router,
+            projects_router,
+            expenditures_router,
+            amendments_router,
         ],
         readiness_detail=_readiness_detail,
     )

@@ -20,6 +20,11 @@ class BudgetSettings(ServiceSettings):
     )
     import_max_bytes: int = Field(default=64 << 20, ge=1, validation_alias="BUDGET_IMPORT_MAX_BYTES")
     import_batch_rows: int = Field(default=10_000, ge=1, validation_alias="BUDGET_IMPORT_BATCH_ROWS")
+    # Where amendments' council decisions are checked (GET /councils/decisions/{id}), and how long to wait.
+    councils_url: str = Field(default="http://127.0.0.1:8001", validation_alias="COUNCILS_URL")
+    councils_timeout_seconds: float = Field(
+        default=2.0, gt=0, le=30, validation_alias="BUDGET_COUNCILS_TIMEOUT"
+    )
 
     def body_limits(self) -> dict[str, int]:
         """The import route takes the whole file and its multipart envelope."""

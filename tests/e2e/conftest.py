@@ -85,7 +85,7 @@ def start(name: str, port: int, env: dict[str, str], log_dir: Path) -> subproces
     )
 
 
-def wait_ready(system: System, timeout: float = 30) -> None:
+def wait_ready(system: System, timeout: float = 90) -> None:
     deadline = time.monotonic() + timeout
     for name, process in system.processes.items():
         left = max(1.0, deadline - time.monotonic())
@@ -99,6 +99,7 @@ def system(database: Database, tmp_path_factory: pytest.TempPathFactory) -> Iter
     for service, url in database.service_urls.items():
         env[f"{service.upper()}_DATABASE_URL"] = url
         env[f"GATEWAY_{service.upper()}_URL"] = f"http://127.0.0.1:{ports[service]}"
+    env["COUNCILS_URL"] = f"http://127.0.0.1:{ports['councils']}"  # amendments' council decisions
     system = System(ports, env, tmp_path_factory.mktemp("logs"))
     try:
         for name in ports:

@@ -22,6 +22,9 @@ ENDPOINTS: list[tuple[str, str, tuple[str, ...], list[Any]]] = [
     ("budget", "/budget/cycles/1/proposals", ("id",), [1]),
     ("budget", "/budget/grants", ("id",), [1]),
     ("budget", "/budget/history", ("bigid",), [1]),
+    ("budget", "/budget/projects", ("id",), [1]),
+    ("budget", "/budget/projects/1/timeline", ("bigid",), [1]),
+    ("budget", "/budget/projects/1/expenditures", ("bigid",), [1]),
     ("councils", "/councils/districts", ("code",), ["11110"]),
     ("councils", "/councils/districts/11110/status-records", ("day", "id"), ["2017-12-31", 1]),
     ("councils", "/councils/history", ("bigid",), [1]),
@@ -181,5 +184,7 @@ def test_the_cursor_specs_cover_every_list_endpoint() -> None:
                     .replace("{target_id}", "1")
                     .replace("{code}", "11110")
                     .replace("{round}", "1")
+                    .replace("{project_id}", "1")
+                    .replace("{code}", "11110")
                 )
     assert listed == {path for _, path, _, _ in ENDPOINTS}

@@ -1,0 +1,148 @@
+"""`make demo`, budget after the vote: seed 001's expense sheet as a funded project's expenditures.
+
+Through the public API, as the roles that do each step: a city officer opens a cycle and an envelope,
+runs a one-project vote, publishes it and creates the funded project (1,456,200 KRW, the sheet's total);
+the district's officer starts it and records the four itemised expenses of seed 001
+(../shared/data/seoul_2017/expenses.csv); the public summary must then show 1,456,200 KRW spent. The
+workshop was the city's; the demo books it in 종로구 (11110) because a funded project belongs to a
+district. Idempotent: run again, it finds the project and records only what is missing.
+"""
+
+import csv
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from shared.auth import Role, mint_token
+from shared.settings import CommonSettings
+
+SEED_001_EVENT = "2018-09-19 civic platform joint workshop"
+SEED_001_TOTAL = 1_456_200
+TITLE = "시민협력플랫폼 지원단 3차 회의(통합워크숍)"
+DISTRICT = "11110"
+
+
+@dataclass
+class ProjectsDemo:
+    project_id: int
+    spent_krw: int
+    created: int
+
+
+def _shared_dir() -> Path:
+    return Path(__file__).resolve().parents[1].parent / "shared"
+
+
+def seed_001_rows(base: Path | None = None) -> list[dict[str, str]]:
+    path = (base or _shared_dir()) / "data" / "seoul_2017" / "expenses.csv"
+    with path.open(encoding="utf-8") as handle:
+        return [row for row in csv.DictReader(handle) if row["event"] == SEED_001_EVENT]
+
+
+def _client(base_url: str, role: Role, subject: str, district: str | None = None) -> httpx.Client:
+    token = mint_token(CommonSettings(), subject=subject, role=role, district_code=district, name="make demo")
+    return httpx.Client(base_url=base_url, headers={"Authorization": f"Bearer {token}"}, timeout=30)
+
+
+def _ok(response: httpx.Response) -> Any:
+    if response.status_code not in (200, 201):
+        request = response.request
+        raise RuntimeError(f"{request.method} {request.url.path}: {response.status_code} {response.text}")
+    return response.json()
+
+
+def _find(client: httpx.Client) -> dict[str, Any] | None:
+    cursor = None
+    while True:
+        params: dict[str, str | int] = {"district_code": DISTRICT, "limit": 200}
+        if cursor:
+            params["cursor"] = cursor
+        page = _ok(client.get("/budget/projects", params=params))
+        for project in page["items"]:
+            if project["title_ko"] == TITLE:
+                return dict(project)
+        cursor = page["next_cursor"]
+        if not cursor:
+            return None
+
+
+def _create(city: httpx.Client, citizen: httpx.Client, officer: httpx.Client) -> dict[str, Any]:
+    cycle = _ok(
+        city.post(
+            "/budget/cycles", json={"name_ko": "2018년 시민협력플랫폼 지원 (demo)", "fiscal_year": 2018}
+        )
+    )
+    envelope = _ok(
+        city.post(
+            f"/budget/cycles/{cycle['id']}/envelopes",
+            json={"district_code": DISTRICT, "track": "governance", "amount_krw": SEED_001_TOTAL},
+        )
+    )
+    now = datetime.now(UTC)
+    election = _ok(
+        city.post(
+            "/budget/elections",
+            json={
+                "name_ko": "시민협력플랫폼 지원단 통합워크숍 (demo)",
+                "envelope_id": envelope["id"],
+                "projects": [{"project_id": "W", "name": TITLE, "cost_krw": SEED_001_TOTAL}],
+                "opens_at": (now - timedelta(minutes=5)).isoformat(),
+                "closes_at": (now + timedelta(hours=1)).isoformat(),
+            },
+        )
+    )
+    eid = election["id"]
+    _ok(citizen.put(f"/budget/elections/{eid}/ballot", json={"project_ids": ["W"]}))
+    _ok(city.post(f"/budget/elections/{eid}/close"))
+    _ok(city.post(f"/budget/elections/{eid}/publish"))
+    project = _ok(city.post(f"/budget/elections/{eid}/projects", json={}))["items"][0]
+    _ok(officer.post(f"/budget/projects/{project['id']}/status", json={"status": "in_progress"}))
+    return dict(project)
+
+
+def load_projects(base_url: str, base: Path | None = None) -> ProjectsDemo:
+    """Load seed 001 as a funded project's expenditures; return what the public summary says."""
+    rows = seed_001_rows(base)
+    with (
+        _client(base_url, Role.city_officer, "ops-demo") as city,
+        _client(base_url, Role.citizen, "ops-demo-citizen") as citizen,
+        _client(base_url, Role.district_officer, "ops-demo-jongno", DISTRICT) as officer,
+    ):
+        project = _find(city) or _create(city, citizen, officer)
+        pid = project["id"]
+        line_id = _ok(city.get(f"/budget/projects/{pid}"))["lines"][0]["id"]
+        recorded = {e["item_ko"] for e in _ok(officer.get(f"/budget/projects/{pid}/expenditures"))["items"]}
+        created = 0
+        for row in rows:
+            if row["item"] in recorded:
+                continue
+            body = {
+                "line_id": line_id,
+                "account_code": row["account_code"],
+                "event_ko": row["event"],
+                "item_ko": row["item"],
+                "unit_price_krw": int(row["unit_price_krw"]),
+                "quantity": int(row["quantity"]),
+                "amount_krw": int(row["amount_krw"]),
+                "spent_on": row["event"][:10],
+                "payee": "DDP (동대문디자인플라자)",
+                "receipt_ref": "지역공동체담당관-10434",
+            }
+            _ok(officer.post(f"/budget/projects/{pid}/expenditures", json=body))
+            created += 1
+        summary = _ok(httpx.get(f"{base_url}/budget/projects/{pid}/summary", timeout=30))
+    return ProjectsDemo(project_id=pid, spent_krw=summary["spent_krw"], created=created)
+
+
+def run(base_url: str) -> None:
+    """The `make demo` step: load, print, and fail loudly unless the sheet totals 1,456,200 KRW."""
+    result = load_projects(base_url)
+    print(
+        f"\nSeed 001 expense sheet: project {result.project_id}, {result.spent_krw:,} KRW spent"
+        f" ({result.created} expenditures recorded now)."
+    )
+    if result.spent_krw != SEED_001_TOTAL:
+        raise SystemExit(f"MISMATCH: {result.spent_krw:,} KRW spent, the sheet totals {SEED_001_TOTAL:,}")

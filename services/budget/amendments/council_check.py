@@ -1,0 +1,77 @@
+"""Asks the councils service whether a cited decision allows an amendment: `GET /councils/decisions/{id}`.
+
+The decision allows it when the motion passed, in a body of the project's district, on or before the day the
+amendment was requested. "Cannot answer" (councils down, slow, a 5xx, a motion not yet voted) is never taken
+as a yes: the amendment stays pending and is checked again (`POST /budget/amendments/{id}/council-check`).
+"""
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Literal
+
+import httpx
+
+Verdict = Literal["passed", "refused", "unanswered"]
+
+
+@dataclass(frozen=True, slots=True)
+class CouncilCheck:
+    verdict: Verdict
+    note: str
+
+
+async def check_council_decision(
+    decision_id: int,
+    district_code: str,
+    requested_on: date,
+    *,
+    base_url: str,
+    timeout_seconds: float = 2.0,
+    transport: httpx.AsyncBaseTransport | None = None,
+) -> CouncilCheck:
+    """The councils service's answer about decision `decision_id` for this district and day."""
+    url = f"{base_url.rstrip('/')}/councils/decisions/{decision_id}"
+    try:
+        async with httpx.AsyncClient(timeout=timeout_seconds, transport=transport) as client:
+            response = await client.get(url, headers={"accept": "application/json"})
+    except httpx.HTTPError as exc:
+        return CouncilCheck("unanswered", f"the councils service did not answer: {type(exc).__name__}")
+    if response.status_code == 404:
+        return CouncilCheck("refused", f"the councils service has no decision {decision_id}")
+    if response.status_code != 200:
+        return CouncilCheck("unanswered", f"the councils service answered {response.status_code}")
+    try:
+        decision = response.json()
+        result = decision["result"]
+        district = decision["district_code"]
+        decided_on = date.fromisoformat(decision["date"])
+    except (ValueError, KeyError, TypeError):
+        return CouncilCheck("unanswered", "the councils service's answer could not be read")
+    return judge(decision_id, result, district, decided_on, district_code, requested_on)
+
+
+def judge(
+    decision_id: int,
+    result: object,
+    decision_district: object,
+    decided_on: date,
+    district_code: str,
+    requested_on: date,
+) -> CouncilCheck:
+    """The verdict on a decision as the councils service described it."""
+    if result == "pending":
+        return CouncilCheck("unanswered", f"decision {decision_id} is not voted yet")
+    if decision_district != district_code:
+        return CouncilCheck(
+            "refused", f"decision {decision_id} is of district {decision_district}, not {district_code}"
+        )
+    if decided_on > requested_on:
+        return CouncilCheck(
+            "refused",
+            f"decision {decision_id} was taken on {decided_on}, after the request of {requested_on}",
+        )
+    if result != "pass":
+        return CouncilCheck("refused", f"decision {decision_id} did not pass ({result})")
+    return CouncilCheck(
+        "passed", f"decision {decision_id} passed on {decided_on} in district {district_code}"
+    )

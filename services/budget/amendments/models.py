@@ -1,0 +1,34 @@
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import BigInteger, Boolean, Date, DateTime, ForeignKey, Integer, Text, func
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import Mapped, mapped_column
+
+from services.budget.models import Base
+
+
+class Amendment(Base):
+    """A change of a running project's budget, routed to the district council or to the city (0008)."""
+
+    __tablename__ = "amendments"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id"))
+    route: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(Text)
+    transfer: Mapped[bool] = mapped_column(Boolean)
+    reason_ko: Mapped[str] = mapped_column(Text)
+    changes: Mapped[list[dict[str, Any]]] = mapped_column(JSONB)
+    baseline_krw: Mapped[int] = mapped_column(BigInteger)
+    budget_before_krw: Mapped[int] = mapped_column(BigInteger)
+    budget_after_krw: Mapped[int] = mapped_column(BigInteger)
+    council_decision_id: Mapped[int | None] = mapped_column(Integer)
+    requested_on: Mapped[date] = mapped_column(Date)
+    council_checked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    council_check_note: Mapped[str | None] = mapped_column(Text)
+    decided_by: Mapped[str | None] = mapped_column(Text)
+    decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    decision_reason: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    created_by: Mapped[str] = mapped_column(Text)
