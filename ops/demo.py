@@ -23,8 +23,8 @@ from typing import Any
 
 import httpx
 
-from ops.demo_grants import load_grants
 from ops import demo_projects
+from ops.demo_grants import load_grants
 from shared.auth import Role, mint_token
 from shared.settings import CommonSettings
 

@@ -7,12 +7,12 @@ from services.budget.amendments.router import router as amendments_router
 from services.budget.cycles.router import router as cycles_router
 from services.budget.elections.router import router as elections_router
 from services.budget.envelopes.router import router as envelopes_router
+from services.budget.expenditures.router import router as expenditures_router
 from services.budget.funding.router import router as funding_router
 from services.budget.grants.router import router as grants_router
 from services.budget.history.router import router as history_router
 from services.budget.outcomes.mes_kernel import kernel_loaded
 from services.budget.programme.router import router as programme_router
-from services.budget.expenditures.router import router as expenditures_router
 from services.budget.projects.router import router as projects_router
 from services.budget.proposals.router import router as proposals_router
 from services.budget.settings import BudgetSettings
@@ -30,8 +30,8 @@ def create_app(settings: BudgetSettings | None = None) -> FastAPI:
         settings=settings or BudgetSettings(),
         title="Seoul participatory budget",
         description=(
-            "Budget cycles, envelopes, proposals and their screening, ballots and outcomes, the programme budget,"
-            " funding types, grants and matching shares, funded projects, expenditures and amendments."
+            "Budget cycles, envelopes, proposals and their screening, ballots and outcomes, the programme"
+            " budget, funding types, grants and matching shares, funded projects, spending and amendments."
         ),
         routers=[
             cycles_router,

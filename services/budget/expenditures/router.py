@@ -65,6 +65,6 @@ async def export_expenditures_csv(session: SessionDep, project_id: ProjectId, ac
 
 
 @router.get("/projects/{project_id}/summary", summary="A project's spending summary")
-async def get_summary(session: SessionDep, project_id: ProjectId) -> SpendingSummary:
+async def get_project_spending(session: SessionDep, project_id: ProjectId) -> SpendingSummary:
     """Budget, spent and remaining, per line and per account code, and progress: public."""
     return await service.summary(session, project_id)

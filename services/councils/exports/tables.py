@@ -5,13 +5,13 @@ from datetime import date
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.councils.common.thresholds import Threshold
-from shared.csv_export import csv_text
 from services.councils.memberships import repository as memberships
 from services.councils.memberships.repository import MembershipFilter
 from services.councils.memberships.service import composition
 from services.councils.organizations import repository as organizations
 from services.councils.organizations.models import Organization
 from services.councils.organizations.service import BODY_KINDS, rules_of
+from shared.csv_export import csv_text
 from shared.seoul import today_seoul
 
 ENDED = {
