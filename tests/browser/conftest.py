@@ -97,7 +97,8 @@ def system(
     try:
         for name in ports:
             system.start(name)
-        wait_ready(system)
+        # Four interpreters importing the app at once take long on a loaded 2-core machine.
+        wait_ready(system, timeout=120)
         yield system
     finally:
         for process in system.processes.values():
