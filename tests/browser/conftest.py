@@ -19,6 +19,7 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
@@ -99,6 +100,7 @@ def system(
             system.start(name)
         # Four interpreters importing the app at once take long on a loaded 2-core machine.
         wait_ready(system, timeout=120)
+        wait_routed(system.gateway)
         yield system
     finally:
         for process in system.processes.values():
@@ -108,6 +110,21 @@ def system(
                 process.wait(timeout=10)
             except subprocess.TimeoutExpired:
                 process.kill()
+
+
+def wait_routed(gateway: str, timeout: float = 120) -> None:
+    """Until the gateway has read every service's OpenAPI (a slow start can miss one at first)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            spec = httpx.get(f"{gateway}/openapi.json", timeout=10).json()
+            routed = httpx.get(f"{gateway}/budget/elections", params={"limit": 1}, timeout=10)
+            if "x-missing-services" not in spec and routed.status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(1)
+    raise RuntimeError(f"the gateway did not route every service in {timeout}s")
 
 
 def require_browser() -> None:
