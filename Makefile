@@ -11,11 +11,12 @@ UV_COMPILE := $(VENV)/bin/uv pip compile --quiet --generate-hashes --python-vers
 	--python-platform x86_64-unknown-linux-gnu pyproject.toml requirements/build.in
 STAMP := $(VENV)/.installed-$(shell cat $(BUILD_INPUTS) | sha1sum | cut -c1-12)
 
-.PHONY: help install lock run migrate test lint typecheck unit token demo bench clean openapi
+.PHONY: help install lock run migrate test lint typecheck browser unit token demo bench clean openapi
 
 help:
 	@echo "make run        start PostgreSQL (embedded unless DATABASE_URL), migrate, services and gateway"
 	@echo "make test       lint, type-check and run every test (real PostgreSQL, real processes)"
+	@echo "make browser    install Debian's chromium, chromium-driver and a Korean font if missing (root)"
 	@echo "make migrate    apply every service's migrations to DATABASE_URL"
 	@echo "make token      mint a development token: make token ROLE=district_officer DISTRICT=11110"
 	@echo "make demo       load the 2017 records through the running API"
@@ -54,8 +55,12 @@ lint: install
 typecheck: install
 	$(VENV)/bin/mypy
 
-unit: install
+unit: install browser
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+# The browser tests (tests/browser) need Debian's Chromium and ChromeDriver: installed here when missing.
+browser:
+	bash ops/browser-deps.sh
 
 test: lint typecheck unit
 

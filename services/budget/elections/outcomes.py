@@ -1,6 +1,6 @@
 """Closing an election, its outcomes (computed, stored, read) and their publication."""
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from decimal import Decimal
 from fractions import Fraction
 from functools import partial
@@ -95,6 +95,7 @@ async def outcome(
     if_none_match: str | None = None,
     bodies: PublishedBodies | None = None,
     read: AsyncSession | None = None,
+    etag: Callable[[int], str] = published_etag,
 ) -> OutcomeAnswer:
     """Result readers compute (and record) any rule; everyone else reads the published outcome only.
 
@@ -104,6 +105,7 @@ async def outcome(
     ballots being cast; an import writes its ballots before it publishes). Its JSON is kept in `bodies`.
     Reads go through `read` (a session without a transaction, if given: no BEGIN and COMMIT round trips);
     computing and recording an outcome goes through `session`, whose unit of work starts only then.
+    `etag` gives the tag If-None-Match is compared with (another one for another representation).
     """
     read = read or session
     election = await load_election(read, election_id)
@@ -130,7 +132,7 @@ async def outcome(
     published = election.published_at is not None and differs is None
     if published and election.published_outcome_id is not None:
         record_id = election.published_outcome_id
-        if if_none_match_hits(if_none_match, published_etag(record_id)):
+        if if_none_match_hits(if_none_match, etag(record_id)):
             return OutcomeAnswer(record_id, True, None)
         body = bodies.get(record_id) if bodies is not None else None
         if body is None:

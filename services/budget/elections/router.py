@@ -6,7 +6,7 @@ from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response
 from fastapi.responses import StreamingResponse
 from starlette.datastructures import UploadFile
 
-from services.budget.elections import ballots, outcomes, pb_export, pb_import, repository, service
+from services.budget.elections import ballots, chart, outcomes, pb_export, pb_import, repository, service
 from services.budget.elections.ballots import BallotConfigCache
 from services.budget.elections.errors import ElectionNotFound, FileTooLarge, InvalidPbFile
 from services.budget.elections.published import PublishedBodies, published_etag
@@ -299,12 +299,71 @@ async def get_outcome(
     return Response(answer.body, media_type="application/json", headers=headers)
 
 
-def _published_bodies(request: Request) -> PublishedBodies:
+def _published_bodies(request: Request, name: str = "published_outcomes") -> PublishedBodies:
     state = request.app.state
-    if not hasattr(state, "published_outcomes"):
-        state.published_outcomes = PublishedBodies()
-    bodies: PublishedBodies = state.published_outcomes
+    if not hasattr(state, name):
+        setattr(state, name, PublishedBodies())
+    bodies: PublishedBodies = getattr(state, name)
     return bodies
+
+
+class SvgResponse(Response):
+    media_type = "image/svg+xml"
+
+
+OUTCOME_SVG_DESCRIPTION = """The outcome as a picture to embed (`<img src=…>`): every project's votes (and
+score where it differs), its cost and whether it was selected, the budget line against every project's cost,
+and the rule used, labelled in Korean. 400 units wide in its `viewBox` and `width="100%"`, so it scales to
+a phone's width.
+
+The same outcome and the same answers as `GET /budget/elections/{election_id}/outcome` without parameters:
+the published outcome for everyone (with a strong `ETag` of its own and `Cache-Control: public, max-age=60`;
+`If-None-Match` naming it is **304**), before publication **403** `results-not-published` except for city
+officers, auditors and admins, who see the outcome of the election's own rule.
+"""
+
+
+@router.get(
+    "/elections/{election_id}/outcome.svg",
+    summary="Get an election's outcome as an SVG chart",
+    description=OUTCOME_SVG_DESCRIPTION,
+    response_class=SvgResponse,
+    responses={
+        200: {
+            "content": {"image/svg+xml": {"schema": {"type": "string"}}},
+            "description": "The outcome chart (SVG, UTF-8)",
+        },
+        304: {"description": "The published outcome's chart named by If-None-Match has not changed"},
+        403: {"description": "Results not published yet"},
+        404: {"description": "No such election, or its published outcome is not stored"},
+    },
+)
+async def get_outcome_svg(
+    session: SessionDep,
+    read: ReadSessionDep,
+    request: Request,
+    election_id: ElectionId,
+    identity: OptionalIdentity,
+    if_none_match: Annotated[
+        str | None,
+        Header(alias="If-None-Match", description="The chart's ETag as read: 304 if it still is."),
+    ] = None,
+) -> Response:
+    answer = await chart.outcome_svg(
+        session,
+        read=read,
+        bodies=_published_bodies(request),
+        charts=_published_bodies(request, "published_charts"),
+        election_id=election_id,
+        identity=identity,
+        if_none_match=if_none_match,
+    )
+    headers = {}
+    if answer.published:
+        headers = {"ETag": chart.chart_etag(answer.record_id), "Cache-Control": PUBLISHED_CACHE_CONTROL}
+    if answer.body is None:
+        return Response(status_code=304, headers=headers)
+    return SvgResponse(answer.body, headers=headers)
 
 
 @router.get(

@@ -1,0 +1,300 @@
+"""An election outcome as an SVG picture to embed: votes or score, cost, selection, the budget line, the rule.
+
+A small template rather than a charting library: the picture is one bar list and one stacked bar, and the
+libraries that draw such charts either pull in a plotting stack and its fonts (matplotlib) or reference
+scripts on a CDN from the SVG they write (pygal's tooltips), which city networks cannot reach.
+
+Every text from the database is XML-escaped, and characters XML 1.0 cannot carry (control characters other
+than tab and newline, which names may hold) become U+FFFD. The picture is 400 units wide in its viewBox and
+scales to its container's width (`width="100%"`), so it stays legible at phone width.
+"""
+
+import json
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Any
+from xml.sax.saxutils import escape, quoteattr
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.budget.elections import outcomes, repository
+from services.budget.elections.published import OutcomeAnswer, PublishedBodies
+from services.budget.elections.service import load_election
+from shared.auth import Identity
+
+CHART_VERSION = 1
+"""Part of the SVG's ETag: a new layout must not be served under the ETag of the old one."""
+
+WIDTH = 400
+MARGIN = 12
+BAR_WIDTH = 260
+ROW = 42
+SELECTED = "#1f6fb2"
+SELECTED_ALT = "#4a93d1"
+NOT_SELECTED = "#b8bec6"
+BUDGET_LINE = "#d1342f"
+FONT = "'Noto Sans KR','NanumGothic','Apple SD Gothic Neo','Malgun Gothic',sans-serif"
+
+RULE_LABELS = {
+    "greedy": "득표순 선정 (예산 안에서, 넘치는 사업은 건너뜀)",
+    "greedy-threshold": "최소 득표 기준을 넘은 사업을 득표순 선정",
+    "greedy-no-skip": "득표순 선정 (예산을 넘는 첫 사업에서 멈춤)",
+    "mes-add1": "균등 몫 방식 (Method of Equal Shares, Add1)",
+    "mes-add1-comparison": "균등 몫 방식 (Add1, 득표순 비교 보완)",
+}
+
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+@dataclass(frozen=True, slots=True)
+class ChartProject:
+    project_id: str
+    name: str | None
+    cost: Fraction
+    votes: int
+    score: Fraction
+    score_text: str
+    selected: bool
+
+
+@dataclass(frozen=True, slots=True)
+class ChartInput:
+    title: str
+    budget: Fraction
+    currency: str
+    rule: str
+    n_ballots: int
+    projects: Sequence[ChartProject]
+
+
+def chart_etag(record_id: int) -> str:
+    """A strong ETag for the SVG of outcome record N: the record and the layout version identify it."""
+    return f'"outcome-{record_id}-svg{CHART_VERSION}"'
+
+
+def chart_input(
+    *,
+    title: str,
+    budget: Any,
+    currency: str,
+    outcome: Mapping[str, Any],
+    names: Mapping[str, str | None],
+) -> ChartInput:
+    """From an outcome's JSON (OutcomeOut) and the election's project names; in the outcome's order."""
+    order = {pid: i for i, pid in enumerate(outcome["selected"])}
+    projects = [
+        ChartProject(
+            project_id=row["project_id"],
+            name=names.get(row["project_id"]),
+            cost=Fraction(str(row["cost"])),
+            votes=int(row["votes"]),
+            score=Fraction(str(row["score"])),
+            score_text=str(row["score"]),
+            selected=bool(row["selected"]),
+        )
+        for row in outcome["projects"]
+    ]
+    # Selected projects in the order they were selected, then the others by score, highest first.
+    projects.sort(key=lambda p: (0, order[p.project_id]) if p.project_id in order else (1, -p.score))
+    return ChartInput(
+        title=title,
+        budget=Fraction(str(budget)),
+        currency=currency,
+        rule=outcome["rule"],
+        n_ballots=int(outcome["n_ballots"]),
+        projects=projects,
+    )
+
+
+def _text(value: str) -> str:
+    return escape(_NOT_XML.sub("\ufffd", value))
+
+
+def _attr(value: str) -> str:
+    return quoteattr(_NOT_XML.sub("\ufffd", value))
+
+
+def _short(value: str, limit: int) -> str:
+    return value if len(value) <= limit else value[: limit - 1] + "…"
+
+
+def _number(value: Fraction) -> str:
+    """Thousands separators for whole amounts; an exact decimal or fraction otherwise."""
+    if value.denominator == 1:
+        return f"{value.numerator:,}"
+    denominator = value.denominator
+    for prime in (2, 5):
+        while denominator % prime == 0:
+            denominator //= prime
+    if denominator != 1:
+        return f"{value.numerator}/{value.denominator}"
+    whole, rest = divmod(abs(value.numerator), value.denominator)
+    digits = 0
+    while (rest * 10**digits) % value.denominator:
+        digits += 1
+    sign = "-" if value < 0 else ""
+    return f"{sign}{whole:,}.{rest * 10**digits // value.denominator:0{digits}d}"
+
+
+def money(value: Fraction, currency: str) -> str:
+    return f"{_number(value)}원" if currency == "KRW" else f"{_number(value)} {currency}"
+
+
+def _x(value: Fraction) -> str:
+    """An SVG coordinate: exact arithmetic up to here, one decimal place on the page."""
+    tenths = round(value * 10)
+    sign = "-" if tenths < 0 else ""
+    return f"{sign}{abs(tenths) // 10}.{abs(tenths) % 10}"
+
+
+def render_svg(chart: ChartInput) -> bytes:
+    projects = chart.projects
+    selected_cost = sum((p.cost for p in projects if p.selected), Fraction(0))
+    top_score = max((p.score for p in projects), default=Fraction(0))
+    rule = RULE_LABELS.get(chart.rule, chart.rule)
+    parts: list[str] = []
+    add = parts.append
+    add(f'<text x="{MARGIN}" y="26" class="title">{_text(_short(chart.title, 24))}</text>')
+    add(f'<text x="{MARGIN}" y="46" class="small">선정 규칙: {_text(rule)}</text>')
+    add(
+        f'<text x="{MARGIN}" y="62" class="small">'
+        f"규칙 코드: {_text(chart.rule)} · 투표 {chart.n_ballots:,}명</text>"
+    )
+    n_selected = sum(p.selected for p in projects)
+    add(
+        f'<text x="{MARGIN}" y="78" class="small">예산 {_text(money(chart.budget, chart.currency))} · '
+        f"선정 {n_selected}개 사업 {_text(money(selected_cost, chart.currency))}</text>"
+    )
+    add(f'<rect x="{MARGIN}" y="88" width="10" height="10" fill="{SELECTED}"/>')
+    add(f'<text x="{MARGIN + 14}" y="97" class="small">선정</text>')
+    add(f'<rect x="{MARGIN + 50}" y="88" width="10" height="10" fill="{NOT_SELECTED}"/>')
+    add(f'<text x="{MARGIN + 64}" y="97" class="small">미선정</text>')
+    add(f'<text x="{WIDTH - MARGIN}" y="97" class="small" text-anchor="end">막대: 득표(점수)</text>')
+    y = 112
+    for project in projects:
+        name = project.name or project.project_id
+        status = "선정" if project.selected else "미선정"
+        share = project.score / top_score if top_score > 0 else Fraction(0)
+        tally = f"득표 {project.votes:,}"
+        if project.score != project.votes:
+            score = _number(project.score) if project.score.denominator == 1 else project.score_text
+            tally += f" · 점수 {score}"
+        full = f"{name} ({project.project_id}): {status}, {tally}, 비용 {money(project.cost, chart.currency)}"
+        add(f'<g class="project" data-project-id={_attr(project.project_id)}>')
+        add(f"<title>{_text(full)}</title>")
+        add(
+            f'<text x="{MARGIN}" y="{y + 12}" class="name{" chosen" if project.selected else ""}">'
+            f"{_text(_short(name, 22))}</text>"
+        )
+        add(f'<text x="{WIDTH - MARGIN}" y="{y + 12}" class="small" text-anchor="end">{status}</text>')
+        fill = SELECTED if project.selected else NOT_SELECTED
+        add(f'<rect x="{MARGIN}" y="{y + 18}" width="{BAR_WIDTH}" height="12" fill="#eef1f4"/>')
+        add(f'<rect x="{MARGIN}" y="{y + 18}" width="{_x(BAR_WIDTH * share)}" height="12" fill="{fill}"/>')
+        add(f'<text x="{MARGIN + BAR_WIDTH + 6}" y="{y + 28}" class="small">{_text(tally)}</text>')
+        add(
+            f'<text x="{MARGIN}" y="{y + 40}" class="small">'
+            f"비용 {_text(money(project.cost, chart.currency))}</text>"
+        )
+        add("</g>")
+        y += ROW + 8
+    y += _budget_bar(add, chart, y)
+    height = y + MARGIN
+    head = (
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {height}" width="100%"'
+        f' preserveAspectRatio="xMidYMin meet" role="img" lang="ko" aria-labelledby="chart-title">'
+        f'<title id="chart-title">{_text(chart.title)} 결과</title>'
+        f"<style>text{{font-family:{FONT};fill:#1d2329}}.title{{font-size:17px;font-weight:700}}"
+        ".name{font-size:14px}.chosen{font-weight:700}.small{font-size:11.5px}</style>"
+        f'<rect width="{WIDTH}" height="{height}" fill="#ffffff"/>'
+    )
+    return ('<?xml version="1.0" encoding="UTF-8"?>\n' + head + "".join(parts) + "</svg>\n").encode()
+
+
+def _budget_bar(add: Any, chart: ChartInput, y: int) -> int:
+    """Every project's cost stacked, selected first, against the budget line; returns the height used."""
+    track = WIDTH - 2 * MARGIN
+    total = sum((p.cost for p in chart.projects), Fraction(0))
+    scale = max(total, chart.budget)
+    add(f'<text x="{MARGIN}" y="{y + 14}" class="name chosen">예산 대비 사업비</text>')
+    add(f'<rect x="{MARGIN}" y="{y + 26}" width="{track}" height="18" fill="#eef1f4"/>')
+    offset = Fraction(0)
+    for i, project in enumerate(chart.projects):
+        if scale == 0:
+            break
+        fill = (SELECTED if i % 2 == 0 else SELECTED_ALT) if project.selected else NOT_SELECTED
+        x = MARGIN + track * offset / scale
+        width = track * project.cost / scale
+        add(
+            f'<rect x="{_x(x)}" y="{y + 26}" width="{_x(width)}" height="18" fill="{fill}"'
+            ' stroke="#ffffff" stroke-width="0.5"/>'
+        )
+        offset += project.cost
+    line = MARGIN + (track * chart.budget / scale if scale else Fraction(0))
+    add(
+        f'<line class="budget-line" x1="{_x(line)}" y1="{y + 20}" x2="{_x(line)}" y2="{y + 50}"'
+        f' stroke="{BUDGET_LINE}" stroke-width="2" stroke-dasharray="4 2"/>'
+    )
+    anchor = "end" if line > WIDTH / 2 else "start"
+    add(
+        f'<text x="{_x(line)}" y="{y + 64}" class="small" text-anchor="{anchor}"'
+        f' style="fill:{BUDGET_LINE}">'
+        f"예산선 {_text(money(chart.budget, chart.currency))}</text>"
+    )
+    add(
+        f'<text x="{MARGIN}" y="{y + 80}" class="small">'
+        f"전체 사업비 {_text(money(total, chart.currency))}</text>"
+    )
+    return 84
+
+
+async def outcome_svg(
+    session: AsyncSession,
+    *,
+    read: AsyncSession,
+    bodies: PublishedBodies,
+    charts: PublishedBodies,
+    election_id: int,
+    identity: Identity | None,
+    if_none_match: str | None,
+) -> OutcomeAnswer:
+    """The SVG of the outcome the JSON read (without parameters) gives this caller, under the same rules.
+
+    The published outcome's SVG is kept in `charts` by record id (the record and the election's names never
+    change); an outcome a result reader sees before publication is drawn anew for each read.
+    """
+    answer = await outcomes.outcome(
+        session,
+        read=read,
+        bodies=bodies,
+        election_id=election_id,
+        rule=None,
+        threshold=None,
+        tie_break=None,
+        identity=identity,
+        if_none_match=if_none_match,
+        etag=chart_etag,
+    )
+    if answer.body is None:
+        return answer
+    if answer.published:
+        kept = charts.get(answer.record_id)
+        if kept is not None:
+            return OutcomeAnswer(answer.record_id, True, kept)
+    # A result reader's outcome was computed in `session` (and `read` closed): go on reading there.
+    source = read if answer.published else session
+    election = await load_election(source, election_id)
+    names = {p.project_id: p.name for p in await repository.projects_of(source, election_id)}
+    svg = render_svg(
+        chart_input(
+            title=election.name_ko,
+            budget=election.budget,
+            currency=election.currency,
+            outcome=json.loads(answer.body),
+            names=names,
+        )
+    )
+    if answer.published:
+        charts.put(answer.record_id, svg)
+    return OutcomeAnswer(answer.record_id, answer.published, svg)
