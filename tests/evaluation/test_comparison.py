@@ -402,3 +402,33 @@ async def test_a_replaced_raters_scores_no_longer_count(world: World) -> None:
         "points": "30.0000",
         "n": 1,
     }
+
+
+async def test_a_rubric_without_a_positive_best_value_gives_no_points_never_a_500(world: World) -> None:
+    api = world.api
+    cycle_id = await api.cycle()
+    await api.schedule(cycle_id, 1)
+    levels = [{"label_ko": "보통", "value": 0}, {"label_ko": "미흡", "value": -1}]
+    rubric = await api.ok(
+        "POST", f"/evaluation/cycles/{cycle_id}/rubrics", json={"name_ko": "0점 척도", "levels": levels}
+    )
+    quality = await api.common(cycle_id, 100, measure="qualitative", rubric_id=rubric["id"])
+    target = await api.target(cycle_id)
+    assert (await api.open_target(target["id"])).status_code == 200
+    with time_machine.travel(IN_WINDOW, tick=False):
+        url = f"/evaluation/targets/{target['id']}/indicators/{quality['id']}/self-evaluation"
+        await api.ok("PUT", url, headers=world.agency(target["organization_id"]), json={"level": 1})
+    member = await world.member(cycle_id, "official-9", "정공무", "official")
+    await world.score(target["id"], quality["id"], member, level=await world.level_id(rubric["id"], 1))
+    for url in (
+        f"/evaluation/targets/{target['id']}/comparison",
+        f"/evaluation/targets/{target['id']}/scorecard",
+        f"/evaluation/cycles/{cycle_id}/comparison",
+        f"/evaluation/cycles/{cycle_id}/exports/scores.csv",
+    ):
+        assert (await api.client.get(url, headers=api.city)).status_code == 200, url
+    body = (await api.client.get(f"/evaluation/targets/{target['id']}/comparison", headers=api.city)).json()
+    row = _by_id(body["indicators"])[quality["id"]]
+    assert row["by_rater_type"]["self"] == {"points": None, "n": 0}
+    assert row["self_points_note"] == "the rubric's best value is not positive: its levels give no points"
+    assert row["by_rater_type"]["official"] == {"points": None, "n": 0}

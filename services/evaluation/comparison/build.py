@@ -31,6 +31,7 @@ from services.evaluation.comparison.schemas import RaterType as RaterTypeName
 DISPLAY_PLACES = 4
 NO_SELF = "no self-evaluation of this indicator"
 SELF_NA = "the self-evaluation chose the rubric's N/A level"
+UNSCORABLE = "the rubric's best value is not positive: its levels give no points"
 NO_ACHIEVEMENT = "no baseline and target to measure the claimed value against (or a target on the wrong side)"
 
 
@@ -41,8 +42,13 @@ def display(value: Fraction | None) -> str | None:
     return f"{Decimal(round(value * 10**DISPLAY_PLACES)).scaleb(-DISPLAY_PLACES):f}"
 
 
+def scorable(indicator: RowMapping) -> bool:
+    """A rubric whose best value is not positive cannot turn levels into points (weight × value / best)."""
+    return indicator["best_value"] is not None and indicator["best_value"] > 0
+
+
 def _level(indicator: RowMapping, level_value: Decimal | None) -> Fraction | None:
-    if level_value is None or indicator["best_value"] is None:
+    if level_value is None or not scorable(indicator):
         return None
     return level_points(indicator["weight"], level_value, indicator["best_value"])
 
@@ -60,7 +66,9 @@ def self_points(indicator: RowMapping, row: RowMapping | None) -> tuple[Fraction
         return None, NO_SELF
     if indicator["measure"] == "qualitative":
         points = _level(indicator, row["level_value"])
-        return points, (SELF_NA if points is None else None)
+        if points is None:
+            return None, (SELF_NA if row["level_value"] is None else UNSCORABLE)
+        return points, None
     points = self_value_points(
         indicator["weight"],
         row["value"],
@@ -138,7 +146,9 @@ def group_mean(indicator: RowMapping, group: Group | None) -> TypeMean:
     if group is None or not group.n:
         return TypeMean(None, 0)
     total = Fraction(group.points_sum)
-    if group.level_sum is not None and indicator["best_value"] is not None:
+    if group.level_sum is not None:
+        if not scorable(indicator):
+            return TypeMean(None, 0)
         total += indicator["weight"] * Fraction(group.level_sum) / Fraction(indicator["best_value"])
     return TypeMean(total / group.n, group.n)
 

@@ -12,10 +12,7 @@ from collections.abc import Hashable, Mapping
 from dataclasses import dataclass
 from fractions import Fraction
 
-import krippendorff
 import numpy as np
-import pandas as pd
-import pingouin
 
 # pingouin's rows, in its order; the Shrout & Fleiss (1979) name of each in brackets in the docs.
 ICC_TYPES = ("ICC(1,1)", "ICC(A,1)", "ICC(C,1)", "ICC(1,k)", "ICC(A,k)", "ICC(C,k)")
@@ -69,6 +66,8 @@ def krippendorff_alpha(ratings: Ratings, raters: list[Hashable]) -> float | None
     pairable = int((np.sum(~np.isnan(matrix), axis=0) >= 2).sum()) if units else 0
     if pairable == 0 or len(raters) < 2:
         return None
+    import krippendorff
+
     try:
         value = float(krippendorff.alpha(reliability_data=matrix, level_of_measurement="interval"))
     except (ValueError, ZeroDivisionError):
@@ -81,6 +80,11 @@ def intraclass(ratings: Ratings, raters: list[Hashable]) -> tuple[int, list[Icc]
     complete = [unit for unit in ratings if all(ratings[unit].get(rater) is not None for rater in raters)]
     if len(complete) < 2 or len(raters) < 2 or len(complete) * len(raters) < PINGOUIN_MIN_VALUES:
         return len(complete), []
+    # Imported on first use: pingouin brings pandas, scipy, statsmodels and matplotlib, seconds of start-up
+    # that a service process should not pay before it answers anything.
+    import pandas as pd
+    import pingouin
+
     rows = [
         (index, str(rater), float(ratings[unit][rater]))  # type: ignore[arg-type]
         for index, unit in enumerate(complete)

@@ -73,7 +73,8 @@ COUNTED = text(
     """
     SELECT t.round, s.target_id, s.indicator_id, s.panel_member_id, m.rater_type, s.points,
            l.value AS level_value,
-           CAST(coalesce(s.points / i.weight, l.value / best.value) AS float8) AS share
+           CAST(coalesce(s.points / i.weight, l.value / nullif(greatest(best.value, 0), 0))
+                AS float8) AS share
     FROM evaluation.scores s
     JOIN evaluation.targets t ON t.id = s.target_id AND s.version = t.review_version
     JOIN evaluation.panel_members m ON m.id = s.panel_member_id AND m.active

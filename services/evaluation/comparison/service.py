@@ -73,7 +73,7 @@ async def scores_csv(session: AsyncSession, *, cycle_id: int) -> str:
     for row in await repository.export_scores(session, cycle_id=cycle_id):
         if row["points"] is not None:
             points: Fraction | None = Fraction(row["points"])
-        elif row["level_value"] is None or row["best_value"] is None:
+        elif row["level_value"] is None or row["best_value"] is None or row["best_value"] <= 0:
             points = None
         else:
             points = level_points(row["weight"], row["level_value"], row["best_value"])
