@@ -52,6 +52,10 @@ def ensure_own_target(identity: Identity, *, target_id: int, organization_id: in
         raise Forbidden(
             f"target {target_id} is organisation {organization_id}'s; this agency token acts for"
             f" organisation {identity.organization_id} only",
+            detail_ko=(
+                f"평가 대상 {target_id}은(는) 기관 {organization_id}의 대상입니다. 이 기관 토큰은"
+                f" 기관 {identity.organization_id}만 대리합니다."
+            ),
             field="path.target_id",
         )
 

@@ -95,6 +95,10 @@ async def set_window(
     if await repository.get_window(session, cycle_id=cycle_id, round=round, phase=data.phase) is not None:
         raise WindowExists(
             f"round {round} of cycle {cycle_id} already has a {data.phase.value} window; extend it instead",
+            detail_ko=(
+                f"주기 {cycle_id}의 {round}회차에는 이미 {data.phase.value} 단계 기간이 있습니다."
+                " 연장하십시오."
+            ),
             field="body.phase",
         )
     await record_actor(session, actor)
@@ -118,6 +122,7 @@ async def extend_window(
     if data.ends_on <= window.ends_on:
         raise ExtensionNotLater(
             f"the window ends on {window.ends_on}; an extension must end later than that",
+            detail_ko=f"기간은 {window.ends_on}에 끝납니다. 연장 기간은 그보다 늦게 끝나야 합니다.",
             field="body.ends_on",
         )
     await record_actor(session, actor, data.reason)
