@@ -71,15 +71,27 @@ def translate_db_error(exc: DBAPIError) -> ProblemError | None:
     message = str(getattr(cause, "message", None) or orig or exc).strip()
     if "invalid input for query argument" in message:
         # asyncpg refused to encode a parameter (an integer beyond the column's range, say) before sending it.
-        return RuleViolation(f"a value is out of range for its field: {message.split(':', 1)[-1].strip()}")
+        return RuleViolation(
+            f"a value is out of range for its field: {message.split(':', 1)[-1].strip()}",
+            detail_ko=f"필드 범위를 벗어난 값입니다: {message.split(':', 1)[-1].strip()}",
+        )
     if sqlstate == "P0001":  # raised by a rule trigger: its message is written for the client
-        return RuleViolation(message)
+        return RuleViolation(message, detail_ko=f"데이터베이스 규칙에 따라 거부되었습니다: {message}")
     if sqlstate in ("23505", "23P01"):
-        return Conflict(f"conflicts with an existing record ({constraint or sqlstate})")
+        return Conflict(
+            f"conflicts with an existing record ({constraint or sqlstate})",
+            detail_ko=f"기존 기록과 충돌합니다({constraint or sqlstate}).",
+        )
     if sqlstate in ("23503", "23514", "23502", "22001", "22003", "22P02", "22007", "22008"):
-        return RuleViolation(f"rejected by the database ({constraint or sqlstate}): {message}")
+        return RuleViolation(
+            f"rejected by the database ({constraint or sqlstate}): {message}",
+            detail_ko=f"데이터베이스가 거부했습니다({constraint or sqlstate}): {message}",
+        )
     if sqlstate in ("40001", "40P01", "55P03"):
-        return Conflict("a concurrent request changed the same records; retry")
+        return Conflict(
+            "a concurrent request changed the same records; retry",
+            detail_ko="동시에 처리된 다른 요청이 같은 기록을 변경했습니다. 다시 시도하십시오.",
+        )
     return None
 
 
