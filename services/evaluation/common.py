@@ -10,13 +10,17 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.auth import Identity, Role, require_roles
+from shared.language import ValueErrorKo
 from shared.problems import Forbidden
 from shared.seoul import DISTRICT_CODES, SEOUL
 
 
 def _seoul_district(code: str) -> str:
     if code not in DISTRICT_CODES:
-        raise ValueError(f"{code} is not one of Seoul's 25 district codes")
+        raise ValueErrorKo(
+            f"{code} is not one of Seoul's 25 district codes",
+            f"{code}은(는) 서울시 25개 자치구 코드가 아닙니다.",
+        )
     return code
 
 

@@ -5,6 +5,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from services.councils.common.dates import PartialDate, end_not_before
 from services.councils.common.vocab import BodyKind, MemberRole, OrganizationKind
+from shared.language import ValueErrorKo
 
 DistrictCodeField = Annotated[str, Field(pattern=r"^\d{5}$", examples=["11380"])]
 NameKo = Annotated[str, Field(min_length=1, max_length=300)]
@@ -23,7 +24,7 @@ class Fraction(BaseModel):
     @model_validator(mode="after")
     def _proper(self) -> Self:
         if self.numerator > self.denominator:
-            raise ValueError("numerator must not exceed denominator")
+            raise ValueErrorKo("numerator must not exceed denominator", "분자는 분모보다 클 수 없습니다.")
         return self
 
 
