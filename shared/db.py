@@ -47,14 +47,19 @@ def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]
 
 
 # Constraint names a service registers to turn a database refusal into a precise problem.
-_CONSTRAINT_PROBLEMS: dict[str, tuple[type[ProblemError], str, str | None]] = {}
+_CONSTRAINT_PROBLEMS: dict[str, tuple[type[ProblemError], str, str | None, str | None]] = {}
 
 
 def register_constraint(
-    name: str, problem: type[ProblemError], detail: str, field: str | None = None
+    name: str,
+    problem: type[ProblemError],
+    detail: str,
+    field: str | None = None,
+    *,
+    detail_ko: str | None = None,
 ) -> None:
-    """Say which problem a named constraint's violation is (detail and field for the client)."""
-    _CONSTRAINT_PROBLEMS[name] = (problem, detail, field)
+    """Say which problem a named constraint's violation is (detail, Korean detail, field for the client)."""
+    _CONSTRAINT_PROBLEMS[name] = (problem, detail, field, detail_ko)
 
 
 def translate_db_error(exc: DBAPIError) -> ProblemError | None:
@@ -66,8 +71,8 @@ def translate_db_error(exc: DBAPIError) -> ProblemError | None:
     cause = getattr(orig, "__cause__", None)
     constraint = getattr(cause, "constraint_name", None)
     if constraint and constraint in _CONSTRAINT_PROBLEMS:
-        problem, detail, field = _CONSTRAINT_PROBLEMS[constraint]
-        return problem(detail, field=field)
+        problem, detail, field, detail_ko = _CONSTRAINT_PROBLEMS[constraint]
+        return problem(detail, detail_ko=detail_ko, field=field)
     message = str(getattr(cause, "message", None) or orig or exc).strip()
     if "invalid input for query argument" in message:
         # asyncpg refused to encode a parameter (an integer beyond the column's range, say) before sending it.

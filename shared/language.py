@@ -43,3 +43,6 @@ class ValueErrorKo(ValueError):
     def __init__(self, message: str, message_ko: str) -> None:
         super().__init__(message)
         self.message_ko = message_ko
+
+    def __reduce__(self) -> tuple[type["ValueErrorKo"], tuple[str, str]]:  # copy and pickle keep both texts
+        return type(self), (str(self), self.message_ko)

@@ -24,6 +24,8 @@ def gateway(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
             # a service that answers, but not with its OpenAPI document: no route table, 502
             "GATEWAY_EVALUATION_URL": echo + "/not-a-service",
             "GATEWAY_READ_TIMEOUT": "0.5",
+            # small enough for the server to take the refused body in; a large unread one resets the socket
+            "GATEWAY_MAX_BODY_BYTES": "1000",
         },
     ) as url:
         yield url
@@ -85,14 +87,17 @@ async def test_a_body_over_the_gateways_limit_in_both_languages(
     gateway: str, auth: Callable[..., dict[str, str]]
 ) -> None:
     token = auth("city_officer")
-    body = b"x" * ((1 << 20) + 1)
+    body = b"x" * 1001
 
     async def send(headers: dict[str, str]) -> httpx.Response:
         async with httpx.AsyncClient(timeout=10) as client:
             return await client.post(f"{gateway}/councils/echo", content=body, headers={**token, **headers})
 
     en, ko = assert_same_problem_in_both(*await ask_both(send), 413, "body")
-    assert en["code"] == "payload-too-large" and ko["detail"].startswith("요청 본문이 이 경로의 한도 ")
+    assert (
+        en["code"] == "payload-too-large"
+        and ko["detail"] == "요청 본문이 이 경로의 한도 1000바이트보다 큽니다."
+    )
 
 
 async def test_a_refused_preflight_in_both_languages() -> None:

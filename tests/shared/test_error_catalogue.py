@@ -51,16 +51,17 @@ def test_the_walk_finds_an_error_without_korean(tmp_path: Path) -> None:
         "    if x > 2:\n"
         "        raise NotFound('gone', detail_ko='없습니다.', errors=[FieldError(field='f', message='m')])\n"
         "    raise DistrictNotFound('11110')  # builds its Korean detail itself\n"
+        "register_constraint('uq_x', Conflict, 'taken', 'body.x')\n"
         "class S(BaseModel):\n"
         "    @field_validator('x')\n"
         "    def v(cls, x):\n"
         "        raise ValueError('bad')\n"
     )
-    lines = [(site.line, site.name) for site in catalogue.sites_without_korean([source])]
-    assert lines == [(6, "Conflict"), (8, "InvalidBallot")]
+    lines = sorted((site.line, site.name) for site in catalogue.sites_without_korean([source]))
+    assert lines == [(6, "Conflict"), (8, "InvalidBallot"), (12, "register_constraint")]
     assert [site.line for site in catalogue.field_errors_without_korean([source])] == [10]
     (tmp_path / "schemas.py").write_text(source.read_text())
-    assert [site.line for site in catalogue.validator_value_errors([tmp_path / "schemas.py"])] == [15]
+    assert [site.line for site in catalogue.validator_value_errors([tmp_path / "schemas.py"])] == [16]
 
 
 async def test_a_domain_404_in_both_languages(councils: httpx.AsyncClient) -> None:

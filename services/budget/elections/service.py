@@ -31,6 +31,7 @@ register_constraint(
     EnvelopeHasElection,
     "this envelope already has an election; an envelope has one election",
     "body.envelope_id",
+    detail_ko="이 예산 한도에는 이미 투표가 있습니다. 예산 한도 하나에 투표는 하나입니다.",
 )
 
 

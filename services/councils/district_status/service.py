@@ -23,6 +23,7 @@ register_constraint(
     Conflict,
     "this district already has a status record from this source as of this date",
     "body.as_of",
+    detail_ko="이 자치구에는 이미 이 출처의 이 날짜 기준 현황 기록이 있습니다.",
 )
 
 

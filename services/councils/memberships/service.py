@@ -38,12 +38,14 @@ register_constraint(
     Conflict,
     "this person already holds this role in this body over an overlapping period",
     "body.start_date",
+    detail_ko="이 인물은 겹치는 기간에 이미 이 기구에서 이 역할을 맡고 있습니다.",
 )
 register_constraint(
     "ex_memberships_member_org_role_overlap",
     Conflict,
     "this organisation is already a member in this role over an overlapping period",
     "body.start_date",
+    detail_ko="이 기관은 겹치는 기간에 이미 이 역할의 위원입니다.",
 )
 
 SEAT_ROLE_VALUES = sorted(role.value for role in SEAT_ROLES)

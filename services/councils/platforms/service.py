@@ -27,6 +27,7 @@ register_constraint(
     Conflict,
     "this consortium already runs a platform in this district",
     "body.consortium_id",
+    detail_ko="이 컨소시엄은 이미 이 자치구에서 플랫폼을 운영하고 있습니다.",
 )
 
 

@@ -29,8 +29,15 @@ register_constraint(
     TargetExists,
     "this organisation is already a target of the cycle",
     "body.organization_id",
+    detail_ko="이 기관은 이미 이 주기의 평가 대상입니다.",
 )
-register_constraint("pk_rounds", RoundOpen, "this round of the cycle is already open", "path.round")
+register_constraint(
+    "pk_rounds",
+    RoundOpen,
+    "this round of the cycle is already open",
+    "path.round",
+    detail_ko="이 주기의 이 회차는 이미 열려 있습니다.",
+)
 
 
 async def _weights(session: AsyncSession, targets: list[Target]) -> dict[int, Weights]:

@@ -27,6 +27,7 @@ register_constraint(
     WindowExists,
     "this phase of this round already has a window; extend it instead",
     "body.phase",
+    detail_ko="이 회차의 이 단계에는 이미 기간이 있습니다. 연장하십시오.",
 )
 
 
