@@ -11,6 +11,7 @@ from starlette.responses import Response
 from starlette.types import ASGIApp
 
 from gateway.settings import GatewaySettings
+from shared.language import preferred_language
 from shared.problems import FieldError, problem_response
 
 ALLOWED_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE")
@@ -52,9 +53,17 @@ class ProblemCORSMiddleware(CORSMiddleware):
             detail=f"this preflight is not allowed: {', '.join(refused)}",
             code="cors-refused",
             errors=[
-                FieldError(field=field, message="not allowed for cross-origin requests") for field in fields
+                FieldError(
+                    field=field,
+                    message="not allowed for cross-origin requests",
+                    message_ko="교차 출처 요청에는 허용되지 않습니다.",
+                )
+                for field in fields
             ],
             headers=headers,
+            language=preferred_language(request_headers.get("accept-language")),
+            title_ko="교차 출처 요청 거부",
+            detail_ko=f"이 사전 요청(preflight)은 허용되지 않습니다: {', '.join(refused)}",
         )
 
 

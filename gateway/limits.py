@@ -16,10 +16,12 @@ NO_BODY_METHODS = frozenset({"GET", "HEAD", "DELETE", "OPTIONS"})
 
 class BodyTooLarge(ProblemError):
     status, code, title = 413, "payload-too-large", "Content too large"
+    title_ko = "요청 본문이 너무 큼"
 
 
 class BodyNotAllowed(ProblemError):
     status, code, title = 400, "body-not-allowed", "Body not allowed"
+    title_ko = "요청 본문을 허용하지 않음"
 
 
 class BodyLimits:
@@ -48,8 +50,16 @@ class BodyLimits:
 
 def too_large(method: str, limit: int) -> ProblemError:
     if limit == 0:
-        return BodyNotAllowed(f"a {method} request carries no body", field="body")
-    return BodyTooLarge(f"the body is larger than this route's limit of {limit} bytes", field="body")
+        return BodyNotAllowed(
+            f"a {method} request carries no body",
+            detail_ko=f"{method} 요청에는 본문을 보낼 수 없습니다.",
+            field="body",
+        )
+    return BodyTooLarge(
+        f"the body is larger than this route's limit of {limit} bytes",
+        detail_ko=f"요청 본문이 이 경로의 한도 {limit}바이트보다 큽니다.",
+        field="body",
+    )
 
 
 class CountedBody:
@@ -67,6 +77,8 @@ class CountedBody:
             if self.received > self.limit:
                 self.exceeded = True
                 raise BodyTooLarge(
-                    f"the body is larger than this route's limit of {self.limit} bytes", field="body"
+                    f"the body is larger than this route's limit of {self.limit} bytes",
+                    detail_ko=f"요청 본문이 이 경로의 한도 {self.limit}바이트보다 큽니다.",
+                    field="body",
                 )
             yield chunk

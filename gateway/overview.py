@@ -133,9 +133,18 @@ def overview_router(upstreams: UpstreamsRef, deadline: float) -> APIRouter:
         if district is None:
             failed = next((m for m in missing if m.part == "district"), None)
             if failed is None:
-                raise NotFound(f"no district has code {code}", field="path.code")
+                raise NotFound(
+                    f"no district has code {code}",
+                    detail_ko=f"코드가 {code}인 자치구가 없습니다.",
+                    field="path.code",
+                )
             error: type[ProblemError] = GatewayTimeout if "within" in failed.reason else ServiceUnavailable
-            raise error(failed.reason)
+            detail_ko = (
+                f"{failed.service} 서비스가 {deadline:g}초 안에 응답하지 않았습니다."
+                if error is GatewayTimeout
+                else f"{failed.service} 서비스를 사용할 수 없습니다."
+            )
+            raise error(failed.reason, detail_ko=detail_ko)
         return DistrictOverview(
             district=district,
             governance_status=values.get("governance_status"),

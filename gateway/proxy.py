@@ -19,8 +19,9 @@ from gateway.limits import BodyLimits, CountedBody, too_large
 from gateway.routes import MethodNotAllowed, canonical_path, match
 from gateway.upstreams import Upstream, Upstreams
 from shared.auth import TokenVerifier
+from shared.language import scope_language
 from shared.logging import request_id_var
-from shared.problems import NotFound, ProblemError, Unauthorized, problem_response
+from shared.problems import NotFound, ProblemError, Unauthorized, error_response, problem_response
 
 logger = logging.getLogger("gateway.proxy")
 
@@ -127,9 +128,12 @@ class ProxyApp:
 
     async def _refusal(self, scope: Scope, path: str, methods: frozenset[str] | None) -> ProblemError | None:
         if methods is None:
-            return NotFound(f"no public path {path}")
+            return NotFound(f"no public path {path}", detail_ko=f"공개 경로 {path}이(가) 없습니다.")
         if scope["method"] not in methods:
-            return MethodNotAllowed(f"{path} does not allow {scope['method']}")
+            return MethodNotAllowed(
+                f"{path} does not allow {scope['method']}",
+                detail_ko=f"{path}은(는) {scope['method']} 메서드를 허용하지 않습니다.",
+            )
         length = _header(scope, b"content-length")
         declared = int(length) if length is not None and length.isdigit() else None
         if refusal := self.limits.refusal(scope["method"], path, declared):
@@ -144,11 +148,16 @@ class ProxyApp:
         authorization = _header(scope, b"authorization")
         if authorization is None:
             if scope["method"] not in SAFE_METHODS:
-                raise Unauthorized("this operation needs a bearer token")
+                raise Unauthorized(
+                    "this operation needs a bearer token", detail_ko="이 작업에는 bearer 토큰이 필요합니다."
+                )
             return
         scheme, _, token = authorization.partition(" ")
         if scheme.lower() != "bearer" or not token:
-            raise Unauthorized("the Authorization header must be 'Bearer <token>'")
+            raise Unauthorized(
+                "the Authorization header must be 'Bearer <token>'",
+                detail_ko="Authorization 헤더는 'Bearer <token>' 형식이어야 합니다.",
+            )
         await self.verifier.verify(token.strip())
 
     async def _forward(self, scope: Scope, receive: Receive, send: Send, upstream: str, limit: int) -> None:
@@ -313,14 +322,8 @@ async def _refuse(
         headers["Allow"] = ", ".join(sorted(methods))
     if problem.status == 413:
         headers["Connection"] = "close"  # the rest of the body is not read
-    response = problem_response(
-        problem.status,
-        title=problem.title,
-        detail=problem.detail,
-        code=problem.code,
-        errors=problem.errors,
-        instance=scope["path"],
-        headers=headers,
+    response = error_response(
+        problem, language=scope_language(scope), instance=scope["path"], headers=headers
     )
     await response(scope, receive, send)
 
@@ -333,6 +336,8 @@ async def _circuit_open(upstream: str, retry_after: int, scope: Scope, receive: 
         code="upstream-circuit-open",
         instance=scope["path"],
         headers={"Retry-After": str(retry_after)},
+        language=scope_language(scope),
+        detail_ko=f"{upstream} 서비스를 사용할 수 없습니다(연속 실패, {retry_after}초 후 다시 시도).",
     )
     await response(scope, receive, send)
 
@@ -342,11 +347,22 @@ async def _upstream_failure(
 ) -> None:
     if isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout):
         status, code, detail = 503, "upstream-unavailable", f"the {upstream} service is unavailable"
+        detail_ko = f"{upstream} 서비스를 사용할 수 없습니다."
     elif isinstance(exc, httpx.TimeoutException):
         status, code, detail = 504, "upstream-timeout", f"the {upstream} service did not answer in time"
+        detail_ko = f"{upstream} 서비스가 제한 시간 안에 응답하지 않았습니다."
     else:
         status, code, detail = 502, "upstream-error", f"the {upstream} service failed to answer"
+        detail_ko = f"{upstream} 서비스가 응답하지 못했습니다."
     logger.warning("%s: %s %s", detail, type(exc).__name__, exc)
     headers = {"Retry-After": "5"} if status == 503 else None
-    response = problem_response(status, detail=detail, code=code, instance=scope["path"], headers=headers)
+    response = problem_response(
+        status,
+        detail=detail,
+        code=code,
+        instance=scope["path"],
+        headers=headers,
+        language=scope_language(scope),
+        detail_ko=detail_ko,
+    )
     await response(scope, receive, send)

@@ -38,6 +38,7 @@ HTTP_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTI
 
 class PathNotCanonical(ProblemError):
     status, code, title = 400, "path-not-canonical", "Path not canonical"
+    title_ko = "경로가 정규 형식이 아님"
 
 
 # Encoded "/" or "\" (a segment that a later decoder splits), an encoded "%" (double encoding), a raw "\".
@@ -52,15 +53,23 @@ def canonical_path(raw_path: bytes) -> str:
     backslashes, double encoding, control characters, and percent-encodings that are not UTF-8.
     """
     if _REFUSED_RAW.search(raw_path):
-        raise PathNotCanonical("the path has an encoded slash, backslash or percent sign")
+        raise PathNotCanonical(
+            "the path has an encoded slash, backslash or percent sign",
+            detail_ko="경로에 인코딩된 슬래시, 백슬래시 또는 퍼센트 기호가 있습니다.",
+        )
     try:
         path = unquote(raw_path.decode("ascii"), errors="strict")
     except UnicodeError as exc:
-        raise PathNotCanonical("the path is not ASCII with UTF-8 percent-encodings") from exc
+        raise PathNotCanonical(
+            "the path is not ASCII with UTF-8 percent-encodings",
+            detail_ko="경로가 UTF-8 퍼센트 인코딩을 사용한 ASCII가 아닙니다.",
+        ) from exc
     if any(segment in (".", "..") for segment in path.split("/")):
-        raise PathNotCanonical("the path has a '.' or '..' segment")
+        raise PathNotCanonical(
+            "the path has a '.' or '..' segment", detail_ko="경로에 '.' 또는 '..' 세그먼트가 있습니다."
+        )
     if _CONTROL.search(path):
-        raise PathNotCanonical("the path has a control character")
+        raise PathNotCanonical("the path has a control character", detail_ko="경로에 제어 문자가 있습니다.")
     return path
 
 
@@ -112,3 +121,4 @@ class PathTable:
 
 class MethodNotAllowed(ProblemError):
     status, code, title = 405, "method-not-allowed", "Method not allowed"
+    title_ko = "허용되지 않는 메서드"

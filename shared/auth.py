@@ -61,7 +61,9 @@ class TokenVerifier:
             else:
                 claims = self._decode(token, self.secret, ["HS256"])
         except jwt.PyJWTError as exc:
-            raise Unauthorized(f"invalid bearer token: {exc}") from exc
+            raise Unauthorized(
+                f"invalid bearer token: {exc}", detail_ko=f"유효하지 않은 bearer 토큰입니다: {exc}"
+            ) from exc
         return identity_from_claims(claims)
 
     def _decode(self, token: str, key: Any, algorithms: list[str]) -> dict[str, Any]:
@@ -86,14 +88,25 @@ def identity_from_claims(claims: dict[str, Any]) -> Identity:
             name=claims.get("name"),
         )
     except (ValidationError, KeyError) as exc:
-        raise Unauthorized("the token's role, subject or organization_id is missing or invalid") from exc
+        raise Unauthorized(
+            "the token's role, subject or organization_id is missing or invalid",
+            detail_ko="토큰의 role, sub 또는 organization_id가 없거나 올바르지 않습니다.",
+        ) from exc
     if not identity.subject.strip():
         # Voter hashes, audit columns and ownership all key on the subject: a blank one is nobody.
-        raise Unauthorized("the token's subject (sub) is empty")
+        raise Unauthorized(
+            "the token's subject (sub) is empty", detail_ko="토큰의 주체(sub)가 비어 있습니다."
+        )
     if identity.role == Role.district_officer and not identity.district_code:
-        raise Unauthorized("a district officer's token must carry a district_code")
+        raise Unauthorized(
+            "a district officer's token must carry a district_code",
+            detail_ko="자치구 공무원의 토큰에는 district_code가 있어야 합니다.",
+        )
     if identity.role == Role.agency and identity.organization_id is None:
-        raise Unauthorized("an agency's token must carry its organization_id")
+        raise Unauthorized(
+            "an agency's token must carry its organization_id",
+            detail_ko="기관의 토큰에는 해당 organization_id가 있어야 합니다.",
+        )
     return identity
 
 
@@ -135,7 +148,10 @@ async def current_identity(
     """The caller's identity, or None for an anonymous caller; a bad token is a 401, never anonymous."""
     if credentials is None:
         if request.headers.get("authorization"):
-            raise Unauthorized("the Authorization header must be 'Bearer <token>'")
+            raise Unauthorized(
+                "the Authorization header must be 'Bearer <token>'",
+                detail_ko="Authorization 헤더는 'Bearer <token>' 형식이어야 합니다.",
+            )
         return None
     verifier: TokenVerifier = request.app.state.verifier
     return await verifier.verify(credentials.credentials)
@@ -150,10 +166,15 @@ def require_roles(*roles: Role) -> Callable[..., Awaitable[Identity]]:
 
     async def dependency(identity: OptionalIdentity) -> Identity:
         if identity is None:
-            raise Unauthorized("this operation needs a bearer token")
+            raise Unauthorized(
+                "this operation needs a bearer token", detail_ko="이 작업에는 bearer 토큰이 필요합니다."
+            )
         if identity.role not in allowed:
             names = ", ".join(sorted(role.value for role in allowed))
-            raise Forbidden(f"role {identity.role.value} may not do this; allowed: {names}")
+            raise Forbidden(
+                f"role {identity.role.value} may not do this; allowed: {names}",
+                detail_ko=f"{identity.role.value} 역할은 이 작업을 할 수 없습니다. 허용 역할: {names}",
+            )
         return identity
 
     return dependency
@@ -163,5 +184,9 @@ def ensure_district_access(identity: Identity, district_code: str) -> None:
     """District officers write only their own district's records."""
     if not identity.can_write_district(district_code):
         raise Forbidden(
-            f"{identity.role.value} of district {identity.district_code} may not write {district_code}"
+            f"{identity.role.value} of district {identity.district_code} may not write {district_code}",
+            detail_ko=(
+                f"자치구 {identity.district_code}의 {identity.role.value}은(는) {district_code}에 쓸"
+                " 수 없습니다."
+            ),
         )

@@ -12,6 +12,8 @@ from typing import Annotated
 
 from pydantic import AwareDatetime, BeforeValidator
 
+from shared.language import ValueErrorKo
+
 _CALENDAR_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 # A date, `T` (or a space, as ISO 8601 allows by agreement) and at least hours and minutes; the rest of the
 # text (seconds, fraction, offset) is left to pydantic's parser.
@@ -23,11 +25,15 @@ def calendar_date(value: object) -> object:
     if isinstance(value, date) and not isinstance(value, datetime):
         return value
     if not isinstance(value, str) or not _CALENDAR_DATE.fullmatch(value):
-        raise ValueError("must be a calendar date written YYYY-MM-DD")
+        raise ValueErrorKo(
+            "must be a calendar date written YYYY-MM-DD", "YYYY-MM-DD 형식의 달력 날짜여야 합니다."
+        )
     try:
         return date.fromisoformat(value)
     except ValueError:
-        raise ValueError(f"{value} is not a day of the calendar") from None
+        raise ValueErrorKo(
+            f"{value} is not a day of the calendar", f"{value}은(는) 달력에 있는 날짜가 아닙니다."
+        ) from None
 
 
 def date_time_text(value: object) -> object:
@@ -35,7 +41,10 @@ def date_time_text(value: object) -> object:
     if isinstance(value, datetime):
         return value
     if not isinstance(value, str) or not _DATE_TIME.fullmatch(value):
-        raise ValueError("must be a date-time written YYYY-MM-DDThh:mm:ss (ISO 8601)")
+        raise ValueErrorKo(
+            "must be a date-time written YYYY-MM-DDThh:mm:ss (ISO 8601)",
+            "YYYY-MM-DDThh:mm:ss 형식(ISO 8601)의 날짜와 시각이어야 합니다.",
+        )
     return value
 
 

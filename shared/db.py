@@ -47,14 +47,19 @@ def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]
 
 
 # Constraint names a service registers to turn a database refusal into a precise problem.
-_CONSTRAINT_PROBLEMS: dict[str, tuple[type[ProblemError], str, str | None]] = {}
+_CONSTRAINT_PROBLEMS: dict[str, tuple[type[ProblemError], str, str | None, str | None]] = {}
 
 
 def register_constraint(
-    name: str, problem: type[ProblemError], detail: str, field: str | None = None
+    name: str,
+    problem: type[ProblemError],
+    detail: str,
+    field: str | None = None,
+    *,
+    detail_ko: str | None = None,
 ) -> None:
-    """Say which problem a named constraint's violation is (detail and field for the client)."""
-    _CONSTRAINT_PROBLEMS[name] = (problem, detail, field)
+    """Say which problem a named constraint's violation is (detail, Korean detail, field for the client)."""
+    _CONSTRAINT_PROBLEMS[name] = (problem, detail, field, detail_ko)
 
 
 def translate_db_error(exc: DBAPIError) -> ProblemError | None:
@@ -66,20 +71,32 @@ def translate_db_error(exc: DBAPIError) -> ProblemError | None:
     cause = getattr(orig, "__cause__", None)
     constraint = getattr(cause, "constraint_name", None)
     if constraint and constraint in _CONSTRAINT_PROBLEMS:
-        problem, detail, field = _CONSTRAINT_PROBLEMS[constraint]
-        return problem(detail, field=field)
+        problem, detail, field, detail_ko = _CONSTRAINT_PROBLEMS[constraint]
+        return problem(detail, detail_ko=detail_ko, field=field)
     message = str(getattr(cause, "message", None) or orig or exc).strip()
     if "invalid input for query argument" in message:
         # asyncpg refused to encode a parameter (an integer beyond the column's range, say) before sending it.
-        return RuleViolation(f"a value is out of range for its field: {message.split(':', 1)[-1].strip()}")
+        return RuleViolation(
+            f"a value is out of range for its field: {message.split(':', 1)[-1].strip()}",
+            detail_ko=f"필드 범위를 벗어난 값입니다: {message.split(':', 1)[-1].strip()}",
+        )
     if sqlstate == "P0001":  # raised by a rule trigger: its message is written for the client
-        return RuleViolation(message)
+        return RuleViolation(message, detail_ko=f"데이터베이스 규칙에 따라 거부되었습니다: {message}")
     if sqlstate in ("23505", "23P01"):
-        return Conflict(f"conflicts with an existing record ({constraint or sqlstate})")
+        return Conflict(
+            f"conflicts with an existing record ({constraint or sqlstate})",
+            detail_ko=f"기존 기록과 충돌합니다({constraint or sqlstate}).",
+        )
     if sqlstate in ("23503", "23514", "23502", "22001", "22003", "22P02", "22007", "22008"):
-        return RuleViolation(f"rejected by the database ({constraint or sqlstate}): {message}")
+        return RuleViolation(
+            f"rejected by the database ({constraint or sqlstate}): {message}",
+            detail_ko=f"데이터베이스가 거부했습니다({constraint or sqlstate}): {message}",
+        )
     if sqlstate in ("40001", "40P01", "55P03"):
-        return Conflict("a concurrent request changed the same records; retry")
+        return Conflict(
+            "a concurrent request changed the same records; retry",
+            detail_ko="동시에 처리된 다른 요청이 같은 기록을 변경했습니다. 다시 시도하십시오.",
+        )
     return None
 
 

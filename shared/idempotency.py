@@ -24,7 +24,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from shared.db import UNIT_OF_WORK, translate_db_error
 from shared.db_outage import is_database_outage
-from shared.problems import DatabaseUnavailable, ProblemError, problem_response
+from shared.language import scope_language
+from shared.problems import DatabaseUnavailable, ProblemError, error_response
 
 HEADER = "Idempotency-Key"
 FIELD = f"header.{HEADER}"
@@ -41,14 +42,17 @@ _LOCK_WAIT_ENDED = frozenset({"55P03", "57014"})  # lock_timeout, statement_time
 
 class InvalidKey(ProblemError):
     status, code, title = 400, "invalid-idempotency-key", "Invalid Idempotency-Key"
+    title_ko = "유효하지 않은 Idempotency-Key"
 
 
 class KeyReused(ProblemError):
     status, code, title = 422, "idempotency-key-reused", "Idempotency-Key reused for another request"
+    title_ko = "다른 요청에 재사용된 Idempotency-Key"
 
 
 class KeyInUse(ProblemError):
     status, code, title = 409, "idempotency-key-in-use", "Idempotency-Key in use"
+    title_ko = "사용 중인 Idempotency-Key"
 
 
 def parse_key(raw: str) -> str:
@@ -59,6 +63,9 @@ def parse_key(raw: str) -> str:
     if not _KEY.match(key):
         raise InvalidKey(
             f"an {HEADER} is 1 to {MAX_KEY_LENGTH} visible ASCII characters, optionally in double quotes",
+            detail_ko=(
+                f"{HEADER}는 1~{MAX_KEY_LENGTH}자의 표시 가능한 ASCII 문자이며, 큰따옴표로 감쌀 수 있습니다."
+            ),
             field=FIELD,
         )
     return key
@@ -143,14 +150,11 @@ async def _respond(
 async def _problem(
     scope: Scope, receive: Receive, send: Send, exc: ProblemError, retry: bool = False
 ) -> None:
-    response = problem_response(
-        exc.status,
-        title=exc.title,
-        detail=exc.detail,
-        code=exc.code,
-        errors=exc.errors,
+    response = error_response(
+        exc,
+        language=scope_language(scope),
         instance=scope["path"],
-        headers={"Retry-After": "1"} if retry else dict(exc.headers or {}) or None,
+        headers={"Retry-After": "1"} if retry else None,
     )
     await response(scope, receive, send)
 
@@ -248,7 +252,17 @@ class IdempotencyMiddleware:
                 await session.rollback()
                 if _sqlstate(exc) in _LOCK_WAIT_ENDED:
                     detail = "a request with this key is still running; retry later"
-                    await _problem(scope, receive, send, KeyInUse(detail, field=FIELD), retry=True)
+                    await _problem(
+                        scope,
+                        receive,
+                        send,
+                        KeyInUse(
+                            detail,
+                            detail_ko="이 키를 사용한 요청이 아직 처리 중입니다. 잠시 후 다시 시도하십시오.",
+                            field=FIELD,
+                        ),
+                        retry=True,
+                    )
                     return
                 problem = translate_db_error(exc)
                 if problem is None:
@@ -333,10 +347,26 @@ class IdempotencyMiddleware:
     ) -> None:
         if bytes(stored["fingerprint"]) != print_:
             detail = f"this {HEADER} was used for another request (method, path or body); use a new key"
-            await _problem(scope, receive, send, KeyReused(detail, field=FIELD))
+            await _problem(
+                scope,
+                receive,
+                send,
+                KeyReused(
+                    detail,
+                    detail_ko=(
+                        f"이 {HEADER}는 다른 요청(메서드, 경로 또는 본문)에 사용되었습니다. 새 키를"
+                        " 사용하십시오."
+                    ),
+                    field=FIELD,
+                ),
+            )
             return
         if stored["status"] is None:  # cannot be committed so; refuse rather than run twice
-            problem = KeyInUse("this key's answer is not stored", field=FIELD)
+            problem = KeyInUse(
+                "this key's answer is not stored",
+                detail_ko="이 키에 대한 응답이 저장되어 있지 않습니다.",
+                field=FIELD,
+            )
             await _problem(scope, receive, send, problem, retry=True)
             return
         headers = [(name.encode("latin-1"), value.encode("latin-1")) for name, value in stored["headers"]]

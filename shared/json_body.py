@@ -38,14 +38,17 @@ _STEP[ord("]")] = _STEP[ord("}")] = -1
 
 class JsonTooDeep(ProblemError):
     status, code, title = 400, "json-too-deep", "JSON nested too deeply"
+    title_ko = "JSON 중첩이 너무 깊음"
 
 
 class MalformedJson(ProblemError):
     status, code, title = 400, "malformed-json", "Malformed JSON"
+    title_ko = "잘못된 형식의 JSON"
 
 
 class UnsupportedMediaType(ProblemError):
     status, code, title = 415, "unsupported-media-type", "Unsupported media type"
+    title_ko = "지원하지 않는 미디어 유형"
 
 
 class OutOfRange:
@@ -83,11 +86,17 @@ def parse_json(body: bytes) -> Any:
     """Parse a request body: JsonTooDeep past MAX_JSON_DEPTH, MalformedJson when it is not UTF-8 (RFC 8259),
     json.JSONDecodeError when it is not JSON."""
     if nesting_depth(body) > MAX_JSON_DEPTH:
-        raise JsonTooDeep(f"JSON may nest at most {MAX_JSON_DEPTH} arrays or objects deep", field="body")
+        raise JsonTooDeep(
+            f"JSON may nest at most {MAX_JSON_DEPTH} arrays or objects deep",
+            detail_ko=f"JSON의 배열 또는 객체 중첩은 최대 {MAX_JSON_DEPTH}단계까지 허용됩니다.",
+            field="body",
+        )
     try:
         text = body.decode("utf-8-sig")  # RFC 8259 §8.1: a parser may ignore a byte order mark
     except UnicodeDecodeError as exc:
-        raise MalformedJson("the body is not UTF-8 text", field="body") from exc
+        raise MalformedJson(
+            "the body is not UTF-8 text", detail_ko="요청 본문이 UTF-8 텍스트가 아닙니다.", field="body"
+        ) from exc
     return json.loads(text, parse_int=_parse_int)
 
 
@@ -116,6 +125,10 @@ class JsonBodyRoute(APIRoute):
                 if not is_json_media_type(content_type):
                     raise UnsupportedMediaType(
                         f"send the body as application/json, not {content_type or 'without a Content-Type'}",
+                        detail_ko=(
+                            "본문을 application/json으로"
+                            f" 보내십시오({content_type or 'Content-Type 없음'}은(는) 허용되지 않습니다)."
+                        ),
                         field="header.content-type",
                     )
                 # not JSON: FastAPI parses it again and reports where it breaks

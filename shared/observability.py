@@ -11,6 +11,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, H
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from shared.json_body import JsonBodyRoute
+from shared.language import preferred_language
 from shared.logging import request_id_var
 from shared.problems import problem_response
 
@@ -123,6 +124,8 @@ def health_router(
                     code="not-ready",
                     headers={"Retry-After": "2"},
                     extra=facts,
+                    language=preferred_language(request.headers.get("accept-language")),
+                    detail_ko="의존하는 서비스에 연결할 수 없습니다.",
                 )
         return {"status": "ready", **facts}
 

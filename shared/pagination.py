@@ -38,6 +38,7 @@ class Page(BaseModel, Generic[T]):
 
 class InvalidCursor(ProblemError):
     status, code, title = 400, "invalid-cursor", "Invalid cursor"
+    title_ko = "유효하지 않은 커서"
 
 
 def _integer(maximum: int) -> KeyPart:
@@ -108,7 +109,11 @@ def decode_cursor(cursor: str | None, spec: Sequence[KeyPart]) -> list[Any] | No
             raise ValueError(f"expected a list of {len(spec)}")
         return [part(value) for part, value in zip(spec, key, strict=True)]
     except (binascii.Error, ValueError, RecursionError) as exc:  # UnicodeDecodeError is a ValueError
-        raise InvalidCursor("the cursor is not one this API issued", field="query.cursor") from exc
+        raise InvalidCursor(
+            "the cursor is not one this API issued",
+            detail_ko="이 API가 발급한 커서가 아닙니다.",
+            field="query.cursor",
+        ) from exc
 
 
 LimitParam = Annotated[int, Query(ge=1, le=200, description="Page size (1–200).")]

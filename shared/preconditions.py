@@ -32,6 +32,7 @@ IfMatchHeader = Annotated[
 
 class PreconditionFailed(ProblemError):
     status, code, title = 412, "precondition-failed", "Precondition failed"
+    title_ko = "전제 조건 실패"
 
 
 def etag(version: int) -> str:
@@ -97,6 +98,9 @@ def versioned_write(table: str, id_param: str) -> Callable[..., Awaitable[Record
         if version is not None and not if_match_passes(if_match, version):
             raise PreconditionFailed(
                 f"the record changed since it was read: its ETag is now {etag(version)}; read it again",
+                detail_ko=(
+                    f"기록을 읽은 뒤 변경되었습니다. 현재 ETag는 {etag(version)}입니다. 다시 읽으십시오."
+                ),
                 field=IF_MATCH_FIELD,
                 extra={"etag": etag(version)},
             )

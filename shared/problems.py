@@ -12,6 +12,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from shared import messages_ko
 from shared.db_outage import is_database_outage
 from shared.language import ENGLISH, KOREAN, preferred_language
 from shared.logging import request_id_var
@@ -49,7 +50,7 @@ class ProblemError(Exception):
     status: int = 400
     code: str = "bad-request"
     title: str = "Bad request"
-    title_ko: str | None = None
+    title_ko: str | None = "잘못된 요청"
     """The title in Korean, sent when the caller prefers it (`Accept-Language: ko`)."""
     headers: Mapping[str, str] | None = None
     """Response headers the problem always carries (Retry-After, say)."""
@@ -135,8 +136,21 @@ def problem_response(
     instance: str | None = None,
     headers: dict[str, str] | None = None,
     extra: dict[str, Any] | None = None,
+    language: str = ENGLISH,
+    title_ko: str | None = None,
+    detail_ko: str | None = None,
 ) -> JSONResponse:
-    """Build a problem+json response; `code` becomes the `type` URI."""
+    """Build a problem+json response; `code` becomes the `type` URI.
+
+    In Korean (`language`, from `shared.language`) the texts are `title_ko` (or the status's Korean title),
+    `detail_ko` and each error's `message_ko`, each falling back to the English one; `code` is the same.
+    """
+    if language == KOREAN:
+        title = title_ko or messages_ko.status_title(status)
+        detail = detail_ko or detail
+        errors = [
+            FieldError(field=e.field, message=e.message_ko or e.message, type=e.type) for e in errors or ()
+        ]
     body = Problem(
         type=PROBLEM_BASE + code if code else "about:blank",
         title=title or HTTPStatus(status).phrase,
@@ -149,24 +163,56 @@ def problem_response(
     ).model_dump(exclude_none=True)
     if extra:
         body.update(extra)
+    headers = {**(headers or {}), "Content-Language": KOREAN if language == KOREAN else ENGLISH}
+    headers["Vary"] = ", ".join(filter(None, (headers.get("Vary"), "Accept-Language")))
     return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
+
+
+def error_response(
+    exc: ProblemError,
+    *,
+    language: str,
+    instance: str | None = None,
+    headers: dict[str, str] | None = None,
+) -> JSONResponse:
+    """The response for a raised ProblemError, in the caller's language; `headers` replace the error's own."""
+    return problem_response(
+        exc.status,
+        title=exc.title,
+        detail=exc.detail,
+        code=exc.code,
+        errors=exc.errors,
+        instance=instance,
+        headers=dict(exc.headers or {}) if headers is None else headers,
+        extra=exc.extra,
+        language=language,
+        title_ko=exc.title_ko,
+        detail_ko=exc.detail_ko,
+    )
 
 
 def _field_name(loc: Sequence[Any]) -> str:
     return ".".join(str(part) for part in loc) if loc else "body"
 
 
-def _validation_errors(exc: RequestValidationError) -> tuple[int, str, list[FieldError]]:
+def _validation_errors(exc: RequestValidationError) -> tuple[int, str, str, list[FieldError]]:
     errors = [
         FieldError(
-            field=_field_name(err.get("loc", ())), message=str(err.get("msg", "")), type=err.get("type")
+            field=_field_name(err.get("loc", ())),
+            message=str(err.get("msg", "")),
+            type=err.get("type"),
+            message_ko=messages_ko.validation_message(err),
         )
         for err in exc.errors()
     ]
     if any(err.type == "json_invalid" for err in errors):
-        return 400, "The request body is not valid JSON.", errors
+        return 400, "The request body is not valid JSON.", messages_ko.MALFORMED_JSON_DETAIL, errors
     names = ", ".join(sorted({err.field for err in errors}))
-    return 422, f"Invalid request: {names}", errors
+    return 422, f"Invalid request: {names}", messages_ko.VALIDATION_DETAIL.format(names=names), errors
+
+
+def _language(request: Request) -> str:
+    return preferred_language(request.headers.get("accept-language"))
 
 
 def install_problem_handlers(app: FastAPI) -> None:
@@ -174,9 +220,17 @@ def install_problem_handlers(app: FastAPI) -> None:
 
     async def on_validation(request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, RequestValidationError)
-        status, detail, errors = _validation_errors(exc)
+        status, detail, detail_ko, errors = _validation_errors(exc)
         code = "malformed-json" if status == 400 else "validation-error"
-        return problem_response(status, detail=detail, code=code, errors=errors, instance=request.url.path)
+        return problem_response(
+            status,
+            detail=detail,
+            code=code,
+            errors=errors,
+            instance=request.url.path,
+            language=_language(request),
+            detail_ko=detail_ko,
+        )
 
     async def on_http(request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, StarletteHTTPException)
@@ -190,28 +244,14 @@ def install_problem_handlers(app: FastAPI) -> None:
             code=code,
             instance=request.url.path,
             headers=dict(exc.headers) if exc.headers else None,
+            language=_language(request),
+            detail_ko=messages_ko.FRAMEWORK_DETAILS.get(detail or ""),
         )
 
     async def on_problem(request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, ProblemError)
         headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else dict(exc.headers or {})
-        korean = preferred_language(request.headers.get("accept-language")) == KOREAN
-        headers.update({"Content-Language": KOREAN if korean else ENGLISH, "Vary": "Accept-Language"})
-        errors = exc.errors
-        if korean:
-            errors = [
-                FieldError(field=e.field, message=e.message_ko or e.message, type=e.type) for e in exc.errors
-            ]
-        return problem_response(
-            exc.status,
-            title=(exc.title_ko or exc.title) if korean else exc.title,
-            detail=(exc.detail_ko or exc.detail) if korean else exc.detail,
-            code=exc.code,
-            errors=errors,
-            instance=request.url.path,
-            headers=headers,
-            extra=exc.extra,
-        )
+        return error_response(exc, language=_language(request), instance=request.url.path, headers=headers)
 
     async def on_unhandled(request: Request, exc: Exception) -> JSONResponse:
         if is_database_outage(exc):  # wherever it surfaced: the database is away, not a bug
@@ -219,7 +259,11 @@ def install_problem_handlers(app: FastAPI) -> None:
             return await on_problem(request, DatabaseUnavailable())
         logger.exception("unhandled error", extra={"path": request.url.path})
         return problem_response(
-            500, detail="An unexpected error occurred; it has been logged.", code="internal-error"
+            500,
+            detail="An unexpected error occurred; it has been logged.",
+            code="internal-error",
+            language=_language(request),
+            detail_ko=messages_ko.UNEXPECTED_DETAIL,
         )
 
     app.add_exception_handler(RequestValidationError, on_validation)

@@ -22,6 +22,7 @@ from fastapi.routing import APIRoute
 from starlette.routing import compile_path
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from shared.language import scope_language
 from shared.problems import FieldError, problem_response
 
 NO_BODY_METHODS = frozenset({"GET", "HEAD", "DELETE", "OPTIONS"})
@@ -38,25 +39,40 @@ class _BodyTooLarge(Exception):
 
 
 def _refusal(
-    status: int, code: str, title: str, detail: str, *, close: bool, extra: dict[str, Any] | None = None
+    scope: Scope,
+    status: int,
+    code: str,
+    title: tuple[str, str],
+    detail: tuple[str, str],
+    *,
+    close: bool,
+    extra: dict[str, Any] | None = None,
 ) -> Any:
+    """`title` and `detail` are (English, Korean)."""
     return problem_response(
         status,
-        title=title,
-        detail=detail,
+        title=title[0],
+        detail=detail[0],
         code=code,
-        errors=[FieldError(field="body", message=detail)],
+        errors=[FieldError(field="body", message=detail[0], message_ko=detail[1])],
         headers={"Connection": "close"} if close else None,
         extra=extra,
+        language=scope_language(scope),
+        title_ko=title[1],
+        detail_ko=detail[1],
     )
 
 
-def too_large(limit: int, *, close: bool) -> Any:
+def too_large(scope: Scope, limit: int, *, close: bool) -> Any:
     return _refusal(
+        scope,
         413,
         "payload-too-large",
-        "Payload too large",
-        f"the request body is larger than this route's limit of {limit:,} bytes",
+        ("Payload too large", "요청 본문이 너무 큼"),
+        (
+            f"the request body is larger than this route's limit of {limit:,} bytes",
+            f"요청 본문이 이 경로의 한도 {limit:,}바이트보다 큽니다.",
+        ),
         close=close,
         extra={"max_body_bytes": limit},
     )
@@ -106,18 +122,32 @@ class BodyLimitMiddleware:
         length: int | None = None
         if raw_length is not None:
             if not raw_length.isdigit() or len(raw_length) > _MAX_LENGTH_DIGITS:
-                detail = "Content-Length must be a whole number of bytes"
                 refusal = _refusal(
-                    400, "invalid-content-length", "Invalid Content-Length", detail, close=True
+                    scope,
+                    400,
+                    "invalid-content-length",
+                    ("Invalid Content-Length", "유효하지 않은 Content-Length"),
+                    (
+                        "Content-Length must be a whole number of bytes",
+                        "Content-Length는 바이트 수를 나타내는 정수여야 합니다.",
+                    ),
+                    close=True,
                 )
                 await refusal(scope, receive, send)
                 return
             length = int(raw_length)
         if scope["method"] in NO_BODY_METHODS:
             if (length or 0) > 0 or chunked:
-                detail = f"a {scope['method']} request takes no body"
                 refusal = _refusal(
-                    400, "body-not-allowed", "Body not allowed", detail, close=_close_after(length)
+                    scope,
+                    400,
+                    "body-not-allowed",
+                    ("Body not allowed", "요청 본문을 허용하지 않음"),
+                    (
+                        f"a {scope['method']} request takes no body",
+                        f"{scope['method']} 요청에는 본문을 보낼 수 없습니다.",
+                    ),
+                    close=_close_after(length),
                 )
                 await refusal(scope, receive, send)
                 return
@@ -125,7 +155,7 @@ class BodyLimitMiddleware:
             return
         limit = self._limit_for(scope)
         if length is not None and length > limit:
-            await too_large(limit, close=_close_after(length))(scope, receive, send)
+            await too_large(scope, limit, close=_close_after(length))(scope, receive, send)
             return
         if length is not None or not chunked:
             # h11 and httptools never deliver more than Content-Length announced
@@ -159,4 +189,4 @@ class BodyLimitMiddleware:
         with contextlib.suppress(_BodyTooLarge):
             await self.app(scope, counting_receive, guarded_send)
         if exceeded and not started:
-            await too_large(limit, close=True)(scope, receive, send)
+            await too_large(scope, limit, close=True)(scope, receive, send)

@@ -22,10 +22,12 @@ FLOAT_MAX = float(2**63)
 
 class UnstorableText(ProblemError):
     status, code, title = 422, "unstorable-text", "Text cannot be stored"
+    title_ko = "저장할 수 없는 텍스트"
 
 
 class NumberOutOfRange(ProblemError):
     status, code, title = 422, "number-out-of-range", "Number out of range"
+    title_ko = "범위를 벗어난 숫자"
 
 
 def is_storable(text: str) -> bool:
@@ -89,13 +91,26 @@ async def reject_unstorable_text(request: Request) -> None:
     if texts:
         raise UnstorableText(
             "text must not contain NUL characters or unpaired surrogates",
+            detail_ko="텍스트에는 NUL 문자나 짝이 없는 서로게이트가 들어갈 수 없습니다.",
             errors=[
-                FieldError(field=field, message="contains a NUL character or an unpaired surrogate")
+                FieldError(
+                    field=field,
+                    message="contains a NUL character or an unpaired surrogate",
+                    message_ko="NUL 문자나 짝이 없는 서로게이트가 있습니다.",
+                )
                 for field in texts
             ],
         )
     if numbers:
         raise NumberOutOfRange(
             "numbers must be finite, and integers within 64 bits",
-            errors=[FieldError(field=field, message="not a finite number within range") for field in numbers],
+            detail_ko="숫자는 유한해야 하며, 정수는 64비트 범위 안이어야 합니다.",
+            errors=[
+                FieldError(
+                    field=field,
+                    message="not a finite number within range",
+                    message_ko="범위 안의 유한한 숫자가 아닙니다.",
+                )
+                for field in numbers
+            ],
         )

@@ -8,6 +8,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.auth import Identity
+from shared.language import ValueErrorKo
 from shared.seoul import DISTRICT_CODES as SEOUL_DISTRICT_CODES
 from shared.seoul import SEOUL
 
@@ -19,7 +20,10 @@ WholeKRW = Annotated[int, Field(strict=True, ge=0, le=10**15, description="Whole
 
 def _seoul_district(code: str) -> str:
     if code not in SEOUL_DISTRICT_CODES:
-        raise ValueError(f"{code} is not one of Seoul's 25 district codes")
+        raise ValueErrorKo(
+            f"{code} is not one of Seoul's 25 district codes",
+            f"{code}은(는) 서울시 25개 자치구 코드가 아닙니다.",
+        )
     return code
 
 

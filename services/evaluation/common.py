@@ -10,13 +10,17 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.auth import Identity, Role, require_roles
+from shared.language import ValueErrorKo
 from shared.problems import Forbidden
 from shared.seoul import DISTRICT_CODES, SEOUL
 
 
 def _seoul_district(code: str) -> str:
     if code not in DISTRICT_CODES:
-        raise ValueError(f"{code} is not one of Seoul's 25 district codes")
+        raise ValueErrorKo(
+            f"{code} is not one of Seoul's 25 district codes",
+            f"{code}은(는) 서울시 25개 자치구 코드가 아닙니다.",
+        )
     return code
 
 
@@ -52,6 +56,10 @@ def ensure_own_target(identity: Identity, *, target_id: int, organization_id: in
         raise Forbidden(
             f"target {target_id} is organisation {organization_id}'s; this agency token acts for"
             f" organisation {identity.organization_id} only",
+            detail_ko=(
+                f"평가 대상 {target_id}은(는) 기관 {organization_id}의 대상입니다. 이 기관 토큰은"
+                f" 기관 {identity.organization_id}만 대리합니다."
+            ),
             field="path.target_id",
         )
 

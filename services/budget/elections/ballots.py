@@ -79,41 +79,70 @@ def validate_ballot(config: BallotConfig, data: BallotIn) -> tuple[list[str], li
     """Check a ballot against the election's rules; return its items in the election's project order."""
     ids = data.project_ids
     if len(set(ids)) != len(ids):
-        raise InvalidBallot("duplicate-project", "the ballot lists a project twice", "body.project_ids")
+        raise InvalidBallot(
+            "duplicate-project",
+            "the ballot lists a project twice",
+            "body.project_ids",
+            detail_ko="투표지에 같은 사업이 두 번 있습니다.",
+        )
     unknown = [p for p in ids if p not in config.positions]
     if unknown:
         raise InvalidBallot(
-            "unknown-project", f"the election has no project {', '.join(unknown)}", "body.project_ids"
+            "unknown-project",
+            f"the election has no project {', '.join(unknown)}",
+            "body.project_ids",
+            detail_ko=f"이 투표에는 사업 {', '.join(unknown)}이(가) 없습니다.",
         )
     points: list[Decimal] | None = None
     if config.ballot_type == "cumulative":
         if data.points is None or len(data.points) != len(ids):
             raise InvalidBallot(
-                "points-mismatch", "a cumulative ballot gives points to each project it lists", "body.points"
+                "points-mismatch",
+                "a cumulative ballot gives points to each project it lists",
+                "body.points",
+                detail_ko="누적 투표지는 나열한 사업마다 점수를 주어야 합니다.",
             )
         if any(p <= 0 for p in data.points):
-            raise InvalidBallot("points-mismatch", "points must be positive", "body.points")
+            raise InvalidBallot(
+                "points-mismatch",
+                "points must be positive",
+                "body.points",
+                detail_ko="점수는 양수여야 합니다.",
+            )
         assert config.max_points is not None
         if sum(data.points) > config.max_points:
             raise InvalidBallot(
                 "too-many-points",
                 f"the ballot spends {sum(data.points)} points; at most {json_amount(config.max_points)}",
                 "body.points",
+                detail_ko=(
+                    f"투표지가 {sum(data.points)}점을 사용합니다. 최대"
+                    f" {json_amount(config.max_points)}점까지 쓸 수 있습니다."
+                ),
             )
         points = [Decimal(p) for p in data.points]
     elif data.points is not None:
-        raise InvalidBallot("points-mismatch", f"{config.ballot_type} ballots take no points", "body.points")
+        raise InvalidBallot(
+            "points-mismatch",
+            f"{config.ballot_type} ballots take no points",
+            "body.points",
+            detail_ko=f"{config.ballot_type} 투표지에는 점수를 줄 수 없습니다.",
+        )
     if len(ids) < config.min_length:
         raise InvalidBallot(
             "too-few-projects",
             f"the ballot names {len(ids)} projects; at least {config.min_length}",
             "body.project_ids",
+            detail_ko=f"투표지에 사업이 {len(ids)}개 있습니다. 최소 {config.min_length}개를 골라야 합니다.",
         )
     if config.max_length is not None and len(ids) > config.max_length:
         raise InvalidBallot(
             "too-many-projects",
             f"the ballot names {len(ids)} projects; at most {config.max_length}",
             "body.project_ids",
+            detail_ko=(
+                f"투표지에 사업이 {len(ids)}개 있습니다. 최대 {config.max_length}개까지 고를 수 있습니다."
+            ),
         )
     if config.max_total_cost is not None:
         total = sum((config.costs[p] for p in ids), Decimal(0))
@@ -122,6 +151,10 @@ def validate_ballot(config: BallotConfig, data: BallotIn) -> tuple[list[str], li
                 "over-budget",
                 f"the chosen projects cost {total:,f} together; at most {config.max_total_cost:,f}",
                 "body.project_ids",
+                detail_ko=(
+                    f"선택한 사업의 비용 합계가 {total:,f}입니다. 최대 {config.max_total_cost:,f}까지"
+                    " 가능합니다."
+                ),
             )
     order = sorted(range(len(ids)), key=lambda i: config.positions[ids[i]])
     return [ids[i] for i in order], None if points is None else [points[i] for i in order]
@@ -129,9 +162,15 @@ def validate_ballot(config: BallotConfig, data: BallotIn) -> tuple[list[str], li
 
 def _check_window(election_id: int, opens_at: datetime, closes_at: datetime, now: datetime) -> None:
     if now < opens_at:
-        raise ElectionNotOpen(f"election {election_id} opens at {opens_at.isoformat()}")
+        raise ElectionNotOpen(
+            f"election {election_id} opens at {opens_at.isoformat()}",
+            detail_ko=f"투표 {election_id}은(는) {opens_at.isoformat()}에 시작합니다.",
+        )
     if now >= closes_at:
-        raise ElectionClosed(f"election {election_id} closed at {closes_at.isoformat()}")
+        raise ElectionClosed(
+            f"election {election_id} closed at {closes_at.isoformat()}",
+            detail_ko=f"투표 {election_id}은(는) {closes_at.isoformat()}에 마감되었습니다.",
+        )
 
 
 async def cast_ballot(
@@ -148,14 +187,22 @@ async def cast_ballot(
     if window is None:
         raise ElectionNotFound(election_id)
     if window.accepting_import:
-        raise ElectionClosed(f"election {election_id} is being imported")
+        raise ElectionClosed(
+            f"election {election_id} is being imported",
+            detail_ko=f"투표 {election_id}은(는) 가져오는 중입니다.",
+        )
     _check_window(election_id, window.opens_at, window.closes_at, window.now)
     config = await cache.get(session, election_id)
     hashed = voter_hash(secret, election_id, actor.subject)
     if actor.role != Role.citizen and await repository.roll_group(session, election_id, hashed) is None:
         raise NotAVoter(
             f"role {actor.role.value} may vote only when enrolled on a voter roll of election {election_id};"
-            " ballots are citizens' and enrolled voter-roll members'"
+            " ballots are citizens' and enrolled voter-roll members'",
+            detail_ko=(
+                f"{actor.role.value} 역할은 투표 {election_id}의 선거인 명부에 등록된 경우에만 투표할 수"
+                " 있습니다."
+                " 투표는 시민과 선거인 명부 등록자만 할 수 있습니다."
+            ),
         )
     group = await _voter_group(session, config, election_id, hashed, data.voter_group)
     project_ids, points = validate_ballot(config, data)
@@ -175,22 +222,34 @@ async def _voter_group(
 ) -> str:
     if asked is not None and asked not in config.groups:
         raise InvalidBallot(
-            "unknown-voter-group", f"the election has no voter group {asked}", "body.voter_group"
+            "unknown-voter-group",
+            f"the election has no voter group {asked}",
+            "body.voter_group",
+            detail_ko=f"이 투표에는 투표자 그룹 {asked}이(가) 없습니다.",
         )
     on_roll = None
     if len(config.open_groups) < len(config.groups):
         on_roll = await repository.roll_group(session, election_id, hashed)
     if on_roll is not None:
         if asked is not None and asked != on_roll:
-            raise NotEligible(f"you are on the voter roll of group {on_roll}, not {asked}")
+            raise NotEligible(
+                f"you are on the voter roll of group {on_roll}, not {asked}",
+                detail_ko=f"귀하는 {asked}이(가) 아닌 그룹 {on_roll}의 선거인 명부에 있습니다.",
+            )
         return on_roll
     if asked is not None:
         if asked not in config.open_groups:
-            raise NotEligible(f"voter group {asked} is closed and you are not on its voter roll")
+            raise NotEligible(
+                f"voter group {asked} is closed and you are not on its voter roll",
+                detail_ko=f"투표자 그룹 {asked}은(는) 제한된 그룹이며 귀하는 그 명부에 없습니다.",
+            )
         return asked
     if not config.open_groups:
         raise NotEligible(
-            f"election {election_id} has only closed voter groups and you are on none of their rolls"
+            f"election {election_id} has only closed voter groups and you are on none of their rolls",
+            detail_ko=(
+                f"투표 {election_id}에는 제한된 투표자 그룹만 있으며, 귀하는 어느 그룹의 명부에도 없습니다."
+            ),
         )
     return config.open_groups[0]
 
@@ -210,7 +269,10 @@ async def my_ballot(session: AsyncSession, *, election_id: int, actor: Identity,
     await load_election(session, election_id)
     row = await repository.get_ballot(session, election_id, voter_hash(secret, election_id, actor.subject))
     if row is None:
-        raise NoBallot(f"you have no ballot in election {election_id}")
+        raise NoBallot(
+            f"you have no ballot in election {election_id}",
+            detail_ko=f"투표 {election_id}에 귀하의 투표지가 없습니다.",
+        )
     return _ballot_out(election_id, row)
 
 
@@ -222,7 +284,9 @@ async def add_to_roll(
     groups = {g.code: g for g in await repository.groups_of(session, election_id)}
     if data.voter_group not in groups:
         raise InvalidElection(
-            f"election {election_id} has no voter group {data.voter_group}", field="body.voter_group"
+            f"election {election_id} has no voter group {data.voter_group}",
+            detail_ko=f"투표 {election_id}에는 투표자 그룹 {data.voter_group}이(가) 없습니다.",
+            field="body.voter_group",
         )
     hashes = sorted({voter_hash(secret, election_id, subject) for subject in data.subjects})
     added = await repository.add_to_roll(session, election_id, data.voter_group, hashes, actor.subject)

@@ -51,7 +51,10 @@ async def close_election(session: AsyncSession, *, election_id: int) -> Election
     election = await load_election(session, election_id, lock="update")
     now = await repository.now(session)
     if now >= election.closes_at:
-        raise ElectionClosed(f"election {election_id} closed at {election.closes_at.isoformat()}")
+        raise ElectionClosed(
+            f"election {election_id} closed at {election.closes_at.isoformat()}",
+            detail_ko=f"투표 {election_id}은(는) {election.closes_at.isoformat()}에 마감되었습니다.",
+        )
     election.closes_at = max(now, election.opens_at)
     await session.flush()
     return await get_election(session, election_id)
@@ -61,7 +64,11 @@ def ensure_results_visible(election: Election, identity: Identity | None) -> Non
     if election.published_at is None and (identity is None or identity.role not in RESULT_READERS):
         raise ResultsNotPublished(
             f"the results of election {election.id} are not published; until then only city officers"
-            " and auditors see them"
+            " and auditors see them",
+            detail_ko=(
+                f"투표 {election.id}의 결과는 공표되지 않았습니다. 공표 전까지는 시 공무원과 감사자만"
+                " 볼 수 있습니다."
+            ),
         )
 
 
@@ -72,10 +79,18 @@ def _params(election: Election, rule: str, threshold: Decimal | None) -> dict[st
             params[key] = _exact(value)
     if threshold is not None:
         if rule != "greedy-threshold":
-            raise OutcomeFailed(f"rule {rule} takes no threshold", field="query.threshold")
+            raise OutcomeFailed(
+                f"rule {rule} takes no threshold",
+                detail_ko=f"규칙 {rule}에는 threshold를 줄 수 없습니다.",
+                field="query.threshold",
+            )
         params["threshold"] = _exact(threshold)
     if rule == "greedy-threshold" and "threshold" not in params:
-        raise OutcomeFailed("greedy-threshold needs a threshold", field="query.threshold")
+        raise OutcomeFailed(
+            "greedy-threshold needs a threshold",
+            detail_ko="greedy-threshold에는 threshold가 필요합니다.",
+            field="query.threshold",
+        )
     return params
 
 
@@ -115,6 +130,10 @@ async def outcome(
         if unknown:
             raise OutcomeFailed(
                 f"unknown tie-break key(s) {', '.join(unknown)}; use {', '.join(TIE_BREAK_KEYS)}",
+                detail_ko=(
+                    f"알 수 없는 동점 처리 키입니다: {', '.join(unknown)}. 사용 가능:"
+                    f" {', '.join(TIE_BREAK_KEYS)}"
+                ),
                 field="query.tie_break",
             )
     rule = rule or election.rule
@@ -127,6 +146,11 @@ async def outcome(
             f"only the published outcome of election {election.id} is public: rule {election.rule}"
             f" with {published_params or 'no parameters'}, tie-break {','.join(published_tie_break)};"
             " other rules and parameters are for city officers, auditors and admins",
+            detail_ko=(
+                f"투표 {election.id}은(는) 공표된 결과만 공개됩니다: 규칙 {election.rule},"
+                f" 매개변수 {published_params or '없음'}, 동점 처리 {','.join(published_tie_break)}."
+                " 다른 규칙과 매개변수는 시 공무원, 감사자, 관리자만 사용할 수 있습니다."
+            ),
             field=differs,
         )
     published = election.published_at is not None and differs is None
@@ -203,7 +227,11 @@ async def published_outcome(session: AsyncSession, election: Election) -> Outcom
     if found is None:
         raise PublishedOutcomeMissing(
             f"election {election.id} has no stored published outcome: its rule could not decide it, or it was"
-            " published before outcomes were recorded at publication (a city officer's read records it)"
+            " published before outcomes were recorded at publication (a city officer's read records it)",
+            detail_ko=(
+                f"투표 {election.id}에 저장된 공표 결과가 없습니다. 규칙으로 결정할 수 없었거나,"
+                " 결과를 공표 시점에 기록하기 전에 공표되었습니다(시 공무원이 조회하면 기록됩니다)."
+            ),
         )
     return found
 
@@ -244,7 +272,7 @@ async def compute_and_store(
     try:
         computed = await run_in_threadpool(decision)
     except OutcomeError as exc:
-        raise OutcomeFailed(str(exc)) from exc
+        raise OutcomeFailed(str(exc), detail_ko=f"결과를 계산할 수 없습니다: {exc}") from exc
     await repository.insert_outcome(
         session,
         {
@@ -313,11 +341,18 @@ async def publish(session: AsyncSession, *, election_id: int, actor: Identity) -
     """Publish the results of a closed election; a shortlist election also decides its proposals."""
     election = await load_election(session, election_id, lock="update")
     if election.published_at is not None:
-        raise AlreadyPublished(f"election {election_id} was published at {election.published_at.isoformat()}")
+        raise AlreadyPublished(
+            f"election {election_id} was published at {election.published_at.isoformat()}",
+            detail_ko=f"투표 {election_id}은(는) {election.published_at.isoformat()}에 공표되었습니다.",
+        )
     now = await repository.now(session)
     if now < election.closes_at:
         raise ElectionStillOpen(
-            f"election {election_id} closes at {election.closes_at.isoformat()}; publish after"
+            f"election {election_id} closes at {election.closes_at.isoformat()}; publish after",
+            detail_ko=(
+                f"투표 {election_id}은(는) {election.closes_at.isoformat()}에 마감됩니다. 마감 후에"
+                " 공표하십시오."
+            ),
         )
     record = await record_published_outcome(session, election, actor)
     if election.envelope_id is not None:

@@ -46,7 +46,12 @@ BallotRecord = tuple[int, bytes, str, list[str], list[Decimal] | None]
 
 
 def _problem(exc: PbFormatError) -> InvalidPbFile:
-    return InvalidPbFile(f"line {exc.line_no}: {exc.message}", field="body.file", extra={"line": exc.line_no})
+    return InvalidPbFile(
+        f"line {exc.line_no}: {exc.message}",
+        detail_ko=f"{exc.line_no}행: {exc.message}",
+        field="body.file",
+        extra={"line": exc.line_no},
+    )
 
 
 def _storable_lines(binary: BinaryIO) -> Iterator[str]:
@@ -70,7 +75,9 @@ def _open(binary: BinaryIO, strict: bool) -> PbReader:
     except PbFormatError as exc:
         raise _problem(exc) from exc
     except UnicodeDecodeError as exc:
-        raise InvalidPbFile("the file is not UTF-8 text", field="body.file") from exc
+        raise InvalidPbFile(
+            "the file is not UTF-8 text", detail_ko="파일이 UTF-8 텍스트가 아닙니다.", field="body.file"
+        ) from exc
 
 
 def _meta_int(meta: dict[str, str], key: str) -> int | None:
@@ -80,7 +87,11 @@ def _meta_int(meta: dict[str, str], key: str) -> int | None:
     try:
         return int(parse_amount(value))
     except (ValueError, TypeError) as exc:
-        raise InvalidPbFile(f"META {key} is not a whole number: {value!r}", field="body.file") from exc
+        raise InvalidPbFile(
+            f"META {key} is not a whole number: {value!r}",
+            detail_ko=f"META {key}이(가) 정수가 아닙니다: {value!r}",
+            field="body.file",
+        ) from exc
 
 
 def _meta_amount(meta: dict[str, str], key: str) -> Decimal | None:
@@ -90,7 +101,11 @@ def _meta_amount(meta: dict[str, str], key: str) -> Decimal | None:
     try:
         return to_decimal(parse_amount(value))
     except ValueError as exc:
-        raise InvalidPbFile(f"META {key} is not a number: {value!r}", field="body.file") from exc
+        raise InvalidPbFile(
+            f"META {key} is not a number: {value!r}",
+            detail_ko=f"META {key}이(가) 숫자가 아닙니다: {value!r}",
+            field="body.file",
+        ) from exc
 
 
 def _group_weights(reader: PbReader) -> dict[str, int] | None:
@@ -101,10 +116,18 @@ def _group_weights(reader: PbReader) -> dict[str, int] | None:
     try:
         weights = parse_group_weights(text)
     except ValueError as exc:
-        raise InvalidPbFile(f"META {GROUP_WEIGHTS_KEY}: {exc}", field="body.file") from exc
+        raise InvalidPbFile(
+            f"META {GROUP_WEIGHTS_KEY}: {exc}",
+            detail_ko=f"META {GROUP_WEIGHTS_KEY}: {exc}",
+            field="body.file",
+        ) from exc
     if len(weights) > MAX_VOTER_GROUPS:
         raise InvalidPbFile(
             f"META {GROUP_WEIGHTS_KEY} lists {len(weights)} groups; at most {MAX_VOTER_GROUPS}",
+            detail_ko=(
+                f"META {GROUP_WEIGHTS_KEY}에 그룹이 {len(weights)}개 있습니다. 최대"
+                f" {MAX_VOTER_GROUPS}개입니다."
+            ),
             field="body.file",
         )
     for code, weight in weights.items():
@@ -114,11 +137,17 @@ def _group_weights(reader: PbReader) -> dict[str, int] | None:
             raise InvalidPbFile(
                 f"META {GROUP_WEIGHTS_KEY}: group {code!r} needs a code of 1 to 40 of a-z, 0-9, '_' and '-',"
                 " and a weight from 1 to 1000000",
+                detail_ko=(
+                    f"META {GROUP_WEIGHTS_KEY}: 그룹 {code!r}에는 a-z, 0-9, '_', '-'로 된 1~40자의 코드와"
+                    " 1~1000000의 가중치가 필요합니다."
+                ),
                 field="body.file",
             ) from exc
     if GROUP_COLUMN not in reader.vote_columns:
         raise InvalidPbFile(
-            f"META {GROUP_WEIGHTS_KEY} needs a VOTES column {GROUP_COLUMN}", field="body.file"
+            f"META {GROUP_WEIGHTS_KEY} needs a VOTES column {GROUP_COLUMN}",
+            detail_ko=f"META {GROUP_WEIGHTS_KEY}에는 VOTES 열 {GROUP_COLUMN}이(가) 필요합니다.",
+            field="body.file",
         )
     return weights
 
@@ -208,7 +237,9 @@ async def import_pb(
     vote_type = reader.vote_type
     if vote_type not in ("approval", "cumulative"):
         raise InvalidPbFile(
-            f"vote type {vote_type!r} is not supported (approval, cumulative)", field="body.file"
+            f"vote type {vote_type!r} is not supported (approval, cumulative)",
+            detail_ko=f"투표 유형 {vote_type!r}은(는) 지원하지 않습니다(approval, cumulative만 지원).",
+            field="body.file",
         )
     try:
         rule, rule_params = rule_from_meta(meta)

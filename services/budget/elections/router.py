@@ -40,7 +40,9 @@ CityOfficer = Annotated[Identity, Depends(require_roles(Role.city_officer))]
 async def _signed_in(identity: OptionalIdentity) -> Identity:
     """Any caller with a token: who may vote is decided per election (citizens, or enrolled on its roll)."""
     if identity is None:
-        raise Unauthorized("this operation needs a bearer token")
+        raise Unauthorized(
+            "this operation needs a bearer token", detail_ko="이 작업에는 bearer 토큰이 필요합니다."
+        )
     return identity
 
 
@@ -119,7 +121,11 @@ IMPORT_BODY: dict[str, Any] = {
 def _form_bool(value: object, field: str) -> bool:
     text = str(value or "false").strip().lower()
     if text not in ("true", "false", "1", "0", "yes", "no", "on", "off"):
-        raise InvalidPbFile(f"{field} must be true or false", field=f"body.{field}")
+        raise InvalidPbFile(
+            f"{field} must be true or false",
+            detail_ko=f"{field}은(는) true 또는 false여야 합니다.",
+            field=f"body.{field}",
+        )
     return text in ("true", "1", "yes", "on")
 
 
@@ -149,20 +155,38 @@ async def import_election(
     limit = settings.import_max_bytes
     length = request.headers.get("content-length")
     if length is not None and length.isdigit() and int(length) > limit + IMPORT_ENVELOPE_BYTES:
-        raise FileTooLarge(f"the upload is {int(length):,} bytes; at most {limit:,}", field="body.file")
+        raise FileTooLarge(
+            f"the upload is {int(length):,} bytes; at most {limit:,}",
+            detail_ko=f"업로드 크기가 {int(length):,}바이트입니다. 최대 {limit:,}바이트까지 허용됩니다.",
+            field="body.file",
+        )
     async with request.form(max_files=1, max_fields=10) as form:
         upload = form.get("file")
         if not isinstance(upload, UploadFile):
-            raise InvalidPbFile("attach the .pb file as the multipart field 'file'", field="body.file")
+            raise InvalidPbFile(
+                "attach the .pb file as the multipart field 'file'",
+                detail_ko="multipart 필드 'file'에 .pb 파일을 첨부하십시오.",
+                field="body.file",
+            )
         if upload.size is not None and upload.size > limit:
-            raise FileTooLarge(f"the file is {upload.size:,} bytes; at most {limit:,}", field="body.file")
+            raise FileTooLarge(
+                f"the file is {upload.size:,} bytes; at most {limit:,}",
+                detail_ko=f"파일 크기가 {upload.size:,}바이트입니다. 최대 {limit:,}바이트까지 허용됩니다.",
+                field="body.file",
+            )
         cycle = form.get("cycle_id")
         if cycle is not None and not str(cycle).isdigit():
-            raise InvalidPbFile("cycle_id must be a whole number", field="body.cycle_id")
+            raise InvalidPbFile(
+                "cycle_id must be a whole number",
+                detail_ko="cycle_id는 정수여야 합니다.",
+                field="body.cycle_id",
+            )
         name = form.get("name_ko")
         if name is not None and not is_storable(str(name)):
             raise InvalidPbFile(
-                "name_ko contains a NUL character or an unpaired surrogate", field="body.name_ko"
+                "name_ko contains a NUL character or an unpaired surrogate",
+                detail_ko="name_ko에 NUL 문자나 짝이 없는 서로게이트가 있습니다.",
+                field="body.name_ko",
             )
         return await pb_import.import_pb(
             session,

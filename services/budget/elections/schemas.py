@@ -5,6 +5,7 @@ from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, model_valida
 
 from services.budget.common import KRW, SeoulDatetime
 from shared.dates import AwareIsoDatetime
+from shared.language import ValueErrorKo
 
 BallotType = Literal["approval", "knapsack", "cumulative"]
 RuleName = Literal["greedy", "greedy-threshold", "greedy-no-skip", "mes-add1", "mes-add1-comparison"]
@@ -40,9 +41,14 @@ class BallotRules(BaseModel):
     @model_validator(mode="after")
     def _consistent(self) -> "BallotRules":
         if self.max_length is not None and self.max_length < self.min_length:
-            raise ValueError("max_length is smaller than min_length")
+            raise ValueErrorKo(
+                "max_length is smaller than min_length", "max_length가 min_length보다 작습니다."
+            )
         if (self.type == "cumulative") != (self.max_points is not None):
-            raise ValueError("max_points is required for cumulative ballots, and only for them")
+            raise ValueErrorKo(
+                "max_points is required for cumulative ballots, and only for them",
+                "max_points는 누적 투표지에만, 그리고 반드시 지정해야 합니다.",
+            )
         return self
 
 
@@ -98,11 +104,11 @@ class ElectionCreate(BaseModel):
     @model_validator(mode="after")
     def _consistent(self) -> "ElectionCreate":
         if self.closes_at <= self.opens_at:
-            raise ValueError("closes_at must be after opens_at")
+            raise ValueErrorKo("closes_at must be after opens_at", "closes_at은 opens_at보다 뒤여야 합니다.")
         if len({p.project_id for p in self.projects}) != len(self.projects):
-            raise ValueError("two projects share a project_id")
+            raise ValueErrorKo("two projects share a project_id", "두 사업의 project_id가 같습니다.")
         if len({g.code for g in self.voter_groups}) != len(self.voter_groups):
-            raise ValueError("two voter groups share a code")
+            raise ValueErrorKo("two voter groups share a code", "두 투표자 그룹의 코드가 같습니다.")
         return self
 
 

@@ -31,6 +31,7 @@ register_constraint(
     EnvelopeHasElection,
     "this envelope already has an election; an envelope has one election",
     "body.envelope_id",
+    detail_ko="이 예산 한도에는 이미 투표가 있습니다. 예산 한도 하나에 투표는 하나입니다.",
 )
 
 
@@ -58,28 +59,52 @@ async def create_election(session: AsyncSession, *, data: ElectionCreate, actor:
         if existing is not None:
             raise EnvelopeHasElection(
                 f"envelope {envelope.id} already has election {existing}; an envelope has one election",
+                detail_ko=(
+                    f"예산 한도 {envelope.id}에는 이미 투표 {existing}이(가) 있습니다. 예산 한도"
+                    " 하나에 투표는 하나입니다."
+                ),
                 field="body.envelope_id",
             )
         cycle_id = cycle_id or envelope.cycle_id
         budget = budget or envelope.amount_krw
         if data.from_shortlist:
             if projects:
-                raise InvalidElection("give projects or from_shortlist, not both", field="body.projects")
+                raise InvalidElection(
+                    "give projects or from_shortlist, not both",
+                    detail_ko="projects와 from_shortlist 중 하나만 지정하십시오.",
+                    field="body.projects",
+                )
             shortlisted = await proposals_repo.proposals_in_status(session, envelope.id, "shortlisted_2")
             projects = [
                 ProjectIn(project_id=str(p.id), name=p.title_ko, cost_krw=p.amount_krw, proposal_id=p.id)
                 for p in shortlisted
             ]
     elif data.from_shortlist:
-        raise InvalidElection("from_shortlist needs an envelope_id", field="body.envelope_id")
+        raise InvalidElection(
+            "from_shortlist needs an envelope_id",
+            detail_ko="from_shortlist에는 envelope_id가 필요합니다.",
+            field="body.envelope_id",
+        )
     if not projects:
-        raise InvalidElection("an election needs at least one project", field="body.projects")
+        raise InvalidElection(
+            "an election needs at least one project",
+            detail_ko="투표에는 사업이 하나 이상 있어야 합니다.",
+            field="body.projects",
+        )
     if budget is None:
-        raise InvalidElection("give budget_krw or an envelope_id", field="body.budget_krw")
+        raise InvalidElection(
+            "give budget_krw or an envelope_id",
+            detail_ko="budget_krw 또는 envelope_id를 지정하십시오.",
+            field="body.budget_krw",
+        )
     rules = data.ballot
     max_total = rules.max_total_cost_krw or (budget if rules.type == "knapsack" else None)
     if data.rule == "greedy-threshold" and "threshold" not in data.rule_params:
-        raise InvalidElection("greedy-threshold needs rule_params.threshold", field="body.rule_params")
+        raise InvalidElection(
+            "greedy-threshold needs rule_params.threshold",
+            detail_ko="greedy-threshold에는 rule_params.threshold가 필요합니다.",
+            field="body.rule_params",
+        )
     election = Election(
         cycle_id=cycle_id,
         envelope_id=data.envelope_id,

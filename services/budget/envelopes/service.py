@@ -44,7 +44,12 @@ async def create_envelope(
     if existing is not None:
         where = f"district {data.district_code}" if data.district_code else "the city"
         raise EnvelopeExists(
-            f"cycle {cycle_id} already has envelope {existing.id} for {where}, track {data.track}"
+            f"cycle {cycle_id} already has envelope {existing.id} for {where}, track {data.track}",
+            detail_ko=(
+                f"주기 {cycle_id}에는 이미"
+                f" {'자치구 ' + data.district_code if data.district_code else '서울시'}"
+                f" 트랙 {data.track}의 예산 한도 {existing.id}이(가) 있습니다."
+            ),
         )
     if data.district_code is not None:
         # Within the district's funding type of the cycle's year, when it has one (the trigger

@@ -54,7 +54,10 @@ def ensure_manages(actor: Identity, proposal: Proposal) -> None:
     """District officers manage their district's proposals; city-level ones are the city's."""
     if proposal.district_code is None:
         if actor.role not in (Role.city_officer, Role.admin):
-            raise Forbidden(f"proposal {proposal.id} is city-level: only city officers manage it")
+            raise Forbidden(
+                f"proposal {proposal.id} is city-level: only city officers manage it",
+                detail_ko=f"제안 {proposal.id}은(는) 시 단위 제안이므로 시 공무원만 관리합니다.",
+            )
         return
     ensure_district_access(actor, proposal.district_code)
 
@@ -77,7 +80,10 @@ async def submit(
     await cycles.get_cycle(session, cycle_id)
     if actor.role == Role.district_officer:
         if data.district_code is None:
-            raise Forbidden("district officers enter proposals of their own district only")
+            raise Forbidden(
+                "district officers enter proposals of their own district only",
+                detail_ko="자치구 공무원은 자기 자치구의 제안만 등록할 수 있습니다.",
+            )
         ensure_district_access(actor, data.district_code)
     envelope = await envelopes_repo.find_envelope(
         session, cycle_id=cycle_id, district_code=data.district_code, track=data.track
@@ -85,7 +91,12 @@ async def submit(
     if envelope is None:
         where = f"district {data.district_code}" if data.district_code else "the city"
         raise NoEnvelope(
-            f"cycle {cycle_id} has no {data.track} envelope for {where}", field="body.district_code"
+            f"cycle {cycle_id} has no {data.track} envelope for {where}",
+            detail_ko=(
+                f"주기 {cycle_id}에는 {'자치구 ' + data.district_code if data.district_code else '서울시'}"
+                f"의 {data.track} 예산 한도가 없습니다."
+            ),
+            field="body.district_code",
         )
     await record_actor(session, actor, f"submitted via {data.channel}")
     proposal = Proposal(
@@ -160,7 +171,15 @@ async def review(
     if missing:
         raise RuleViolation(
             "a failed review criterion needs its reason",
-            errors=[FieldError(field=f"body.{field}", message="the reason is required") for field in missing],
+            detail_ko="부적합으로 판정한 심사 기준에는 사유가 필요합니다.",
+            errors=[
+                FieldError(
+                    field=f"body.{field}",
+                    message="the reason is required",
+                    message_ko="사유를 입력해야 합니다.",
+                )
+                for field in missing
+            ],
         )
     accepted = data.legal_valid and not data.already_funded and data.feasible
     decision = "accepted" if accepted else "rejected"
@@ -211,7 +230,9 @@ async def revise(
 async def merge(session: AsyncSession, *, data: MergeCreate, actor: Identity) -> ProposalDetail:
     ids = sorted(set(data.proposal_ids))
     if len(ids) != len(data.proposal_ids):
-        raise LineageMismatch("a proposal is listed twice", field="body.proposal_ids")
+        raise LineageMismatch(
+            "a proposal is listed twice", detail_ko="같은 제안이 두 번 있습니다.", field="body.proposal_ids"
+        )
     parents = await repository.lock_proposals(session, ids)
     found = {p.id for p in parents}
     for proposal_id in ids:
@@ -222,7 +243,9 @@ async def merge(session: AsyncSession, *, data: MergeCreate, actor: Identity) ->
         _require_status(parent, "merging", *DELIBERATION_STAGES)
     if len({(p.envelope_id, p.status) for p in parents}) != 1:
         raise LineageMismatch(
-            "merged proposals must share one envelope and one deliberation stage", field="body.proposal_ids"
+            "merged proposals must share one envelope and one deliberation stage",
+            detail_ko="병합할 제안은 같은 예산 한도와 같은 숙의 단계에 있어야 합니다.",
+            field="body.proposal_ids",
         )
     first = parents[0]
     child = Proposal(
@@ -353,7 +376,10 @@ async def add_to_shortlist(
         session, envelope_id=envelope_id, round=round, cap_percent=_cap_percent(settings, round)
     )
     if screening.status != "open":
-        raise ScreeningClosed(f"screening round {round} of envelope {envelope_id} is closed")
+        raise ScreeningClosed(
+            f"screening round {round} of envelope {envelope_id} is closed",
+            detail_ko=f"예산 한도 {envelope_id}의 {round}차 심사는 마감되었습니다.",
+        )
     proposal = await repository.get_proposal(session, data.proposal_id, lock=True)
     if proposal is None or proposal.envelope_id != envelope_id:
         raise ProposalNotFound(data.proposal_id, field="body.proposal_id")
@@ -365,6 +391,11 @@ async def add_to_shortlist(
             f"adding proposal {proposal.id} ({proposal.amount_krw:,} KRW) makes the shortlist {total:,} KRW, "
             f"over {screening.cap_percent} % of the envelope ({envelope.amount_krw:,} KRW): "
             f"at most {cap_krw:,} KRW",
+            detail_ko=(
+                f"제안 {proposal.id}({proposal.amount_krw:,}원)을 추가하면 1차 선정 목록이 {total:,}원이 되어"
+                f" 예산 한도({envelope.amount_krw:,}원)의 {screening.cap_percent} %를 넘습니다:"
+                f" 최대 {cap_krw:,}원"
+            ),
             field="body.proposal_id",
             extra={"total_krw": total, "cap_krw": cap_krw},
         )
@@ -391,7 +422,10 @@ async def close_screening(
         session, envelope_id=envelope_id, round=round, cap_percent=_cap_percent(settings, round)
     )
     if screening.status != "open":
-        raise ScreeningClosed(f"screening round {round} of envelope {envelope_id} is already closed")
+        raise ScreeningClosed(
+            f"screening round {round} of envelope {envelope_id} is already closed",
+            detail_ko=f"예산 한도 {envelope_id}의 {round}차 심사는 이미 마감되었습니다.",
+        )
     await record_actor(session, actor, f"not shortlisted in screening round {round}")
     for proposal in await repository.proposals_in_status(session, envelope_id, SCREENING_INPUT[round]):
         await repository.set_status(session, proposal, SCREENED_OUT[round])

@@ -10,6 +10,15 @@ OFFICIAL_ROLES = frozenset(
     {Role.district_officer, Role.city_officer, Role.secretariat, Role.evaluator, Role.auditor, Role.admin}
 )
 
+# The Korean names of the city-level records `ensure_can_write` is told about.
+_WHAT_KO = {
+    "this record": "이 기록",
+    "a membership of a city-level body": "시 단위 기구의 위원 자격",
+    "a body without a district": "자치구가 없는 기구",
+    "an organization without a district": "자치구가 없는 기관",
+    "a person without a district": "자치구가 없는 인물",
+}
+
 
 def ensure_can_write(identity: Identity, district_code: str | None, what: str = "this record") -> None:
     """District records: its officers, city officers and admins. City-level records: the city only."""
@@ -17,7 +26,12 @@ def ensure_can_write(identity: Identity, district_code: str | None, what: str = 
         ensure_district_access(identity, district_code)
         return
     if identity.role not in (Role.city_officer, Role.admin):
-        raise Forbidden(f"{what} is city-level: only city officers and admins may write it")
+        raise Forbidden(
+            f"{what} is city-level: only city officers and admins may write it",
+            detail_ko=(
+                f"{_WHAT_KO.get(what, what)}은(는) 시 단위 기록이므로 시 공무원과 관리자만 쓸 수 있습니다."
+            ),
+        )
 
 
 def ensure_can_record_meetings(identity: Identity, district_code: str | None) -> None:
@@ -27,8 +41,14 @@ def ensure_can_record_meetings(identity: Identity, district_code: str | None) ->
     if identity.role == Role.secretariat:
         if identity.district_code is None or identity.district_code == district_code:
             return
-        raise Forbidden(f"the secretariat of district {identity.district_code} may not record this meeting")
-    raise Forbidden(f"role {identity.role.value} may not record meetings")
+        raise Forbidden(
+            f"the secretariat of district {identity.district_code} may not record this meeting",
+            detail_ko=f"자치구 {identity.district_code}의 사무국은 이 회의를 기록할 수 없습니다.",
+        )
+    raise Forbidden(
+        f"role {identity.role.value} may not record meetings",
+        detail_ko=f"{identity.role.value} 역할은 회의를 기록할 수 없습니다.",
+    )
 
 
 def is_official(identity: Identity | None) -> bool:

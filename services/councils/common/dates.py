@@ -8,6 +8,8 @@ from typing import Annotated
 
 from pydantic import AfterValidator, Field, ValidationInfo
 
+from shared.language import ValueErrorKo
+
 _PARTIAL = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
 
 
@@ -15,7 +17,10 @@ def bounds(text: str) -> tuple[date, date]:
     """The first and last day of the period a partial date names; ValueError when it is not one."""
     match = _PARTIAL.match(text)
     if not match:
-        raise ValueError("must be a date written YYYY, YYYY-MM or YYYY-MM-DD")
+        raise ValueErrorKo(
+            "must be a date written YYYY, YYYY-MM or YYYY-MM-DD",
+            "YYYY, YYYY-MM 또는 YYYY-MM-DD 형식의 날짜여야 합니다.",
+        )
     year, month, day = (int(part) if part else None for part in match.groups())
     assert year is not None
     try:
@@ -25,7 +30,9 @@ def bounds(text: str) -> tuple[date, date]:
             return date(year, month, 1), date(year, month, calendar.monthrange(year, month)[1])
         exact = date(year, month, day)
     except ValueError as exc:
-        raise ValueError(f"{text} is not a calendar date") from exc
+        raise ValueErrorKo(
+            f"{text} is not a calendar date", f"{text}은(는) 달력에 있는 날짜가 아닙니다."
+        ) from exc
     return exact, exact
 
 
@@ -55,7 +62,9 @@ PartialDate = Annotated[
 def ends_after_start(start: str | None, end: str | None) -> None:
     """Raise ValueError unless the end period's last day is on or after the start period's first day."""
     if start is not None and end is not None and last_day(end) < first_day(start):
-        raise ValueError(f"must not be before the start ({start})")
+        raise ValueErrorKo(
+            f"must not be before the start ({start})", f"시작일({start})보다 앞설 수 없습니다."
+        )
 
 
 def end_not_before(start_field: str) -> Callable[[str | None, ValidationInfo], str | None]:

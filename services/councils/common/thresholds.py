@@ -8,6 +8,8 @@ from typing import Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from shared.language import ValueErrorKo
+
 Comparison = Literal["more_than", "at_least"]
 
 
@@ -23,7 +25,7 @@ class Threshold(BaseModel):
     @model_validator(mode="after")
     def _proper(self) -> Self:
         if self.numerator > self.denominator:
-            raise ValueError("numerator must not exceed denominator")
+            raise ValueErrorKo("numerator must not exceed denominator", "분자는 분모보다 클 수 없습니다.")
         return self
 
     @classmethod

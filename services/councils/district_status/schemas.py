@@ -4,6 +4,7 @@ from typing import Literal, Self
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from services.councils.common.dates import PartialDate
+from shared.language import ValueErrorKo
 
 OrdinanceStatus = Literal["enacted", "pending", "none"]
 
@@ -43,7 +44,10 @@ class DistrictStatusCreate(BaseModel):
     @model_validator(mode="after")
     def _ordinance(self) -> Self:
         if self.ordinance_enacted_date is not None and self.ordinance_status not in (None, "enacted"):
-            raise ValueError("an enactment date goes with ordinance_status 'enacted'")
+            raise ValueErrorKo(
+                "an enactment date goes with ordinance_status 'enacted'",
+                "제정일은 ordinance_status가 'enacted'일 때만 지정합니다.",
+            )
         if self.ordinance_enacted_date is not None:
             self.ordinance_status = "enacted"
         return self

@@ -23,12 +23,14 @@ register_constraint(
     Conflict,
     "this district already has a status record from this source as of this date",
     "body.as_of",
+    detail_ko="이 자치구에는 이미 이 출처의 이 날짜 기준 현황 기록이 있습니다.",
 )
 
 
 class StatusNotFound(NotFound):
     code = "district-status-not-found"
     title = "No status record"
+    title_ko = "현황 기록 없음"
 
 
 async def _district(session: AsyncSession, code: str) -> None:
@@ -83,5 +85,9 @@ async def status_on(session: AsyncSession, *, code: str, on: date | None) -> Dis
     )
     row = (await session.scalars(query)).first()
     if row is None:
-        raise StatusNotFound(f"district {code} has no status record as of {day}", field="query.on")
+        raise StatusNotFound(
+            f"district {code} has no status record as of {day}",
+            detail_ko=f"자치구 {code}에는 {day} 기준 현황 기록이 없습니다.",
+            field="query.on",
+        )
     return DistrictStatusOut.model_validate(row)

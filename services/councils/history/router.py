@@ -27,7 +27,10 @@ async def list_history(
 ) -> Page[AuditEntryOut]:
     """Every recorded change (actor, time, before/after), oldest first; officials and auditors only."""
     if identity is None:
-        raise Unauthorized("the change history needs a bearer token")
+        raise Unauthorized(
+            "the change history needs a bearer token",
+            detail_ko="변경 이력을 보려면 bearer 토큰이 필요합니다.",
+        )
     if not is_official(identity):
-        raise Forbidden("the change history is not public")
+        raise Forbidden("the change history is not public", detail_ko="변경 이력은 공개되지 않습니다.")
     return await service.list_history(session, entity=entity, entity_id=entity_id, cursor=cursor, limit=limit)

@@ -23,6 +23,10 @@ async def set_attendance(
             raise InvalidMeetingRecord(
                 f"person {item.person_id} holds no seat in body {body.id} on {day}; "
                 "record them as an observer",
+                detail_ko=(
+                    f"인물 {item.person_id}은(는) {day}에 기구 {body.id}의 위원이 아닙니다."
+                    " 참관인으로 기록하십시오."
+                ),
                 field=f"body.records.{index}.person_id",
             )
         await repository.upsert_attendance(session, meeting.id, item.person_id, item.status, item.note)

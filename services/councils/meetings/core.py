@@ -21,7 +21,11 @@ from shared.problems import Conflict
 from shared.seoul import SEOUL, seoul_date
 
 register_constraint(
-    "uq_meetings_organization_id_starts_at", Conflict, "the body already meets at this time", "body.starts_at"
+    "uq_meetings_organization_id_starts_at",
+    Conflict,
+    "the body already meets at this time",
+    "body.starts_at",
+    detail_ko="이 기구는 이미 이 시각에 회의가 있습니다.",
 )
 
 

@@ -54,11 +54,13 @@ async def check_call(
         if people:
             raise NotExtraordinary(
                 f"only an extraordinary meeting is called on request; this is a {kind} meeting",
+                detail_ko=f"요구로 소집할 수 있는 것은 임시회의뿐입니다. 이 회의는 {kind} 회의입니다.",
                 field=REQUESTED_BY,
             )
         if called_by is not None:
             raise NotExtraordinary(
                 f"only an extraordinary meeting is called by a resolution; this is a {kind} meeting",
+                detail_ko=f"의결로 소집할 수 있는 것은 임시회의뿐입니다. 이 회의는 {kind} 회의입니다.",
                 field=CALLED_BY,
             )
         return []
@@ -82,6 +84,10 @@ async def _check_requesters(session: AsyncSession, body: Organization, day: date
             raise RequesterNotAMember(
                 f"person {person_id} holds no seat in {body.name_ko} (body {body.id}) on {day}: "
                 "only its members may request an extraordinary meeting",
+                detail_ko=(
+                    f"인물 {person_id}은(는) {day}에 {body.name_ko}(기구 {body.id})의 위원이 아닙니다."
+                    " 위원만 임시회의를 요구할 수 있습니다."
+                ),
                 field=REQUESTED_BY,
             )
     if len(people) < minimum:
@@ -90,6 +96,11 @@ async def _check_requesters(session: AsyncSession, body: Organization, day: date
             f"at least {minimum} of its members seated on the meeting's date "
             f"(rules.extraordinary_min_requesters); "
             f"{len(people)} {'person' if len(people) == 1 else 'people'} requested it",
+            detail_ko=(
+                f"{body.name_ko}(기구 {body.id})의 임시회의는 회의일에 재임 중인 위원"
+                f" {minimum}명 이상의 요구로 소집합니다(rules.extraordinary_min_requesters)."
+                f" 요구한 위원은 {len(people)}명입니다."
+            ),
             field=REQUESTED_BY,
         )
 
@@ -110,6 +121,10 @@ async def _check_resolution(
         raise ResolutionRequired(
             f"an extraordinary meeting of the plenary {body.name_ko} (body {body.id}) is called by a "
             "resolution of its steering committee (운영규정 제4조④): give called_by_motion_id",
+            detail_ko=(
+                f"전체회의 {body.name_ko}(기구 {body.id})의 임시회의는 운영위원회 의결로"
+                " 소집합니다(운영규정 제4조④). called_by_motion_id를 지정하십시오."
+            ),
             field=CALLED_BY,
         )
     motion = await repository.get_motion(session, called_by)
@@ -123,6 +138,10 @@ async def _check_resolution(
             raise ResolutionNotOfSteeringCommittee(
                 f"motion {motion.id} is of {cited_body.name_ko} (body {cited_body.id}), not of the steering "
                 f"committee of {body.name_ko} (body {body.id}): {ours}",
+                detail_ko=(
+                    f"안건 {motion.id}은(는) {cited_body.name_ko}(기구 {cited_body.id})의 안건이며,"
+                    f" {body.name_ko}(기구 {body.id}) 운영위원회의 안건이 아닙니다: {ours}"
+                ),
                 field=CALLED_BY,
             )
     cited_day = meeting_day(cited)
@@ -130,6 +149,10 @@ async def _check_resolution(
         raise ResolutionAfterMeeting(
             f"motion {motion.id} was moved on {cited_day} at meeting {cited.id}: it cannot have called a "
             f"meeting held on {day}",
+            detail_ko=(
+                f"안건 {motion.id}은(는) {cited_day}에 회의 {cited.id}에서 발의되었으므로"
+                f" {day}에 열린 회의를 소집했을 수 없습니다."
+            ),
             field=CALLED_BY,
         )
     if plenary:
@@ -138,5 +161,9 @@ async def _check_resolution(
             raise ResolutionNotPassed(
                 f"motion {motion.id} of {cited_body.name_ko} did not pass (result: {vote.result}): "
                 f"{vote.explanation}",
+                detail_ko=(
+                    f"{cited_body.name_ko}의 안건 {motion.id}은(는) 가결되지 않았습니다(결과: {vote.result}):"
+                    f" {vote.explanation}"
+                ),
                 field=CALLED_BY,
             )

@@ -40,6 +40,10 @@ def check_votes(counts: Counts | None, present: int, field: str) -> None:
     if counts is not None and counts.yes + counts.no + counts.abstain > present:
         raise InvalidMeetingRecord(
             f"{counts.yes + counts.no + counts.abstain} votes counted but {present} members present",
+            detail_ko=(
+                f"집계된 표는 {counts.yes + counts.no + counts.abstain}표이지만 출석 위원은"
+                f" {present}명입니다."
+            ),
             field=field,
         )
 

@@ -68,6 +68,10 @@ def _schedulable(body: Organization, kind: str, field: str) -> None:
         raise ExtraordinaryNotScheduled(
             f"extraordinary meetings of {body.name_ko} (body {body.id}) are called by request or resolution, "
             "not by a regular schedule; record each with POST /councils/meetings",
+            detail_ko=(
+                f"{body.name_ko}(기구 {body.id})의 임시회의는 정기 일정이 아니라 요구나 의결로 소집합니다."
+                " 각 회의를 POST /councils/meetings로 기록하십시오."
+            ),
             field=field,
         )
 
@@ -92,9 +96,15 @@ async def _schedule(session: AsyncSession, schedule_id: int) -> MeetingSchedule:
 
 def _times(schedule: MeetingSchedule, start: date, end: date, field: str) -> list[datetime]:
     if end < start:
-        raise InvalidMeetingRecord("must not be before `from`", field=f"{field}.to")
+        raise InvalidMeetingRecord(
+            "must not be before `from`", detail_ko="`from`보다 앞설 수 없습니다.", field=f"{field}.to"
+        )
     if end - start > MAX_EXPANSION:
-        raise InvalidMeetingRecord("expand at most three years at a time", field=f"{field}.to")
+        raise InvalidMeetingRecord(
+            "expand at most three years at a time",
+            detail_ko="한 번에 최대 3년까지 펼칠 수 있습니다.",
+            field=f"{field}.to",
+        )
     return occurrences(_rule(schedule), start, end)
 
 

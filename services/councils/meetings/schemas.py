@@ -5,6 +5,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validat
 
 from services.councils.meetings.times import SeoulTimeOfDay
 from shared.dates import IsoDate, IsoDatetime
+from shared.language import ValueErrorKo
 from shared.seoul import SEOUL
 
 MeetingKind = Literal["regular", "extraordinary", "steering", "plenary"]
@@ -82,7 +83,7 @@ class MeetingCreate(BaseModel):
     def _after_start(cls, ends_at: datetime | None, info: object) -> datetime | None:
         starts_at = getattr(info, "data", {}).get("starts_at")
         if ends_at is not None and starts_at is not None and ends_at <= starts_at:
-            raise ValueError("must be after starts_at")
+            raise ValueErrorKo("must be after starts_at", "starts_at보다 뒤여야 합니다.")
         return ends_at
 
 
@@ -244,7 +245,7 @@ class ScheduleCreate(BaseModel):
     @classmethod
     def _not_zero(cls, week: int) -> int:
         if week == 0:
-            raise ValueError("must be 1–5 or -1")
+            raise ValueErrorKo("must be 1–5 or -1", "1–5 또는 -1이어야 합니다.")
         return week
 
     @field_validator("valid_until")
@@ -252,7 +253,7 @@ class ScheduleCreate(BaseModel):
     def _after(cls, until: date | None, info: object) -> date | None:
         start = getattr(info, "data", {}).get("valid_from")
         if until is not None and start is not None and until < start:
-            raise ValueError("must not be before valid_from")
+            raise ValueErrorKo("must not be before valid_from", "valid_from보다 앞설 수 없습니다.")
         return until
 
 

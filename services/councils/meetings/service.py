@@ -61,7 +61,9 @@ async def update_meeting(
         if value is not None or name in ("ends_at", "place", "note"):
             setattr(meeting, name, value)
     if meeting.ends_at is not None and meeting.ends_at <= meeting.starts_at:
-        raise InvalidMeetingRecord("must be after starts_at", field="body.ends_at")
+        raise InvalidMeetingRecord(
+            "must be after starts_at", detail_ko="starts_at보다 뒤여야 합니다.", field="body.ends_at"
+        )
     if "called_by_motion_id" in given:
         meeting.called_by_motion_id = data.called_by_motion_id
     if given & {"starts_at", "requested_by", "called_by_motion_id"}:

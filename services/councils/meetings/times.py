@@ -9,6 +9,7 @@ from typing import Annotated
 
 from pydantic import AfterValidator, BeforeValidator, PlainSerializer, WithJsonSchema
 
+from shared.language import ValueErrorKo
 from shared.seoul import SEOUL_OFFSET
 
 
@@ -16,14 +17,20 @@ def _written(value: object) -> object:
     """Text (or a `time`), never a number: pydantic alone reads 36000 as 10:00."""
     if isinstance(value, str | time):
         return value
-    raise ValueError("must be a time of day written hh:mm[:ss], optionally with +09:00")
+    raise ValueErrorKo(
+        "must be a time of day written hh:mm[:ss], optionally with +09:00",
+        "hh:mm[:ss] 형식의 시각이어야 하며, +09:00을 붙일 수 있습니다.",
+    )
 
 
 def _seoul_wall_clock(value: time) -> time:
     if value.tzinfo is None:
         return value
     if value.utcoffset() != SEOUL_OFFSET.utcoffset(None):
-        raise ValueError("a schedule time is Seoul time: give no offset, or +09:00")
+        raise ValueErrorKo(
+            "a schedule time is Seoul time: give no offset, or +09:00",
+            "일정 시각은 서울 시각입니다. 오프셋 없이 쓰거나 +09:00을 쓰십시오.",
+        )
     return value.replace(tzinfo=None)
 
 

@@ -39,12 +39,14 @@ register_constraint(
     Conflict,
     "this person already holds this role in this body over an overlapping period",
     "body.start_date",
+    detail_ko="이 인물은 겹치는 기간에 이미 이 기구에서 이 역할을 맡고 있습니다.",
 )
 register_constraint(
     "ex_memberships_member_org_role_overlap",
     Conflict,
     "this organisation is already a member in this role over an overlapping period",
     "body.start_date",
+    detail_ko="이 기관은 겹치는 기간에 이미 이 역할의 위원입니다.",
 )
 
 SEAT_ROLE_VALUES = sorted(role.value for role in SEAT_ROLES)
@@ -106,31 +108,57 @@ async def create_membership(
     if data.post_id is not None:
         post = await organizations.get_post(session, data.post_id)
         if post is None or post.organization_id != org.id:
-            raise InvalidMembership(f"body {org.id} has no post {data.post_id}", field="body.post_id")
+            raise InvalidMembership(
+                f"body {org.id} has no post {data.post_id}",
+                detail_ko=f"기구 {org.id}에는 직위 {data.post_id}이(가) 없습니다.",
+                field="body.post_id",
+            )
         if role is not None and role.value != post.role:
             raise InvalidMembership(
-                f"post {post.id} is a {post.role} post, not {role.value}", field="body.role"
+                f"post {post.id} is a {post.role} post, not {role.value}",
+                detail_ko=f"직위 {post.id}은(는) {role.value}이(가) 아닌 {post.role} 직위입니다.",
+                field="body.role",
             )
         role = MemberRole(post.role)
         district = district or post.district_code
     if role is None:
-        raise InvalidMembership("give a role, or a post whose role it takes", field="body.role")
+        raise InvalidMembership(
+            "give a role, or a post whose role it takes",
+            detail_ko="역할(role) 또는 역할이 정해진 직위(post)를 지정하십시오.",
+            field="body.role",
+        )
     if data.person_id is not None and await session.get(Person, data.person_id) is None:
         raise UnknownReference("person", data.person_id, "body.person_id")
     if data.member_organization_id is not None:
         await _organization(session, data.member_organization_id, "body.member_organization_id")
     if data.person_id is not None and data.member_organization_id is not None:
-        raise InvalidMembership("a member is a person or an organisation, not both", field="body.person_id")
+        raise InvalidMembership(
+            "a member is a person or an organisation, not both",
+            detail_ko="위원은 인물 또는 기관 중 하나이며, 둘 다일 수 없습니다.",
+            field="body.person_id",
+        )
     if data.person_id is None and data.member_organization_id is None and not is_body(org):
-        raise InvalidMembership("an unnamed seat exists only in a governance body", field="body.person_id")
+        raise InvalidMembership(
+            "an unnamed seat exists only in a governance body",
+            detail_ko="이름 없는 의석은 협치 기구에만 있을 수 있습니다.",
+            field="body.person_id",
+        )
     if data.on_behalf_of_id is not None:
         await _organization(session, data.on_behalf_of_id, "body.on_behalf_of_id")
     if role == MemberRole.communication_lead and district is None:
-        raise InvalidMembership("a communication lead represents a district", field="body.district_code")
+        raise InvalidMembership(
+            "a communication lead represents a district",
+            detail_ko="소통책임자는 자치구를 대표합니다.",
+            field="body.district_code",
+        )
     if district is not None and not await organizations.district_exists(session, district):
         raise UnknownDistrict(district)
     if data.end_reason is not None and data.end_date is None:
-        raise InvalidMembership("an end reason needs an end_date", field="body.end_reason")
+        raise InvalidMembership(
+            "an end reason needs an end_date",
+            detail_ko="종료 사유에는 end_date가 필요합니다.",
+            field="body.end_reason",
+        )
     membership = Membership(
         organization_id=org.id,
         person_id=data.person_id,
@@ -206,9 +234,17 @@ async def update_membership(
     if "end_reason" in given:
         m.end_reason = data.end_reason.value if data.end_reason else None
     if m.end_on is not None and m.end_on < m.start_on:
-        raise InvalidMembership(f"must not be before the start ({m.start_date})", field="body.end_date")
+        raise InvalidMembership(
+            f"must not be before the start ({m.start_date})",
+            detail_ko=f"시작일({m.start_date})보다 앞설 수 없습니다.",
+            field="body.end_date",
+        )
     if m.end_reason is not None and m.end_on is None:
-        raise InvalidMembership("an end reason needs an end_date", field="body.end_reason")
+        raise InvalidMembership(
+            "an end reason needs an end_date",
+            detail_ko="종료 사유에는 end_date가 필요합니다.",
+            field="body.end_reason",
+        )
     await session.flush()
     out = await _reload(session, m.id)
     await record(

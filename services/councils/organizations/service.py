@@ -183,12 +183,23 @@ async def _check_parent(
 ) -> Organization:
     parent = await repository.get(session, parent_id)
     if parent is None or parent.classification not in kinds:
-        raise InvalidParent(f"no {'body' if kinds is BODY_KINDS else 'organization'} has id {parent_id}")
+        raise InvalidParent(
+            f"no {'body' if kinds is BODY_KINDS else 'organization'} has id {parent_id}",
+            detail_ko=f"id가 {parent_id}인 {'기구' if kinds is BODY_KINDS else '기관'}이(가) 없습니다.",
+        )
     if child.id is not None and child.id in await repository.ancestors(session, parent_id):
-        raise InvalidParent(f"body {parent_id} sits under body {child.id}: nesting must not loop")
+        raise InvalidParent(
+            f"body {parent_id} sits under body {child.id}: nesting must not loop",
+            detail_ko=(
+                f"기구 {parent_id}은(는) 기구 {child.id} 아래에 있습니다. 상하 관계가 순환할 수 없습니다."
+            ),
+        )
     if parent.district_code is not None and child.district_code not in (None, parent.district_code):
         raise InvalidParent(
-            f"the parent belongs to district {parent.district_code}, not {child.district_code}"
+            f"the parent belongs to district {parent.district_code}, not {child.district_code}",
+            detail_ko=(
+                f"상위 기구는 {child.district_code}이(가) 아닌 자치구 {parent.district_code}에 속합니다."
+            ),
         )
     return parent
 
@@ -197,7 +208,11 @@ def _dates(org: Organization, founding: str | None, dissolution: str | None) -> 
     org.founding_date, org.founding_on = founding, first_day(founding) if founding else None
     org.dissolution_date, org.dissolution_on = dissolution, last_day(dissolution) if dissolution else None
     if org.founding_on and org.dissolution_on and org.dissolution_on < org.founding_on:
-        raise RuleViolation(f"must not be before the founding date {founding}", field="body.dissolution_date")
+        raise RuleViolation(
+            f"must not be before the founding date {founding}",
+            detail_ko=f"설립일 {founding}보다 앞설 수 없습니다.",
+            field="body.dissolution_date",
+        )
 
 
 async def create_body(session: AsyncSession, *, data: BodyCreate, actor: Identity) -> BodyOut:

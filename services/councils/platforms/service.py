@@ -27,12 +27,14 @@ register_constraint(
     Conflict,
     "this consortium already runs a platform in this district",
     "body.consortium_id",
+    detail_ko="이 컨소시엄은 이미 이 자치구에서 플랫폼을 운영하고 있습니다.",
 )
 
 
 class PlatformNotFound(NotFound):
     code = "platform-not-found"
     title = "Civic platform not found"
+    title_ko = "시민 플랫폼을 찾을 수 없음"
 
 
 def _platforms_out(
@@ -144,7 +146,11 @@ async def create_platform(session: AsyncSession, *, data: PlatformCreate, actor:
 async def read_platform(session: AsyncSession, platform_id: int) -> PlatformOut:
     row = await repository.one(session, platform_id)
     if row is None:
-        raise PlatformNotFound(f"no civic platform has id {platform_id}", field="path.platform_id")
+        raise PlatformNotFound(
+            f"no civic platform has id {platform_id}",
+            detail_ko=f"id가 {platform_id}인 시민 플랫폼이 없습니다.",
+            field="path.platform_id",
+        )
     [out] = await _with_consortia(session, [row])
     return out
 

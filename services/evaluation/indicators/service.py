@@ -60,26 +60,40 @@ async def _check_measure(session: AsyncSession, cycle_id: int, data: IndicatorCr
     if data.measure == "qualitative":
         if data.rubric_id is None:
             errors.append(
-                FieldError(field="body.rubric_id", message="a qualitative indicator needs a rubric")
+                FieldError(
+                    field="body.rubric_id",
+                    message="a qualitative indicator needs a rubric",
+                    message_ko="정성 지표에는 평가 척도가 필요합니다.",
+                )
             )
         for name in QUANTITATIVE_ONLY:
             if getattr(data, name) is not None:
                 errors.append(
-                    FieldError(field=f"body.{name}", message=f"{name} is for quantitative measures only")
+                    FieldError(
+                        field=f"body.{name}",
+                        message=f"{name} is for quantitative measures only",
+                        message_ko=f"{name}은(는) 정량 지표에만 쓸 수 있습니다.",
+                    )
                 )
     elif data.rubric_id is not None:
         errors.append(
             FieldError(
-                field="body.rubric_id", message=f"a {data.measure} indicator is not scored on a rubric"
+                field="body.rubric_id",
+                message=f"a {data.measure} indicator is not scored on a rubric",
+                message_ko=f"{data.measure} 지표는 평가 척도로 평가하지 않습니다.",
             )
         )
     if errors:
-        raise InvalidIndicator(errors[0].message, errors=errors)
+        raise InvalidIndicator(errors[0].message, detail_ko=errors[0].message_ko, errors=errors)
     if data.rubric_id is not None:
         scale = await rubrics.get_scale(session, data.rubric_id, field="body.rubric_id")
         if scale.cycle_id != cycle_id:
             raise InvalidIndicator(
-                f"rubric {scale.id} belongs to cycle {scale.cycle_id}, not {cycle_id}", field="body.rubric_id"
+                f"rubric {scale.id} belongs to cycle {scale.cycle_id}, not {cycle_id}",
+                detail_ko=(
+                    f"평가 척도 {scale.id}은(는) 주기 {cycle_id}이(가) 아닌 주기 {scale.cycle_id}에 속합니다."
+                ),
+                field="body.rubric_id",
             )
 
 
@@ -118,7 +132,10 @@ async def _ensure_unfrozen(session: AsyncSession, *, cycle_id: int, target_id: i
     opened = await targets_repo.first_open_target(session, cycle_id=cycle_id)
     if opened is not None:
         raise TargetOpen(
-            f"target {opened.id} of cycle {cycle_id} is open: the cycle's common indicators are frozen"
+            f"target {opened.id} of cycle {cycle_id} is open: the cycle's common indicators are frozen",
+            detail_ko=(
+                f"주기 {cycle_id}의 평가 대상 {opened.id}이(가) 열려 있어 공통 지표를 바꿀 수 없습니다."
+            ),
         )
 
 
@@ -155,8 +172,14 @@ async def update_indicator(
         if wrong:
             raise InvalidIndicator(
                 f"{', '.join(wrong)}: for quantitative measures only",
+                detail_ko=f"{', '.join(wrong)}: 정량 지표에만 쓸 수 있습니다.",
                 errors=[
-                    FieldError(field=f"body.{n}", message="for quantitative measures only") for n in wrong
+                    FieldError(
+                        field=f"body.{n}",
+                        message="for quantitative measures only",
+                        message_ko="정량 지표에만 쓸 수 있습니다.",
+                    )
+                    for n in wrong
                 ],
             )
     required = (
@@ -164,7 +187,11 @@ async def update_indicator(
     )
     for name in required:
         if name in changes and changes[name] is None:
-            raise InvalidIndicator(f"{name} cannot be removed", field=f"body.{name}")
+            raise InvalidIndicator(
+                f"{name} cannot be removed",
+                detail_ko=f"{name}은(는) 삭제할 수 없습니다.",
+                field=f"body.{name}",
+            )
     await cycles.lock_cycle(session, indicator.cycle_id)
     await _ensure_unfrozen(session, cycle_id=indicator.cycle_id, target_id=indicator.target_id)
     await record_actor(session, actor)
@@ -232,15 +259,21 @@ async def record_actual(
     if indicator.cycle_id != target.cycle_id or indicator.target_id not in (None, target.id):
         raise InvalidIndicator(
             f"indicator {indicator.id} is not one of target {target.id}'s indicators",
+            detail_ko=f"지표 {indicator.id}은(는) 평가 대상 {target.id}의 지표가 아닙니다.",
             field="path.indicator_id",
         )
     if indicator.measure == "qualitative":
         raise InvalidIndicator(
             f"indicator {indicator.id} is qualitative: it is scored on its rubric, not measured",
+            detail_ko=f"지표 {indicator.id}은(는) 정성 지표이므로 측정값이 아니라 평가 척도로 평가합니다.",
             field="path.indicator_id",
         )
     if target.opened_at is None:
-        raise InvalidIndicator(f"target {target.id} is not open yet", field="path.target_id")
+        raise InvalidIndicator(
+            f"target {target.id} is not open yet",
+            detail_ko=f"평가 대상 {target.id}이(가) 아직 열리지 않았습니다.",
+            field="path.target_id",
+        )
     await windows.require_window(
         session, cycle_id=target.cycle_id, round=target.round, phase=Phase.quantitative_measurement
     )

@@ -21,28 +21,56 @@ def _problems(levels: list[LevelIn]) -> list[FieldError]:
         where = f"body.levels.{i}"
         if level.not_applicable:
             if level.value is not None:
-                errors.append(FieldError(field=f"{where}.value", message="the N/A level has no value"))
+                errors.append(
+                    FieldError(
+                        field=f"{where}.value",
+                        message="the N/A level has no value",
+                        message_ko="해당 없음(N/A) 등급에는 값이 없습니다.",
+                    )
+                )
             if seen_na:
                 errors.append(
-                    FieldError(field=f"{where}.not_applicable", message="a scale has one N/A level")
+                    FieldError(
+                        field=f"{where}.not_applicable",
+                        message="a scale has one N/A level",
+                        message_ko="척도에는 해당 없음(N/A) 등급이 하나만 있습니다.",
+                    )
                 )
             seen_na = True
         elif level.value is None:
             errors.append(
-                FieldError(field=f"{where}.value", message="a level needs a value unless it is N/A")
+                FieldError(
+                    field=f"{where}.value",
+                    message="a level needs a value unless it is N/A",
+                    message_ko="해당 없음(N/A)이 아닌 등급에는 값이 필요합니다.",
+                )
             )
         elif level.value in values:
-            errors.append(FieldError(field=f"{where}.value", message=f"value {level.value} is used twice"))
+            errors.append(
+                FieldError(
+                    field=f"{where}.value",
+                    message=f"value {level.value} is used twice",
+                    message_ko=f"값 {level.value}이(가) 두 번 쓰였습니다.",
+                )
+            )
         else:
             values.add(level.value)
         if level.label_ko in labels:
             errors.append(
-                FieldError(field=f"{where}.label_ko", message=f"label {level.label_ko!r} is used twice")
+                FieldError(
+                    field=f"{where}.label_ko",
+                    message=f"label {level.label_ko!r} is used twice",
+                    message_ko=f"명칭 {level.label_ko!r}이(가) 두 번 쓰였습니다.",
+                )
             )
         labels.add(level.label_ko)
     if len(values) < 2 and not errors:
         errors.append(
-            FieldError(field="body.levels", message="a scale needs at least two levels with values")
+            FieldError(
+                field="body.levels",
+                message="a scale needs at least two levels with values",
+                message_ko="척도에는 값이 있는 등급이 두 개 이상 필요합니다.",
+            )
         )
     return errors
 
@@ -88,7 +116,11 @@ async def create_scale(
     await cycles.get_cycle(session, cycle_id)
     errors = _problems(data.levels)
     if errors:
-        raise InvalidRubric(f"the scale's levels are not valid: {errors[0].message}", errors=errors)
+        raise InvalidRubric(
+            f"the scale's levels are not valid: {errors[0].message}",
+            detail_ko=f"척도의 등급이 올바르지 않습니다: {errors[0].message_ko}",
+            errors=errors,
+        )
     await record_actor(session, actor)
     levels = [
         RubricLevel(

@@ -32,6 +32,9 @@ async def _writable_target(session: AsyncSession, target_id: int, actor: Identit
     if target.opened_at is None:
         raise TargetNotOpen(
             f"target {target.id} is not open yet: its weights and windows are still being configured",
+            detail_ko=(
+                f"평가 대상 {target.id}이(가) 아직 열리지 않았습니다. 가중치와 기간을 설정하는 중입니다."
+            ),
             field="path.target_id",
         )
     await windows.require_window(
@@ -69,7 +72,11 @@ async def read_report(session: AsyncSession, *, target_id: int, reader: Identity
     target = await _own_target(session, target_id, reader)
     report = (await session.scalars(select(Report).where(Report.target_id == target.id))).one_or_none()
     if report is None:
-        raise ReportNotFound(f"target {target.id} has no report yet", field="path.target_id")
+        raise ReportNotFound(
+            f"target {target.id} has no report yet",
+            detail_ko=f"평가 대상 {target.id}의 보고서가 아직 없습니다.",
+            field="path.target_id",
+        )
     return ReportOut.model_validate(report)
 
 
@@ -77,7 +84,11 @@ async def _level(session: AsyncSession, rubric_id: int, position: int) -> Rubric
     query = select(RubricLevel).where(RubricLevel.scale_id == rubric_id, RubricLevel.position == position)
     level = (await session.scalars(query)).one_or_none()
     if level is None:
-        raise InvalidSelfScore(f"rubric {rubric_id} has no level {position}", field="body.level")
+        raise InvalidSelfScore(
+            f"rubric {rubric_id} has no level {position}",
+            detail_ko=f"평가 척도 {rubric_id}에는 {position}등급이 없습니다.",
+            field="body.level",
+        )
     return level
 
 
@@ -90,6 +101,7 @@ async def record_self_score(
     if indicator.cycle_id != target.cycle_id or indicator.target_id not in (None, target.id):
         raise InvalidSelfScore(
             f"indicator {indicator.id} is not one of target {target.id}'s indicators",
+            detail_ko=f"지표 {indicator.id}은(는) 평가 대상 {target.id}의 지표가 아닙니다.",
             field="path.indicator_id",
         )
     level_id: int | None = None
@@ -97,11 +109,16 @@ async def record_self_score(
         if data.value is not None:
             raise InvalidSelfScore(
                 f"indicator {indicator.id} is qualitative: give a level of its rubric, not a value",
+                detail_ko=(
+                    f"지표 {indicator.id}은(는) 정성 지표입니다. 값이 아니라 척도의 등급을 지정하십시오."
+                ),
                 field="body.value",
             )
         if data.level is None:
             raise InvalidSelfScore(
-                f"indicator {indicator.id} needs a level of its rubric", field="body.level"
+                f"indicator {indicator.id} needs a level of its rubric",
+                detail_ko=f"지표 {indicator.id}에는 척도의 등급이 필요합니다.",
+                field="body.level",
             )
         assert indicator.rubric_id is not None
         level_id = (await _level(session, indicator.rubric_id, data.level)).id
@@ -109,10 +126,18 @@ async def record_self_score(
         if data.level is not None:
             raise InvalidSelfScore(
                 f"indicator {indicator.id} is {indicator.measure}: give a value, not a rubric level",
+                detail_ko=(
+                    f"지표 {indicator.id}은(는) {indicator.measure} 지표입니다. 척도 등급이 아니라"
+                    " 값을 지정하십시오."
+                ),
                 field="body.level",
             )
         if data.value is None:
-            raise InvalidSelfScore(f"indicator {indicator.id} needs a value", field="body.value")
+            raise InvalidSelfScore(
+                f"indicator {indicator.id} needs a value",
+                detail_ko=f"지표 {indicator.id}에는 값이 필요합니다.",
+                field="body.value",
+            )
     await _writable_target(session, target_id, actor)
     await record_actor(session, actor)
     statement = (

@@ -29,8 +29,15 @@ register_constraint(
     TargetExists,
     "this organisation is already a target of the cycle",
     "body.organization_id",
+    detail_ko="이 기관은 이미 이 주기의 평가 대상입니다.",
 )
-register_constraint("pk_rounds", RoundOpen, "this round of the cycle is already open", "path.round")
+register_constraint(
+    "pk_rounds",
+    RoundOpen,
+    "this round of the cycle is already open",
+    "path.round",
+    detail_ko="이 주기의 이 회차는 이미 열려 있습니다.",
+)
 
 
 async def _weights(session: AsyncSession, targets: list[Target]) -> dict[int, Weights]:
@@ -97,6 +104,9 @@ async def create_target(
     if existing is not None:
         raise TargetExists(
             f"organisation {data.organization_id} is already target {existing.id} of cycle {cycle_id}",
+            detail_ko=(
+                f"기관 {data.organization_id}은(는) 이미 주기 {cycle_id}의 평가 대상 {existing.id}입니다."
+            ),
             field="body.organization_id",
         )
     await record_actor(session, actor)
@@ -110,7 +120,11 @@ def ensure_configuring(target: Target) -> None:
     if target.opened_at is not None:
         raise TargetOpen(
             f"target {target.id} opened at {target.opened_at.isoformat()}:"
-            " its indicators and weights are frozen"
+            " its indicators and weights are frozen",
+            detail_ko=(
+                f"평가 대상 {target.id}은(는) {target.opened_at.isoformat()}에 열려 지표와 가중치가"
+                " 확정되었습니다."
+            ),
         )
 
 
@@ -121,6 +135,10 @@ async def _require_windows(session: AsyncSession, *, cycle_id: int, round: int) 
         raise WindowsMissing(
             f"round {round} of cycle {cycle_id} cannot open before every phase has its window;"
             f" missing: {names}",
+            detail_ko=(
+                f"주기 {cycle_id}의 {round}회차는 모든 단계의 기간이 설정되어야 열 수 있습니다."
+                f" 미설정: {names}"
+            ),
             field="path.round",
             extra={"missing_phases": [phase.value for phase in missing]},
         )
@@ -133,6 +151,10 @@ def _weights_problem(target: Target, weights: Weights, field: str) -> FieldError
             f"the weights of target {target.id} sum to {weights.total} points (common {weights.common}"
             f" + specific {weights.specific}); they must sum to exactly 100"
         ),
+        message_ko=(
+            f"평가 대상 {target.id}의 가중치 합계는 {weights.total}점(공통 {weights.common}"
+            f" + 특화 {weights.specific})입니다. 합계는 정확히 100이어야 합니다."
+        ),
     )
 
 
@@ -141,12 +163,20 @@ async def open_target(session: AsyncSession, target_id: int, *, actor: Identity)
     await cycles.lock_cycle(session, target.cycle_id)
     await session.refresh(target)
     if target.opened_at is not None:
-        raise TargetOpen(f"target {target.id} is already open")
+        raise TargetOpen(
+            f"target {target.id} is already open",
+            detail_ko=f"평가 대상 {target.id}은(는) 이미 열려 있습니다.",
+        )
     await _require_windows(session, cycle_id=target.cycle_id, round=target.round)
     weights = (await _weights(session, [target]))[target.id]
     if weights.total != 100:
         problem = _weights_problem(target, weights, "weights.total")
-        raise WeightsNot100(problem.message, errors=[problem], extra={"weights": weights.model_dump()})
+        raise WeightsNot100(
+            problem.message,
+            detail_ko=problem.message_ko,
+            errors=[problem],
+            extra={"weights": weights.model_dump()},
+        )
     await record_actor(session, actor)
     await repository.open_targets(session, [target.id], actor=actor.subject)
     return _out(target, weights)
@@ -156,10 +186,18 @@ async def open_round(session: AsyncSession, *, cycle_id: int, round: int, actor:
     """Open every target of the round at once, or none: each one's weights must sum to exactly 100."""
     await cycles.lock_cycle(session, cycle_id)
     if await repository.get_round(session, cycle_id=cycle_id, round=round) is not None:
-        raise RoundOpen(f"round {round} of cycle {cycle_id} is already open", field="path.round")
+        raise RoundOpen(
+            f"round {round} of cycle {cycle_id} is already open",
+            detail_ko=f"주기 {cycle_id}의 {round}회차는 이미 열려 있습니다.",
+            field="path.round",
+        )
     targets = list(await repository.round_targets(session, cycle_id=cycle_id, round=round))
     if not targets:
-        raise RoundHasNoTargets(f"round {round} of cycle {cycle_id} has no targets", field="path.round")
+        raise RoundHasNoTargets(
+            f"round {round} of cycle {cycle_id} has no targets",
+            detail_ko=f"주기 {cycle_id}의 {round}회차에는 평가 대상이 없습니다.",
+            field="path.round",
+        )
     await _require_windows(session, cycle_id=cycle_id, round=round)
     pending = [t for t in targets if t.opened_at is None]
     weights = await _weights(session, pending)
@@ -172,6 +210,10 @@ async def open_round(session: AsyncSession, *, cycle_id: int, round: int, actor:
         raise WeightsNot100(
             f"{len(problems)} target(s) of round {round} do not have weights summing to 100: "
             + "; ".join(p.message for p in problems),
+            detail_ko=(
+                f"{round}회차 평가 대상 {len(problems)}개의 가중치 합계가 100이 아닙니다: "
+                + "; ".join(p.message_ko or p.message for p in problems)
+            ),
             errors=problems,
             extra={"weights": {str(t.id): weights[t.id].model_dump() for t in pending}},
         )

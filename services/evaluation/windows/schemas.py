@@ -4,6 +4,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validat
 
 from services.evaluation.common import SeoulDatetime
 from services.evaluation.windows.phases import Phase
+from shared.language import ValueErrorKo
 
 
 class WindowCreate(BaseModel):
@@ -18,7 +19,10 @@ class WindowCreate(BaseModel):
     def _not_before_start(cls, ends_on: date, info: ValidationInfo) -> date:
         starts_on = info.data.get("starts_on")
         if starts_on is not None and ends_on < starts_on:
-            raise ValueError(f"the last day {ends_on} is before the first day {starts_on}")
+            raise ValueErrorKo(
+                f"the last day {ends_on} is before the first day {starts_on}",
+                f"마지막 날 {ends_on}이(가) 첫날 {starts_on}보다 앞섭니다.",
+            )
         return ends_on
 
 

@@ -27,6 +27,7 @@ register_constraint(
     WindowExists,
     "this phase of this round already has a window; extend it instead",
     "body.phase",
+    detail_ko="이 회차의 이 단계에는 이미 기간이 있습니다. 연장하십시오.",
 )
 
 
@@ -95,6 +96,10 @@ async def set_window(
     if await repository.get_window(session, cycle_id=cycle_id, round=round, phase=data.phase) is not None:
         raise WindowExists(
             f"round {round} of cycle {cycle_id} already has a {data.phase.value} window; extend it instead",
+            detail_ko=(
+                f"주기 {cycle_id}의 {round}회차에는 이미 {data.phase.value} 단계 기간이 있습니다."
+                " 연장하십시오."
+            ),
             field="body.phase",
         )
     await record_actor(session, actor)
@@ -118,6 +123,7 @@ async def extend_window(
     if data.ends_on <= window.ends_on:
         raise ExtensionNotLater(
             f"the window ends on {window.ends_on}; an extension must end later than that",
+            detail_ko=f"기간은 {window.ends_on}에 끝납니다. 연장 기간은 그보다 늦게 끝나야 합니다.",
             field="body.ends_on",
         )
     await record_actor(session, actor, data.reason)
