@@ -10,8 +10,8 @@ from services.evaluation.aggregation.bands import EXAMPLE_BANDS, Band, Category,
 from services.evaluation.aggregation.engine import (
     IndicatorScores,
     Method,
-    PanelTooSmall,
     RaterScore,
+    TooFewScores,
     UnscorableRubric,
     aggregate,
     aggregate_indicator,
@@ -56,7 +56,7 @@ def test_minimum_panel_size_at_below_and_above(method: Method, n: int, computed:
     if computed:
         assert aggregate_indicator(item, method, 5).n == (n - 2 if method is Method.trimmed_mean else n)
         return
-    with pytest.raises(PanelTooSmall) as raised:
+    with pytest.raises(TooFewScores) as raised:
         aggregate_indicator(item, method, 5)
     assert (raised.value.n, raised.value.minimum, raised.value.indicator_id) == (4, 5, 1)
     assert "4 counted score(s)" in str(raised.value) and "at least 5" in str(raised.value)
@@ -68,7 +68,7 @@ def test_trimmed_mean_needs_three_whatever_the_cycle_minimum(n: int, computed: b
     if computed:
         assert aggregate_indicator(item, Method.trimmed_mean, 1).n == n - 2
     else:
-        with pytest.raises(PanelTooSmall) as raised:
+        with pytest.raises(TooFewScores) as raised:
             aggregate_indicator(item, Method.trimmed_mean, 1)
         assert raised.value.minimum == 3
     assert aggregate_indicator(scores(*range(1, n + 1)), Method.mean, 1).n == n
@@ -77,7 +77,7 @@ def test_trimmed_mean_needs_three_whatever_the_cycle_minimum(n: int, computed: b
 def test_not_applicable_is_excluded_not_zero_and_counts_against_the_minimum() -> None:
     result = aggregate_indicator(scores(8, None, 6, 4, None), Method.mean, 3)
     assert result.points == 6 and result.n == 3 and result.not_applicable == (2, 5)
-    with pytest.raises(PanelTooSmall) as raised:
+    with pytest.raises(TooFewScores) as raised:
         aggregate_indicator(scores(8, None, 6, None), Method.mean, 3)
     assert raised.value.n == 2
 

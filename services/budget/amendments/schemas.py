@@ -4,6 +4,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from services.budget.common import SeoulDatetime, WholeKRW
+from shared.language import ValueErrorKo
 
 AmendmentStatus = Literal[
     "pending_council", "council_approved", "council_refused", "requested", "approved", "rejected"
@@ -22,7 +23,10 @@ class LineChange(BaseModel):
     @model_validator(mode="after")
     def _line_or_name(self) -> "LineChange":
         if self.line_id is None and self.name_ko is None:
-            raise ValueError("name an existing line (line_id) or a new one (name_ko)")
+            raise ValueErrorKo(
+                "name an existing line (line_id) or a new one (name_ko)",
+                "기존 항목(line_id)이나 새 항목(name_ko) 중 하나를 지정하십시오.",
+            )
         return self
 
 

@@ -41,12 +41,14 @@ register_constraint(
     BelowSpent,
     "a budget line cannot fall below what is already spent on it",
     "body.lines",
+    detail_ko="예산 항목은 이미 지출된 금액보다 작아질 수 없습니다.",
 )
 register_constraint(
     "uq_amendments_one_open_per_project",
     AmendmentOpen,
     "the project already has an open amendment; it is decided first",
     "path.project_id",
+    detail_ko="이 사업에는 아직 결정되지 않은 변경 요청이 있습니다. 그 요청이 먼저 결정되어야 합니다.",
 )
 
 

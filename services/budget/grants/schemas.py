@@ -6,6 +6,7 @@ from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
 
 from services.budget.common import DistrictCode, SeoulDatetime
 from shared.dates import IsoDate
+from shared.language import ValueErrorKo
 
 GrantKind = Literal["innovation_plan", "civic_platform"]
 Phase = Literal["planning", "execution", "operation"]
@@ -118,7 +119,10 @@ class GrantOut(BaseModel):
 
 def _plausible(moment: datetime) -> datetime:
     if not 2000 <= moment.year <= 2100:
-        raise ValueError("a confirmation time between the years 2000 and 2100 is expected")
+        raise ValueErrorKo(
+            "a confirmation time between the years 2000 and 2100 is expected",
+            "확정 시각은 2000년과 2100년 사이여야 합니다.",
+        )
     return moment
 
 

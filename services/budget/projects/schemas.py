@@ -5,6 +5,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from services.budget.common import SeoulDatetime, WholeKRW
 from shared.dates import IsoDate
+from shared.language import ValueErrorKo
 
 ProjectStatus = Literal["planned", "in_progress", "done", "cancelled"]
 MilestoneStatus = Literal["planned", "in_progress", "done"]
@@ -32,11 +33,20 @@ class ProjectsCreate(BaseModel):
     def _distinct_names(self) -> "ProjectsCreate":
         for project_id, lines in self.lines.items():
             if not lines:
-                raise ValueError(f"project {project_id}: at least one budget line")
+                raise ValueErrorKo(
+                    f"project {project_id}: at least one budget line",
+                    f"사업 {project_id}: 예산 항목이 하나 이상 있어야 합니다.",
+                )
             if len(lines) > 100:
-                raise ValueError(f"project {project_id}: at most 100 budget lines")
+                raise ValueErrorKo(
+                    f"project {project_id}: at most 100 budget lines",
+                    f"사업 {project_id}: 예산 항목은 100개까지입니다.",
+                )
             if len({line.name_ko for line in lines}) != len(lines):
-                raise ValueError(f"project {project_id}: two lines share a name")
+                raise ValueErrorKo(
+                    f"project {project_id}: two lines share a name",
+                    f"사업 {project_id}: 이름이 같은 예산 항목이 둘 있습니다.",
+                )
         return self
 
 

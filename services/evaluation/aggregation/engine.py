@@ -30,7 +30,7 @@ class Method(StrEnum):
 METHOD_MINIMUM = {Method.trimmed_mean: 3, Method.mean: 1, Method.median: 1}
 
 
-class PanelTooSmall(ValueError):
+class TooFewScores(ValueError):
     """Fewer counted scores for an indicator than the minimum panel size (or the method's own minimum)."""
 
     def __init__(self, *, indicator_id: int, n: int, minimum: int, method: Method) -> None:
@@ -124,11 +124,11 @@ def minimum_for(method: Method, min_panel_size: int) -> int:
 
 
 def aggregate_indicator(item: IndicatorScores, method: Method, min_panel_size: int) -> IndicatorResult:
-    """The indicator's points by `method` from its counted (non-N/A) scores; too few: PanelTooSmall."""
+    """The indicator's points by `method` from its counted (non-N/A) scores; too few: TooFewScores."""
     counted = [s for s in item.scores if s.points is not None]
     minimum = minimum_for(method, min_panel_size)
     if len(counted) < minimum:
-        raise PanelTooSmall(indicator_id=item.indicator_id, n=len(counted), minimum=minimum, method=method)
+        raise TooFewScores(indicator_id=item.indicator_id, n=len(counted), minimum=minimum, method=method)
     dropped: tuple[Hashable, ...] = ()
     if method is Method.trimmed_mean:
         counted, dropped = _trimmed(counted)

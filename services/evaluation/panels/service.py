@@ -30,18 +30,21 @@ register_constraint(
     PanelMemberExists,
     "this subject is already an active member of the round's panel",
     "body.subject",
+    detail_ko="이 사용자는 이미 이 차수 평가단의 활동 위원입니다.",
 )
 register_constraint(
     "uq_panel_members_replaced_member_id",
     PanelMemberInactive,
     "this panel member was already replaced",
     "path.member_id",
+    detail_ko="이 평가위원은 이미 교체되었습니다.",
 )
 register_constraint(
     "uq_panel_member_ties_panel_member_id_organization_id",
     TieExists,
     "this tie is already declared",
     "body.organization_id",
+    detail_ko="이 이해관계는 이미 신고되었습니다.",
 )
 
 

@@ -43,16 +43,27 @@ register_constraint(
     RecusalExists,
     "a challenge of this rater for this target is already pending",
     "body.panel_member_id",
+    detail_ko="이 대상에 대한 이 평가위원의 기피 신청이 이미 처리 중입니다.",
 )
-register_constraint("uq_recusals_withdrawal", RecusalExists, "the rater already withdrew from this target")
 register_constraint(
-    "recusal_decided", RecusalDecided, "this challenge was already decided", "path.recusal_id"
+    "uq_recusals_withdrawal",
+    RecusalExists,
+    "the rater already withdrew from this target",
+    detail_ko="이 평가위원은 이미 이 대상에서 회피했습니다.",
+)
+register_constraint(
+    "recusal_decided",
+    RecusalDecided,
+    "this challenge was already decided",
+    "path.recusal_id",
+    detail_ko="이 기피 신청은 이미 결정되었습니다.",
 )
 register_constraint(
     "recusal_decided_by_challenged",
     ChallengedCannotDecide,
     "the challenged rater cannot decide the challenge",
     "path.recusal_id",
+    detail_ko="기피 신청을 받은 평가위원은 그 신청을 결정할 수 없습니다.",
 )
 
 

@@ -33,5 +33,5 @@ def indicator_scores(rows: Sequence[Row[Any]]) -> list[IndicatorScores]:
 
 
 def compute(rows: Sequence[Row[Any]], *, method: Method, min_panel_size: int) -> Aggregate:
-    """The target's aggregate; engine.PanelTooSmall when an indicator has too few counted scores."""
+    """The target's aggregate; engine.TooFewScores when an indicator has too few counted scores."""
     return aggregate(indicator_scores(rows), method, min_panel_size)

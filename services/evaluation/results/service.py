@@ -49,6 +49,7 @@ register_constraint(
     AppealExists,
     "this target's result has already been appealed; a target appeals once per cycle",
     "path.target_id",
+    detail_ko="이 대상의 결과에는 이미 이의신청이 있었습니다. 이의신청은 주기마다 한 번만 할 수 있습니다.",
 )
 
 # What an agency may read of its own target's results; citizens and anonymous callers read published ones.
@@ -129,7 +130,7 @@ async def compute_result(session: AsyncSession, *, target_id: int, actor: Identi
     )
     try:
         result = compute(rows, method=settings.aggregation_method, min_panel_size=settings.min_panel_size)
-    except engine.PanelTooSmall as small:
+    except engine.TooFewScores as small:
         raise PanelTooSmall(
             f"{small}: no result is computed for target {target.id}",
             detail_ko=(

@@ -46,50 +46,74 @@ from shared.problems import FieldError
 # The score trigger's refusals, when a request raced past the checks below (a recusal, a replacement or a
 # submission committed meanwhile).
 register_constraint(
-    "score_rater_exclusion", RaterExcluded, "the rater is excluded (제척) from this target", "path.target_id"
+    "score_rater_exclusion",
+    RaterExcluded,
+    "the rater is excluded (제척) from this target",
+    "path.target_id",
+    detail_ko="이 평가위원은 이 대상에서 제척되었습니다.",
 )
 register_constraint(
     "score_rater_challenge",
     RaterChallengeUpheld,
     "the rater was challenged (기피) off this target",
     "path.target_id",
+    detail_ko="이 평가위원은 기피 신청이 받아들여져 이 대상에서 빠졌습니다.",
 )
 register_constraint(
-    "score_rater_withdrawal", RaterWithdrew, "the rater withdrew (회피) from this target", "path.target_id"
+    "score_rater_withdrawal",
+    RaterWithdrew,
+    "the rater withdrew (회피) from this target",
+    "path.target_id",
+    detail_ko="이 평가위원은 이 대상에서 회피했습니다.",
 )
 register_constraint(
     "score_rater_challenge_pending",
     RaterChallenged,
     "the rater is challenged (기피) for this target",
     "path.target_id",
+    detail_ko="이 대상에 대해 이 평가위원의 기피 신청이 처리 중입니다.",
 )
 register_constraint(
     "score_rater_not_on_panel",
     NotOnPanel,
     "the rater is not an active member of the target's panel",
     "path.target_id",
+    detail_ko="이 평가위원은 이 대상 평가단의 활동 위원이 아닙니다.",
 )
 register_constraint(
     "score_submitted",
     ScoreSubmitted,
     "the rater's sheet for this target is already submitted",
     "path.target_id",
+    detail_ko="이 평가위원의 이 대상 평가표는 이미 제출되었습니다.",
 )
 register_constraint(
     "score_sheet_incomplete",
     SheetIncomplete,
     "the sheet lacks a score of at least one of the target's indicators",
     "path.target_id",
+    detail_ko="평가표에 이 대상의 지표 중 점수가 없는 지표가 있습니다.",
 )
-register_constraint("score_points_range", InvalidScore, "points out of the indicator's range", "body.points")
 register_constraint(
-    "score_level_not_of_rubric", InvalidScore, "not a level of the indicator's rubric", "body.level"
+    "score_points_range",
+    InvalidScore,
+    "points out of the indicator's range",
+    "body.points",
+    detail_ko="점수가 지표의 배점 범위를 벗어났습니다.",
+)
+register_constraint(
+    "score_level_not_of_rubric",
+    InvalidScore,
+    "not a level of the indicator's rubric",
+    "body.level",
+    detail_ko="지표의 척도에 없는 단계입니다.",
 )
 register_constraint(
     "score_version_not_current",
     ScoreSubmitted,
     "the target's review version changed; score the current one",
     "path.target_id",
+    detail_ko="대상의 심사 회차가 바뀌었습니다. 현재 회차로 평가하십시오.",
 )
 
 # Who sees every rater's scores of every target (unless they are themselves a recused rater of it).
