@@ -6,6 +6,7 @@ from prometheus_client import Gauge
 from services.budget.cycles.router import router as cycles_router
 from services.budget.elections.router import router as elections_router
 from services.budget.envelopes.router import router as envelopes_router
+from services.budget.evaluation_results.router import router as evaluation_results_router
 from services.budget.outcomes.mes_kernel import kernel_loaded
 from services.budget.proposals.router import router as proposals_router
 from services.budget.settings import BudgetSettings
@@ -22,7 +23,13 @@ def create_app(settings: BudgetSettings | None = None) -> FastAPI:
         settings=settings or BudgetSettings(),
         title="Seoul participatory budget",
         description="Budget cycles, envelopes, proposals and their screening, ballots and outcomes, grants.",
-        routers=[cycles_router, envelopes_router, proposals_router, elections_router],
+        routers=[
+            cycles_router,
+            envelopes_router,
+            proposals_router,
+            elections_router,
+            evaluation_results_router,
+        ],
         readiness_detail=_readiness_detail,
     )
     Gauge(

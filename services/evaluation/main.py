@@ -5,17 +5,23 @@ from fastapi import FastAPI
 from services.evaluation.cycles.router import router as cycles_router
 from services.evaluation.history.router import router as history_router
 from services.evaluation.indicators.router import router as indicators_router
+from services.evaluation.outbox.router import router as outbox_router
+from services.evaluation.relay import relay_part
 from services.evaluation.rubrics.router import router as rubrics_router
 from services.evaluation.settings import EvaluationSettings
 from services.evaluation.submissions.router import router as submissions_router
 from services.evaluation.targets.router import router as targets_router
 from services.evaluation.windows.router import router as windows_router
 from shared.app import create_service_app
+from shared.observability import Metrics
+from shared.outbox import RelayMetrics
 
 
 def create_app(settings: EvaluationSettings | None = None) -> FastAPI:
-    return create_service_app(
-        settings=settings or EvaluationSettings(),
+    settings = settings or EvaluationSettings()
+    metrics = Metrics(settings.service_name)
+    app = create_service_app(
+        settings=settings,
         title="Seoul performance evaluation",
         description="Evaluation cycles, targets, indicators, raters, scores, appeals and results.",
         routers=[
@@ -26,5 +32,9 @@ def create_app(settings: EvaluationSettings | None = None) -> FastAPI:
             indicators_router,
             submissions_router,
             history_router,
+            outbox_router,
         ],
+        metrics=metrics,
+        lifespan_parts=[relay_part(settings, RelayMetrics(metrics.registry, "evaluation"))],
     )
+    return app

@@ -107,6 +107,9 @@ def system(database: Database, tmp_path_factory: pytest.TempPathFactory) -> Iter
     for service, url in database.service_urls.items():
         env[f"{service.upper()}_DATABASE_URL"] = url
         env[f"GATEWAY_{service.upper()}_URL"] = f"http://127.0.0.1:{ports[service]}"
+    env["EVALUATION_BUDGET_URL"] = f"http://127.0.0.1:{ports['budget']}"
+    # The outbox relay's own tests (test_outbox_delivery.py) run it on a database of their own.
+    env["EVALUATION_RELAY_ENABLED"] = "false"
     system = System(ports, env, tmp_path_factory.mktemp("logs"))
     try:
         for name in ports:

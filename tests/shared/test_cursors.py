@@ -36,6 +36,7 @@ ENDPOINTS: list[tuple[str, str, tuple[str, ...], list[Any]]] = [
     ("evaluation", "/evaluation/targets/1/indicators", ("id",), [1]),
     ("evaluation", "/evaluation/targets/1/self-evaluation", ("id",), [1]),
     ("evaluation", "/evaluation/history", ("bigid",), [1]),
+    ("evaluation", "/evaluation/outbox/stuck", ("bigid",), [1]),
 ]
 
 BAD_PART: dict[str, list[Any]] = {

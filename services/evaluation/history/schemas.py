@@ -16,6 +16,7 @@ Table = Literal[
     "measurements",
     "reports",
     "self_scores",
+    "outbox_events",
 ]
 
 
