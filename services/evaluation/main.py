@@ -2,6 +2,7 @@
 
 from fastapi import FastAPI
 
+from services.evaluation.councils import councils_part
 from services.evaluation.cycles.router import router as cycles_router
 from services.evaluation.history.router import router as history_router
 from services.evaluation.indicators.router import router as indicators_router
@@ -35,6 +36,9 @@ def create_app(settings: EvaluationSettings | None = None) -> FastAPI:
             outbox_router,
         ],
         metrics=metrics,
-        lifespan_parts=[relay_part(settings, RelayMetrics(metrics.registry, "evaluation"))],
+        lifespan_parts=[
+            councils_part(settings),
+            relay_part(settings, RelayMetrics(metrics.registry, "evaluation")),
+        ],
     )
     return app

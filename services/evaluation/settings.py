@@ -12,6 +12,13 @@ class EvaluationSettings(ServiceSettings):
         default=SecretStr(DEV_DB_PASSWORD), validation_alias="EVALUATION_DB_PASSWORD"
     )
     port: int = Field(default=8003, validation_alias="EVALUATION_PORT")
+    councils_url: str = Field(default="http://127.0.0.1:8001", validation_alias="EVALUATION_COUNCILS_URL")
+    councils_timeout: float = Field(
+        default=2.0,
+        gt=0,
+        validation_alias="EVALUATION_COUNCILS_TIMEOUT",
+        description="Seconds one reference check may wait for councils (tried 3 times with backoff).",
+    )
     budget_url: str = Field(default="http://127.0.0.1:8002", validation_alias="EVALUATION_BUDGET_URL")
     # The outbox relay (shared/outbox.py): delivers confirmed results to budget until acknowledged.
     relay_enabled: bool = Field(default=True, validation_alias="EVALUATION_RELAY_ENABLED")
