@@ -1,4 +1,4 @@
-"""Gateway forwarding benchmark: httpx's own transport vs the aiohttp one (gateway/transport.py), with wrk.
+"""Gateway forwarding benchmark: httpx's own transport vs the aiohttp one (shared/transport.py), with wrk.
 
     .venv/bin/python bench/bench_gateway.py                      # embedded PostgreSQL under .data/pg-bench
     .venv/bin/python bench/bench_gateway.py --database-url postgresql://postgres@127.0.0.1:5432/seoul_bench

@@ -12,9 +12,9 @@ import httpx
 from fastapi import APIRouter, Path, Query, Request
 from pydantic import BaseModel, Field
 
-from gateway.breaker import State
 from gateway.proxy import UpstreamsRef
 from shared.auth import OptionalIdentity
+from shared.breaker import State
 from shared.logging import request_id_var
 from shared.problems import GatewayTimeout, NotFound, ProblemError, ServiceUnavailable
 

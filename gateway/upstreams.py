@@ -4,9 +4,9 @@ from collections.abc import AsyncIterable
 
 import httpx
 
-from gateway.breaker import CircuitBreaker
 from gateway.settings import GatewaySettings
-from gateway.transport import RelayTransport
+from shared.breaker import CircuitBreaker
+from shared.transport import RelayTransport
 
 Content = bytes | AsyncIterable[bytes]
 

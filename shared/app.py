@@ -2,7 +2,7 @@
 
 import asyncio
 from collections.abc import AsyncIterator, Callable, Sequence
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager
 from typing import Any
 
 from fastapi import APIRouter, Depends, FastAPI, Request
@@ -18,10 +18,14 @@ from shared.observability import Metrics, ReadinessDetail, RequestContextMiddlew
 from shared.problems import PROBLEM_RESPONSES, install_problem_handlers, problem_media_type
 from shared.request_limits import BodyLimitMiddleware, route_limits
 from shared.retries_openapi import document_retries
+from shared.service_auth import ServiceTokenVerifier
 from shared.settings import ServiceSettings
 from shared.text_guard import reject_unstorable_text
 
 QUIET_PATHS = frozenset({"/livez", "/readyz", "/metrics"})
+
+LifespanPart = Callable[[FastAPI], AbstractAsyncContextManager[None]]
+"""Something a service runs while it runs (its clients, the outbox relay), once its engine exists."""
 
 
 def operation_id(service: str) -> Callable[[APIRoute], str]:
@@ -47,10 +51,12 @@ def create_service_app(
     routers: Sequence[APIRouter],
     version: str = "0.1.0",
     readiness_detail: ReadinessDetail | None = None,
+    lifespan_parts: Sequence[LifespanPart] = (),
+    metrics: Metrics | None = None,
 ) -> FastAPI:
-    """Build a service's FastAPI app; the lifespan owns the engine and closes it."""
+    """Build a service's FastAPI app; the lifespan owns the engine (and `lifespan_parts`) and closes it."""
     configure_logging(settings.service_name, settings.log_level)
-    metrics = Metrics(settings.service_name)
+    metrics = metrics or Metrics(settings.service_name)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -58,7 +64,10 @@ def create_service_app(
         app.state.engine = engine
         app.state.sessionmaker = create_sessionmaker(engine)
         try:
-            yield
+            async with AsyncExitStack() as stack:
+                for part in lifespan_parts:
+                    await stack.enter_async_context(part(app))
+                yield
         finally:
             await engine.dispose()
 
@@ -73,6 +82,7 @@ def create_service_app(
     )
     app.state.settings = settings
     app.state.verifier = TokenVerifier(settings)
+    app.state.service_verifier = ServiceTokenVerifier(settings, settings.service_name)
     app.state.metrics = metrics
     install_problem_handlers(app)
     routers = [health_router(_database_ready, metrics, readiness_detail), *routers]

@@ -14,6 +14,8 @@ from shared.json_body import JsonBodyRoute
 from shared.language import preferred_language
 from shared.logging import request_id_var
 from shared.problems import problem_response
+from shared.tracecontext import HEADER as TRACEPARENT
+from shared.tracecontext import new_trace_id, parse_trace_id, trace_id_var
 
 _SAFE_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 access_logger = logging.getLogger("access")
@@ -54,6 +56,7 @@ class RequestContextMiddleware:
             return
         request_id = _incoming_request_id(scope) or uuid.uuid4().hex
         token = request_id_var.set(request_id)
+        trace_token = trace_id_var.set(parse_trace_id(_header(scope, TRACEPARENT.encode())) or new_trace_id())
         scope.setdefault("state", {})["request_id"] = request_id
         status = 500
         started = time.perf_counter()
@@ -71,6 +74,7 @@ class RequestContextMiddleware:
         finally:
             self._record(scope, status, time.perf_counter() - started)
             request_id_var.reset(token)
+            trace_id_var.reset(trace_token)
 
     def _record(self, scope: Scope, status: int, elapsed: float) -> None:
         route = getattr(scope.get("route"), "path", None) or "unmatched"
@@ -88,10 +92,14 @@ class RequestContextMiddleware:
 
 
 def _incoming_request_id(scope: Scope) -> str | None:
-    for name, value in scope["headers"]:
-        if name == b"x-request-id":
-            candidate = value.decode("latin-1")
-            return candidate if _SAFE_ID.match(candidate) else None
+    candidate = _header(scope, b"x-request-id")
+    return candidate if candidate is not None and _SAFE_ID.match(candidate) else None
+
+
+def _header(scope: Scope, name: bytes) -> str | None:
+    for key, value in scope["headers"]:
+        if key == name:
+            return str(value.decode("latin-1"))
     return None
 
 

@@ -9,7 +9,8 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 DEV_JWT_SECRET = "dev-only-jwt-secret-change-me-0000000000"  # noqa: S105
 DEV_VOTER_HASH_SECRET = "dev-only-voter-hash-secret-change-me"  # noqa: S105
 DEV_DB_PASSWORD = "dev-only-db-password"  # noqa: S105
-DEV_SECRETS = {DEV_JWT_SECRET, DEV_VOTER_HASH_SECRET, DEV_DB_PASSWORD}
+DEV_SERVICE_TOKEN_SECRET = "dev-only-service-token-secret-change-me"  # noqa: S105
+DEV_SECRETS = {DEV_JWT_SECRET, DEV_VOTER_HASH_SECRET, DEV_DB_PASSWORD, DEV_SERVICE_TOKEN_SECRET}
 
 DEV_ADMIN_DATABASE_URL = "postgresql://postgres@127.0.0.1:54329/seoul"
 
@@ -59,6 +60,13 @@ class ServiceSettings(CommonSettings):
     # Request body limits (shared/request_limits.py): every route, and routes marked as uploads.
     max_body_bytes: int = Field(default=1 << 20, ge=1, validation_alias="MAX_BODY_BYTES")
     max_upload_body_bytes: int = Field(default=64 << 20, ge=1, validation_alias="MAX_UPLOAD_BODY_BYTES")
+    # Service-to-service tokens (shared/service_auth.py): signed with their own secret, never the users' one.
+    service_token_secret: SecretStr = Field(
+        default=SecretStr(DEV_SERVICE_TOKEN_SECRET), validation_alias="SERVICE_TOKEN_SECRET"
+    )
+    service_token_ttl_seconds: int = Field(
+        default=300, ge=10, le=300, validation_alias="SERVICE_TOKEN_TTL_SECONDS"
+    )
 
     def body_limits(self) -> dict[str, int]:
         """The body limit of each class of route, in bytes."""

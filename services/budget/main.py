@@ -7,6 +7,7 @@ from services.budget.amendments.router import router as amendments_router
 from services.budget.cycles.router import router as cycles_router
 from services.budget.elections.router import router as elections_router
 from services.budget.envelopes.router import router as envelopes_router
+from services.budget.evaluation_results.router import router as evaluation_results_router
 from services.budget.expenditures.router import router as expenditures_router
 from services.budget.funding.router import router as funding_router
 from services.budget.grants.router import router as grants_router
@@ -46,6 +47,7 @@ def create_app(settings: BudgetSettings | None = None) -> FastAPI:
             projects_router,
             expenditures_router,
             amendments_router,
+            evaluation_results_router,
         ],
         readiness_detail=_readiness_detail,
     )

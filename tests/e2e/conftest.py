@@ -100,11 +100,19 @@ def system(database: Database, tmp_path_factory: pytest.TempPathFactory) -> Iter
         env[f"{service.upper()}_DATABASE_URL"] = url
         env[f"GATEWAY_{service.upper()}_URL"] = f"http://127.0.0.1:{ports[service]}"
     env["COUNCILS_URL"] = f"http://127.0.0.1:{ports['councils']}"  # amendments' council decisions
+    env["EVALUATION_BUDGET_URL"] = f"http://127.0.0.1:{ports['budget']}"
+    env["EVALUATION_COUNCILS_URL"] = f"http://127.0.0.1:{ports['councils']}"  # reference checks
+    # The outbox relay's own tests (test_outbox_delivery.py) run it on a database of their own.
+    env["EVALUATION_RELAY_ENABLED"] = "false"
     system = System(ports, env, tmp_path_factory.mktemp("logs"))
     try:
         for name in ports:
             system.start(name)
         wait_ready(system)
+        # Each service builds its OpenAPI document once; on a loaded machine the first build can outlast the
+        # gateway's route-table timeout (a 504 for the first request), so it is built before tests start.
+        for name in database.service_urls:
+            httpx.get(f"{system.url(name)}/openapi.json", timeout=60)
         yield system
     finally:
         for process in system.processes.values():
@@ -134,8 +142,9 @@ def serve(args: list[str], env: dict[str, str], log: Path) -> subprocess.Popen[b
 
 
 def wait_answering(url: str, process: subprocess.Popen[bytes]) -> None:
-    """Wait until `url` answers anything (20 s at most), failing if the process exits first."""
-    wait_until_ready(url, process, timeout=20, any_answer=True)
+    """Wait until `url` answers anything (60 s at most: imports alone can take 15 s on a loaded machine),
+    failing if the process exits first."""
+    wait_until_ready(url, process, timeout=60, any_answer=True)
 
 
 @contextmanager

@@ -70,6 +70,8 @@ def restart_system(cluster: Cluster, tmp_path_factory: pytest.TempPathFactory) -
         for name in ports:
             system.start(name)
         wait_ready(system)
+        for name in ("councils", "budget"):  # built once before the load (see tests/e2e/conftest.py `system`)
+            httpx.get(f"{system.url(name)}/openapi.json", timeout=60)
         yield system
     finally:
         for process in system.processes.values():

@@ -2,7 +2,7 @@
 
 import pytest
 
-from gateway.breaker import CircuitBreaker, State
+from shared.breaker import CircuitBreaker, State
 
 
 class Clock:

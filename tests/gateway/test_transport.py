@@ -8,7 +8,7 @@ import httpx
 import pytest
 from aiohttp.client_proto import ResponseHandler
 
-from gateway.transport import RelayTransport, idle_connection_is_open
+from shared.transport import RelayTransport, idle_connection_is_open
 
 
 class Upstream:

@@ -24,6 +24,7 @@ Table = Literal[
     "grade_bands",
     "results",
     "appeals",
+    "outbox_events",
 ]
 
 

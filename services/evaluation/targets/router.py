@@ -1,8 +1,9 @@
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Depends, Query
 
 from services.evaluation.common import CityOfficer, Id, RoundNumber, Staff, TargetReader
+from services.evaluation.councils import CouncilsReferences, councils_references
 from services.evaluation.targets import service
 from services.evaluation.targets.schemas import RoundOut, TargetCreate, TargetOut
 from shared.db import SessionDep
@@ -27,10 +28,19 @@ async def list_targets(
 
 @router.post("/cycles/{cycle_id}/targets", status_code=201, summary="Add a target")
 async def create_target(
-    session: SessionDep, cycle_id: Id, data: TargetCreate, actor: CityOfficer
+    session: SessionDep,
+    cycle_id: Id,
+    data: TargetCreate,
+    actor: CityOfficer,
+    references: Annotated[CouncilsReferences | None, Depends(councils_references)],
 ) -> TargetOut:
-    """Add an agency to the cycle (city officers): a councils organisation, its district, its round."""
-    return await service.create_target(session, cycle_id=cycle_id, data=data, actor=actor)
+    """Add an agency to the cycle (city officers): a councils organisation of the district, its round.
+
+    The organisation and its district are checked with councils first; 503 with Retry-After when councils
+    cannot answer (nothing is stored)."""
+    return await service.create_target(
+        session, cycle_id=cycle_id, data=data, actor=actor, references=references
+    )
 
 
 @router.get("/targets/{target_id}", summary="Get a target")

@@ -3,6 +3,7 @@
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.evaluation.common import ensure_own_target, record_actor
+from services.evaluation.councils import CouncilsReferences
 from services.evaluation.cycles import service as cycles
 from services.evaluation.indicators import repository as indicators
 from services.evaluation.targets import repository
@@ -97,7 +98,12 @@ async def list_targets(
 
 
 async def create_target(
-    session: AsyncSession, *, cycle_id: int, data: TargetCreate, actor: Identity
+    session: AsyncSession,
+    *,
+    cycle_id: int,
+    data: TargetCreate,
+    actor: Identity,
+    references: CouncilsReferences | None = None,
 ) -> TargetOut:
     await cycles.get_cycle(session, cycle_id)
     existing = await repository.find_target(session, cycle_id=cycle_id, organization_id=data.organization_id)
@@ -109,6 +115,8 @@ async def create_target(
             ),
             field="body.organization_id",
         )
+    if references is not None:
+        await references.check_organization(data.organization_id, data.district_code)
     await record_actor(session, actor)
     target = Target(**data.model_dump(), cycle_id=cycle_id, created_by=actor.subject)
     await repository.add_target(session, target)

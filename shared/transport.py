@@ -1,5 +1,5 @@
-"""The relay's HTTP transport: aiohttp underneath, httpx's interface on top, and pooled connections that
-are never handed out dead.
+"""aiohttp underneath, httpx's interface on top, and pooled connections that are never handed out dead:
+the transport of the gateway's relay and of the services' own client (shared/service_client.py).
 
 A connection the upstream closed must not carry the next caller's request. Three ways it could:
 

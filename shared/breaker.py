@@ -1,4 +1,5 @@
-"""A circuit breaker per upstream: after repeated transport failures, fail fast for a while.
+"""A circuit breaker per upstream (the gateway's relay, a service's client): after repeated transport
+failures, fail fast for a while.
 
 Without it, every request to a service that is down waits for its connect timeout (or, for a
 hung one, its read timeout) and holds a gateway connection meanwhile; callers then pile up

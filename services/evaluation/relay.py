@@ -1,0 +1,48 @@
+"""The evaluation process's outbox relay, run in its lifespan when EVALUATION_RELAY_ENABLED is set."""
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from services.evaluation.settings import EvaluationSettings
+from shared.app import LifespanPart
+from shared.outbox import OutboxRelay, RelayMetrics, RelayPolicy, running
+from shared.service_auth import ServiceTokens
+from shared.service_client import CallPolicy, ServiceClient
+
+
+def relay_part(settings: EvaluationSettings, metrics: RelayMetrics) -> LifespanPart:
+    @asynccontextmanager
+    async def part(app: FastAPI) -> AsyncIterator[None]:
+        if not settings.relay_enabled:
+            yield
+            return
+        # No retries inside the client: the relay's own backoff, per event, is the retry.
+        policy = CallPolicy(read_timeout=settings.relay_timeout, retries=0)
+        budget = ServiceClient(
+            callee="budget",
+            base_url=settings.budget_url,
+            tokens=ServiceTokens(settings, "evaluation"),
+            policy=policy,
+        )
+        relay = OutboxRelay(
+            app.state.engine,
+            schema="evaluation",
+            clients={"budget": budget},
+            policy=RelayPolicy(
+                poll_seconds=settings.relay_poll_seconds,
+                batch=settings.relay_batch,
+                backoff_base=settings.relay_backoff_base,
+                backoff_max=settings.relay_backoff_max,
+                send_timeout=settings.relay_timeout,
+            ),
+            metrics=metrics,
+        )
+        try:
+            async with running(relay):
+                yield
+        finally:
+            await budget.aclose()
+
+    return part

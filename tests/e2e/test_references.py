@@ -1,0 +1,112 @@
+"""An evaluation target's councils organisation and district, checked against a real councils process when
+the target is written: up (201, or 422 naming the field), down (503 + Retry-After, nothing stored), back."""
+
+import os
+import subprocess
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.conftest import Database, assert_problem
+from tests.e2e.conftest import System, free_port, start, wait_answering
+
+pytestmark = pytest.mark.e2e
+
+Auth = Callable[..., dict[str, str]]
+EUNPYEONG, GANGBUK = "11380", "11305"
+
+
+def organization(gateway: httpx.Client, auth: Auth, district: str | None) -> int:
+    body = {"classification": "consortium", "name_ko": "은평 시민협력 컨소시엄", "district_code": district}
+    response = gateway.post("/councils/organizations", json=body, headers=auth("city_officer"))
+    assert response.status_code == 201, response.text
+    return int(response.json()["id"])
+
+
+def cycle(client: httpx.Client, auth: Auth) -> int:
+    # Committed in the suite's database: a year no in-process test lists (test_cycles lists 2017 and 2018).
+    body = {"programme": "civic_platform", "name_ko": "2096 시민협력플랫폼 성과평가", "year": 2096}
+    response = client.post("/evaluation/cycles", json=body, headers=auth("city_officer"))
+    assert response.status_code == 201, response.text
+    return int(response.json()["id"])
+
+
+def add_target(client: httpx.Client, auth: Auth, cycle_id: int, org: int, district: str) -> httpx.Response:
+    body = {"organization_id": org, "district_code": district, "round": 1}
+    return client.post(f"/evaluation/cycles/{cycle_id}/targets", json=body, headers=auth("city_officer"))
+
+
+def targets(client: httpx.Client, auth: Auth, cycle_id: int) -> list[int]:
+    response = client.get(f"/evaluation/cycles/{cycle_id}/targets", headers=auth("auditor"))
+    assert response.status_code == 200, response.text
+    return [item["organization_id"] for item in response.json()["items"]]
+
+
+def test_a_target_names_a_registered_organisation_of_its_district(gateway: httpx.Client, auth: Auth) -> None:
+    org, city_level = organization(gateway, auth, EUNPYEONG), organization(gateway, auth, None)
+    cycle_id = cycle(gateway, auth)
+    other = add_target(gateway, auth, cycle_id, org, GANGBUK)
+    assert assert_problem(other, 422, "body.district_code")["code"] == "organization-outside-district"
+    unknown = add_target(gateway, auth, cycle_id, 2**31 - 1, EUNPYEONG)
+    assert assert_problem(unknown, 422, "body.organization_id")["code"] == "unknown-organization"
+    assert_problem(add_target(gateway, auth, cycle_id, city_level, EUNPYEONG), 422, "body.district_code")
+    korean = gateway.post(
+        f"/evaluation/cycles/{cycle_id}/targets",
+        json={"organization_id": org, "district_code": GANGBUK, "round": 1},
+        headers={**auth("city_officer"), "Accept-Language": "ko"},
+    )
+    assert assert_problem(korean, 422)["title"] == "다른 자치구의 기관"
+    assert targets(gateway, auth, cycle_id) == []
+    assert add_target(gateway, auth, cycle_id, org, EUNPYEONG).status_code == 201
+    assert targets(gateway, auth, cycle_id) == [org]
+
+
+@pytest.fixture
+def lonely_evaluation(
+    database: Database, system: System, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[str, int, dict[str, str]]]:
+    """An evaluation process whose councils is a port where nothing listens (until the test starts one)."""
+    councils_port, port = free_port(), free_port()  # one refusal is 3 failed attempts: under the breaker's 5
+    env = {
+        **system.env,
+        "EVALUATION_COUNCILS_URL": f"http://127.0.0.1:{councils_port}",
+        "EVALUATION_COUNCILS_TIMEOUT": "1",
+        "EVALUATION_RELAY_ENABLED": "false",
+    }
+    log_dir = tmp_path_factory.mktemp("references")
+    process = start("evaluation", port, env, log_dir)
+    wait_answering(f"http://127.0.0.1:{port}/livez", process)
+    try:
+        yield f"http://127.0.0.1:{port}", councils_port, {**env, "LOG_DIR": str(log_dir)}
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def test_councils_down_is_a_503_with_retry_after_and_nothing_stored_then_back(
+    gateway: httpx.Client, auth: Auth, lonely_evaluation: tuple[str, int, dict[str, str]]
+) -> None:
+    url, councils_port, env = lonely_evaluation
+    org = organization(
+        gateway, auth, EUNPYEONG
+    )  # registered in the shared database, through the real councils
+    with httpx.Client(base_url=url, timeout=15) as evaluation:
+        cycle_id = cycle(evaluation, auth)
+        refused = add_target(evaluation, auth, cycle_id, org, EUNPYEONG)
+        body = assert_problem(refused, 503)
+        assert body["code"] == "councils-unavailable" and int(refused.headers["Retry-After"]) >= 1
+        assert targets(evaluation, auth, cycle_id) == []
+
+        councils: subprocess.Popen[bytes] | None = None
+        try:
+            councils = start("councils", councils_port, {**os.environ, **env}, Path(env["LOG_DIR"]))
+            wait_answering(f"http://127.0.0.1:{councils_port}/livez", councils)
+            response = add_target(evaluation, auth, cycle_id, org, EUNPYEONG)
+            assert response.status_code == 201, response.text
+            assert targets(evaluation, auth, cycle_id) == [org]
+        finally:
+            if councils is not None:
+                councils.terminate()
+                councils.wait(timeout=10)
