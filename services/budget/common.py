@@ -11,6 +11,7 @@ from shared.auth import Identity
 from shared.language import ValueErrorKo
 from shared.seoul import DISTRICT_CODES as SEOUL_DISTRICT_CODES
 from shared.seoul import SEOUL
+from shared.service_auth import ServiceIdentity
 
 Track = Literal["governance", "general"]
 KRW = Annotated[int, Field(gt=0, le=10**15, description="Whole Korean won.")]
@@ -35,12 +36,17 @@ SeoulDatetime = Annotated[
 ]
 
 
-async def record_actor(session: AsyncSession, actor: Identity, reason: str | None = None) -> None:
-    """Tell the database's audit triggers who acts, and why, for the rest of this transaction."""
+async def record_actor(
+    session: AsyncSession, actor: Identity | ServiceIdentity, reason: str | None = None
+) -> None:
+    """Tell the database's audit triggers who acts, and why, for the rest of this transaction.
+
+    A service calling an internal endpoint acts as itself (`service:evaluation`, role `service`)."""
+    role = "service" if isinstance(actor, ServiceIdentity) else actor.role.value
     await session.execute(
         text(
             "SELECT set_config('budget.actor', :actor, true), set_config('budget.actor_role', :role, true),"
             " set_config('budget.reason', :reason, true)"
         ),
-        {"actor": actor.subject, "role": actor.role.value, "reason": reason or ""},
+        {"actor": actor.subject, "role": role, "reason": reason or ""},
     )

@@ -18,6 +18,7 @@ from services.budget.grants.errors import AlreadyEvaluated, EventIdReused, Grant
 from services.budget.grants.schemas import EvaluationResultOut
 from shared.auth import Identity
 from shared.problems import RuleViolation
+from shared.service_auth import ServiceIdentity
 
 CONTENT = ("grant_id", "cycle_year", "category", "confirmed_at")
 
@@ -36,7 +37,7 @@ async def apply_evaluation_result(
     cycle_year: int,
     category: str,
     confirmed_at: datetime,
-    actor: Identity,
+    actor: Identity | ServiceIdentity,
 ) -> EvaluationResultOut:
     """Store the result and set it on its grant, unless this event was stored before (then change nothing)."""
     grant = await repository.get_grant(session, grant_id)

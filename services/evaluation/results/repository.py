@@ -45,7 +45,7 @@ async def scores(session: AsyncSession, *, cycle_id: int, target_id: int, versio
 async def lock_target(session: AsyncSession, target_id: int) -> Row[Any] | None:
     """The target row, locked: every step of a target's result is serialised on it."""
     query = text(
-        "SELECT id, cycle_id, organization_id, opened_at, review_version, round"
+        "SELECT id, cycle_id, organization_id, grant_id, opened_at, review_version, round"
         " FROM evaluation.targets WHERE id = :id FOR UPDATE"
     )
     return (await session.execute(query, {"id": target_id})).one_or_none()

@@ -19,6 +19,8 @@ from services.evaluation.aggregation.bands import CATEGORY_KO, Band, Category, c
 from services.evaluation.aggregation.rounding import display, exact
 from services.evaluation.common import STAFF, ensure_own_target, record_actor
 from services.evaluation.cycles import service as cycles
+from services.evaluation.cycles.models import EvaluationCycle
+from services.evaluation.outbox.service import enqueue_result_confirmed
 from services.evaluation.results import repository
 from services.evaluation.results.compute import compute
 from services.evaluation.results.configuration import settings_of
@@ -43,6 +45,14 @@ from services.evaluation.windows.phases import Phase
 from shared.auth import Identity, Role
 from shared.db import register_constraint
 from shared.pagination import ID, Page, decode_cursor, page_of
+
+# Budget's words for a confirmed category (grants/schemas.py: continue, increase, reduce, stop).
+BUDGET_CATEGORY = {
+    Category.continue_with_increase: "increase",
+    Category.continue_: "continue",
+    Category.reduce: "reduce",
+    Category.stop: "stop",
+}
 
 register_constraint(
     "uq_appeals_cycle_id_target_id",
@@ -286,7 +296,23 @@ async def confirm(session: AsyncSession, *, target_id: int, data: ConfirmIn, act
     result.confirmed_by = actor.subject
     result.confirmed_at = await repository.now(session)
     await session.flush()
+    await _tell_budget(session, target, result)
     return _out(result, target.cycle_id, await repository.appeal_of(session, target.id))
+
+
+async def _tell_budget(session: AsyncSession, target: Row[Any], result: Result) -> None:
+    """The confirmation's event for budget, in the confirming transaction (the outbox delivers it once)."""
+    cycle = await session.get(EvaluationCycle, target.cycle_id)
+    assert cycle is not None and result.confirmed_at is not None and result.category is not None
+    payload = {
+        "grant_id": target.grant_id,
+        "cycle_year": cycle.year,
+        "category": BUDGET_CATEGORY[Category(result.category)],
+        "confirmed_at": result.confirmed_at.isoformat(),
+        "review_version": result.review_version,
+        "total": str(result.total_display),
+    }
+    await enqueue_result_confirmed(session, target.id, payload)
 
 
 async def publish(session: AsyncSession, *, target_id: int, actor: Identity) -> ResultOut:
