@@ -10,7 +10,9 @@ import pytest
 from sqlalchemy import text
 
 from services.budget.grants.evaluation import apply_evaluation_result
+from services.budget.settings import BudgetSettings
 from shared.auth import Identity, Role
+from shared.service_auth import mint_service_token
 from tests.budget.conftest import Auth, Budget
 from tests.budget.money import M, application, assign, awarded_platform, platform_policy, set_policy
 from tests.clock import Clock
@@ -138,3 +140,39 @@ async def test_racing_deliveries_of_one_event_store_it_once(pinned: Clock, commi
         params={"table": "evaluation_results", "record_id": str(responses[0].json()["id"])},
     )
     assert len(history["items"]) == 1
+
+
+async def test_a_result_delivered_through_the_inbox_is_applied_to_its_grant_once(api: Budget) -> None:
+    """Evaluation's outbox delivers a confirmed result: recorded, then applied to its grant."""
+    grant = await platform_grant(api)
+    payload = {
+        "target_id": 7,
+        "grant_id": grant["id"],
+        "cycle_year": 2017,
+        "category": "increase",
+        "confirmed_at": CONFIRMED,
+        "review_version": 1,
+        "total": "91.00",
+    }
+    body = {
+        "event_id": str(uuid4()),
+        "event_type": "evaluation.result_confirmed",
+        "ordering_key": "target:7",
+        "payload": payload,
+        "created_at": CONFIRMED,
+    }
+    token = mint_service_token(BudgetSettings(), caller="evaluation", callee="budget")
+    for duplicate in (False, True):
+        response = await api.client.post(
+            "/internal/evaluation-results", json=body, headers={"Authorization": f"Bearer {token}"}
+        )
+        assert (response.status_code, response.json()["duplicate"]) == (200, duplicate), response.text
+    read = await api.ok("GET", f"/budget/grants/{grant['id']}", api.city)
+    assert read["evaluation_result_id"] is not None
+    app = api.client._transport.app  # type: ignore[attr-defined]
+    async with app.state.sessionmaker() as session:
+        rows = await session.execute(
+            text("SELECT category, recorded_by FROM budget.evaluation_results WHERE event_id = :e"),
+            {"e": UUID(body["event_id"])},
+        )
+        assert [tuple(row) for row in rows] == [("increase", "service:evaluation")]
