@@ -212,7 +212,8 @@ def test_gateway_pdb_and_network_policy(rendered: list[Manifest]) -> None:
     (pdb,) = _of_kind(rendered, "PodDisruptionBudget")
     assert pdb["spec"]["selector"]["matchLabels"].items() <= gateway_labels.items()
 
-    (policy,) = _of_kind(rendered, "NetworkPolicy")
+    policies = {p["metadata"]["name"]: p for p in _of_kind(rendered, "NetworkPolicy")}
+    policy = policies.pop("services-allow-from-gateway")
     (expr,) = policy["spec"]["podSelector"]["matchExpressions"]
     assert expr["key"] == "app.kubernetes.io/name" and expr["operator"] == "In"
     assert sorted(expr["values"]) == sorted(SERVICES)
@@ -222,6 +223,18 @@ def test_gateway_pdb_and_network_policy(rendered: list[Manifest]) -> None:
     assert set(peer) == {"podSelector"}
     assert peer["podSelector"]["matchLabels"].items() <= gateway_labels.items()
     assert [p["port"] for p in rule["ports"]] == [8080]
+    # The calls between services, and no others: callee -> its callers.
+    allowed = {}
+    for other in policies.values():
+        (callee_rule,) = other["spec"]["ingress"]
+        (callers,) = callee_rule["from"]
+        selector = callers["podSelector"]
+        names = selector.get("matchExpressions", [{}])[0].get("values") or [
+            selector["matchLabels"]["app.kubernetes.io/name"]
+        ]
+        allowed[other["spec"]["podSelector"]["matchLabels"]["app.kubernetes.io/name"]] = sorted(names)
+        assert [p["port"] for p in callee_rule["ports"]] == [8080]
+    assert allowed == {"councils": ["budget", "evaluation"], "budget": ["evaluation"]}
 
 
 # --- compose ----------------------------------------------------------------------------------
