@@ -3,11 +3,11 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Response
 
 from services.budget.expenditures import service
-from services.budget.expenditures.csv_format import csv_response
 from services.budget.expenditures.schemas import AccountCodeOut, ExpenditureCreate, ExpenditureOut
 from services.budget.projects.router import ProjectId
 from services.budget.projects.schemas import SpendingSummary
 from shared.auth import Identity, Role, require_roles
+from shared.csv_export import csv_response
 from shared.db import SessionDep
 from shared.json_body import JsonBodyRoute
 from shared.pagination import CursorParam, LimitParam, Page

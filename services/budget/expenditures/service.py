@@ -9,7 +9,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.budget.common import record_actor
 from services.budget.expenditures import repository
-from services.budget.expenditures.csv_format import csv_text
 from services.budget.expenditures.errors import (
     AmountMismatch,
     LineNotFound,
@@ -23,6 +22,7 @@ from services.budget.projects.errors import FutureDate
 from services.budget.projects.schemas import AccountSummary, LineSummary, SpendingSummary
 from services.budget.projects.service import ensure_district, load_project
 from shared.auth import Identity, Role
+from shared.csv_export import csv_text
 from shared.pagination import BIG_ID, Page, decode_cursor, page_of
 from shared.seoul import today_seoul
 
