@@ -5,10 +5,11 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncConnection, async_sessionmaker, create_async_engine
 
-from shared.settings import async_url
-from tests.conftest import Database
+from shared.auth import mint_token
+from shared.settings import CommonSettings, async_url
+from tests.conftest import Database, ServiceHarness
 
 Auth = Callable[..., dict[str, str]]
 
@@ -130,3 +131,25 @@ async def committing(database: Database, auth: Auth) -> AsyncIterator[Evaluation
     async with httpx.AsyncClient(transport=transport, base_url="http://test", timeout=30) as client:
         yield Evaluation(client, auth)
     await engine.dispose()
+
+
+@pytest.fixture
+async def scoring(
+    evaluation_harness: ServiceHarness, auth: Auth
+) -> AsyncIterator[tuple[Evaluation, AsyncConnection]]:
+    """The API and its connection (one rolled-back transaction): panels and scores are written as SQL."""
+    async for client, conn in evaluation_harness.client():
+        yield Evaluation(client, auth), conn
+
+
+@pytest.fixture
+def agency(settings: CommonSettings) -> Callable[[int], dict[str, str]]:
+    """Bearer headers of the agency of a councils organisation."""
+
+    def make(organization_id: int) -> dict[str, str]:
+        token = mint_token(
+            settings, subject=f"agency-{organization_id}", role="agency", organization_id=organization_id
+        )
+        return {"Authorization": f"Bearer {token}"}
+
+    return make

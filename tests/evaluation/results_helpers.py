@@ -4,7 +4,7 @@ The panel and scoring endpoints belong to another package (eval-panel); these te
 whose rules (score_guard: active member, current version, points range, rubric) still apply to these rows.
 """
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -115,3 +115,8 @@ async def panel(
     for member, (points, level) in zip(members, sheets, strict=True):
         await score(conn, scored, member, points, level, version)
     return members
+
+
+AgencyAuth = Callable[[int], dict[str, str]]
+# 5 raters: unit points out of 60, rubric positions (1 = 매우 우수 … 6 = 해당 없음); total 236/3 = 78.67.
+SHEETS = [("50", 1), ("47", 2), ("43", 2), ("60", 6), ("30", 3)]

@@ -1,6 +1,5 @@
 """One appeal, the re-review as version 2 (the original stays readable), the confirmation and category."""
 
-from collections.abc import AsyncIterator, Callable
 from datetime import datetime
 
 import pytest
@@ -8,14 +7,14 @@ import time_machine
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from shared.auth import mint_token
-from shared.settings import CommonSettings
-from tests.conftest import ServiceHarness, assert_problem
-from tests.evaluation.conftest import Auth, Evaluation
+from tests.conftest import assert_problem
+from tests.evaluation.conftest import Evaluation
 from tests.evaluation.results_helpers import (
     APPEAL_DAY,
     BANDS,
     NOTIFY_DAY,
+    SHEETS,
+    AgencyAuth,
     Scored,
     add_members,
     panel,
@@ -24,28 +23,7 @@ from tests.evaluation.results_helpers import (
     utc,
 )
 
-AgencyAuth = Callable[[int], dict[str, str]]
-SHEETS = [("50", 1), ("47", 2), ("43", 2), ("60", 6), ("30", 3)]  # total 236/3 = 78.67
 REASON = {"reason": "정량지표 실적 집계에서 3분기 공론장 2회가 빠졌습니다."}
-
-
-@pytest.fixture
-async def scoring(
-    evaluation_harness: ServiceHarness, auth: Auth
-) -> AsyncIterator[tuple[Evaluation, AsyncConnection]]:
-    async for client, conn in evaluation_harness.client():
-        yield Evaluation(client, auth), conn
-
-
-@pytest.fixture
-def agency(settings: CommonSettings) -> AgencyAuth:
-    def make(organization_id: int) -> dict[str, str]:
-        token = mint_token(
-            settings, subject=f"agency-{organization_id}", role="agency", organization_id=organization_id
-        )
-        return {"Authorization": f"Bearer {token}"}
-
-    return make
 
 
 async def notified(

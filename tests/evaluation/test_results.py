@@ -1,6 +1,5 @@
 """Results: computation with the arithmetic shown, settings and bands, notification, reads by role."""
 
-from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import pytest
@@ -8,35 +7,18 @@ import time_machine
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from shared.auth import mint_token
-from shared.settings import CommonSettings
-from tests.conftest import ServiceHarness, assert_problem
-from tests.evaluation.conftest import Auth, Evaluation
-from tests.evaluation.results_helpers import BANDS, NOTIFY_DAY, Scored, panel, scored_target, utc
-
-AgencyAuth = Callable[[int], dict[str, str]]
-# 5 raters: unit points out of 60 and rubric positions (1 = 매우 우수 … 5, 6 = 해당 없음).
-SHEETS = [("50", 1), ("47", 2), ("43", 2), ("60", 6), ("30", 3)]
-
-
-@pytest.fixture
-async def scoring(
-    evaluation_harness: ServiceHarness, auth: Auth
-) -> AsyncIterator[tuple[Evaluation, AsyncConnection]]:
-    """The API and its connection (one rolled-back transaction): panels and scores are written as SQL."""
-    async for client, conn in evaluation_harness.client():
-        yield Evaluation(client, auth), conn
-
-
-@pytest.fixture
-def agency(settings: CommonSettings) -> AgencyAuth:
-    def make(organization_id: int) -> dict[str, str]:
-        token = mint_token(
-            settings, subject=f"agency-{organization_id}", role="agency", organization_id=organization_id
-        )
-        return {"Authorization": f"Bearer {token}"}
-
-    return make
+from tests.conftest import assert_problem
+from tests.evaluation.conftest import Evaluation
+from tests.evaluation.results_helpers import (
+    BANDS,
+    NOTIFY_DAY,
+    SHEETS,
+    AgencyAuth,
+    Scored,
+    panel,
+    scored_target,
+    utc,
+)
 
 
 async def _scored(

@@ -19,6 +19,7 @@ from tests.evaluation.results_helpers import (
     APPEAL_DAY,
     BANDS,
     NOTIFY_DAY,
+    SHEETS,
     Scored,
     add_members,
     panel,
@@ -26,7 +27,6 @@ from tests.evaluation.results_helpers import (
     scored_target,
 )
 
-SHEETS = [("50", 1), ("47", 2), ("43", 2), ("60", 6), ("30", 3)]
 REASON = {"reason": "재심의를 요청합니다."}
 
 
