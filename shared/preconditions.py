@@ -35,6 +35,14 @@ class PreconditionFailed(ProblemError):
     title_ko = "전제 조건 실패"
 
 
+def if_none_match_hits(header: str | None, tag: str) -> bool:
+    """Weak comparison against a list of entity tags (RFC 9110 §13.1.2), `*` matching any."""
+    if header is None:
+        return False
+    tags = [t.strip().removeprefix("W/") for t in header.split(",")]
+    return any(t == "*" or t == tag for t in tags)
+
+
 def etag(version: int) -> str:
     return f'"{version}"'
 

@@ -1,21 +1,14 @@
 """An election outcome as an SVG picture to embed: votes or score, cost, selection, the budget line, the rule.
 
-A small template rather than a charting library: the picture is one bar list and one stacked bar, and the
-libraries that draw such charts either pull in a plotting stack and its fonts (matplotlib) or reference
-scripts on a CDN from the SVG they write (pygal's tooltips), which city networks cannot reach.
-
-Every text from the database is XML-escaped, and characters XML 1.0 cannot carry (control characters other
-than tab and newline, which names may hold) become U+FFFD. The picture is 400 units wide in its viewBox and
-scales to its container's width (`width="100%"`), so it stays legible at phone width.
+One bar list and one stacked bar, drawn with the helpers every chart shares (`shared/svg.py`: escaping,
+amounts, coordinates, the document with its viewBox at the container's width).
 """
 
 import json
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
-from xml.sax.saxutils import escape, quoteattr
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -23,19 +16,20 @@ from services.budget.elections import outcomes, repository
 from services.budget.elections.published import OutcomeAnswer, PublishedBodies
 from services.budget.elections.service import load_election
 from shared.auth import Identity
+from shared.svg import MARGIN, TRACK, WIDTH, document, money, number, short
+from shared.svg import attr as _attr
+from shared.svg import text as _text
+from shared.svg import x as _x
 
 CHART_VERSION = 1
 """Part of the SVG's ETag: a new layout must not be served under the ETag of the old one."""
 
-WIDTH = 400
-MARGIN = 12
 BAR_WIDTH = 260
 ROW = 42
 SELECTED = "#1f6fb2"
 SELECTED_ALT = "#4a93d1"
 NOT_SELECTED = "#b8bec6"
 BUDGET_LINE = "#d1342f"
-FONT = "'Noto Sans KR','NanumGothic','Apple SD Gothic Neo','Malgun Gothic',sans-serif"
 
 RULE_LABELS = {
     "greedy": "득표순 선정 (예산 안에서, 넘치는 사업은 건너뜀)",
@@ -44,8 +38,6 @@ RULE_LABELS = {
     "mes-add1": "균등 몫 방식 (Method of Equal Shares, Add1)",
     "mes-add1-comparison": "균등 몫 방식 (Add1, 득표순 비교 보완)",
 }
-
-_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,47 +100,6 @@ def chart_input(
     )
 
 
-def _text(value: str) -> str:
-    return escape(_NOT_XML.sub("\ufffd", value))
-
-
-def _attr(value: str) -> str:
-    return quoteattr(_NOT_XML.sub("\ufffd", value))
-
-
-def _short(value: str, limit: int) -> str:
-    return value if len(value) <= limit else value[: limit - 1] + "…"
-
-
-def _number(value: Fraction) -> str:
-    """Thousands separators for whole amounts; an exact decimal or fraction otherwise."""
-    if value.denominator == 1:
-        return f"{value.numerator:,}"
-    denominator = value.denominator
-    for prime in (2, 5):
-        while denominator % prime == 0:
-            denominator //= prime
-    if denominator != 1:
-        return f"{value.numerator}/{value.denominator}"
-    whole, rest = divmod(abs(value.numerator), value.denominator)
-    digits = 0
-    while (rest * 10**digits) % value.denominator:
-        digits += 1
-    sign = "-" if value < 0 else ""
-    return f"{sign}{whole:,}.{rest * 10**digits // value.denominator:0{digits}d}"
-
-
-def money(value: Fraction, currency: str) -> str:
-    return f"{_number(value)}원" if currency == "KRW" else f"{_number(value)} {currency}"
-
-
-def _x(value: Fraction) -> str:
-    """An SVG coordinate: exact arithmetic up to here, one decimal place on the page."""
-    tenths = round(value * 10)
-    sign = "-" if tenths < 0 else ""
-    return f"{sign}{abs(tenths) // 10}.{abs(tenths) % 10}"
-
-
 def render_svg(chart: ChartInput) -> bytes:
     projects = chart.projects
     selected_cost = sum((p.cost for p in projects if p.selected), Fraction(0))
@@ -156,7 +107,7 @@ def render_svg(chart: ChartInput) -> bytes:
     rule = RULE_LABELS.get(chart.rule, chart.rule)
     parts: list[str] = []
     add = parts.append
-    add(f'<text x="{MARGIN}" y="26" class="title">{_text(_short(chart.title, 24))}</text>')
+    add(f'<text x="{MARGIN}" y="26" class="title">{_text(short(chart.title, 24))}</text>')
     add(f'<text x="{MARGIN}" y="46" class="small">선정 규칙: {_text(rule)}</text>')
     add(
         f'<text x="{MARGIN}" y="62" class="small">'
@@ -179,18 +130,18 @@ def render_svg(chart: ChartInput) -> bytes:
         share = project.score / top_score if top_score > 0 else Fraction(0)
         tally = f"득표 {project.votes:,}"
         if project.score != project.votes:
-            score = _number(project.score) if project.score.denominator == 1 else project.score_text
+            score = number(project.score) if project.score.denominator == 1 else project.score_text
             tally += f" · 점수 {score}"
         full = f"{name} ({project.project_id}): {status}, {tally}, 비용 {money(project.cost, chart.currency)}"
         add(f'<g class="project" data-project-id={_attr(project.project_id)}>')
         add(f"<title>{_text(full)}</title>")
         add(
             f'<text x="{MARGIN}" y="{y + 12}" class="name{" chosen" if project.selected else ""}">'
-            f"{_text(_short(name, 22))}</text>"
+            f"{_text(short(name, 22))}</text>"
         )
         add(f'<text x="{WIDTH - MARGIN}" y="{y + 12}" class="small" text-anchor="end">{status}</text>')
         fill = SELECTED if project.selected else NOT_SELECTED
-        add(f'<rect x="{MARGIN}" y="{y + 18}" width="{BAR_WIDTH}" height="12" fill="#eef1f4"/>')
+        add(f'<rect x="{MARGIN}" y="{y + 18}" width="{BAR_WIDTH}" height="12" fill="{TRACK}"/>')
         add(f'<rect x="{MARGIN}" y="{y + 18}" width="{_x(BAR_WIDTH * share)}" height="12" fill="{fill}"/>')
         add(f'<text x="{MARGIN + BAR_WIDTH + 6}" y="{y + 28}" class="small">{_text(tally)}</text>')
         add(
@@ -201,15 +152,7 @@ def render_svg(chart: ChartInput) -> bytes:
         y += ROW + 8
     y += _budget_bar(add, chart, y)
     height = y + MARGIN
-    head = (
-        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {height}" width="100%"'
-        f' preserveAspectRatio="xMidYMin meet" role="img" lang="ko" aria-labelledby="chart-title">'
-        f'<title id="chart-title">{_text(chart.title)} 결과</title>'
-        f"<style>text{{font-family:{FONT};fill:#1d2329}}.title{{font-size:17px;font-weight:700}}"
-        ".name{font-size:14px}.chosen{font-weight:700}.small{font-size:11.5px}</style>"
-        f'<rect width="{WIDTH}" height="{height}" fill="#ffffff"/>'
-    )
-    return ('<?xml version="1.0" encoding="UTF-8"?>\n' + head + "".join(parts) + "</svg>\n").encode()
+    return document(title=f"{chart.title} 결과", desc=None, height=height, body="".join(parts))
 
 
 def _budget_bar(add: Any, chart: ChartInput, y: int) -> int:
@@ -218,7 +161,7 @@ def _budget_bar(add: Any, chart: ChartInput, y: int) -> int:
     total = sum((p.cost for p in chart.projects), Fraction(0))
     scale = max(total, chart.budget)
     add(f'<text x="{MARGIN}" y="{y + 14}" class="name chosen">예산 대비 사업비</text>')
-    add(f'<rect x="{MARGIN}" y="{y + 26}" width="{track}" height="18" fill="#eef1f4"/>')
+    add(f'<rect x="{MARGIN}" y="{y + 26}" width="{track}" height="18" fill="{TRACK}"/>')
     offset = Fraction(0)
     for i, project in enumerate(chart.projects):
         if scale == 0:

@@ -20,12 +20,7 @@ from services.budget.elections.errors import (
     ResultsNotPublished,
 )
 from services.budget.elections.models import Election, OutcomeRecord
-from services.budget.elections.published import (
-    OutcomeAnswer,
-    PublishedBodies,
-    if_none_match_hits,
-    published_etag,
-)
+from services.budget.elections.published import OutcomeAnswer, PublishedBodies, published_etag
 from services.budget.elections.schemas import ElectionOut, OutcomeOut, OutcomeProject
 from services.budget.elections.service import get_election, load_election
 from services.budget.elections.tally import (
@@ -41,6 +36,7 @@ from services.budget.outcomes.instance import TIE_BREAK_KEYS, OutcomeError
 from services.budget.pabulib.parser import Amount
 from services.budget.proposals import service as proposals
 from shared.auth import Identity, Role
+from shared.preconditions import if_none_match_hits
 
 RESULT_READERS = frozenset({Role.city_officer, Role.admin, Role.auditor})
 """Roles that see results before publication and compute outcomes under any rule or parameters."""

@@ -26,14 +26,6 @@ def published_etag(record_id: int) -> str:
     return f'"outcome-{record_id}"'
 
 
-def if_none_match_hits(header: str | None, tag: str) -> bool:
-    """Weak comparison against a list of entity tags (RFC 9110 §13.1.2), `*` matching any."""
-    if header is None:
-        return False
-    tags = [t.strip().removeprefix("W/") for t in header.split(",")]
-    return any(t == "*" or t == tag for t in tags)
-
-
 class PublishedBodies:
     """The JSON of the most recently read published outcomes, by record id (least recently used goes)."""
 
