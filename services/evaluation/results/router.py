@@ -1,9 +1,9 @@
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Header, Query, Response
 
 from services.evaluation.common import Agency, CityOfficer, Id, Staff
-from services.evaluation.results import configuration, service
+from services.evaluation.results import chart, configuration, service
 from services.evaluation.results.schemas import (
     AppealIn,
     AppealOut,
@@ -16,6 +16,8 @@ from shared.auth import OptionalIdentity
 from shared.db import SessionDep
 from shared.json_body import JsonBodyRoute
 from shared.pagination import CursorParam, LimitParam, Page
+from shared.preconditions import if_none_match_hits
+from shared.svg import CHART_CACHE_CONTROL, SvgResponse
 
 router = APIRouter(prefix="/evaluation", tags=["evaluation results"], route_class=JsonBodyRoute)
 
@@ -54,6 +56,59 @@ async def read_result(
     """The latest result the caller may read: staff every one; an agency its own once notified; anyone else
     published results only (404 otherwise)."""
     return await service.read_result(session, target_id=target_id, version=version, reader=reader)
+
+
+RESULT_SVG_DESCRIPTION = """The result as a picture to embed (`<img src=…>`): the total, the category and the
+status; each indicator's points against its weight (the bar's track is as long as the weight), with how many
+scores counted and how many were N/A; and, for city officers, auditors and admins (who read the comparison,
+which shows the agency's self-evaluation), self vs official vs expert: each type's total and mean points per
+indicator, "점수 없음" where a type gave none. Labelled in Korean; 400 units wide in its `viewBox` and
+`width="100%"`, so it scales to a phone's width; `<title>` and `<desc>` for screen readers.
+
+The same result and the same answers as `GET /evaluation/targets/{target_id}/result`: staff every result, an
+agency its own once notified, anyone else published results only (**404** otherwise). A published result's
+picture without the comparison has a strong `ETag` of its own and `Cache-Control: public, max-age=60`; any
+other picture an `ETag` of its bytes and `Cache-Control: private, no-cache`. `If-None-Match` naming the
+current picture is **304**.
+"""
+PRIVATE_CACHE_CONTROL = "private, no-cache"
+
+
+@router.get(
+    "/targets/{target_id}/result.svg",
+    summary="Read a target's result as an SVG chart",
+    description=RESULT_SVG_DESCRIPTION,
+    response_class=SvgResponse,
+    responses={
+        200: {
+            "content": {"image/svg+xml": {"schema": {"type": "string"}}},
+            "description": "The result chart (SVG, UTF-8)",
+        },
+        304: {"description": "The chart named by If-None-Match has not changed"},
+        404: {"description": "No such target, or no result the caller may read"},
+    },
+)
+async def read_result_svg(
+    session: SessionDep,
+    target_id: Id,
+    reader: OptionalIdentity,
+    version: Annotated[
+        int | None, Query(ge=1, le=2, description="The review version (1, or 2 after an appeal).")
+    ] = None,
+    if_none_match: Annotated[
+        str | None,
+        Header(alias="If-None-Match", description="The chart's ETag as read: 304 if it still is."),
+    ] = None,
+) -> Response:
+    answer = await chart.result_svg(session, target_id=target_id, version=version, reader=reader)
+    headers = {
+        "ETag": answer.etag,
+        "Cache-Control": CHART_CACHE_CONTROL if answer.public else PRIVATE_CACHE_CONTROL,
+        "Vary": "Authorization",
+    }
+    if if_none_match_hits(if_none_match, answer.etag):
+        return Response(status_code=304, headers=headers)
+    return SvgResponse(answer.svg, headers=headers)
 
 
 @router.get("/cycles/{cycle_id}/results", summary="List a cycle's results")
