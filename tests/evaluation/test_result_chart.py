@@ -139,7 +139,7 @@ def test_points_by_indicator_against_the_weight_and_no_comparison_for_the_public
     root = parse(render_svg(result(UNIT, QUALITY), names=NAMES, comparison_data=None))
     assert root.attrib["width"] == "100%" and root.attrib["viewBox"].startswith(f"0 0 {WIDTH} ")
     title, desc = root.find(f"{SVG}title"), root.find(f"{SVG}desc")
-    assert title is not None and title.text == "평가 대상 3 1차 평가 결과"
+    assert title is not None and title.text == "평가 대상 3 · 1차 평가 결과"
     assert desc is not None and desc.text and "총점 78.67점" in desc.text
     labels = texts(root)
     for label in (

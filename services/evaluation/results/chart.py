@@ -154,7 +154,7 @@ def render_svg(
     withheld: str = HIDDEN_COMPARISON,
 ) -> bytes:
     """The picture of one result; the comparison drawn when given, `withheld` saying why not otherwise."""
-    title = f"평가 대상 {result.target_id} {result.review_version}차 평가 결과"
+    title = f"평가 대상 {result.target_id} · {result.review_version}차 평가 결과"
     category = result.category_ko or "미정"
     status = STATUS_KO.get(result.status, result.status)
     parts: list[str] = []
