@@ -94,6 +94,12 @@ def system(
     for service, url in database.service_urls.items():
         env[f"{service.upper()}_DATABASE_URL"] = url
         env[f"GATEWAY_{service.upper()}_URL"] = f"http://127.0.0.1:{ports[service]}"
+    # The services' calls to each other, as tests/e2e's system makes them (the evaluation chart's target
+    # names a councils organisation); the outbox relay stays off, as there.
+    env["COUNCILS_URL"] = f"http://127.0.0.1:{ports['councils']}"
+    env["EVALUATION_BUDGET_URL"] = f"http://127.0.0.1:{ports['budget']}"
+    env["EVALUATION_COUNCILS_URL"] = f"http://127.0.0.1:{ports['councils']}"
+    env["EVALUATION_RELAY_ENABLED"] = "false"
     system = System(ports, env, tmp_path_factory.mktemp("browser-logs"))
     try:
         for name in ports:
