@@ -10,8 +10,8 @@ from services.councils.common.dates import last_day
 from services.councils.district_status.models import DistrictStatus
 from services.councils.district_status.schemas import DistrictStatusCreate, DistrictStatusOut
 from services.councils.districts.errors import DistrictNotFound
+from services.councils.districts.repository import district_exists
 from services.councils.history.service import record
-from services.councils.organizations.repository import district_exists
 from shared.auth import Identity
 from shared.db import register_constraint
 from shared.pagination import DAY, ID, Page, decode_cursor, page_of

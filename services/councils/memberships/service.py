@@ -10,6 +10,7 @@ from services.councils.common.access import ensure_can_write
 from services.councils.common.dates import first_day, last_day
 from services.councils.common.errors import UnknownReference
 from services.councils.common.vocab import SEAT_ROLES, EndReason, MemberRole, Sector
+from services.councils.districts import repository as districts
 from services.councils.history.service import record
 from services.councils.memberships import repository
 from services.councils.memberships.errors import InvalidMembership, MembershipNotFound
@@ -151,7 +152,7 @@ async def create_membership(
             detail_ko="소통책임자는 자치구를 대표합니다.",
             field="body.district_code",
         )
-    if district is not None and not await organizations.district_exists(session, district):
+    if district is not None and not await districts.district_exists(session, district):
         raise UnknownDistrict(district)
     if data.end_reason is not None and data.end_date is None:
         raise InvalidMembership(

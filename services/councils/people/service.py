@@ -4,9 +4,9 @@ from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.councils.common.access import ensure_can_write, is_official
+from services.councils.districts.repository import district_exists
 from services.councils.history.service import record
 from services.councils.organizations.errors import UnknownDistrict
-from services.councils.organizations.repository import district_exists
 from services.councils.people.errors import PersonNotFound
 from services.councils.people.models import Person
 from services.councils.people.schemas import Contact, PersonCreate, PersonOut, PersonUpdate

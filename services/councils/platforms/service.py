@@ -9,6 +9,7 @@ from services.councils.common.access import ensure_can_write
 from services.councils.common.dates import first_day
 from services.councils.common.errors import UnknownReference
 from services.councils.common.vocab import OrganizationKind
+from services.councils.districts import repository as districts
 from services.councils.history.service import record
 from services.councils.memberships.schemas import Ref
 from services.councils.organizations import repository as organizations
@@ -120,7 +121,7 @@ async def _with_consortia(
 
 async def create_platform(session: AsyncSession, *, data: PlatformCreate, actor: Identity) -> PlatformOut:
     ensure_can_write(actor, data.district_code)
-    if not await organizations.district_exists(session, data.district_code):
+    if not await districts.district_exists(session, data.district_code):
         raise UnknownDistrict(data.district_code)
     consortium = await organizations.get(session, data.consortium_id)
     if consortium is None or consortium.classification != OrganizationKind.consortium:
