@@ -28,7 +28,7 @@ from services.councils.organizations import repository as organizations
 from services.councils.organizations.errors import UnknownDistrict
 from services.councils.organizations.models import Organization
 from services.councils.organizations.service import get_body, is_body
-from services.councils.people.models import Person
+from services.councils.people import repository as people
 from shared.auth import Identity
 from shared.db import register_constraint
 from shared.pagination import ID, Page, decode_cursor, page_of
@@ -128,7 +128,7 @@ async def create_membership(
             detail_ko="역할(role) 또는 역할이 정해진 직위(post)를 지정하십시오.",
             field="body.role",
         )
-    if data.person_id is not None and await session.get(Person, data.person_id) is None:
+    if data.person_id is not None and await people.get(session, data.person_id) is None:
         raise UnknownReference("person", data.person_id, "body.person_id")
     if data.member_organization_id is not None:
         await _organization(session, data.member_organization_id, "body.member_organization_id")
@@ -179,8 +179,7 @@ async def create_membership(
         appointed_by=data.appointed_by,
         source=data.source,
     )
-    session.add(membership)
-    await session.flush()
+    await repository.add(session, membership)
     out = await _reload(session, membership.id)
     await record(session, actor, entity="membership", entity_id=membership.id, action="create", after=out)
     return out
@@ -258,8 +257,7 @@ async def delete_membership(session: AsyncSession, *, membership_id: int, actor:
     """Remove a membership recorded in error (to end one, set its end_date instead)."""
     row = await _writable(session, membership_id, actor)
     before = membership_out(row)
-    await session.delete(row.membership)
-    await session.flush()
+    await repository.delete(session, row.membership)
     await record(session, actor, entity="membership", entity_id=membership_id, action="delete", before=before)
 
 
