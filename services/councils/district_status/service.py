@@ -2,20 +2,21 @@
 
 from datetime import date
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.councils.common.access import ensure_can_write
 from services.councils.common.dates import last_day
+from services.councils.district_status import repository
+from services.councils.district_status.errors import StatusNotFound
 from services.councils.district_status.models import DistrictStatus
 from services.councils.district_status.schemas import DistrictStatusCreate, DistrictStatusOut
 from services.councils.districts.errors import DistrictNotFound
+from services.councils.districts.repository import district_exists
 from services.councils.history.service import record
-from services.councils.organizations.repository import district_exists
 from shared.auth import Identity
 from shared.db import register_constraint
 from shared.pagination import DAY, ID, Page, decode_cursor, page_of
-from shared.problems import Conflict, NotFound
+from shared.problems import Conflict
 from shared.seoul import today_seoul
 
 register_constraint(
@@ -25,12 +26,6 @@ register_constraint(
     "body.as_of",
     detail_ko="이 자치구에는 이미 이 출처의 이 날짜 기준 현황 기록이 있습니다.",
 )
-
-
-class StatusNotFound(NotFound):
-    code = "district-status-not-found"
-    title = "No status record"
-    title_ko = "현황 기록 없음"
 
 
 async def _district(session: AsyncSession, code: str) -> None:
@@ -44,9 +39,7 @@ async def create_status(
     ensure_can_write(actor, code)
     await _district(session, code)
     row = DistrictStatus(district_code=code, as_of_on=last_day(data.as_of), **data.model_dump(mode="json"))
-    session.add(row)
-    await session.flush()
-    await session.refresh(row)
+    await repository.add(session, row)
     out = DistrictStatusOut.model_validate(row)
     await record(session, actor, entity="district_status", entity_id=row.id, action="create", after=out)
     return out
@@ -57,19 +50,7 @@ async def list_status(
 ) -> Page[DistrictStatusOut]:
     key = decode_cursor(cursor, (DAY, ID))
     await _district(session, code)
-    query = (
-        select(DistrictStatus)
-        .where(DistrictStatus.district_code == code)
-        .order_by(DistrictStatus.as_of_on.desc(), DistrictStatus.id.desc())
-        .limit(limit + 1)
-    )
-    if key:
-        after_day, after_id = key
-        query = query.where(
-            (DistrictStatus.as_of_on < after_day)
-            | ((DistrictStatus.as_of_on == after_day) & (DistrictStatus.id < after_id))
-        )
-    rows = (await session.scalars(query)).all()
+    rows = await repository.page(session, code=code, after=(key[0], key[1]) if key else None, limit=limit + 1)
     items = [DistrictStatusOut.model_validate(row) for row in rows]
     return page_of(items, limit, lambda item: [str(last_day(item.as_of)), item.id])
 
@@ -77,13 +58,7 @@ async def list_status(
 async def status_on(session: AsyncSession, *, code: str, on: date | None) -> DistrictStatusOut:
     await _district(session, code)
     day = on or today_seoul()
-    query = (
-        select(DistrictStatus)
-        .where(DistrictStatus.district_code == code, DistrictStatus.as_of_on <= day)
-        .order_by(DistrictStatus.as_of_on.desc(), DistrictStatus.id.desc())
-        .limit(1)
-    )
-    row = (await session.scalars(query)).first()
+    row = await repository.latest_on(session, code=code, day=day)
     if row is None:
         raise StatusNotFound(
             f"district {code} has no status record as of {day}",

@@ -106,5 +106,9 @@ async def list_groupings(session: AsyncSession) -> Sequence[RegionGrouping]:
     return (await session.scalars(query)).all()
 
 
+async def district_exists(session: AsyncSession, code: str) -> bool:
+    return await session.get(District, code) is not None
+
+
 async def grouping_exists(session: AsyncSession, code: str) -> bool:
     return (await session.execute(_GROUPING_EXISTS, {"grouping": code})).first() is not None

@@ -3,9 +3,9 @@
 from typing import Any
 
 from pydantic import BaseModel
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.councils.history import repository
 from services.councils.history.models import AuditEntry
 from services.councils.history.schemas import AuditEntryOut
 from shared.auth import Identity
@@ -32,7 +32,8 @@ async def record(
     after: Snapshot = None,
 ) -> None:
     """Add the change to the unit of work; it commits or rolls back with the change itself."""
-    session.add(
+    await repository.add(
+        session,
         AuditEntry(
             actor_subject=actor.subject,
             actor_role=actor.role.value,
@@ -42,21 +43,15 @@ async def record(
             before=_json(before),
             after=_json(after),
             request_id=request_id_var.get(),
-        )
+        ),
     )
-    await session.flush()
 
 
 async def list_history(
     session: AsyncSession, *, entity: str | None, entity_id: str | None, cursor: str | None, limit: int
 ) -> Page[AuditEntryOut]:
     key = decode_cursor(cursor, (BIG_ID,))
-    query = select(AuditEntry).order_by(AuditEntry.id).limit(limit + 1)
-    if entity is not None:
-        query = query.where(AuditEntry.entity_type == entity)
-    if entity_id is not None:
-        query = query.where(AuditEntry.entity_id == entity_id)
-    if key:
-        query = query.where(AuditEntry.id > int(key[0]))
-    rows = (await session.scalars(query)).all()
+    rows = await repository.page(
+        session, entity=entity, entity_id=entity_id, after_id=int(key[0]) if key else None, limit=limit + 1
+    )
     return page_of([AuditEntryOut.model_validate(row) for row in rows], limit, lambda item: [item.id])

@@ -15,7 +15,7 @@ from services.councils.meetings.core import (
     writable_meeting,
 )
 from services.councils.meetings.errors import InvalidMeetingRecord, MotionNotFound
-from services.councils.meetings.models import AgendaItem, Meeting, Motion
+from services.councils.meetings.models import Meeting, Motion
 from services.councils.meetings.rules import Tally, tally
 from services.councils.meetings.schemas import (
     Counts,
@@ -114,7 +114,7 @@ async def create_motion(
 ) -> MotionOut:
     meeting, body = await writable_meeting(session, meeting_id, actor)
     if data.agenda_item_id is not None:
-        item = await session.get(AgendaItem, data.agenda_item_id)
+        item = await repository.get_agenda_item(session, data.agenda_item_id)
         if item is None or item.meeting_id != meeting.id:
             raise UnknownReference("agenda item of this meeting", data.agenda_item_id, "body.agenda_item_id")
     motion = Motion(

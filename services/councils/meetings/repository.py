@@ -2,6 +2,7 @@
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import delete, select, tuple_
 from sqlalchemy.dialects.postgresql import insert
@@ -24,6 +25,17 @@ async def add(session: AsyncSession, row: object) -> None:
     session.add(row)
     await session.flush()
     await session.refresh(row)
+
+
+async def add_agenda(session: AsyncSession, meeting_id: int, items: Sequence[dict[str, Any]]) -> None:
+    """The meeting's agenda items, numbered from 1 in the given order."""
+    for position, item in enumerate(items, start=1):
+        session.add(AgendaItem(meeting_id=meeting_id, position=position, **item))
+    await session.flush()
+
+
+async def get_agenda_item(session: AsyncSession, item_id: int) -> AgendaItem | None:
+    return await session.get(AgendaItem, item_id)
 
 
 async def get_meeting(session: AsyncSession, meeting_id: int) -> Meeting | None:

@@ -13,7 +13,7 @@ from services.councils.meetings.attendance import attendance_out
 from services.councils.meetings.core import body_of, load_meeting, meeting_day, meeting_out, writable_meeting
 from services.councils.meetings.errors import InvalidMeetingRecord
 from services.councils.meetings.extraordinary import check_call
-from services.councils.meetings.models import AgendaItem, Meeting
+from services.councils.meetings.models import Meeting
 from services.councils.meetings.motions import motion_out
 from services.councils.meetings.schemas import (
     AgendaItemOut,
@@ -41,9 +41,7 @@ async def create_meeting(session: AsyncSession, *, data: MeetingCreate, actor: I
     meeting = Meeting(**data.model_dump(exclude={"agenda", "requested_by"}))
     await repository.add(session, meeting)
     await repository.set_requesters(session, meeting.id, requesters)
-    for position, item in enumerate(data.agenda, start=1):
-        session.add(AgendaItem(meeting_id=meeting.id, position=position, **item.model_dump()))
-    await session.flush()
+    await repository.add_agenda(session, meeting.id, [item.model_dump() for item in data.agenda])
     detail = await meeting_detail(session, meeting.id)
     await record(session, actor, entity="meeting", entity_id=meeting.id, action="create", after=detail)
     return detail

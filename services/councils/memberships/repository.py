@@ -48,6 +48,16 @@ def _query() -> Select[Membership, str, str, str]:
     )
 
 
+async def add(session: AsyncSession, membership: Membership) -> None:
+    session.add(membership)
+    await session.flush()
+
+
+async def delete(session: AsyncSession, membership: Membership) -> None:
+    await session.delete(membership)
+    await session.flush()
+
+
 async def get(session: AsyncSession, membership_id: int) -> MembershipRow | None:
     row = (await session.execute(_query().where(Membership.id == membership_id))).one_or_none()
     return MembershipRow(row[0], row[1], row[2], row[3]) if row else None

@@ -10,6 +10,7 @@ from services.councils.common.access import ensure_can_write
 from services.councils.common.dates import first_day, last_day
 from services.councils.common.errors import UnknownReference
 from services.councils.common.vocab import SEAT_ROLES, EndReason, MemberRole, Sector
+from services.councils.districts import repository as districts
 from services.councils.history.service import record
 from services.councils.memberships import repository
 from services.councils.memberships.errors import InvalidMembership, MembershipNotFound
@@ -27,7 +28,7 @@ from services.councils.organizations import repository as organizations
 from services.councils.organizations.errors import UnknownDistrict
 from services.councils.organizations.models import Organization
 from services.councils.organizations.service import get_body, is_body
-from services.councils.people.models import Person
+from services.councils.people import repository as people
 from shared.auth import Identity
 from shared.db import register_constraint
 from shared.pagination import ID, Page, decode_cursor, page_of
@@ -127,7 +128,7 @@ async def create_membership(
             detail_ko="역할(role) 또는 역할이 정해진 직위(post)를 지정하십시오.",
             field="body.role",
         )
-    if data.person_id is not None and await session.get(Person, data.person_id) is None:
+    if data.person_id is not None and await people.get(session, data.person_id) is None:
         raise UnknownReference("person", data.person_id, "body.person_id")
     if data.member_organization_id is not None:
         await _organization(session, data.member_organization_id, "body.member_organization_id")
@@ -151,7 +152,7 @@ async def create_membership(
             detail_ko="소통책임자는 자치구를 대표합니다.",
             field="body.district_code",
         )
-    if district is not None and not await organizations.district_exists(session, district):
+    if district is not None and not await districts.district_exists(session, district):
         raise UnknownDistrict(district)
     if data.end_reason is not None and data.end_date is None:
         raise InvalidMembership(
@@ -178,8 +179,7 @@ async def create_membership(
         appointed_by=data.appointed_by,
         source=data.source,
     )
-    session.add(membership)
-    await session.flush()
+    await repository.add(session, membership)
     out = await _reload(session, membership.id)
     await record(session, actor, entity="membership", entity_id=membership.id, action="create", after=out)
     return out
@@ -257,8 +257,7 @@ async def delete_membership(session: AsyncSession, *, membership_id: int, actor:
     """Remove a membership recorded in error (to end one, set its end_date instead)."""
     row = await _writable(session, membership_id, actor)
     before = membership_out(row)
-    await session.delete(row.membership)
-    await session.flush()
+    await repository.delete(session, row.membership)
     await record(session, actor, entity="membership", entity_id=membership_id, action="delete", before=before)
 
 

@@ -9,12 +9,7 @@ from typing import Any
 from sqlalchemy import ARRAY, Date, Integer, Row, Select, String, any_, bindparam, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.councils.districts.models import District
 from services.councils.organizations.models import Organization, Post
-
-
-async def district_exists(session: AsyncSession, code: str) -> bool:
-    return await session.get(District, code) is not None
 
 
 async def get(session: AsyncSession, organization_id: int) -> Organization | None:

@@ -10,6 +10,7 @@ from services.councils.common.access import ensure_can_write
 from services.councils.common.dates import first_day, last_day
 from services.councils.common.thresholds import Threshold
 from services.councils.common.vocab import BodyKind, MemberRole, OrganizationKind
+from services.councils.districts import repository as districts
 from services.councils.history.service import record
 from services.councils.organizations import repository
 from services.councils.organizations.errors import (
@@ -174,7 +175,7 @@ async def get_organization(
 
 
 async def _check_district(session: AsyncSession, code: str | None, field: str = "body.district_code") -> None:
-    if code is not None and not await repository.district_exists(session, code):
+    if code is not None and not await districts.district_exists(session, code):
         raise UnknownDistrict(code, field)
 
 

@@ -1,12 +1,12 @@
 """People: registered by district officers (for their district) or the city; contacts are not public."""
 
-from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.councils.common.access import ensure_can_write, is_official
+from services.councils.districts.repository import district_exists
 from services.councils.history.service import record
 from services.councils.organizations.errors import UnknownDistrict
-from services.councils.organizations.repository import district_exists
+from services.councils.people import repository
 from services.councils.people.errors import PersonNotFound
 from services.councils.people.models import Person
 from services.councils.people.schemas import Contact, PersonCreate, PersonOut, PersonUpdate
@@ -30,7 +30,7 @@ def person_out(person: Person, viewer: Identity | None) -> PersonOut:
 
 
 async def get_person(session: AsyncSession, person_id: int, field: str = "path.person_id") -> Person:
-    person = await session.get(Person, person_id)
+    person = await repository.get(session, person_id)
     if person is None:
         raise PersonNotFound(person_id, field)
     return person
@@ -41,9 +41,7 @@ async def create_person(session: AsyncSession, *, data: PersonCreate, actor: Ide
     if data.district_code is not None and not await district_exists(session, data.district_code):
         raise UnknownDistrict(data.district_code)
     person = Person(**data.model_dump())
-    session.add(person)
-    await session.flush()
-    await session.refresh(person)
+    await repository.add(session, person)
     out = person_out(person, actor)
     await record(session, actor, entity="person", entity_id=person.id, action="create", after=out)
     return out
@@ -59,8 +57,7 @@ async def update_person(
         value = getattr(data, name)
         if value is not None or name != "name_ko":
             setattr(person, name, value)
-    await session.flush()
-    await session.refresh(person)
+    await repository.save(session, person)
     out = person_out(person, actor)
     await record(
         session, actor, entity="person", entity_id=person.id, action="update", before=before, after=out
@@ -83,15 +80,12 @@ async def list_persons(
     name: str | None,
 ) -> Page[PersonOut]:
     key = decode_cursor(cursor, (ID,))
-    query = select(Person).order_by(Person.id).limit(limit + 1)
-    if key:
-        query = query.where(Person.id > int(key[0]))
-    if district is not None:
-        query = query.where(Person.district_code == district)
-    if name is not None:
-        query = query.where(Person.name_ko == name)
-    if q:
-        pattern = "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        query = query.where(or_(Person.name_ko.ilike(pattern), Person.name_en.ilike(pattern)))
-    rows = (await session.scalars(query)).all()
+    rows = await repository.page(
+        session,
+        after_id=int(key[0]) if key else None,
+        limit=limit + 1,
+        district=district,
+        name=name,
+        q=q,
+    )
     return page_of([person_out(row, viewer) for row in rows], limit, lambda item: [item.id])

@@ -184,3 +184,9 @@ async def consortia(session: AsyncSession, platform_ids: list[int], today: date)
     """The platforms' consortium memberships, each once per representative of its member organisation."""
     parameters = {"ids": platform_ids, "today": today}
     return (await session.execute(_CONSORTIUM, parameters)).all()
+
+
+async def add(session: AsyncSession, platform: CivicPlatform) -> None:
+    session.add(platform)
+    await session.flush()
+    await session.refresh(platform)

@@ -9,17 +9,19 @@ from services.councils.common.access import ensure_can_write
 from services.councils.common.dates import first_day
 from services.councils.common.errors import UnknownReference
 from services.councils.common.vocab import OrganizationKind
+from services.councils.districts import repository as districts
 from services.councils.history.service import record
 from services.councils.memberships.schemas import Ref
 from services.councils.organizations import repository as organizations
 from services.councils.organizations.errors import UnknownDistrict
 from services.councils.platforms import repository
+from services.councils.platforms.errors import PlatformNotFound
 from services.councils.platforms.models import CivicPlatform
 from services.councils.platforms.schemas import ConsortiumMember, PlatformCreate, PlatformOut
 from shared.auth import Identity
 from shared.db import register_constraint
 from shared.pagination import ID, Page, decode_cursor, page_of
-from shared.problems import Conflict, NotFound
+from shared.problems import Conflict
 from shared.seoul import today_seoul
 
 register_constraint(
@@ -29,12 +31,6 @@ register_constraint(
     "body.consortium_id",
     detail_ko="이 컨소시엄은 이미 이 자치구에서 플랫폼을 운영하고 있습니다.",
 )
-
-
-class PlatformNotFound(NotFound):
-    code = "platform-not-found"
-    title = "Civic platform not found"
-    title_ko = "시민 플랫폼을 찾을 수 없음"
 
 
 def _platforms_out(
@@ -120,7 +116,7 @@ async def _with_consortia(
 
 async def create_platform(session: AsyncSession, *, data: PlatformCreate, actor: Identity) -> PlatformOut:
     ensure_can_write(actor, data.district_code)
-    if not await organizations.district_exists(session, data.district_code):
+    if not await districts.district_exists(session, data.district_code):
         raise UnknownDistrict(data.district_code)
     consortium = await organizations.get(session, data.consortium_id)
     if consortium is None or consortium.classification != OrganizationKind.consortium:
@@ -133,9 +129,7 @@ async def create_platform(session: AsyncSession, *, data: PlatformCreate, actor:
     platform = CivicPlatform(
         **data.model_dump(), started_on=first_day(data.started_date) if data.started_date else None
     )
-    session.add(platform)
-    await session.flush()
-    await session.refresh(platform)
+    await repository.add(session, platform)
     row = await repository.one(session, platform.id)
     assert row is not None
     [out] = await _with_consortia(session, [row])
