@@ -23,7 +23,7 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
-from shared.tracecontext import trace_id_var
+from shared.tracecontext import current_ids
 
 _SCHEMA = re.compile(r"^[a-z_][a-z0-9_]*$")
 ERROR_CHARS = 500
@@ -41,6 +41,7 @@ class OutboxEvent:
     attempts: int
     created_at: datetime
     trace_id: str | None = None
+    span_id: str | None = None
 
     def body(self) -> dict[str, Any]:
         """What the receiver gets."""
@@ -78,11 +79,12 @@ async def enqueue(
 ) -> uuid.UUID:
     """Write an event in the caller's transaction; it is sent once that transaction commits."""
     event_id = uuid.uuid4()
+    ids = current_ids()
     await conn.execute(
         text(
             f"INSERT INTO {table(schema)}"
-            " (id, destination, path, ordering_key, event_type, payload, trace_id) "
-            "VALUES (:id, :destination, :path, :key, :type, CAST(:payload AS jsonb), :trace)"
+            " (id, destination, path, ordering_key, event_type, payload, trace_id, span_id) "
+            "VALUES (:id, :destination, :path, :key, :type, CAST(:payload AS jsonb), :trace, :span)"
         ),
         {
             "id": event_id,
@@ -91,7 +93,8 @@ async def enqueue(
             "key": ordering_key,
             "type": event_type,
             "payload": json.dumps(payload, ensure_ascii=False),
-            "trace": trace_id_var.get(),
+            "trace": ids[0] if ids else None,
+            "span": ids[1] if ids else None,
         },
     )
     # PostgreSQL sends the notification at commit (none on rollback) and folds repeats within a transaction.

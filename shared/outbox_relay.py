@@ -24,13 +24,15 @@ from dataclasses import dataclass
 from typing import Any
 
 import httpx
+from opentelemetry.trace import SpanKind, StatusCode
 from prometheus_client import CollectorRegistry, Counter, Gauge
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from shared.outbox import ERROR_CHARS, OutboxEvent, channel, table
 from shared.service_client import CalleeUnavailable, ServiceClient
-from shared.tracecontext import new_trace_id, trace_id_var
+from shared.telemetry import tracer
+from shared.tracecontext import remote_parent
 
 logger = logging.getLogger("shared.outbox")
 
@@ -68,6 +70,10 @@ class Outcome:
 
 
 ACKNOWLEDGED = Outcome()
+
+
+def _label(outcome: Outcome) -> str:
+    return "acknowledged" if outcome.error is None else "dead" if outcome.permanent else "failed"
 
 
 def retry_delay(attempts: int, policy: RelayPolicy, rand: Callable[[], float] = random.random) -> float:
@@ -162,14 +168,35 @@ class OutboxRelay:
             " AND p.delivered_at IS NULL AND p.seq < e.seq)"
             " ORDER BY e.seq LIMIT :batch FOR UPDATE SKIP LOCKED)"
             " RETURNING id, seq, destination, path, ordering_key, event_type, payload, attempts, created_at,"
-            " trace_id"
+            " trace_id, span_id"
         )
 
     async def _send(self, event: OutboxEvent) -> Outcome:
         client = self.clients.get(event.destination)
         if client is None:
             return Outcome(f"no client for destination {event.destination}")
-        token = trace_id_var.set(event.trace_id or new_trace_id())
+        attributes: dict[str, str | int] = {
+            "messaging.system": "outbox",
+            "messaging.message.id": str(event.id),
+            "messaging.destination.name": event.destination,
+            "outbox.event_type": event.event_type,
+            "outbox.ordering_key": event.ordering_key,
+            "outbox.attempt": event.attempts + 1,
+        }
+        # A child of the span that wrote the event: the confirmation and its delivery are one trace.
+        with tracer.start_as_current_span(
+            "outbox send",
+            context=remote_parent(event.trace_id, event.span_id),
+            kind=SpanKind.PRODUCER,
+            attributes=attributes,
+        ) as span:
+            outcome = await self._post(client, event)
+            span.set_attribute("outbox.outcome", _label(outcome))
+            if outcome.error is not None:
+                span.set_status(StatusCode.ERROR, outcome.error[:200])
+            return outcome
+
+    async def _post(self, client: ServiceClient, event: OutboxEvent) -> Outcome:
         try:
             response = await client.post(
                 event.path,
@@ -183,8 +210,6 @@ class OutboxRelay:
         except Exception as exc:  # a bug or a misconfiguration: recorded on the row, retried with backoff
             logger.exception("outbox event %s could not be sent", event.id)
             return Outcome(f"{type(exc).__name__}: {exc}")
-        finally:
-            trace_id_var.reset(token)
         if 200 <= response.status_code < 300:
             return ACKNOWLEDGED
         error = f"HTTP {response.status_code}: {response.text[:ERROR_CHARS]}"
@@ -234,8 +259,7 @@ class OutboxRelay:
             params["delay"] = retry_delay(event.attempts + 1, self.policy)
         await conn.execute(text(f"UPDATE {self.table} {sql}"), params)
         if self.metrics is not None:
-            label = "acknowledged" if outcome.error is None else "dead" if outcome.permanent else "failed"
-            self.metrics.sends.labels(self.metrics.schema, label).inc()
+            self.metrics.sends.labels(self.metrics.schema, _label(outcome)).inc()
 
     async def prune(self) -> int:
         """Delete delivered rows older than the retention (a bounded batch); how many went."""

@@ -10,6 +10,8 @@ from typing import Any
 
 import httpx
 import pytest
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+from opentelemetry.trace import SpanKind
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
@@ -21,7 +23,11 @@ from shared.outbox_relay import OutboxRelay, RelayPolicy
 from shared.service_auth import ServiceTokens
 from shared.service_client import CallPolicy, ServiceClient
 from shared.settings import async_url
+from shared.telemetry import tracer
 from tests.conftest import Database, ServiceHarness, assert_problem
+from tests.spans import named, spans
+
+__all__ = ["spans"]
 
 DEAD = "/evaluation/outbox/dead"
 
@@ -384,3 +390,30 @@ async def test_only_a_city_officer_retries_a_dead_event_and_only_a_dead_one(
         assert_problem(
             await client.post(f"{DEAD}/x/retry", headers=auth("city_officer")), 422, "path.event_id"
         )
+
+
+async def test_the_relays_send_is_a_span_with_the_event_id_in_the_trace_that_wrote_it(
+    engine: AsyncEngine, events: list[uuid.UUID], spans: InMemorySpanExporter
+) -> None:
+    with tracer.start_as_current_span("POST /evaluation/targets/1/result/confirm") as confirming:
+        (a1,) = await write(engine, events, key())
+    relay, client = relay_for(engine, Budget())
+    try:
+        await relay.run_once()
+    finally:
+        await client.aclose()
+    sends = [
+        s
+        for s in named(spans.get_finished_spans(), "outbox send")
+        if s.attributes["messaging.message.id"] == str(a1)
+    ]
+    (send,) = sends
+    assert send.kind == SpanKind.PRODUCER and send.attributes["outbox.outcome"] == "acknowledged"
+    assert send.context.trace_id == confirming.get_span_context().trace_id
+    assert send.parent is not None and send.parent.span_id == confirming.get_span_context().span_id
+    (call,) = [
+        s
+        for s in spans.get_finished_spans()
+        if s.parent is not None and s.parent.span_id == send.context.span_id
+    ]
+    assert call.kind == SpanKind.CLIENT and call.attributes["peer.service"] == "budget"

@@ -36,6 +36,8 @@ def upgrade() -> None:
     op.add_column(TABLE, sa.Column("dead_at", sa.DateTime(timezone=True)), schema=SCHEMA)
     op.add_column(TABLE, sa.Column("locked_until", sa.DateTime(timezone=True)), schema=SCHEMA)
     op.add_column(TABLE, sa.Column("locked_by", postgresql.UUID(as_uuid=True)), schema=SCHEMA)
+    # The span that wrote the event (with trace_id): the relay's send is its child in the same trace.
+    op.add_column(TABLE, sa.Column("span_id", sa.Text()), schema=SCHEMA)
     op.execute(f"UPDATE {SCHEMA}.{TABLE} SET status = 'delivered' WHERE delivered_at IS NOT NULL")
     op.create_check_constraint(
         "status_known", TABLE, "status IN ('pending', 'delivered', 'dead')", schema=SCHEMA
@@ -67,5 +69,5 @@ def downgrade() -> None:
     op.drop_index("ix_outbox_events_delivered_at", TABLE, schema=SCHEMA)
     for name in ("dead_iff_status", "delivered_iff_status", "status_known"):
         op.drop_constraint(name, TABLE, schema=SCHEMA, type_="check")
-    for column in ("locked_by", "locked_until", "dead_at", "dead_reason", "status"):
+    for column in ("span_id", "locked_by", "locked_until", "dead_at", "dead_reason", "status"):
         op.drop_column(TABLE, column, schema=SCHEMA)
