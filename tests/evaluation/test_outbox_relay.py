@@ -417,3 +417,25 @@ async def test_the_relays_send_is_a_span_with_the_event_id_in_the_trace_that_wro
         if s.parent is not None and s.parent.span_id == send.context.span_id
     ]
     assert call.kind == SpanKind.CLIENT and call.attributes["peer.service"] == "budget"
+
+
+async def test_two_relays_claiming_at_once_never_get_the_same_event(
+    engine: AsyncEngine, events: list[uuid.UUID]
+) -> None:
+    mine = set()
+    for _ in range(30):
+        mine |= set(await write(engine, events, key()))
+    first, first_client = relay_for(engine, Budget())
+    second, second_client = relay_for(engine, Budget())
+    try:
+        for _ in range(5):
+            claims = await asyncio.gather(first.claim(), second.claim())
+            got = [{event.id for event in claim} & mine for claim in claims]
+            assert not got[0] & got[1], "one event leased to two relays"
+            mine -= got[0] | got[1]
+            if not mine:
+                break
+    finally:
+        await first_client.aclose()
+        await second_client.aclose()
+    assert not mine, "every due event is claimed by one relay or the other"
