@@ -5,7 +5,9 @@ Budget's platform grant is made through the gateway; the evaluation target namin
 window (around today) and its notified result are written as SQL (the scoring that leads there is the
 results tests' business). Budget is SIGKILLed before the confirmation and started again after it: the
 confirmation is acknowledged while budget is down, and its event still arrives, once; the grant then carries
-the result, and the next year's application is priced by it (increase: +10 %).
+the result, and the next year's application is priced by it (increase: +10 %). A result naming a grant budget
+does not have is refused for good (404): the event goes dead, blocks its target's later event, and is sent
+again only when a city officer asks.
 """
 
 import asyncio
@@ -265,3 +267,50 @@ def test_a_result_confirmed_while_budget_is_down_reaches_its_grant_once_and_pric
             )
         )
         assert following["amount_krw"] == 55 * M and following["platform_year"] == 2
+
+
+def test_a_result_for_a_grant_budget_does_not_have_goes_dead_blocks_its_target_and_is_retried_on_request(
+    city: City,
+) -> None:
+    year = datetime.now(SEOUL).year
+    officer, auditor = bearer(Role.city_officer), bearer(Role.auditor)
+    with httpx.Client(base_url=city.gateway, timeout=30) as client:
+        target_id = notified_result(city, year, grant_id=2_000_000_000)  # no such grant in budget
+        body = {"category": "reduce", "reason": "실적 부족"}
+        ok(client.post(f"/evaluation/targets/{target_id}/result/confirm", json=body, headers=officer))
+        key = f"target:{target_id}"
+
+        def dead() -> Any:
+            listed = ok(client.get("/evaluation/outbox/dead", params={"limit": 200}, headers=auditor))
+            return [item for item in listed["items"] if item["ordering_key"] == key]
+
+        (event,) = wait_for(dead, 30, "budget's 404 did not make the event dead")
+        assert event["dead_reason"].startswith("HTTP 404") and "grant-not-found" in event["dead_reason"]
+        assert event["attempts"] == 1, "a permanent refusal is not retried by itself"
+        metrics = httpx.get(f"http://127.0.0.1:{city.ports['evaluation']}/metrics").text
+        assert 'outbox_dead_events{schema="evaluation"} 1.0' in metrics
+
+        # A later event of the same target waits behind the dead one.
+        later = city.sql(
+            "evaluation",
+            "INSERT INTO evaluation.outbox_events (id, destination, path, ordering_key, event_type, payload)"
+            " VALUES (gen_random_uuid(), 'budget', '/internal/evaluation-results', $1,"
+            " 'evaluation.result_confirmed', $2::jsonb) RETURNING id",
+            key,
+            f'{{"target_id": {target_id}, "category": "보통"}}',
+        )[0]["id"]
+        time.sleep(1)  # several relay passes
+        (row,) = city.sql(
+            "evaluation", "SELECT attempts, status FROM evaluation.outbox_events WHERE id = $1", later
+        )
+        assert (row["attempts"], row["status"]) == (0, "pending")
+
+        retry = f"/evaluation/outbox/dead/{event['id']}/retry"
+        assert client.post(retry, headers=auditor).status_code == 403
+        assert ok(client.post(retry, headers=officer))["status"] == "pending"
+        # Still no such grant: refused again, dead after one more attempt; the later event still waits.
+        wait_for(
+            lambda: [e for e in dead() if e["attempts"] == 2], 30, "the retried event was not sent again"
+        )
+        (row,) = city.sql("evaluation", "SELECT attempts FROM evaluation.outbox_events WHERE id = $1", later)
+        assert row["attempts"] == 0
