@@ -22,6 +22,7 @@ from shared.auth import TokenVerifier
 from shared.logging import configure_logging
 from shared.observability import Metrics, RequestContextMiddleware, health_router
 from shared.problems import install_problem_handlers
+from shared.telemetry import FASTAPI_TELEMETRY_OFF, configure_tracing
 
 DESCRIPTION = """The public API of Seoul's local-governance backend.
 
@@ -59,6 +60,7 @@ def _inner_app(settings: GatewaySettings, upstreams: UpstreamsRef, metrics: Metr
         docs_url=None,
         redoc_url=None,
         generate_unique_id_function=operation_id("gateway"),
+        telemetry=FASTAPI_TELEMETRY_OFF,
     )
     app.state.verifier = TokenVerifier(settings)
     install_problem_handlers(app)
@@ -80,6 +82,7 @@ def create_app(settings: GatewaySettings | None = None) -> ASGIApp:
     """The gateway ASGI app: request context → CORS → proxy for routed paths → the gateway's own routes."""
     settings = settings or GatewaySettings()
     configure_logging("gateway", settings.log_level)
+    configure_tracing("gateway", settings.otel_exporter_otlp_endpoint)
     metrics = Metrics("gateway")
     ref = UpstreamsRef()
     tables = TablesRef()

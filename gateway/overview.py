@@ -10,13 +10,17 @@ from typing import Annotated, Any
 
 import httpx
 from fastapi import APIRouter, Path, Query, Request
+from opentelemetry.trace import SpanKind
 from pydantic import BaseModel, Field
 
 from gateway.proxy import UpstreamsRef
+from gateway.upstreams import Upstream
 from shared.auth import OptionalIdentity
 from shared.breaker import State
 from shared.logging import request_id_var
 from shared.problems import GatewayTimeout, NotFound, ProblemError, ServiceUnavailable
+from shared.telemetry import tracer
+from shared.tracecontext import inject
 
 
 class MissingPart(BaseModel):
@@ -59,9 +63,23 @@ class Fetcher:
         upstream = self.upstreams.get().upstream(service)
         if upstream.breaker.state is State.OPEN:
             raise PartFailed(f"the {service} service is unavailable (failing repeatedly)")
+        attributes = {"peer.service": service, "url.path": path}
+        with tracer.start_as_current_span(f"GET {service}", kind=SpanKind.CLIENT, attributes=attributes):
+            headers = dict(self.headers)
+            inject(headers)  # each part a child span of the overview's request, in its trace
+            return await self._fetch(service, upstream, path, params, headers)
+
+    async def _fetch(
+        self,
+        service: str,
+        upstream: Upstream,
+        path: str,
+        params: dict[str, Any] | None,
+        headers: dict[str, str],
+    ) -> Any:
         try:
             async with asyncio.timeout(self.deadline):
-                response = await upstream.client.get(path, params=params, headers=self.headers)
+                response = await upstream.client.get(path, params=params, headers=headers)
         except TimeoutError as exc:
             raise PartFailed(f"the {service} service did not answer within {self.deadline:g}s") from exc
         except httpx.HTTPError as exc:

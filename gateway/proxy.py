@@ -1,9 +1,9 @@
 """Forwarding: a pure ASGI app in front of the gateway's own routes.
 
 Public paths (gateway/routes.py, gateway/allowlist.py) are relayed to their upstream with hop-by-hop headers
-dropped, the request id and trace context forwarded, bodies limited (gateway/limits.py) and streamed, and the
-upstream response always closed. A bearer token is verified here first (the service verifies it again); a
-write without one is refused before it reaches a service.
+dropped, the request id and trace context (the gateway's own span's, same trace) forwarded, bodies limited
+(gateway/limits.py) and streamed, and the upstream response always closed. A bearer token is verified here
+first (the service verifies it again); a write without one is refused before it reaches a service.
 """
 
 import logging
@@ -22,6 +22,7 @@ from shared.auth import TokenVerifier
 from shared.language import scope_language
 from shared.logging import request_id_var
 from shared.problems import NotFound, ProblemError, Unauthorized, error_response, problem_response
+from shared.tracecontext import inject
 
 logger = logging.getLogger("gateway.proxy")
 
@@ -42,6 +43,8 @@ HOP_BY_HOP = frozenset(
         b"x-forwarded-for",
         b"x-forwarded-proto",
         b"x-forwarded-host",
+        b"traceparent",  # replaced by the gateway's own span's context
+        b"tracestate",
     }
 )
 RESPONSE_DROP = frozenset(
@@ -265,6 +268,9 @@ def _header(scope: Scope, name: bytes) -> str | None:
 
 def _forward_headers(scope: Scope) -> list[tuple[bytes, bytes]]:
     headers = [(k, v) for k, v in scope["headers"] if k not in HOP_BY_HOP]
+    trace: dict[str, str] = {}
+    inject(trace)  # the gateway's server span: the upstream's span is its child, in the caller's trace
+    headers += [(k.encode("latin-1"), v.encode("latin-1")) for k, v in trace.items()]
     request_id = request_id_var.get()
     if request_id:
         headers.append((b"x-request-id", request_id.encode()))

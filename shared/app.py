@@ -20,6 +20,7 @@ from shared.request_limits import BodyLimitMiddleware, route_limits
 from shared.retries_openapi import document_retries
 from shared.service_auth import ServiceTokenVerifier
 from shared.settings import ServiceSettings
+from shared.telemetry import FASTAPI_TELEMETRY_OFF, configure_tracing
 from shared.text_guard import reject_unstorable_text
 
 QUIET_PATHS = frozenset({"/livez", "/readyz", "/metrics"})
@@ -56,6 +57,7 @@ def create_service_app(
 ) -> FastAPI:
     """Build a service's FastAPI app; the lifespan owns the engine (and `lifespan_parts`) and closes it."""
     configure_logging(settings.service_name, settings.log_level)
+    configure_tracing(settings.service_name, settings.otel_exporter_otlp_endpoint)
     metrics = metrics or Metrics(settings.service_name)
 
     @asynccontextmanager
@@ -79,6 +81,7 @@ def create_service_app(
         generate_unique_id_function=operation_id(settings.service_name),
         responses=PROBLEM_RESPONSES,
         dependencies=[Depends(reject_unstorable_text)],
+        telemetry=FASTAPI_TELEMETRY_OFF,
     )
     app.state.settings = settings
     app.state.verifier = TokenVerifier(settings)

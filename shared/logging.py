@@ -7,7 +7,7 @@ from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import Any
 
-from shared.tracecontext import trace_id_var
+from shared.tracecontext import current_trace_id
 
 request_id_var: ContextVar[str | None] = ContextVar("request_id", default=None)
 
@@ -32,7 +32,7 @@ class JsonFormatter(logging.Formatter):
         request_id = request_id_var.get()
         if request_id:
             entry["request_id"] = request_id
-        trace_id = trace_id_var.get()
+        trace_id = current_trace_id()
         if trace_id:
             entry["trace_id"] = trace_id
         for key, value in record.__dict__.items():

@@ -1,4 +1,5 @@
-"""Request ids, access logs and Prometheus metrics, in one pure ASGI middleware; /livez, /readyz, /metrics."""
+"""Request ids, server spans, access logs and Prometheus metrics, in one pure ASGI middleware; /livez,
+/readyz, /metrics."""
 
 import logging
 import re
@@ -7,6 +8,7 @@ import uuid
 from collections.abc import Awaitable, Callable, Mapping
 
 from fastapi import APIRouter, Request, Response
+from opentelemetry.trace import SpanKind, StatusCode
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -14,8 +16,8 @@ from shared.json_body import JsonBodyRoute
 from shared.language import preferred_language
 from shared.logging import request_id_var
 from shared.problems import problem_response
-from shared.tracecontext import HEADER as TRACEPARENT
-from shared.tracecontext import new_trace_id, parse_trace_id, trace_id_var
+from shared.telemetry import tracer
+from shared.tracecontext import extract
 
 _SAFE_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 access_logger = logging.getLogger("access")
@@ -43,7 +45,8 @@ class Metrics:
 
 
 class RequestContextMiddleware:
-    """Gives every request an id (kept from X-Request-ID when sane), logs it, and measures it."""
+    """Gives every request an id (kept from X-Request-ID when sane) and a server span (continuing an incoming
+    `traceparent`), logs it, and measures it."""
 
     def __init__(self, app: ASGIApp, metrics: Metrics, quiet_paths: frozenset[str] = frozenset()) -> None:
         self.app = app
@@ -56,7 +59,6 @@ class RequestContextMiddleware:
             return
         request_id = _incoming_request_id(scope) or uuid.uuid4().hex
         token = request_id_var.set(request_id)
-        trace_token = trace_id_var.set(parse_trace_id(_header(scope, TRACEPARENT.encode())) or new_trace_id())
         scope.setdefault("state", {})["request_id"] = request_id
         status = 500
         started = time.perf_counter()
@@ -69,12 +71,24 @@ class RequestContextMiddleware:
                 message["headers"] = [*message["headers"], (b"x-request-id", request_id.encode())]
             await send(message)
 
-        try:
-            await self.app(scope, receive, send_with_id)
-        finally:
-            self._record(scope, status, time.perf_counter() - started)
-            request_id_var.reset(token)
-            trace_id_var.reset(trace_token)
+        parent = extract(_trace_headers(scope))
+        attributes = {"service": self.metrics.service, "http.request.method": scope["method"]}
+        with tracer.start_as_current_span(
+            f"{scope['method']} {scope['path']}", context=parent, kind=SpanKind.SERVER, attributes=attributes
+        ) as span:
+            try:
+                await self.app(scope, receive, send_with_id)
+            finally:
+                route = getattr(scope.get("route"), "path", None)
+                if route:
+                    span.update_name(f"{scope['method']} {route}")
+                    span.set_attribute("http.route", route)
+                span.set_attribute("http.response.status_code", status)
+                span.set_attribute("request_id", request_id)
+                if status >= 500:
+                    span.set_status(StatusCode.ERROR)
+                self._record(scope, status, time.perf_counter() - started)
+                request_id_var.reset(token)
 
     def _record(self, scope: Scope, status: int, elapsed: float) -> None:
         route = getattr(scope.get("route"), "path", None) or "unmatched"
@@ -94,6 +108,14 @@ class RequestContextMiddleware:
 def _incoming_request_id(scope: Scope) -> str | None:
     candidate = _header(scope, b"x-request-id")
     return candidate if candidate is not None and _SAFE_ID.match(candidate) else None
+
+
+def _trace_headers(scope: Scope) -> dict[str, str]:
+    return {
+        key.decode("latin-1"): value.decode("latin-1")
+        for key, value in scope["headers"]
+        if key in (b"traceparent", b"tracestate")
+    }
 
 
 def _header(scope: Scope, name: bytes) -> str | None:

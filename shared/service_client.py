@@ -7,7 +7,8 @@ between services needs.
   answer (connect errors, timeouts, broken connections) and 502/503/504 answers. Never a 4xx;
 * the circuit breaker of shared/breaker.py: after repeated failures to get an answer, calls fail at once
   (`CalleeUnavailable`, with the seconds until the next trial) instead of each waiting for its timeout;
-* the caller's `x-request-id` and a W3C `traceparent` of the same trace on every request, and a service
+* the caller's `x-request-id`; each attempt an OpenTelemetry client span, child of the caller's span, whose
+  context goes out as W3C `traceparent` (shared/tracecontext.py); and a service
   token (shared/service_auth.py) for the callee when the call goes to an internal endpoint.
 
 Failures surface as `CalleeUnavailable` (no answer: the callee is down, hangs or the breaker is open) or as
@@ -23,12 +24,13 @@ from dataclasses import dataclass
 from typing import Any
 
 import httpx
+from opentelemetry.trace import SpanKind
 
 from shared.breaker import CircuitBreaker
 from shared.logging import request_id_var
 from shared.service_auth import ServiceTokens
-from shared.tracecontext import HEADER as TRACEPARENT
-from shared.tracecontext import outgoing_traceparent
+from shared.telemetry import tracer
+from shared.tracecontext import inject
 from shared.transport import RelayTransport
 
 logger = logging.getLogger("shared.service_client")
@@ -127,12 +129,9 @@ class ServiceClient:
             last = attempt == attempts - 1
             if not self.breaker.allow():
                 raise CalleeUnavailable(self.callee, "circuit open", self.breaker.retry_after())
-            sent[TRACEPARENT] = outgoing_traceparent()
             started = time.monotonic()
             try:
-                response = await self.client.request(
-                    method, path, json=json, params=params, headers=sent, timeout=self._timeout(timeout)
-                )
+                response = await self._send(method, path, json, params, sent, timeout, attempt)
             except httpx.TransportError as exc:
                 self.breaker.failed()
                 reason = f"{type(exc).__name__} after {time.monotonic() - started:.3f} s"
@@ -149,6 +148,28 @@ class ServiceClient:
                 logger.info("retrying %s %s to %s: %s", method, path, self.callee, response.status_code)
             await self._sleep(backoff_delay(attempt, self.policy.backoff_base, self.policy.backoff_max))
         raise AssertionError("unreachable")  # pragma: no cover
+
+    async def _send(
+        self,
+        method: str,
+        path: str,
+        json: Any,
+        params: Mapping[str, str | int] | None,
+        headers: dict[str, str],
+        timeout: float | None,  # noqa: ASYNC109 (per call, passed down to the transport)
+        attempt: int,
+    ) -> httpx.Response:
+        """One attempt, in a client span of its own whose context the callee receives as `traceparent`."""
+        attributes = {"peer.service": self.callee, "http.request.method": method, "url.path": path}
+        with tracer.start_as_current_span(
+            f"{method} {self.callee}", kind=SpanKind.CLIENT, attributes={**attributes, "attempt": attempt}
+        ) as span:
+            inject(headers)
+            response = await self.client.request(
+                method, path, json=json, params=params, headers=headers, timeout=self._timeout(timeout)
+            )
+            span.set_attribute("http.response.status_code", response.status_code)
+            return response
 
     async def get(self, path: str, **kwargs: Any) -> httpx.Response:
         return await self.request("GET", path, **kwargs)

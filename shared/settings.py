@@ -29,6 +29,8 @@ class CommonSettings(BaseSettings):
     jwt_issuer: str = "seoul-governance"
     jwt_audience: str = "seoul-governance-api"
     jwt_leeway_seconds: int = 30
+    # OTLP/HTTP collector for traces (shared/telemetry.py), e.g. http://otel-collector:4318; empty: no export.
+    otel_exporter_otlp_endpoint: str = ""
 
     @model_validator(mode="after")
     def _refuse_dev_secrets_in_production(self) -> "CommonSettings":

@@ -1,35 +1,59 @@
-"""W3C trace context (`traceparent`): the trace a request belongs to, carried to every call it makes.
+"""W3C trace context through OpenTelemetry: the trace a request belongs to, carried to every call it makes.
 
-The request's middleware keeps an incoming valid `traceparent`'s trace id (or starts a trace); each outgoing
-call sends the same trace id with a span id of its own, so one trace runs from the gateway through every
-service call and the outbox relay. The trace id is also in every JSON log line of the request.
+The request's middleware (shared/observability.py) continues an incoming valid `traceparent` or starts a
+trace, in a server span; each call to another service (shared/service_client.py) is a client span whose
+context goes out as `traceparent`; the gateway forwards its own span's context; the outbox keeps the context
+of the transaction that wrote an event and the relay's send is a child of it. OTel's propagator reads and
+writes the header; the trace id is also in every JSON log line (shared/logging.py).
 """
 
-import re
-import secrets
-from contextvars import ContextVar
+from collections.abc import Mapping, MutableMapping
+
+from opentelemetry import trace
+from opentelemetry.context import Context
+from opentelemetry.trace import NonRecordingSpan, SpanContext, TraceFlags
+from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
 
 HEADER = "traceparent"
-_TRACEPARENT = re.compile(r"^00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$")
-_ZERO_TRACE, _ZERO_SPAN = "0" * 32, "0" * 16
-
-trace_id_var: ContextVar[str | None] = ContextVar("trace_id", default=None)
+PROPAGATOR = TraceContextTextMapPropagator()
 
 
-def parse_trace_id(value: str | None) -> str | None:
-    """The trace id of a valid version-00 `traceparent`, else None (then a new trace starts)."""
-    if value is None:
+def current_ids() -> tuple[str, str] | None:
+    """The current span's (trace id, span id) in hex, or None outside a trace."""
+    context = trace.get_current_span().get_span_context()
+    if not context.is_valid:
         return None
-    match = _TRACEPARENT.match(value.strip())
-    if match is None or match.group(1) == _ZERO_TRACE or match.group(2) == _ZERO_SPAN:
+    return format(context.trace_id, "032x"), format(context.span_id, "016x")
+
+
+def current_trace_id() -> str | None:
+    ids = current_ids()
+    return ids[0] if ids else None
+
+
+def extract(headers: Mapping[str, str]) -> Context:
+    """The remote parent named by `traceparent` (and `tracestate`), or an empty context (a new trace)."""
+    return PROPAGATOR.extract(carrier=headers)
+
+
+def inject(headers: MutableMapping[str, str]) -> None:
+    """Set `traceparent` (and `tracestate`) to the current span's context."""
+    PROPAGATOR.inject(carrier=headers)
+
+
+def remote_parent(trace_id: str | None, span_id: str | None) -> Context | None:
+    """A context whose parent is the stored span (sampled, remote); None when nothing valid was stored."""
+    if not trace_id or not span_id:
         return None
-    return match.group(1)
-
-
-def new_trace_id() -> str:
-    return secrets.token_hex(16)
-
-
-def outgoing_traceparent(trace_id: str | None = None) -> str:
-    """A `traceparent` for a call made now: the current trace (or a new one), a new span id, sampled."""
-    return f"00-{trace_id or trace_id_var.get() or new_trace_id()}-{secrets.token_hex(8)}-01"
+    try:
+        context = SpanContext(
+            trace_id=int(trace_id, 16),
+            span_id=int(span_id, 16),
+            is_remote=True,
+            trace_flags=TraceFlags(TraceFlags.SAMPLED),
+        )
+    except ValueError:
+        return None
+    if not context.is_valid:
+        return None
+    return trace.set_span_in_context(NonRecordingSpan(context))

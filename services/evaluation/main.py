@@ -20,7 +20,7 @@ from services.evaluation.targets.router import router as targets_router
 from services.evaluation.windows.router import router as windows_router
 from shared.app import create_service_app
 from shared.observability import Metrics
-from shared.outbox import RelayMetrics
+from shared.outbox_relay import RelayMetrics
 
 
 def create_app(settings: EvaluationSettings | None = None) -> FastAPI:

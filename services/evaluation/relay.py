@@ -7,9 +7,13 @@ from fastapi import FastAPI
 
 from services.evaluation.settings import EvaluationSettings
 from shared.app import LifespanPart
-from shared.outbox import OutboxRelay, RelayMetrics, RelayPolicy, running
+from shared.outbox_relay import OutboxRelay, RelayMetrics, RelayPolicy, running
 from shared.service_auth import ServiceTokens
 from shared.service_client import CallPolicy, ServiceClient
+
+# Budget's 409s that no later attempt changes: the grant has another result; the event id came with
+# another content (services/budget/grants/errors.py).
+BUDGET_PERMANENT_CONFLICTS = frozenset({"grant-already-evaluated", "event-id-reused"})
 
 
 def relay_part(settings: EvaluationSettings, metrics: RelayMetrics) -> LifespanPart:
@@ -36,6 +40,9 @@ def relay_part(settings: EvaluationSettings, metrics: RelayMetrics) -> LifespanP
                 backoff_base=settings.relay_backoff_base,
                 backoff_max=settings.relay_backoff_max,
                 send_timeout=settings.relay_timeout,
+                retention_seconds=settings.outbox_retention_hours * 3600,
+                permanent_conflicts=BUDGET_PERMANENT_CONFLICTS,
+                listen=settings.relay_listen,
             ),
             metrics=metrics,
         )

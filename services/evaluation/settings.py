@@ -32,3 +32,14 @@ class EvaluationSettings(ServiceSettings):
     )
     relay_backoff_base: float = Field(default=0.5, gt=0, validation_alias="EVALUATION_RELAY_BACKOFF_BASE")
     relay_backoff_max: float = Field(default=30.0, gt=0, validation_alias="EVALUATION_RELAY_BACKOFF_MAX")
+    relay_listen: bool = Field(
+        default=True,
+        validation_alias="EVALUATION_RELAY_LISTEN",
+        description="Wake the relay on each new event (LISTEN/NOTIFY); off, it finds them by polling only.",
+    )
+    outbox_retention_hours: float = Field(
+        default=720,
+        ge=0,
+        validation_alias="EVALUATION_OUTBOX_RETENTION_HOURS",
+        description="Delivered outbox events are deleted once older than this; others are kept.",
+    )

@@ -31,14 +31,20 @@ def gateway_to_echo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         yield url
 
 
-def test_trace_context_and_request_id_are_forwarded(gateway_to_echo: str) -> None:
+def test_trace_context_and_request_id_are_forwarded_the_gateway_a_span_of_the_trace(
+    gateway_to_echo: str,
+) -> None:
     traceparent = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
     response = httpx.get(
         f"{gateway_to_echo}/councils/echo?a=1&b=한글",
         headers={"traceparent": traceparent, "tracestate": "k=v", "X-Request-ID": "rid-42"},
     )
     seen = response.json()["headers"]
-    assert seen["traceparent"] == traceparent and seen["tracestate"] == "k=v"
+    # The same trace, with the gateway's own span as the upstream's parent (OpenTelemetry), its state kept.
+    version, trace_id, parent, flags = seen["traceparent"].split("-")
+    assert (version, trace_id, flags) == ("00", "4bf92f3577b34da6a3ce929d0e0e4736", "01")
+    assert parent != "00f067aa0ba902b7" and len(parent) == 16 and int(parent, 16) != 0
+    assert seen["tracestate"] == "k=v"
     assert seen["x-request-id"] == "rid-42"
     assert response.headers["x-request-id"] == "rid-42"
     assert seen["x-forwarded-for"] == "127.0.0.1"

@@ -1,20 +1,17 @@
-"""Evaluation's outbox in-process: written in the caller's transaction, claimed in order per key with
-SKIP LOCKED, and listed when stuck (staff only)."""
+"""Evaluation's outbox in-process: written in the caller's transaction and listed when stuck (staff only).
+The relay's claims, dead letters and pruning: test_outbox_relay.py."""
 
-import json
 import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 
 import httpx
 import pytest
 from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.evaluation.outbox.service import enqueue_result_confirmed
-from shared.outbox import OutboxRelay, RelayPolicy, retry_delay
-from shared.service_client import CallPolicy, ServiceClient
-from shared.settings import async_url
-from tests.conftest import Database, ServiceHarness, assert_problem
+from shared.outbox_relay import RelayPolicy, retry_delay
+from tests.conftest import ServiceHarness, assert_problem
 
 STUCK = "/evaluation/outbox/stuck"
 
@@ -95,60 +92,3 @@ def test_retry_delay_doubles_to_its_cap_with_half_jitter() -> None:
         30.0,
     ]
     assert retry_delay(3, policy, lambda: 0.0) == 1.0
-
-
-# The claim, committed for real (a relay claims with its own connections), on keys no other test uses.
-@pytest.fixture
-async def engine(database: Database) -> AsyncIterator[AsyncEngine]:
-    engine = create_async_engine(async_url(database.service_urls["evaluation"]), pool_size=3)
-    yield engine
-    await engine.dispose()
-
-
-class Recorder(httpx.AsyncBaseTransport):
-    """Budget's side of the wire for the claim tests: acknowledges everything and notes what came."""
-
-    def __init__(self) -> None:
-        self.keys: list[str] = []
-
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        self.keys.append(json.loads(request.content)["ordering_key"])
-        return httpx.Response(200, json={"duplicate": False})
-
-
-async def test_a_key_waits_for_its_earlier_event_and_a_locked_row_is_skipped(engine: AsyncEngine) -> None:
-    first, second = 1_900_000_000 + uuid.uuid4().int % 1000, 1_900_001_000 + uuid.uuid4().int % 1000
-    async with engine.begin() as conn:
-        a1 = await enqueue_result_confirmed(conn, first, {"n": 1})
-        a2 = await enqueue_result_confirmed(conn, first, {"n": 2})
-        b1 = await enqueue_result_confirmed(conn, second, {"n": 1})
-    mine = [a1, a2, b1]
-    recorder = Recorder()
-    client = ServiceClient(
-        callee="budget", base_url="http://budget", policy=CallPolicy(retries=0), transport=recorder
-    )
-    relay = OutboxRelay(
-        engine, schema="evaluation", clients={"budget": client}, policy=RelayPolicy(batch=1000)
-    )
-    try:
-        # Another relay holds first's head: this one skips it, takes second's, and never jumps to a2.
-        async with engine.connect() as other, other.begin():
-            await other.execute(
-                text("SELECT 1 FROM evaluation.outbox_events WHERE id = :id FOR UPDATE"), {"id": a1}
-            )
-            claimed = await _claimable(engine, relay)
-            assert b1 in claimed and a1 not in claimed and a2 not in claimed
-        claimed = await _claimable(engine, relay)
-        assert a1 in claimed and a2 not in claimed and b1 in claimed
-    finally:
-        async with engine.begin() as conn:
-            await conn.execute(
-                text("DELETE FROM evaluation.outbox_events WHERE id = ANY(:ids)"), {"ids": mine}
-            )
-        await client.aclose()
-
-
-async def _claimable(engine: AsyncEngine, relay: OutboxRelay) -> set[uuid.UUID]:
-    async with engine.connect() as conn, conn.begin():
-        rows = await conn.execute(text(relay._claim_sql()), {"batch": 1000})
-        return {row.id for row in rows}

@@ -46,6 +46,7 @@ ENDPOINTS: list[tuple[str, str, tuple[str, ...], list[Any]]] = [
     ("evaluation", "/evaluation/targets/1/recusals", ("id",), [1]),
     ("evaluation", "/evaluation/targets/1/scores", ("bigid",), [1]),
     ("evaluation", "/evaluation/outbox/stuck", ("bigid",), [1]),
+    ("evaluation", "/evaluation/outbox/dead", ("bigid",), [1]),
 ]
 
 BAD_PART: dict[str, list[Any]] = {

@@ -7,12 +7,13 @@ from dataclasses import dataclass, field
 
 import pytest
 from aiohttp import web
+from opentelemetry import context
 
 from services.budget.settings import BudgetSettings
 from shared.logging import request_id_var
 from shared.service_auth import ServiceTokens, ServiceTokenVerifier
 from shared.service_client import CalleeUnavailable, CallPolicy, ServiceClient, backoff_delay
-from shared.tracecontext import parse_trace_id, trace_id_var
+from shared.tracecontext import remote_parent
 from tests.e2e.conftest import free_port
 
 
@@ -146,16 +147,17 @@ async def test_request_id_trace_context_and_service_token_travel_along(
     service = client(callee.url, delays, tokens=ServiceTokens(settings, "evaluation"))
     callee.statuses = [503]
     request_token = request_id_var.set("rid-talk-1")
-    trace_token = trace_id_var.set("4bf92f3577b34da6a3ce929d0e0e4736")
+    trace_token = context.attach(remote_parent("4bf92f3577b34da6a3ce929d0e0e4736", "00f067aa0ba902b7"))
     try:
         await service.get("/x", service_token=True)
     finally:
         request_id_var.reset(request_token)
-        trace_id_var.reset(trace_token)
+        context.detach(trace_token)
         await service.aclose()
     assert [h["x-request-id"] for h in callee.seen] == ["rid-talk-1"] * 2
     parents = [h["traceparent"] for h in callee.seen]
-    assert {parse_trace_id(p) for p in parents} == {"4bf92f3577b34da6a3ce929d0e0e4736"}
+    assert {p.split("-")[1] for p in parents} == {"4bf92f3577b34da6a3ce929d0e0e4736"}
+    assert "00f067aa0ba902b7" not in "".join(parents)  # each attempt's own span is the callee's parent
     assert parents[0] != parents[1]  # a span of its own per attempt
     token = callee.seen[0]["authorization"].removeprefix("Bearer ")
     assert ServiceTokenVerifier(settings, "budget").verify(token).subject == "service:evaluation"

@@ -35,3 +35,17 @@ async def list_stuck(
     return await outbox.list_stuck(
         session, schema=SCHEMA, min_attempts=min_attempts, after_seq=after_seq, limit=limit
     )
+
+
+async def list_dead(
+    session: AsyncSession, *, after_seq: int | None, limit: int
+) -> Sequence[outbox.StuckEvent]:
+    return await outbox.list_dead(session, schema=SCHEMA, after_seq=after_seq, limit=limit)
+
+
+async def retry_dead(session: AsyncSession, event_id: UUID) -> outbox.StuckEvent | None:
+    return await outbox.retry_dead(session, schema=SCHEMA, event_id=event_id)
+
+
+async def event_status(session: AsyncSession, event_id: UUID) -> str | None:
+    return await outbox.event_status(session, schema=SCHEMA, event_id=event_id)

@@ -1,6 +1,7 @@
 from typing import Annotated
+from uuid import UUID
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Path, Query
 
 from services.evaluation.outbox import service
 from services.evaluation.outbox.schemas import StuckEventOut
@@ -12,6 +13,8 @@ from shared.pagination import CursorParam, LimitParam, Page
 router = APIRouter(prefix="/evaluation", tags=["evaluation deliveries"], route_class=JsonBodyRoute)
 
 Operator = Annotated[Identity, Depends(require_roles(Role.city_officer, Role.auditor))]
+# Auditors read; only a city officer sends an event again.
+CityOfficer = Annotated[Identity, Depends(require_roles(Role.city_officer))]
 
 
 @router.get("/outbox/stuck", summary="List undelivered events")
@@ -26,3 +29,25 @@ async def list_stuck_events(
 ) -> Page[StuckEventOut]:
     """Events for other services not acknowledged yet, oldest first, with attempts and the last error."""
     return await service.list_stuck(session, min_attempts=min_attempts, cursor=cursor, limit=limit)
+
+
+@router.get("/outbox/dead", summary="List events refused for good")
+async def list_dead_events(
+    session: SessionDep, _: Operator, cursor: CursorParam = None, limit: LimitParam = 50
+) -> Page[StuckEventOut]:
+    """Events the receiver refused permanently (400/404/410/413/415/422), oldest first, with the reason.
+
+    A dead event is not retried by itself, and the later events of its ordering key (its target) wait behind
+    it, so that budget never applies a target's results out of order.
+    """
+    return await service.list_dead(session, cursor=cursor, limit=limit)
+
+
+@router.post("/outbox/dead/{event_id}/retry", summary="Send a dead event again")
+async def retry_dead_event(
+    session: SessionDep,
+    _: CityOfficer,
+    event_id: Annotated[UUID, Path(description="The dead event's id.")],
+) -> StuckEventOut:
+    """Put a dead event back to pending, due now (once its cause is fixed); 409 when it is not dead."""
+    return await service.retry_dead(session, event_id)

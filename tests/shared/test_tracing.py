@@ -1,0 +1,120 @@
+"""Traces: a call through a front (the gateway's place) to a service that calls another is one trace, each
+hop a child of the one before; the trace id is in the JSON logs; nothing is exported unless an endpoint is
+set."""
+
+import json
+import logging
+from collections.abc import AsyncIterator
+
+import httpx
+import pytest
+from fastapi import FastAPI, Request
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+from opentelemetry.trace import SpanKind
+
+from shared.logging import JsonFormatter
+from shared.observability import Metrics, RequestContextMiddleware
+from shared.service_client import CallPolicy, ServiceClient
+from shared.telemetry import FASTAPI_TELEMETRY_OFF, configure_tracing, tracer
+from shared.tracecontext import current_trace_id
+from tests.spans import spans
+
+__all__ = ["spans"]
+
+INCOMING = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
+
+
+def app(service: str, calls: ServiceClient | None, seen: dict[str, str]) -> FastAPI:
+    """A service whose one endpoint notes its trace id and, if it has a callee, calls it."""
+    made = FastAPI(telemetry=FASTAPI_TELEMETRY_OFF)
+
+    @made.get("/hop")
+    async def hop(request: Request) -> dict[str, str]:
+        seen[service] = current_trace_id() or ""
+        seen[f"{service} traceparent"] = request.headers.get("traceparent", "")
+        if calls is not None:
+            answer = await calls.get("/hop")
+            assert answer.status_code == 200
+        return {"service": service}
+
+    made.add_middleware(RequestContextMiddleware, metrics=Metrics(service))
+    return made
+
+
+def client_to(service: str, target: FastAPI) -> ServiceClient:
+    return ServiceClient(
+        callee=service,
+        base_url=f"http://{service}",
+        policy=CallPolicy(retries=0),
+        transport=httpx.ASGITransport(app=target),
+    )
+
+
+@pytest.fixture
+async def chain() -> AsyncIterator[tuple[httpx.AsyncClient, dict[str, str]]]:
+    seen: dict[str, str] = {}
+    budget = app("budget", None, seen)
+    to_budget = client_to("budget", budget)
+    evaluation = app("evaluation", to_budget, seen)
+    to_evaluation = client_to("evaluation", evaluation)
+    front = app("gateway", to_evaluation, seen)
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=front), base_url="http://gateway"
+    ) as client:
+        yield client, seen
+    await to_budget.aclose()
+    await to_evaluation.aclose()
+
+
+async def test_a_call_through_two_services_is_one_trace_of_parent_and_child_spans(
+    spans: InMemorySpanExporter, chain: tuple[httpx.AsyncClient, dict[str, str]]
+) -> None:
+    client, seen = chain
+    assert (await client.get("/hop", headers={"traceparent": INCOMING})).status_code == 200
+    finished = spans.get_finished_spans()
+    servers = {span.attributes["service"]: span for span in finished if span.kind == SpanKind.SERVER}
+    clients = {span.attributes["peer.service"]: span for span in finished if span.kind == SpanKind.CLIENT}
+    assert set(servers) == {"gateway", "evaluation", "budget"} and set(clients) == {"evaluation", "budget"}
+    trace_ids = {span.context.trace_id for span in [*servers.values(), *clients.values()]}
+    assert trace_ids == {0x4BF92F3577B34DA6A3CE929D0E0E4736}  # the caller's trace, continued
+    assert servers["gateway"].parent.span_id == 0x00F067AA0BA902B7  # the caller's span
+    assert clients["evaluation"].parent.span_id == servers["gateway"].context.span_id
+    assert servers["evaluation"].parent.span_id == clients["evaluation"].context.span_id
+    assert clients["budget"].parent.span_id == servers["evaluation"].context.span_id
+    assert servers["budget"].parent.span_id == clients["budget"].context.span_id
+    assert (
+        servers["budget"].name == "GET /hop"
+        and servers["budget"].attributes["http.response.status_code"] == 200
+    )
+    assert {seen[name] for name in ("gateway", "evaluation", "budget")} == {
+        "4bf92f3577b34da6a3ce929d0e0e4736"
+    }
+
+
+async def test_without_a_traceparent_a_new_trace_starts_and_still_spans_every_hop(
+    spans: InMemorySpanExporter, chain: tuple[httpx.AsyncClient, dict[str, str]]
+) -> None:
+    client, seen = chain
+    assert (await client.get("/hop", headers={"traceparent": "00-zz-bad-01"})).status_code == 200
+    finished = spans.get_finished_spans()
+    assert len({span.context.trace_id for span in finished}) == 1 and len(finished) == 5
+    (root,) = [span for span in finished if span.parent is None]
+    assert root.attributes["service"] == "gateway"
+    assert seen["budget"] == seen["gateway"] == format(root.context.trace_id, "032x")
+
+
+def test_the_trace_id_is_in_each_json_log_line(spans: InMemorySpanExporter) -> None:
+    formatter = JsonFormatter("evaluation")
+    record = logging.LogRecord("x", logging.INFO, __file__, 1, "확정 %s", ("결과",), None)
+    assert "trace_id" not in json.loads(formatter.format(record))
+    with tracer.start_as_current_span("work") as span:
+        entry = json.loads(formatter.format(record))
+    assert (
+        entry["trace_id"] == format(span.get_span_context().trace_id, "032x") and entry["msg"] == "확정 결과"
+    )
+
+
+def test_no_exporter_unless_an_endpoint_is_set() -> None:
+    provider = configure_tracing("tests", "")
+    processors = provider._active_span_processor._span_processors
+    assert not any("OTLP" in type(getattr(p, "span_exporter", None)).__name__ for p in processors)
