@@ -46,11 +46,16 @@ async def profile(url: str, cycle_id: int, n: int, top: int) -> None:
 
     os.environ["EVALUATION_DATABASE_URL"] = url
     os.environ.setdefault("LOG_LEVEL", "WARNING")
-    from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine
+    from sqlalchemy import text
+    from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_async_engine
 
+    from services.evaluation.aggregation.arithmetic import shown
+    from services.evaluation.aggregation.engine import Method
     from services.evaluation.comparison import repository
     from services.evaluation.comparison.build import CycleData, cycle_comparison
     from services.evaluation.main import create_app
+    from services.evaluation.results import repository as results_repository
+    from services.evaluation.results.compute import compute
     from shared.auth import mint_token
     from shared.settings import CommonSettings, async_url
 
@@ -95,7 +100,30 @@ async def profile(url: str, cycle_id: int, n: int, top: int) -> None:
             response = await client.get(f"/evaluation/cycles/{cycle_id}/comparison", headers=headers)
             assert response.status_code == 200, response.text[:300]
 
-        await median_ms("whole app in process: GET cycle comparison", n, whole)
+        await median_ms("whole app in process: GET cycle comparison (kept)", n, whole)
+        target_id = (await client.get(f"/evaluation/cycles/{cycle_id}/targets", headers=headers)).json()[
+            "items"
+        ][0]["id"]
+
+        async def result() -> Any:
+            response = await client.post(f"/evaluation/targets/{target_id}/result", headers=headers)
+            assert response.status_code == 200, response.text[:300]
+
+        await median_ms("whole app in process: POST one target's result", n, result)
+
+    engine = create_async_engine(async_url(url))
+    async with engine.connect() as conn:
+        rows = await results_repository.scores(
+            AsyncSession(bind=conn), cycle_id=cycle_id, target_id=target_id, version=1
+        )
+
+        async def arithmetic() -> Any:
+            return shown(compute(rows, method=Method.trimmed_mean, min_panel_size=3))
+
+        await median_ms("results: compute + shown (pure, 300 scores)", n, arithmetic)
+        size = await conn.scalar(text("SELECT pg_column_size(arithmetic) FROM evaluation.results LIMIT 1"))
+        print(f"stored arithmetic of one result: {size:,} bytes (JSONB); the history keeps before and after")
+    await engine.dispose()
 
 
 def main() -> None:
