@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from gmpy2 import mpq
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -73,7 +74,31 @@ async def profile(url: str, cycle_id: int, n: int, top: int) -> None:
         return cycle_comparison(CycleData(*rows), cycle_id=cycle_id, round=None)
 
     answer = await build()
-    await median_ms("build: CycleData + cycle_comparison (cached reliab.)", n, build)
+    from fractions import Fraction
+
+    from services.evaluation.comparison import build as build_module
+
+    async def index() -> Any:
+        return CycleData(*rows)
+
+    data = await index()
+    await median_ms("build, part 1: CycleData (grouping the rows)", n, index)
+
+    async def compare_only() -> Any:
+        return cycle_comparison(data, cycle_id=cycle_id, round=None)
+
+    await median_ms("build, part 2: cycle_comparison", n, compare_only)
+    from services.evaluation.comparison.build import _compare
+
+    async def arithmetic_only() -> Any:
+        return [_compare(data, target) for target in data.targets]
+
+    await median_ms("build, part 2a: the 25 targets' arithmetic", n, arithmetic_only)
+    for _ in range(2):  # interleaved, so that both see the same load
+        build_module.Q = Fraction
+        await median_ms("build with fractions.Fraction (the reference)", n, build)
+        build_module.Q = mpq
+        await median_ms("build with gmpy2.mpq (the service)", n, build)
 
     async def serialise() -> Any:
         return answer.model_dump_json()
