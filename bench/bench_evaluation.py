@@ -12,8 +12,12 @@ Then the evaluation service and the gateway run as one uvicorn worker each (`--n
 LOG_LEVEL=WARNING) and `--requests` sequential GETs (after `--warmup` ones) time, through the gateway and
 directly: the cycle comparison (per-target comparison, cycle means, Krippendorff's alpha and the six ICCs of
 the round), one target's scorecard and the scores CSV. The first cycle comparison is timed on its own: the
-reliability is computed then and kept by its exact input (an LRU of 16), so later reads of unchanged scores
-skip it. Goal: the cycle comparison under 100 ms through the gateway. Writes bench/RESULTS_evaluation.md.
+reliability is computed then and kept by its exact input (an LRU of 16). A comparison of unchanged data is
+answered from the answers kept by data version (`services/evaluation/comparison/cache.py`); "after a change"
+commits a history row before each request, so the comparison is computed again from the database (the
+reliability still kept: its input did not change). The issue's "aggregation of a cycle" is also timed as the
+API offers it: every target's result computed, one `POST …/result` each. Goal: under 100 ms through the
+gateway. Writes bench/RESULTS_evaluation.md.
 """
 
 import argparse
@@ -149,6 +153,11 @@ async def seed(url: str, seed_value: int) -> int:
                 " VALUES ($1, $2, $3, $4, 'bench')",
                 self_scores,
             )
+            # Opened as the API would (the trigger re-checks the weights), so that results can be computed.
+            await conn.execute(
+                "UPDATE evaluation.targets SET opened_at = now(), opened_by = 'bench' WHERE cycle_id = $1",
+                cycle,
+            )
         # What autovacuum would do soon after a bulk load: without statistics the planner expects one row.
         for table in ("targets", "indicators", "rubric_levels", "panel_members", "scores", "self_scores"):
             await conn.execute(f"ANALYZE evaluation.{table}")
@@ -172,8 +181,47 @@ async def timed(
     return times
 
 
+async def timed_after_a_change(
+    client: httpx.AsyncClient, url: str, headers: dict[str, str], database_url: str, n: int
+) -> list[float]:
+    """Each request after a committed change: a history row, as every write of the evaluation data makes, so
+    the kept answer no longer applies and the comparison is computed from the database again."""
+    conn = await asyncpg.connect(database_url.replace("postgresql+asyncpg://", "postgresql://"))
+    times = []
+    try:
+        for _ in range(n):
+            await conn.execute(
+                "INSERT INTO evaluation.history (table_name, action, actor)"
+                " VALUES ('bench', 'insert', 'bench')"
+            )
+            started = time.perf_counter()
+            response = await client.get(url, headers=headers)
+            times.append((time.perf_counter() - started) * 1000)
+            assert response.status_code == 200, response.text[:300]
+    finally:
+        await conn.close()
+    return times
+
+
+async def cycle_results(
+    client: httpx.AsyncClient, gateway: str, target_ids: list[int], headers: dict[str, str], n: int
+) -> tuple[list[float], list[float]]:
+    """The issue's "aggregation of a cycle": every target's result computed (drafts, recomputed at will),
+    one POST per target as the API offers it; returns the cycle's totals and the single requests' times."""
+    cycles, singles = [], []
+    for _ in range(n):
+        started = time.perf_counter()
+        for target_id in target_ids:
+            one = time.perf_counter()
+            response = await client.post(f"{gateway}/evaluation/targets/{target_id}/result", headers=headers)
+            singles.append((time.perf_counter() - one) * 1000)
+            assert response.status_code == 200, response.text[:300]
+        cycles.append((time.perf_counter() - started) * 1000)
+    return cycles, singles
+
+
 async def measure(
-    gateway: str, service: str, cycle_id: int, warmup: int, n: int
+    gateway: str, service: str, cycle_id: int, warmup: int, n: int, database_url: str
 ) -> list[tuple[str, list[float]]]:
     token = mint_token(CommonSettings(), subject="bench", role="city_officer")
     headers = {"Authorization": f"Bearer {token}"}
@@ -198,15 +246,25 @@ async def measure(
             f"{reliability['icc_units']} complete units; self lowest: {first['self_lowest']}",
             flush=True,
         )
-        rows = [("gateway: cycle comparison, first request (reliability computed, then cached)", [first_ms])]
+        rows = [("gateway: cycle comparison, first request (reliability computed, then kept)", [first_ms])]
+        comparison = f"{gateway}/evaluation/cycles/{cycle_id}/comparison"
+        after_change = await timed_after_a_change(client, comparison, headers, database_url, n)
+        rows.append(("gateway: cycle comparison after a change (answer recomputed)", after_change))
+        target_ids = [row["target_id"] for row in first["targets"]]
+        cycles, singles = await cycle_results(client, gateway, target_ids, headers, max(3, n // 5))
+        rows.append((f"gateway: the cycle's {len(target_ids)} results computed (sequential POSTs)", cycles))
+        rows.append(("gateway: one target's result computed (POST …/result)", singles))
         for label, base in (("gateway", gateway), ("direct", service)):
             for what, path in (
-                ("cycle comparison", f"/evaluation/cycles/{cycle_id}/comparison"),
+                (
+                    "cycle comparison, data unchanged (kept answer)",
+                    f"/evaluation/cycles/{cycle_id}/comparison",
+                ),
                 ("cycle comparison, round 1", f"/evaluation/cycles/{cycle_id}/comparison?round=1"),
                 ("one target's scorecard", f"/evaluation/targets/{target_id}/scorecard"),
                 ("scores CSV (7,500 rows)", f"/evaluation/cycles/{cycle_id}/exports/scores.csv"),
             ):
-                if label == "direct" and what != "cycle comparison":
+                if label == "direct" and not what.startswith("cycle comparison, data"):
                     continue
                 rows.append((f"{label}: {what}", await timed(client, base + path, headers, warmup, n)))
     return rows
@@ -244,7 +302,7 @@ def main() -> None:
         gateway = processes.uvicorn("gateway", "gateway.main:create_app", free_port(), gateway_env)
         processes.wait_ok("gateway", f"{gateway}/livez")
         load_before = os.getloadavg()[0]
-        rows = asyncio.run(measure(gateway, service, cycle_id, args.warmup, args.requests))
+        rows = asyncio.run(measure(gateway, service, cycle_id, args.warmup, args.requests, url))
     finally:
         processes.stop_all()
         if embedded is not None:

@@ -23,7 +23,7 @@ from typing import Any
 
 import httpx
 
-from ops import demo_projects
+from ops import demo_evaluation, demo_projects
 from ops.demo_grants import load_grants
 from shared.auth import Role, mint_token
 from shared.settings import CommonSettings
@@ -338,6 +338,7 @@ def main() -> None:
     print("The composition table matches innovation_plan_councils.csv exactly.")
     load_grants(args.base_url, headers, shared_dir())
     demo_projects.run(args.base_url)
+    demo_evaluation.run(args.base_url, shared_dir())
 
 
 if __name__ == "__main__":

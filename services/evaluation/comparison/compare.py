@@ -2,13 +2,15 @@
 
 Seed 001's mutual evaluation compared the three and found the agencies' self scores lower than the officials'
 and the experts'; these functions make that comparison for any cycle. Pure and exact (Fractions): the service
-feeds them the points of `points.py`, and rounds only for display.
+feeds them the points of `points.py`, and rounds only for display. Sums start from the integer 0, so they keep
+the type of the values given (Fraction, or the faster gmpy2 `mpq` the service uses).
 """
 
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
+from typing import cast
 
 from services.evaluation.comparison.points import mean
 
@@ -86,13 +88,13 @@ def compare_target(indicators: Iterable[IndicatorScores]) -> TargetComparison:
     totals: dict[str, Total] = {}
     for rater_type in RATER_TYPES:
         scored = [item for item in compared if item.by_type[rater_type].points is not None]
-        points = sum((item.by_type[rater_type].points or Fraction(0) for item in scored), Fraction(0))
+        points = cast(Fraction, sum((item.by_type[rater_type].points or 0 for item in scored), 0))
         totals[rater_type] = Total(points if scored else None, sum(item.weight for item in scored))
     differences: dict[str, Fraction | None] = {}
     for first, second in PAIRS:
         paired = [item.differences[pair_name(first, second)] for item in compared]
         counted = [value for value in paired if value is not None]
-        differences[pair_name(first, second)] = sum(counted, Fraction(0)) if counted else None
+        differences[pair_name(first, second)] = cast(Fraction, sum(counted, 0)) if counted else None
     return TargetComparison(compared, totals, differences)
 
 

@@ -9,6 +9,7 @@ baseline towards the target, clipped to [0, 1].
 from collections.abc import Iterable
 from decimal import Decimal
 from fractions import Fraction
+from typing import cast
 
 Number = Decimal | int | Fraction
 
@@ -58,4 +59,4 @@ def mean(values: Iterable[Fraction | None]) -> Fraction | None:
     counted = [value for value in values if value is not None]
     if not counted:
         return None
-    return sum(counted, Fraction(0)) / len(counted)
+    return cast(Fraction, sum(counted, 0) / len(counted))

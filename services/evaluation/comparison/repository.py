@@ -11,6 +11,8 @@ from typing import Any
 from sqlalchemy import RowMapping, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.evaluation.comparison.cache import DataVersion
+
 TARGETS = text(
     """
     SELECT id, cycle_id, organization_id, district_code, round, review_version
@@ -137,6 +139,15 @@ EXPORT_RESULTS = text(
     ORDER BY t.id, r.review_version, r.id
     """
 )
+
+
+# The version of the evaluation data this statement's snapshot sees (see cache.py).
+DATA_VERSION = text("SELECT count(*) AS history_rows, max(id) AS history_id FROM evaluation.history")
+
+
+async def data_version(session: AsyncSession) -> DataVersion:
+    row = (await session.execute(DATA_VERSION)).one()
+    return DataVersion(history_rows=row.history_rows, history_id=row.history_id)
 
 
 async def _rows(session: AsyncSession, query: Any, **params: int | None) -> Sequence[RowMapping]:
