@@ -4,6 +4,7 @@ The councils service is reached over HTTP; here an httpx transport stands in for
 process: tests/e2e/test_amendments_councils.py). Its answers are the shape of `GET /councils/decisions/{id}`.
 """
 
+import asyncio
 from collections.abc import Iterator
 from datetime import date
 from typing import Any
@@ -408,3 +409,42 @@ async def test_the_recheck_loop_refuses_what_the_decision_does_not_allow(
     assert refused["status"] == "council_refused"
     assert refused["decision_reason"] == "decision 9 is of district 11140, not 11110"
     assert (await api.client.get(f"/budget/projects/{pid}")).json()["budget_krw"] == 600_000
+
+
+async def test_racing_rechecks_settle_a_pending_amendment_once(committing: Budget) -> None:
+    """Three loops (three replicas) and an officer's re-check race, committing for real: one settles it."""
+    api = committing
+    app = api.client._transport.app  # type: ignore[attr-defined]
+    decision(8, "pass")
+    app.state.councils_transport = httpx.MockTransport(councils_down)
+    pid, line = await running_a(api)
+    pending = (
+        await amend(api, pid, [{"line_id": line, "amount_krw": 630_000}], council_decision_id=8)
+    ).json()
+    assert pending["status"] == "pending_council"
+    app.state.councils_transport = httpx.MockTransport(councils_up)
+    loops = [
+        CouncilRecheck(
+            app.state.sessionmaker,
+            ServiceClient(
+                callee="councils",
+                base_url="http://councils",
+                policy=CallPolicy(retries=0),
+                transport=httpx.MockTransport(councils_up),
+            ),
+            every_seconds=0,
+            batch=50,
+        )
+        for _ in range(3)
+    ]
+    recheck = api.client.post(f"/budget/amendments/{pending['id']}/council-check", headers=api.officer)
+    answers = await asyncio.gather(recheck, *(loop.run_once() for loop in loops))
+    assert answers[0].status_code in (200, 409), answers[0].text  # 409: a loop settled it first
+    done = (await api.client.get(f"/budget/amendments/{pending['id']}")).json()
+    assert done["status"] == "council_approved"
+    assert (await api.client.get(f"/budget/projects/{pid}")).json()["budget_krw"] == 630_000
+    timeline = (await api.client.get(f"/budget/projects/{pid}/timeline")).json()["items"]
+    ours = [e for e in timeline if e["kind"] == "amendment" and e["subject_id"] == pending["id"]]
+    steps = [(e["from_status"], e["to_status"]) for e in ours]
+    assert steps == [(None, "pending_council"), ("pending_council", "council_approved")]
+    del app.state.councils_transport
