@@ -21,6 +21,7 @@ SCRIPTS = (
     ["bench/bench_ballots.py"],
     ["bench/bench_gateway.py"],
     ["bench/bench_evaluation.py"],
+    ["bench/bench_money.py"],
 )
 
 
