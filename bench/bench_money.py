@@ -12,7 +12,9 @@ put in progress. Then, through the gateway (the budget service and the gateway e
 
 * expenditure writes: `--writes` `POST /budget/projects/{id}/expenditures` from `--concurrency` clients, each
   its own district officer, spread over every project's line (each write is charged under its line's row lock
-  in PostgreSQL, so writes to one line serialise: this measures the spread case);
+  in PostgreSQL, so writes to one line serialise: this measures the spread case); through the gateway, then
+  as many straight to the budget service (what the gateway costs); with the CPU time the budget and gateway
+  processes spent per write (from /proc: steadier than throughput when the machine is shared);
 * the raw insert ceiling: the same number of `INSERT INTO budget.expenditures` straight into PostgreSQL with
   asyncpg, same concurrency, one transaction each, through the same triggers (charge, timeline): what the
   database alone allows on this machine;
@@ -53,6 +55,15 @@ from shared.settings import CommonSettings  # noqa: E402
 YEAR = 2030
 M = 1_000_000
 PROJECT_COST = 50 * M
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds of a process so far (Linux /proc): steadier than wall time when shared."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return float("nan")
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def headers(role: str, subject: str, district: str | None = None) -> dict[str, str]:
@@ -275,15 +286,19 @@ def report(
     args: argparse.Namespace,
     load: float,
     projects: int,
-    writes: list[tuple[str, float, list[float]]],
+    writes: list[tuple[str, float, list[float], list[float] | None]],
     read_rows: list[tuple[str, list[float]]],
 ) -> str:
-    write_lines = ["| writes | n | concurrent | writes/s | p50 ms | p95 ms |", "|---|--:|--:|--:|--:|--:|"]
-    for label, seconds, times in writes:
+    write_lines = [
+        "| writes | n | concurrent | writes/s | p50 ms | p95 ms | CPU ms/write: budget, gateway |",
+        "|---|--:|--:|--:|--:|--:|--:|",
+    ]
+    for label, seconds, times, cpu in writes:
         ordered = sorted(times)
+        cpu_text = "—" if cpu is None else f"{cpu[0]:.1f}, {cpu[1]:.1f}"
         write_lines.append(
             f"| {label} | {len(times)} | {args.concurrency} | {len(times) / seconds:.0f} |"
-            f" {statistics.median(ordered):.1f} | {percentile(ordered, 0.95):.1f} |"
+            f" {statistics.median(ordered):.1f} | {percentile(ordered, 0.95):.1f} | {cpu_text} |"
         )
     read_lines = ["| read | p50 ms | p90 ms | min ms | max ms |", "|---|--:|--:|--:|--:|"]
     for label, times in read_rows:
@@ -349,7 +364,16 @@ def main() -> None:
         print(f"seeded {len(lines)} projects in {time.perf_counter() - started:.1f} s", flush=True)
         load = os.getloadavg()[0]
         asyncio.run(gateway_routes(gateway))
+        pids = (processes.pid("budget"), processes.pid("gateway"))
+        before = [cpu_seconds(pid) for pid in pids]
         api = asyncio.run(api_writes(gateway, lines, args.writes, args.concurrency))
+        middle = [cpu_seconds(pid) for pid in pids]
+        direct = asyncio.run(api_writes(service, lines, args.writes, args.concurrency))
+        after = [cpu_seconds(pid) for pid in pids]
+        cpu = {
+            "gateway": [(m - b) * 1000 / args.writes for b, m in zip(before, middle, strict=True)],
+            "direct": [(a - m) * 1000 / args.writes for m, a in zip(middle, after, strict=True)],
+        }
         raw = asyncio.run(raw_writes(url, lines, args.writes, args.concurrency))
         read_rows = asyncio.run(reads(gateway, service, args.warmup, args.requests))
     finally:
@@ -357,8 +381,9 @@ def main() -> None:
         if embedded is not None:
             embedded.stop()
     writes = [
-        ("gateway: POST /budget/projects/{id}/expenditures", *api),
-        ("raw INSERT into budget.expenditures (asyncpg, same triggers)", *raw),
+        ("gateway: POST /budget/projects/{id}/expenditures", *api, cpu["gateway"]),
+        ("direct: POST /budget/projects/{id}/expenditures", *direct, cpu["direct"]),
+        ("raw INSERT into budget.expenditures (asyncpg, same triggers)", *raw, None),
     ]
     text = report(args, load, len(lines), writes, read_rows)
     print(text)
