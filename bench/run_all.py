@@ -22,6 +22,7 @@ SCRIPTS = (
     ["bench/bench_gateway.py"],
     ["bench/bench_evaluation.py"],
     ["bench/bench_delivery.py"],
+    ["bench/bench_money.py"],
 )
 
 

@@ -3,6 +3,7 @@
 from fastapi import FastAPI
 from prometheus_client import Gauge
 
+from services.budget.amendments.recheck import council_recheck_part
 from services.budget.amendments.router import router as amendments_router
 from services.budget.cycles.router import router as cycles_router
 from services.budget.elections.router import router as elections_router
@@ -19,6 +20,7 @@ from services.budget.proposals.router import router as proposals_router
 from services.budget.settings import BudgetSettings
 from services.budget.summaries.router import router as summaries_router
 from shared.app import create_service_app
+from shared.councils_references import councils_references_part
 
 
 def _readiness_detail() -> dict[str, object]:
@@ -27,8 +29,9 @@ def _readiness_detail() -> dict[str, object]:
 
 
 def create_app(settings: BudgetSettings | None = None) -> FastAPI:
+    settings = settings or BudgetSettings()
     app = create_service_app(
-        settings=settings or BudgetSettings(),
+        settings=settings,
         title="Seoul participatory budget",
         description=(
             "Budget cycles, envelopes, proposals and their screening, ballots and outcomes, the programme"
@@ -50,6 +53,10 @@ def create_app(settings: BudgetSettings | None = None) -> FastAPI:
             evaluation_results_router,
         ],
         readiness_detail=_readiness_detail,
+        lifespan_parts=[
+            councils_references_part(settings.councils_url, settings.councils_timeout_seconds),
+            council_recheck_part(settings),
+        ],
     )
     Gauge(
         "budget_mes_kernel_loaded",

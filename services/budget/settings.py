@@ -25,6 +25,14 @@ class BudgetSettings(ServiceSettings):
     councils_timeout_seconds: float = Field(
         default=2.0, gt=0, le=30, validation_alias="BUDGET_COUNCILS_TIMEOUT"
     )
+    # The re-check loop (amendments/recheck.py): pending amendments asked about again, every so many seconds.
+    council_recheck_enabled: bool = Field(default=True, validation_alias="BUDGET_COUNCIL_RECHECK_ENABLED")
+    council_recheck_seconds: float = Field(
+        default=10.0, gt=0, le=3600, validation_alias="BUDGET_COUNCIL_RECHECK_SECONDS"
+    )
+    council_recheck_batch: int = Field(
+        default=20, ge=1, le=1000, validation_alias="BUDGET_COUNCIL_RECHECK_BATCH"
+    )
 
     def body_limits(self) -> dict[str, int]:
         """The import route takes the whole file and its multipart envelope."""

@@ -1,90 +1,10 @@
-"""References to what councils owns, checked against councils' public reads when they are written.
-
-An evaluation target names a councils organisation and its district. Before a target is stored, the
-organisation is read from councils (`GET /councils/organizations/{id}`) with the services' client: unknown is
-a 422 naming `body.organization_id`, another district a 422 naming `body.district_code`. When councils cannot
-answer (down, hanging past `EVALUATION_COUNCILS_TIMEOUT`, its circuit open) the write is refused with a 503
-and Retry-After, and nothing is stored: no unchecked reference.
-"""
-
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
-
-from fastapi import FastAPI, Request
+"""An evaluation target's councils organisation and district, checked with councils when the target is
+written (shared/councils_references.py; the same check guards budget's grants)."""
 
 from services.evaluation.settings import EvaluationSettings
 from shared.app import LifespanPart
-from shared.problems import RuleViolation, ServiceUnavailable
-from shared.service_client import CalleeUnavailable, CallPolicy, ServiceClient
-
-
-class CouncilsUnavailable(ServiceUnavailable):
-    code = "councils-unavailable"
-    title = "Councils registry unavailable"
-    title_ko = "의회 등록부를 사용할 수 없음"
-
-    def __init__(self, retry_after: int) -> None:
-        super().__init__(
-            "the councils service could not confirm the organisation; nothing was stored, retry later",
-            detail_ko="의회 등록부 서비스가 기관을 확인하지 못했습니다. 저장된 것은 없습니다."
-            " 잠시 후 다시 시도하십시오.",
-        )
-        self.headers = {"Retry-After": str(max(1, retry_after))}
-
-
-class UnknownOrganization(RuleViolation):
-    code = "unknown-organization"
-    title = "Unknown organisation"
-    title_ko = "알 수 없는 기관"
-
-
-class OrganizationOutsideDistrict(RuleViolation):
-    code = "organization-outside-district"
-    title = "Organisation of another district"
-    title_ko = "다른 자치구의 기관"
-
-
-class CouncilsReferences:
-    def __init__(self, client: ServiceClient) -> None:
-        self.client = client
-
-    async def check_organization(self, organization_id: int, district_code: str) -> None:
-        try:
-            response = await self.client.get(f"/councils/organizations/{organization_id}")
-        except CalleeUnavailable as exc:
-            raise CouncilsUnavailable(exc.retry_after) from exc
-        if response.status_code == 404:
-            raise UnknownOrganization(
-                f"the councils registry has no organisation {organization_id}",
-                detail_ko=f"의회 등록부에 기관 {organization_id}이(가) 없습니다.",
-                field="body.organization_id",
-            )
-        if response.status_code != 200:
-            raise CouncilsUnavailable(5)
-        registered = response.json().get("district_code")
-        if registered != district_code:
-            raise OrganizationOutsideDistrict(
-                f"organisation {organization_id} belongs to district {registered or 'none (city-level)'},"
-                f" not {district_code}",
-                detail_ko=f"기관 {organization_id}은(는) {district_code} 자치구 소속이 아닙니다.",
-                field="body.district_code",
-            )
+from shared.councils_references import councils_references_part
 
 
 def councils_part(settings: EvaluationSettings) -> LifespanPart:
-    @asynccontextmanager
-    async def part(app: FastAPI) -> AsyncIterator[None]:
-        policy = CallPolicy(read_timeout=settings.councils_timeout, connect_timeout=1.0, retries=2)
-        client = ServiceClient(callee="councils", base_url=settings.councils_url, policy=policy)
-        app.state.councils = CouncilsReferences(client)
-        try:
-            yield
-        finally:
-            await client.aclose()
-
-    return part
-
-
-def councils_references(request: Request) -> CouncilsReferences | None:
-    """The running process's checker; None only for an app whose lifespan did not run (in-process tests)."""
-    return getattr(request.app.state, "councils", None)
+    return councils_references_part(settings.councils_url, settings.councils_timeout)

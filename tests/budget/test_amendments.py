@@ -1,9 +1,10 @@
 """Amendments [seed 002]: under 10 % the district council decides, 10 % or more or a transfer the city.
 
-The councils service is reached over HTTP; here an httpx transport stands in for it (the real councils process
-is tested by the service-client lane). Its answers are the shape of `GET /councils/decisions/{id}`.
+The councils service is reached over HTTP; here an httpx transport stands in for it (the real councils
+process: tests/e2e/test_amendments_councils.py). Its answers are the shape of `GET /councils/decisions/{id}`.
 """
 
+import asyncio
 from collections.abc import Iterator
 from datetime import date
 from typing import Any
@@ -12,7 +13,9 @@ import httpx
 import pytest
 
 from services.budget.amendments.council_check import judge
+from services.budget.amendments.recheck import CouncilRecheck
 from services.budget.amendments.rule import route, under_ten_percent
+from shared.service_client import CallPolicy, ServiceClient
 from tests.budget.conftest import Budget
 from tests.budget.funded import funded, running
 from tests.conftest import ServiceHarness, assert_problem
@@ -74,19 +77,42 @@ def test_a_decision_allows_an_amendment_only_if_it_passed_in_the_district_by_the
     assert judge(7, result, district, decided_on, "11110", date(2018, 5, 1)).verdict == verdict
 
 
+@pytest.mark.parametrize(
+    ("body", "result", "verdict"),
+    [
+        ("district_council", "pass", "passed"),
+        ("subcommittee", "pass", "refused"),  # a 분과 of the council is not the council
+        ("steering_committee", "pass", "refused"),
+        ("city_council", "pass", "refused"),
+        ("tft", "pending", "refused"),  # never a council's decision, voted or not
+    ],
+)
+def test_only_a_district_governance_council_decides(body: str, result: str, verdict: str) -> None:
+    check = judge(7, result, "11110", date(2018, 5, 1), "11110", date(2018, 5, 1), body=(body, "분과"))
+    assert check.verdict == verdict
+    if verdict == "refused":
+        assert check.note == f"decision 7 was taken by 분과 ({body}), not by a district governance council"
+
+
 # --- the state machine, through the API ---
 
 DECISIONS: dict[int, dict[str, Any]] = {}
 
 
-def decision(decision_id: int, result: str, district: str = "11110", on: str = "2017-01-01") -> None:
+def decision(
+    decision_id: int,
+    result: str,
+    district: str = "11110",
+    on: str = "2017-01-01",
+    body: str = "district_council",
+) -> None:
     DECISIONS[decision_id] = {
         "id": decision_id,
         "title": "사업 예산 변경",
         "classification": "motion",
         "body_id": 1,
         "body_name_ko": "종로구 협치회의",
-        "body_classification": "governance_council",
+        "body_classification": body,
         "district_code": district,
         "meeting_id": 1,
         "date": on,
@@ -235,12 +261,16 @@ async def test_councils_down_leaves_the_amendment_pending_until_checked_again(
         ("fail", "11110", "2017-01-01", "did not pass"),
         ("pass", "11140", "2017-01-01", "of district 11140, not 11110"),
         ("pass", "11110", "2999-01-01", "after the request"),
+        ("pass", "subcommittee", "2017-01-01", "not by a district governance council"),
     ],
 )
 async def test_a_decision_that_does_not_allow_it_refuses_the_amendment(
     api: Budget, councils_service: Councils, result: str, district: str, on: str, note: str
 ) -> None:
-    decision(9, result, district, on)
+    if district == "subcommittee":
+        decision(9, result, "11110", on, body="subcommittee")
+    else:
+        decision(9, result, district, on)
     pid, line = await running_a(api)
     refused = (
         await amend(api, pid, [{"line_id": line, "amount_krw": 630_000}], council_decision_id=9)
@@ -321,3 +351,100 @@ async def test_bad_amendments_name_their_field(api: Budget, councils_service: Co
     )
     assert_problem(foreign, 403)
     assert_problem(await api.client.get("/budget/amendments/999999"), 404, "path.amendment_id")
+
+
+# --- the re-check loop (amendments/recheck.py), on the test's connection ---
+
+
+def recheck_loop(harness: ServiceHarness, handler: Any) -> CouncilRecheck:
+    councils = ServiceClient(
+        callee="councils",
+        base_url="http://councils",
+        policy=CallPolicy(retries=0),
+        transport=httpx.MockTransport(handler),
+    )
+    return CouncilRecheck(harness.app.state.sessionmaker, councils, every_seconds=0, batch=5)
+
+
+async def test_the_recheck_loop_settles_a_pending_amendment_once_councils_answers(
+    api: Budget, councils_service: Councils, budget_harness: ServiceHarness
+) -> None:
+    decision(8, "pass")
+    pid, line = await running_a(api)
+    councils_service.down()
+    pending = (
+        await amend(api, pid, [{"line_id": line, "amount_krw": 630_000}], council_decision_id=8)
+    ).json()
+    assert pending["status"] == "pending_council"
+    still_down = recheck_loop(budget_harness, councils_down)
+    assert await still_down.run_once() >= 1
+    again = (await api.client.get(f"/budget/amendments/{pending['id']}")).json()
+    assert again["status"] == "pending_council" and "did not answer" in again["council_check_note"]
+    assert again["council_checked_at"] >= pending["council_checked_at"]
+    assert await recheck_loop(budget_harness, councils_up).run_once() >= 1
+    done = (await api.client.get(f"/budget/amendments/{pending['id']}")).json()
+    assert done["status"] == "council_approved" and done["decided_by"] == "council-decision-8"
+    assert (await api.client.get(f"/budget/projects/{pid}")).json()["budget_krw"] == 630_000
+    await recheck_loop(budget_harness, councils_up).run_once()  # settled: not claimed, not written again
+    timeline = (await api.client.get(f"/budget/projects/{pid}/timeline")).json()["items"]
+    steps = [(e["from_status"], e["to_status"], e["actor"]) for e in timeline if e["kind"] == "amendment"]
+    assert steps == [
+        (None, "pending_council", "jongno-officer"),
+        ("pending_council", "council_approved", "service:budget-council-recheck"),
+    ]
+    assert timeline[-1]["reason"] == "decision 8 passed on 2017-01-01 in district 11110"
+
+
+async def test_the_recheck_loop_refuses_what_the_decision_does_not_allow(
+    api: Budget, councils_service: Councils, budget_harness: ServiceHarness
+) -> None:
+    decision(9, "pass", district="11140")
+    pid, line = await running_a(api)
+    councils_service.down()
+    pending = (
+        await amend(api, pid, [{"line_id": line, "amount_krw": 630_000}], council_decision_id=9)
+    ).json()
+    assert await recheck_loop(budget_harness, councils_up).run_once() >= 1
+    refused = (await api.client.get(f"/budget/amendments/{pending['id']}")).json()
+    assert refused["status"] == "council_refused"
+    assert refused["decision_reason"] == "decision 9 is of district 11140, not 11110"
+    assert (await api.client.get(f"/budget/projects/{pid}")).json()["budget_krw"] == 600_000
+
+
+async def test_racing_rechecks_settle_a_pending_amendment_once(committing: Budget) -> None:
+    """Three loops (three replicas) and an officer's re-check race, committing for real: one settles it."""
+    api = committing
+    app = api.client._transport.app  # type: ignore[attr-defined]
+    decision(8, "pass")
+    app.state.councils_transport = httpx.MockTransport(councils_down)
+    pid, line = await running_a(api)
+    pending = (
+        await amend(api, pid, [{"line_id": line, "amount_krw": 630_000}], council_decision_id=8)
+    ).json()
+    assert pending["status"] == "pending_council"
+    app.state.councils_transport = httpx.MockTransport(councils_up)
+    loops = [
+        CouncilRecheck(
+            app.state.sessionmaker,
+            ServiceClient(
+                callee="councils",
+                base_url="http://councils",
+                policy=CallPolicy(retries=0),
+                transport=httpx.MockTransport(councils_up),
+            ),
+            every_seconds=0,
+            batch=50,
+        )
+        for _ in range(3)
+    ]
+    recheck = api.client.post(f"/budget/amendments/{pending['id']}/council-check", headers=api.officer)
+    answers = await asyncio.gather(recheck, *(loop.run_once() for loop in loops))
+    assert answers[0].status_code in (200, 409), answers[0].text  # 409: a loop settled it first
+    done = (await api.client.get(f"/budget/amendments/{pending['id']}")).json()
+    assert done["status"] == "council_approved"
+    assert (await api.client.get(f"/budget/projects/{pid}")).json()["budget_krw"] == 630_000
+    timeline = (await api.client.get(f"/budget/projects/{pid}/timeline")).json()["items"]
+    ours = [e for e in timeline if e["kind"] == "amendment" and e["subject_id"] == pending["id"]]
+    steps = [(e["from_status"], e["to_status"]) for e in ours]
+    assert steps == [(None, "pending_council"), ("pending_council", "council_approved")]
+    del app.state.councils_transport

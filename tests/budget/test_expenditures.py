@@ -141,6 +141,9 @@ async def test_who_records_and_who_reads_expenditures(api: Budget) -> None:
     assert (
         assert_problem(await spend(api, pid, expense(line_id, 1), other), 403)["code"] == "not-your-district"
     )
+    # Another district's officer learns nothing about the project's lines: 403 for a line that does not exist.
+    assert_problem(await spend(api, pid, expense(2**31 - 1, 1), other), 403)
+    assert_problem(await spend(api, 2**31 - 1, expense(line_id, 1)), 404, "path.project_id")
     assert_problem(await spend(api, pid, expense(line_id, 1), api.city), 403)
     assert_problem(await spend(api, pid, expense(line_id, 1), api.citizen), 403)
     assert (await spend(api, pid, expense(line_id, 1, payee='=HYPERLINK("x")'))).status_code == 201
@@ -155,6 +158,8 @@ async def test_who_records_and_who_reads_expenditures(api: Budget) -> None:
     await api.ok("POST", f"/budget/projects/{pid}/status", api.officer, json={"status": "cancelled"})
     closed = assert_problem(await spend(api, pid, expense(line_id, 1)), 409)
     assert closed["code"] == "project-closed"
+    no_line = assert_problem(await spend(api, pid, expense(2**31 - 1, 1)), 409)  # closed comes first
+    assert no_line["code"] == "project-closed"
 
 
 @pytest.mark.parametrize(

@@ -113,3 +113,37 @@ def test_csv_cells_that_look_like_formulas_are_neutralised() -> None:
     line = summaries_csv([row]).split("\r\n")[1]
     assert line.startswith('11110,2017,"\'=HYPERLINK(""x"")",,')
     assert line.endswith(",-5")  # numbers stay numbers
+
+
+async def test_spending_of_the_years_projects_is_counted_in_the_same_query(
+    budget: httpx.AsyncClient, auth: Auth
+) -> None:
+    from tests.budget.funded import funded, running
+
+    api = Budget(budget, auth)
+
+    async def jongno(year: int = 2018) -> dict[str, Any]:
+        summaries = (await api.client.get(f"/budget/summaries/{year}")).json()
+        return dict(next(s for s in summaries if s["district_code"] == DISTRICT))
+
+    before, other_year = await jongno(), await jongno(2019)
+    pid = (await funded(api))["A"]["id"]  # a 2018 cycle's envelope of 1,000,000 in 종로구
+    await running(api, pid)
+    line = (await api.client.get(f"/budget/projects/{pid}")).json()["lines"][0]["id"]
+    spend = {
+        "line_id": line,
+        "account_code": "201-01",
+        "item_ko": "대관료",
+        "unit_price_krw": 140_000,
+        "quantity": 2,
+        "amount_krw": 280_000,
+        "spent_on": "2018-05-01",
+        "payee": "유진인재개발원",
+        "receipt_ref": "R-1",
+    }
+    await api.ok("POST", f"/budget/projects/{pid}/expenditures", api.officer, json=spend)
+    after = await jongno()
+    assert after["spent_krw"] - before["spent_krw"] == 280_000
+    assert after["envelope_krw"] - before["envelope_krw"] == 1_000_000
+    assert after["remaining_krw"] - before["remaining_krw"] == 1_000_000 - 280_000
+    assert await jongno(2019) == other_year  # spending is counted in its project's cycle year only

@@ -104,6 +104,8 @@ def system(database: Database, tmp_path_factory: pytest.TempPathFactory) -> Iter
     env["EVALUATION_COUNCILS_URL"] = f"http://127.0.0.1:{ports['councils']}"  # reference checks
     # The outbox relay's own tests (test_outbox_delivery.py) run it on a database of their own.
     env["EVALUATION_RELAY_ENABLED"] = "false"
+    # Likewise the amendments' council re-check loop (test_amendments_councils.py runs a budget of its own).
+    env["BUDGET_COUNCIL_RECHECK_ENABLED"] = "false"
     system = System(ports, env, tmp_path_factory.mktemp("logs"))
     try:
         for name in ports:

@@ -3,6 +3,7 @@ the target is written: up (201, or 422 naming the field), down (503 + Retry-Afte
 
 import os
 import subprocess
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -106,6 +107,96 @@ def test_councils_down_is_a_503_with_retry_after_and_nothing_stored_then_back(
             response = add_target(evaluation, auth, cycle_id, org, EUNPYEONG)
             assert response.status_code == 201, response.text
             assert targets(evaluation, auth, cycle_id) == [org]
+        finally:
+            if councils is not None:
+                councils.terminate()
+                councils.wait(timeout=10)
+
+
+@pytest.fixture
+def lonely_budget(
+    database: Database, system: System, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[str, int, dict[str, str]]]:
+    """A budget process whose councils is a port where nothing listens (until the test starts one)."""
+    councils_port, port = free_port(), free_port()
+    env = {
+        **system.env,
+        "COUNCILS_URL": f"http://127.0.0.1:{councils_port}",
+        "BUDGET_COUNCILS_TIMEOUT": "1",
+        "BUDGET_COUNCIL_RECHECK_ENABLED": "false",
+    }
+    log_dir = tmp_path_factory.mktemp("grant-references")
+    process = start("budget", port, env, log_dir)
+    wait_answering(f"http://127.0.0.1:{port}/livez", process)
+    try:
+        yield f"http://127.0.0.1:{port}", councils_port, {**env, "LOG_DIR": str(log_dir)}
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def apply_for_grant(client: httpx.Client, auth: Auth, org: int, district: str) -> httpx.Response:
+    body = {
+        "kind": "civic_platform",
+        "district_code": district,
+        "organization_id": org,
+        "fiscal_year": 2095,
+        "title_ko": "은평 시민협력플랫폼",
+        "amount_krw": 50_000_000,
+        "district_share_krw": 0,
+    }
+    return client.post("/budget/grants", json=body, headers=auth("district_officer", district))
+
+
+def grants_of(client: httpx.Client, auth: Auth, district: str) -> list[int | None]:
+    params: dict[str, str | int] = {"fiscal_year": 2095, "district_code": district}
+    response = client.get("/budget/grants", params=params, headers=auth("auditor"))
+    assert response.status_code == 200, response.text
+    return [item["organization_id"] for item in response.json()["items"]]
+
+
+def test_a_grant_names_a_registered_organisation_checked_with_councils_up_down_and_back(
+    gateway: httpx.Client, auth: Auth, lonely_budget: tuple[str, int, dict[str, str]]
+) -> None:
+    url, councils_port, env = lonely_budget
+    city = auth("city_officer")
+    policy = {
+        "yearly_max_krw": 100_000_000,
+        "max_years": 3,
+        "increase_percent": 10,
+        "reduce_percent": 20,
+        "min_district_share_bp": 0,
+        "phases": [{"phase": "operation", "application_deadline": "2095-12-31"}],
+    }
+    assert gateway.put("/budget/grant-policies/2095/civic_platform", json=policy, headers=city).is_success
+    for district in (EUNPYEONG, GANGBUK):
+        funding = {"funding_type": "general", "neighbourhoods": 0}
+        assert gateway.put(
+            f"/budget/districts/{district}/funding/2095", json=funding, headers=city
+        ).is_success
+    org = organization(gateway, auth, EUNPYEONG)
+    with httpx.Client(base_url=url, timeout=30) as budget:
+        refused = apply_for_grant(budget, auth, org, EUNPYEONG)
+        assert assert_problem(refused, 503)["code"] == "councils-unavailable"
+        assert int(refused.headers["Retry-After"]) >= 1
+        assert grants_of(budget, auth, EUNPYEONG) == []
+
+        councils: subprocess.Popen[bytes] | None = None
+        try:
+            councils = start("councils", councils_port, {**os.environ, **env}, Path(env["LOG_DIR"]))
+            wait_answering(f"http://127.0.0.1:{councils_port}/livez", councils)
+            deadline = time.monotonic() + 30  # the breaker may hold calls back for its reset time first
+            response = apply_for_grant(budget, auth, org, EUNPYEONG)
+            while response.status_code == 503 and time.monotonic() < deadline:
+                time.sleep(1)
+                response = apply_for_grant(budget, auth, org, EUNPYEONG)
+            assert response.status_code == 201, response.text
+            other = apply_for_grant(budget, auth, org, GANGBUK)
+            assert assert_problem(other, 422, "body.district_code")["code"] == "organization-outside-district"
+            unknown = apply_for_grant(budget, auth, 2**31 - 1, EUNPYEONG)
+            assert assert_problem(unknown, 422, "body.organization_id")["code"] == "unknown-organization"
+            assert grants_of(budget, auth, EUNPYEONG) == [org]
+            assert grants_of(budget, auth, GANGBUK) == []
         finally:
             if councils is not None:
                 councils.terminate()

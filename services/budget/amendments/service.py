@@ -35,6 +35,7 @@ from services.budget.settings import BudgetSettings
 from shared.auth import Identity
 from shared.db import register_constraint
 from shared.seoul import today_seoul
+from shared.service_auth import ServiceIdentity
 
 register_constraint(
     "ck_budget_lines_within_amount",
@@ -257,6 +258,18 @@ async def _council_check(
         timeout_seconds=settings.councils_timeout_seconds,
         transport=transport,
     )
+    await settle(session, amendment, project, actor, check)
+    return check
+
+
+async def settle(
+    session: AsyncSession,
+    amendment: Amendment,
+    project: Project,
+    actor: Identity | ServiceIdentity,
+    check: CouncilCheck,
+) -> None:
+    """Record a council check on a locked `pending_council` amendment: applied, refused, or still pending."""
     amendment.council_checked_at = func.now()
     amendment.council_check_note = check.note
     if check.verdict != "unanswered":
@@ -270,7 +283,6 @@ async def _council_check(
         amendment.decided_by = f"council-decision-{amendment.council_decision_id}"
         amendment.decided_at = func.now()
     await session.flush()
-    return check
 
 
 async def _load(session: AsyncSession, amendment_id: int) -> Amendment:

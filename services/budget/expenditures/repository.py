@@ -1,12 +1,11 @@
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import RowMapping, func, select, text
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.budget.expenditures.models import AccountCode, Expenditure
-from services.budget.projects.models import BudgetLine
 
 
 async def account_codes(session: AsyncSession) -> Sequence[AccountCode]:
@@ -17,15 +16,30 @@ async def account_code_exists(session: AsyncSession, code: str) -> bool:
     return (await session.get(AccountCode, code)) is not None
 
 
-async def lock_line(session: AsyncSession, project_id: int, line_id: int) -> tuple[int, int] | None:
-    """(amount, spent) of the line under its row lock, which racing charges queue behind."""
-    query = (
-        select(BudgetLine.amount_krw, BudgetLine.spent_krw)
-        .where(BudgetLine.id == line_id, BudgetLine.project_id == project_id)
-        .with_for_update()
-    )
-    row = (await session.execute(query)).one_or_none()
-    return (int(row[0]), int(row[1])) if row is not None else None
+_CHARGE_CONTEXT = text(
+    "SELECT p.district_code, p.status, l.amount_krw, l.spent_krw,"
+    " EXISTS (SELECT 1 FROM budget.account_codes a WHERE a.code = :code) AS known_code,"
+    " set_config('budget.actor', :actor, true), set_config('budget.actor_role', :role, true),"
+    " set_config('budget.reason', '', true)"
+    " FROM budget.projects p JOIN budget.budget_lines l ON l.project_id = p.id AND l.id = :line"
+    " WHERE p.id = :project FOR UPDATE OF l"
+)
+
+
+async def charge_context(
+    session: AsyncSession, *, project_id: int, line_id: int, account_code: str, actor: str, role: str
+) -> RowMapping | None:
+    """One round trip for what a charge checks: the project's district and status, the line's amount and
+    spent under its row lock (racing charges queue behind it), whether the account code exists; and the
+    actor for the audit triggers (as `record_actor`). None when the project has no such line."""
+    values = {
+        "project": project_id,
+        "line": line_id,
+        "code": account_code,
+        "actor": actor,
+        "role": role,
+    }
+    return (await session.execute(_CHARGE_CONTEXT, values)).mappings().one_or_none()
 
 
 async def insert_expenditure(session: AsyncSession, values: dict[str, Any]) -> Expenditure:

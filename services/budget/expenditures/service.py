@@ -7,7 +7,6 @@ never the project, whose budget is the sum of its lines).
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.budget.common import record_actor
 from services.budget.expenditures import repository
 from services.budget.expenditures.errors import (
     AmountMismatch,
@@ -18,7 +17,7 @@ from services.budget.expenditures.errors import (
 )
 from services.budget.expenditures.schemas import AccountCodeOut, ExpenditureCreate, ExpenditureOut
 from services.budget.projects import repository as projects
-from services.budget.projects.errors import FutureDate
+from services.budget.projects.errors import FutureDate, NotYourDistrict
 from services.budget.projects.schemas import AccountSummary, LineSummary, SpendingSummary
 from services.budget.projects.service import ensure_district, load_project
 from shared.auth import Identity, Role
@@ -43,27 +42,50 @@ async def record(
             detail_ko=f"지출일 {data.spent_on}은(는) 서울 기준 오늘({today}) 이후입니다",
             field="body.spent_on",
         )
-    project = await load_project(session, project_id)
-    ensure_district(actor, project)
-    if project.status not in ("planned", "in_progress"):
-        raise ProjectClosed(
-            f"project {project_id} is {project.status}; nothing more can be spent on it",
-            detail_ko=f"{project_id}번 사업은 {project.status} 상태이므로 더 지출할 수 없습니다",
-            field="path.project_id",
-        )
-    if not await repository.account_code_exists(session, data.account_code):
-        raise UnknownAccountCode(data.account_code)
-    line = await repository.lock_line(session, project_id, data.line_id)
-    if line is None:
+    context = await repository.charge_context(
+        session,
+        project_id=project_id,
+        line_id=data.line_id,
+        account_code=data.account_code,
+        actor=actor.subject,
+        role=actor.role.value,
+    )
+    if context is None:
+        await _refuse_without_line(session, project_id, data, actor)
         raise LineNotFound(project_id, data.line_id)
-    amount, spent = line
-    if spent + data.amount_krw > amount:
-        raise OverBudget(data.line_id, amount, spent, data.amount_krw)
-    await record_actor(session, actor)
+    if not actor.can_write_district(context["district_code"]):
+        raise NotYourDistrict(project_id, context["district_code"], actor.district_code)
+    if context["status"] not in ("planned", "in_progress"):
+        raise _closed(project_id, context["status"])
+    if not context["known_code"]:
+        raise UnknownAccountCode(data.account_code)
+    if context["spent_krw"] + data.amount_krw > context["amount_krw"]:
+        raise OverBudget(data.line_id, context["amount_krw"], context["spent_krw"], data.amount_krw)
     row = await repository.insert_expenditure(
         session, {**data.model_dump(), "project_id": project_id, "created_by": actor.subject}
     )
     return ExpenditureOut.model_validate(row)
+
+
+def _closed(project_id: int, status: str) -> ProjectClosed:
+    return ProjectClosed(
+        f"project {project_id} is {status}; nothing more can be spent on it",
+        detail_ko=f"{project_id}번 사업은 {status} 상태이므로 더 지출할 수 없습니다",
+        field="path.project_id",
+    )
+
+
+async def _refuse_without_line(
+    session: AsyncSession, project_id: int, data: ExpenditureCreate, actor: Identity
+) -> None:
+    """No such line in the project: the refusal a caller would get before the line's, if any (404 project,
+    403 district, 409 closed, 422 account code), in that order."""
+    project = await load_project(session, project_id)
+    ensure_district(actor, project)
+    if project.status not in ("planned", "in_progress"):
+        raise _closed(project_id, project.status)
+    if not await repository.account_code_exists(session, data.account_code):
+        raise UnknownAccountCode(data.account_code)
 
 
 async def _readable(session: AsyncSession, project_id: int, actor: Identity) -> None:

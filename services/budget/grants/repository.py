@@ -4,8 +4,9 @@ from sqlalchemy import RowMapping, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 GRANT_COLUMNS = (
-    "id, kind, phase, district_code, fiscal_year, title_ko, platform_year, previous_grant_id, amount_krw,"
-    " city_share_krw, district_share_krw, status, paid_krw, paid_on, awarded_at, evaluation_result_id,"
+    "id, kind, phase, district_code, organization_id, fiscal_year, title_ko, platform_year,"
+    " previous_grant_id, amount_krw, city_share_krw, district_share_krw, status, paid_krw, paid_on,"
+    " awarded_at, evaluation_result_id,"
     " created_at, created_by"
 )
 

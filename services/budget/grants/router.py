@@ -16,6 +16,7 @@ from services.budget.grants.schemas import (
     PolicySet,
 )
 from shared.auth import Identity, Role, require_roles
+from shared.councils_references import CouncilsReferences, councils_references
 from shared.db import SessionDep
 from shared.json_body import JsonBodyRoute
 from shared.pagination import CursorParam, LimitParam, Page
@@ -49,10 +50,13 @@ async def apply_for_grant(
     session: SessionDep,
     data: GrantApply,
     actor: Annotated[Identity, Depends(require_roles(Role.district_officer, Role.city_officer))],
+    references: Annotated[CouncilsReferences | None, Depends(councils_references)],
 ) -> GrantOut:
     """Record a district's application (district officers: their own district) within the phase's window;
-    execution and further platform years get their amount computed."""
-    return await service.apply_for_grant(session, data=data, actor=actor)
+    execution and further platform years get their amount computed. A named `organization_id` is checked
+    with councils first (registered, of the district); 503 with Retry-After when councils cannot answer,
+    and nothing is stored."""
+    return await service.apply_for_grant(session, data=data, actor=actor, references=references)
 
 
 @router.get("/grants", summary="List grants")

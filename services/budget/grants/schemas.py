@@ -71,6 +71,16 @@ class GrantApply(BaseModel):
     kind: GrantKind
     phase: Phase | None = Field(default=None, description="planning or execution (innovation plan).")
     district_code: DistrictCode
+    organization_id: int | None = Field(
+        default=None,
+        ge=1,
+        le=2**31 - 1,
+        description=(
+            "The councils organisation the grant funds (a platform's consortium), checked with councils when"
+            " written: it must be registered there, in `district_code`."
+        ),
+        examples=[7],
+    )
     fiscal_year: int = Field(ge=2000, le=2100)
     title_ko: str = Field(min_length=1, max_length=200)
     amount_krw: OptKrw = Field(
@@ -101,6 +111,7 @@ class GrantOut(BaseModel):
     kind: GrantKind
     phase: Phase
     district_code: str
+    organization_id: int | None
     fiscal_year: int
     title_ko: str
     platform_year: int | None = Field(description="A platform's year, which is its stage (1-3).")

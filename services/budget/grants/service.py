@@ -32,6 +32,7 @@ from services.budget.grants.errors import (
 from services.budget.grants.policies import ensure_window, policy_for
 from services.budget.grants.schemas import PHASES_OF, GrantApply, GrantOut, Payment
 from shared.auth import Identity
+from shared.councils_references import CouncilsReferences
 from shared.pagination import ID, Page, decode_cursor, page_of
 from shared.problems import RuleViolation
 from shared.seoul import SEOUL
@@ -204,7 +205,15 @@ def _check_shares(data: GrantApply, amount: int, share_bp: int) -> int:
     return city
 
 
-async def apply_for_grant(session: AsyncSession, *, data: GrantApply, actor: Identity) -> GrantOut:
+async def apply_for_grant(
+    session: AsyncSession,
+    *,
+    data: GrantApply,
+    actor: Identity,
+    references: CouncilsReferences | None = None,
+) -> GrantOut:
+    """`references` checks a named organisation with councils, before the database is touched: no
+    transaction waits on councils, and councils down stores nothing (503)."""
     _ensure_district(actor, data.district_code, "body.district_code")
     phase = data.phase or PHASES_OF[data.kind][0]
     if phase not in PHASES_OF[data.kind]:
@@ -213,6 +222,8 @@ async def apply_for_grant(session: AsyncSession, *, data: GrantApply, actor: Ide
             detail_ko=f"{data.kind}의 단계가 아닙니다: {phase}",
             field="body.phase",
         )
+    if references is not None and data.organization_id is not None:
+        await references.check_organization(data.organization_id, data.district_code)
     policy = await policy_for(session, data.fiscal_year, data.kind)
     await ensure_window(session, policy, phase)
     assigned = await funding.ensure_room(
@@ -259,6 +270,7 @@ async def apply_for_grant(session: AsyncSession, *, data: GrantApply, actor: Ide
             "kind": data.kind,
             "phase": phase,
             "district_code": data.district_code,
+            "organization_id": data.organization_id,
             "fiscal_year": data.fiscal_year,
             "title_ko": data.title_ko,
             "platform_year": platform_year,

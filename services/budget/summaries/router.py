@@ -5,7 +5,7 @@ from fastapi import APIRouter, Header, Path, Response
 from services.budget.common import DistrictCode
 from services.budget.summaries import chart, service
 from services.budget.summaries.service import DistrictYearSummary
-from shared.db import SessionDep
+from shared.db import ReadSessionDep
 from shared.json_body import JsonBodyRoute
 from shared.preconditions import if_none_match_hits
 from shared.svg import CHART_CACHE_CONTROL, SvgResponse
@@ -19,7 +19,7 @@ CSV_RESPONSE: dict[int | str, dict[str, Any]] = {
 
 
 @router.get("/summaries/{fiscal_year}", summary="Money of all 25 districts in a year")
-async def list_summaries(session: SessionDep, fiscal_year: FiscalYear) -> list[DistrictYearSummary]:
+async def list_summaries(session: ReadSessionDep, fiscal_year: FiscalYear) -> list[DistrictYearSummary]:
     """Per district: funding type and cap, envelope, grants with 시비/구비, spent, remaining (anyone)."""
     return await service.summaries(session, fiscal_year)
 
@@ -66,7 +66,7 @@ async def get_summary_svg(
 # Declared after the .svg route: `{district_code}` alone would match "11110.svg" first.
 @router.get("/summaries/{fiscal_year}/districts/{district_code}", summary="A district's money in a year")
 async def get_summary(
-    session: SessionDep, fiscal_year: FiscalYear, district_code: Annotated[DistrictCode, Path()]
+    session: ReadSessionDep, fiscal_year: FiscalYear, district_code: Annotated[DistrictCode, Path()]
 ) -> DistrictYearSummary:
     """One district's line of the year's summary (anyone)."""
     return (await service.summaries(session, fiscal_year, [district_code]))[0]
@@ -78,7 +78,7 @@ async def get_summary(
     response_class=Response,
     responses=CSV_RESPONSE,
 )
-async def export_summaries(session: SessionDep, fiscal_year: FiscalYear) -> Response:
+async def export_summaries(session: ReadSessionDep, fiscal_year: FiscalYear) -> Response:
     """The 25 districts' summary, Korean headers, UTF-8 with BOM, formula-looking text neutralised."""
     text = service.summaries_csv(await service.summaries(session, fiscal_year))
     return Response(

@@ -1,7 +1,9 @@
 """Money per district and year: envelope, grants and their 시비/구비 shares, spent, remaining.
 
-All 25 districts of a year come from one query (`district_year_rows`) plus `spent_by_district`, whatever the
-number of envelopes and grants.
+All 25 districts of a year come from one query (`district_year_rows`), whatever the number of envelopes,
+grants, projects and expenditures. What was spent is read from the budget lines' `spent_krw`, which the
+database keeps equal to the sum of their expenditures (trigger `expenditure_charge`, 0008), so no expenditure
+row is scanned; it counts the projects funded by the year's cycles (project → election → envelope → cycle).
 """
 
 import csv
@@ -32,16 +34,28 @@ gr AS (
     WHERE fiscal_year = :year AND status IN ('awarded', 'paid')
       AND district_code = ANY (CAST(:codes AS text[]))
     GROUP BY district_code
+),
+sp AS (
+    SELECT p.district_code, sum(l.spent_krw) AS spent_krw
+    FROM budget.cycles c
+    JOIN budget.envelopes e ON e.cycle_id = c.id
+    JOIN budget.elections el ON el.envelope_id = e.id
+    JOIN budget.projects p ON p.election_id = el.id
+    JOIN budget.budget_lines l ON l.project_id = p.id
+    WHERE c.fiscal_year = :year AND p.district_code = ANY (CAST(:codes AS text[]))
+    GROUP BY p.district_code
 )
 SELECT d.district_code, df.funding_type, df.neighbourhoods,
        CASE WHEN df.id IS NOT NULL THEN budget.district_cap_krw(df) END AS cap_krw,
        coalesce(env.envelope_krw, 0) AS envelope_krw, coalesce(gr.grants_krw, 0) AS grants_krw,
        coalesce(gr.city_share_krw, 0) AS city_share_krw,
-       coalesce(gr.district_share_krw, 0) AS district_share_krw
+       coalesce(gr.district_share_krw, 0) AS district_share_krw,
+       coalesce(sp.spent_krw, 0) AS spent_krw
 FROM d
 LEFT JOIN budget.district_funding df ON df.district_code = d.district_code AND df.fiscal_year = :year
 LEFT JOIN env ON env.district_code = d.district_code
 LEFT JOIN gr ON gr.district_code = d.district_code
+LEFT JOIN sp ON sp.district_code = d.district_code
 ORDER BY d.district_code
 """
 
@@ -56,16 +70,8 @@ class DistrictYearSummary(BaseModel):
     grants_krw: int = Field(description="Awarded and paid grants (시비 + 구비).")
     city_share_krw: int = Field(description="시비 of those grants.")
     district_share_krw: int = Field(description="구비 of those grants.")
-    spent_krw: int = Field(
-        description="Recorded expenditures; 0 until the projects and spending records land."
-    )
+    spent_krw: int = Field(description="Recorded expenditures of the projects the year's cycles fund.")
     remaining_krw: int = Field(description="envelope_krw + grants_krw − spent_krw.")
-
-
-async def spent_by_district(session: AsyncSession, year: int, codes: Sequence[str]) -> dict[str, int]:
-    """What each district spent in the year. Expenditures are not recorded by this service yet (they come
-    with projects); until then nothing is spent. One query when they are."""
-    return {}
 
 
 async def district_year_rows(session: AsyncSession, year: int, codes: Sequence[str]) -> list[RowMapping]:
@@ -78,19 +84,14 @@ async def summaries(
 ) -> list[DistrictYearSummary]:
     codes = sorted(codes or DISTRICT_CODES)
     rows = await district_year_rows(session, year, codes)
-    spent = await spent_by_district(session, year, codes)
-    out = []
-    for row in rows:
-        used = spent.get(row["district_code"], 0)
-        out.append(
-            DistrictYearSummary(
-                **dict(row),
-                fiscal_year=year,
-                spent_krw=used,
-                remaining_krw=row["envelope_krw"] + row["grants_krw"] - used,
-            )
+    return [
+        DistrictYearSummary(
+            **dict(row),
+            fiscal_year=year,
+            remaining_krw=row["envelope_krw"] + row["grants_krw"] - row["spent_krw"],
         )
-    return out
+        for row in rows
+    ]
 
 
 CSV_HEADER = (

@@ -3,9 +3,9 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query
 
 from services.evaluation.common import CityOfficer, Id, RoundNumber, Staff, TargetReader
-from services.evaluation.councils import CouncilsReferences, councils_references
 from services.evaluation.targets import service
 from services.evaluation.targets.schemas import RoundOut, TargetCreate, TargetOut
+from shared.councils_references import CouncilsReferences, councils_references
 from shared.db import SessionDep
 from shared.json_body import JsonBodyRoute
 from shared.pagination import CursorParam, LimitParam, Page

@@ -3,7 +3,6 @@
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.evaluation.common import ensure_own_target, record_actor
-from services.evaluation.councils import CouncilsReferences
 from services.evaluation.cycles import service as cycles
 from services.evaluation.indicators import repository as indicators
 from services.evaluation.targets import repository
@@ -20,6 +19,7 @@ from services.evaluation.targets.models import Round, Target
 from services.evaluation.targets.schemas import RoundOut, TargetCreate, TargetOut, Weights
 from services.evaluation.windows import service as windows
 from shared.auth import Identity
+from shared.councils_references import CouncilsReferences
 from shared.db import register_constraint
 from shared.pagination import ID, Page, decode_cursor, page_of
 from shared.problems import FieldError
