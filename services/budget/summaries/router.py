@@ -48,7 +48,7 @@ max-age=60`; `If-None-Match` naming the current picture is **304**.
     },
 )
 async def get_summary_svg(
-    session: SessionDep,
+    session: ReadSessionDep,
     fiscal_year: FiscalYear,
     district_code: Annotated[DistrictCode, Path()],
     if_none_match: Annotated[
