@@ -126,7 +126,7 @@ def test_district_overview_names_a_missing_service(system: System) -> None:
         assert response.status_code == 200, response.text
         overview = response.json()
         assert overview["district"]["code"] == "11620"
-        assert {m["part"] for m in overview["missing"]} == {"envelopes", "proposals"}
+        assert {m["part"] for m in overview["missing"]} == {"money", "envelopes", "proposals"}
         assert all(m["service"] == "budget" for m in overview["missing"])
         assert overview["budget"] == {"cycle_id": 1, "envelopes": None, "proposals": None}
     finally:
