@@ -245,7 +245,7 @@ def run(args: argparse.Namespace, procs: Processes) -> list[tuple[str, WrkResult
             platforms = httpx.get(
                 f"{gateway}/councils/platforms", params={"district": code}, timeout=30
             ).json()
-            orgs = [b["id"] for b in bodies["items"]] + [p["consortium_id"] for p in platforms["items"]]
+            orgs = [b["id"] for b in bodies["items"]] + [p["consortium"]["id"] for p in platforms["items"]]
             asyncio.run(load_evaluation(urls["evaluation"], code, orgs or [1]))
             overview = httpx.get(f"{gateway}/overview/districts/{code}?fiscal_year=2017", timeout=30)
             sample = overview.json()
@@ -258,11 +258,12 @@ def run(args: argparse.Namespace, procs: Processes) -> list[tuple[str, WrkResult
                 flush=True,
             )
             parts = (
-                ("part: district (councils)", "councils", f"/councils/districts/{code}"),
-                ("part: governance status (councils)", "councils", f"/councils/districts/{code}/status"),
-                ("part: bodies (councils)", "councils", f"/councils/bodies?district={code}&limit=200"),
-                ("part: composition (councils)", "councils", f"/councils/districts/{code}/composition"),
-                ("part: platforms (councils)", "councils", f"/councils/platforms?district={code}"),
+                ("part: councils overview (councils)", "councils", f"/councils/districts/{code}/overview"),
+                ("  of which: district", "councils", f"/councils/districts/{code}"),
+                ("  of which: governance status", "councils", f"/councils/districts/{code}/status"),
+                ("  of which: bodies", "councils", f"/councils/bodies?district={code}&limit=200"),
+                ("  of which: composition", "councils", f"/councils/districts/{code}/composition"),
+                ("  of which: platforms", "councils", f"/councils/platforms?district={code}"),
                 ("part: money (budget)", "budget", f"/budget/districts/{code}/overview?fiscal_year=2017"),
                 (
                     "part: evaluation (evaluation)",

@@ -3,13 +3,14 @@
 Each part has its own deadline; a part whose service is down or slow is listed under `missing` with the
 reason, and the rest is still returned. Only the district itself is required. The caller's token and the
 request id travel with every sub-request, so each service applies its own visibility rules. Each service
-answers its parts with reads of a bounded number of queries (councils' composition and platforms, budget's
-district overview, evaluation's latest results). Anonymous answers are cached briefly and every answer
-carries an exact ETag (gateway/overview_cache.py).
+answers with one purpose-built read of a bounded number of queries: councils' district overview (the
+district, status, bodies, composition, platforms: the district is required, so councils' parts stand or fall
+together), budget's district overview (`money`), evaluation's latest results. Anonymous answers are
+cached briefly and every answer carries an exact ETag (gateway/overview_cache.py).
 """
 
 import asyncio
-from typing import Annotated, Any
+from typing import Annotated, Any, NoReturn
 
 from fastapi import APIRouter, Header, Path, Query, Request, Response
 from pydantic import BaseModel, Field
@@ -112,14 +113,7 @@ def overview_router(upstreams: UpstreamsRef, deadline: float, cache: OverviewCac
 
     async def _compose(fetch: Fetcher, code: str, cycle_id: int | None, year: int | None) -> DistrictOverview:
         parts: dict[str, tuple[str, Any]] = {
-            "district": ("councils", fetch.get("councils", f"/councils/districts/{code}")),
-            "governance_status": ("councils", fetch.get("councils", f"/councils/districts/{code}/status")),
-            "bodies": (
-                "councils",
-                fetch.get("councils", "/councils/bodies", {"district": code, "limit": 200}),
-            ),
-            "composition": ("councils", fetch.get("councils", f"/councils/districts/{code}/composition")),
-            "platforms": ("councils", fetch.get("councils", "/councils/platforms", {"district": code})),
+            "councils": ("councils", fetch.get("councils", f"/councils/districts/{code}/overview")),
             "money": (
                 "budget",
                 fetch.get(
@@ -149,24 +143,24 @@ def overview_router(upstreams: UpstreamsRef, deadline: float, cache: OverviewCac
                 raise result
             else:
                 values[name] = result
-        district = values.get("district")
-        if district is None:
+        councils = values.get("councils")
+        if not isinstance(councils, dict):
             _district_failed(code, missing)
         money = values.get("money")
         return DistrictOverview(
-            district=district,
-            governance_status=values.get("governance_status"),
-            bodies=_items(values.get("bodies")),
-            composition=values.get("composition"),
-            platforms=_items(values.get("platforms")),
+            district=councils["district"],
+            governance_status=councils.get("governance_status"),
+            bodies=councils.get("bodies"),
+            composition=councils.get("composition"),
+            platforms=councils.get("platforms"),
             money=BudgetYearPart.model_validate(money) if isinstance(money, dict) else None,
             evaluation=values.get("evaluation"),
             budget=_budget(cycle_id, code, values),
             missing=missing,
         )
 
-    def _district_failed(code: str, missing: list[MissingPart]) -> None:
-        failed = next((m for m in missing if m.part == "district"), None)
+    def _district_failed(code: str, missing: list[MissingPart]) -> NoReturn:
+        failed = next((m for m in missing if m.part == "councils"), None)
         if failed is None:
             raise NotFound(
                 f"no district has code {code}",
