@@ -13,7 +13,7 @@ import asyncio
 from typing import Annotated, Any, NoReturn
 
 from fastapi import APIRouter, Header, Path, Query, Request, Response
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, TypeAdapter, ValidationError
 
 from gateway.composition import Fetcher, PartFailed
 from gateway.overview_cache import OverviewCache, Rendered, entity_tag, matches
@@ -42,6 +42,24 @@ class BudgetYearPart(BaseModel):
     envelopes: list[dict[str, Any]] = Field(description="The district's envelopes in the year's cycles.")
     grants: list[dict[str, Any]] = Field(description="The year's grants by kind and status, with amounts.")
     pending_amendments: dict[str, Any] = Field(description="`count` and `head` (the newest five).")
+
+
+class CouncilsPart(BaseModel):
+    """councils' `GET /councils/districts/{code}/overview`, as the gateway reads it."""
+
+    district: dict[str, Any]
+    governance_status: dict[str, Any] | None = None
+    bodies: list[dict[str, Any]]
+    composition: list[dict[str, Any]]
+    platforms: list[dict[str, Any]]
+
+
+# A service's answer of an unexpected shape is a missing part, never a 500.
+SHAPES: dict[str, TypeAdapter[Any]] = {
+    "councils": TypeAdapter(CouncilsPart),
+    "money": TypeAdapter(BudgetYearPart),
+    "evaluation": TypeAdapter(list[dict[str, Any]]),
+}
 
 
 class DistrictOverview(BaseModel):
@@ -141,19 +159,24 @@ def overview_router(upstreams: UpstreamsRef, deadline: float, cache: OverviewCac
                 missing.append(MissingPart(part=name, service=service, reason=result.reason))
             elif isinstance(result, BaseException):
                 raise result
+            elif result is not None and name in SHAPES:
+                try:
+                    values[name] = SHAPES[name].validate_python(result)
+                except ValidationError:
+                    reason = f"the {service} service answered something other than its {name} read"
+                    missing.append(MissingPart(part=name, service=service, reason=reason))
             else:
                 values[name] = result
-        councils = values.get("councils")
-        if not isinstance(councils, dict):
+        councils: CouncilsPart | None = values.get("councils")
+        if councils is None:
             _district_failed(code, missing)
-        money = values.get("money")
         return DistrictOverview(
-            district=councils["district"],
-            governance_status=councils.get("governance_status"),
-            bodies=councils.get("bodies"),
-            composition=councils.get("composition"),
-            platforms=councils.get("platforms"),
-            money=BudgetYearPart.model_validate(money) if isinstance(money, dict) else None,
+            district=councils.district,
+            governance_status=councils.governance_status,
+            bodies=councils.bodies,
+            composition=councils.composition,
+            platforms=councils.platforms,
+            money=values.get("money"),
             evaluation=values.get("evaluation"),
             budget=_budget(cycle_id, code, values),
             missing=missing,
