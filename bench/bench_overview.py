@@ -36,7 +36,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from bench_gateway import Processes, WrkResult, cpu_model, free_port, parse_wrk  # noqa: E402
+from bench_gateway import Processes, WrkResult, cpu_model, free_port, parse_wrk, start_profiler  # noqa: E402
 
 RESULTS = ROOT / "bench" / "RESULTS_overview.md"
 SERVICES = ("councils", "budget", "evaluation")
@@ -275,11 +275,20 @@ def run(args: argparse.Namespace, procs: Processes) -> list[tuple[str, WrkResult
             for label, service, path in parts:
                 rows.append(report(label, measure(base[service] + path, args)))
             path = f"/overview/districts/{code}?fiscal_year=2017"
+            profilers = []
+            if args.profile:  # the uncached overview: where each process spends its time
+                for name in (*SERVICES, "gateway-nocache"):
+                    profilers.append(
+                        start_profiler(procs.pid(name), args.profile, name, args.duration + args.warmup)
+                    )
             rows.append(
                 report(
                     "overview, no cache (every part fetched)", measure(base["gateway-nocache"] + path, args)
                 )
             )
+            for profiler in profilers:
+                if profiler is not None:
+                    profiler.wait(timeout=60)
             rows.append(report("overview, 2 s cache (as deployed)", measure(gateway + path, args)))
             etag = httpx.get(gateway + path, timeout=30).headers["etag"]
             revalidated = measure(gateway + path, args, {"If-None-Match": etag})
@@ -332,6 +341,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--threads", type=int, default=2, help="wrk threads (default 2)")
     parser.add_argument("--output", type=Path, default=RESULTS)
     parser.add_argument("--no-write", action="store_true", help="print the table only")
+    parser.add_argument(
+        "--profile",
+        type=Path,
+        metavar="DIR",
+        help="record the services and the uncached gateway with py-spy during the uncached overview row",
+    )
     return parser.parse_args(argv)
 
 
