@@ -35,7 +35,7 @@ class BudgetPart(BaseModel):
 
 
 class BudgetYearPart(BaseModel):
-    """budget's `GET /budget/districts/{code}/overview`: one read, four queries."""
+    """budget's `GET /budget/districts/{code}/overview`: one read, five queries."""
 
     fiscal_year: int
     summary: dict[str, Any] = Field(description="Envelope, grants (시비/구비), spent and remaining, in KRW.")

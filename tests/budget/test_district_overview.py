@@ -49,7 +49,7 @@ async def test_the_years_money_grants_and_envelopes_of_the_district(in_2017: Bud
         ("innovation_plan", "awarded", 1, 100_000_000),
     ]
     assert year["pending_amendments"] == {"count": 0, "head": []}
-    assert len(queries) <= 4, queries
+    assert len(queries) <= 5, queries  # summary (2), envelopes, grants, pending amendments
     empty, _ = await overview(api, fiscal_year=2016)
     assert empty["envelopes"] == [] and empty["grants"] == [] and empty["summary"]["envelope_krw"] == 0
 
@@ -86,3 +86,32 @@ async def test_pending_amendments_are_counted_and_the_newest_listed(
     )
     after, more = await overview(api, fiscal_year=2017)
     assert after["pending_amendments"]["count"] == 1 and len(more) == len(few)
+
+
+async def test_spending_is_the_projects_expenditures_in_their_cycles_year(api: Budget) -> None:
+    """The summary's (and so the overview's) spending: a funded project of a 2018 cycle spends in 2018."""
+    project = (await funded(api))["A"]
+    await running(api, project["id"])
+    [line] = await lines_of(api, project["id"])
+    for amount in (100_000, 23_456):
+        expense = {
+            "line_id": line["id"],
+            "account_code": "201-01",
+            "item_ko": "강사료",
+            "unit_price_krw": amount,
+            "quantity": 1,
+            "amount_krw": amount,
+            "spent_on": "2018-09-19",
+            "payee": "DDP",
+            "receipt_ref": "지역공동체담당관-10434",
+        }
+        created = await api.client.post(
+            f"/budget/projects/{project['id']}/expenditures", json=expense, headers=api.officer
+        )
+        assert created.status_code == 201, created.text
+    year, queries = await overview(api, fiscal_year=2018)
+    assert year["summary"]["spent_krw"] == 123_456
+    assert year["summary"]["remaining_krw"] == year["summary"]["envelope_krw"] + 0 - 123_456
+    assert len(queries) <= 5, queries
+    other, _ = await overview(api, fiscal_year=2017)
+    assert other["summary"]["spent_krw"] == 0

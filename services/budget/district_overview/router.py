@@ -22,6 +22,6 @@ async def get_district_overview(
 ) -> DistrictBudgetOverview:
     """The year's money line (envelope, grants with 시비/구비, spent, remaining), the district's envelopes,
     its grants by kind and status, and its amendments awaiting a decision (count and the newest five);
-    anyone may read it. Four queries whatever the number of records."""
+    anyone may read it. Five queries whatever the number of records."""
     year = fiscal_year or today_seoul().year
     return await service.district_overview(session, code=district_code, year=year)

@@ -1,4 +1,4 @@
-"""A district's money in a year for the gateway's overview: four queries whatever the data size."""
+"""A district's money in a year for the gateway's overview: five queries whatever the data size."""
 
 from sqlalchemy.ext.asyncio import AsyncSession
 

@@ -1,7 +1,7 @@
 """Money per district and year: envelope, grants and their 시비/구비 shares, spent, remaining.
 
-All 25 districts of a year come from one query (`district_year_rows`) plus `spent_by_district`, whatever the
-number of envelopes and grants.
+All 25 districts of a year come from one query (`district_year_rows`) plus one (`spent_by_district`), whatever
+the number of envelopes, grants and expenditures.
 """
 
 import csv
@@ -57,15 +57,29 @@ class DistrictYearSummary(BaseModel):
     city_share_krw: int = Field(description="시비 of those grants.")
     district_share_krw: int = Field(description="구비 of those grants.")
     spent_krw: int = Field(
-        description="Recorded expenditures; 0 until the projects and spending records land."
+        description="The expenditures of the district's funded projects of the year's cycles."
     )
     remaining_krw: int = Field(description="envelope_krw + grants_krw − spent_krw.")
 
 
+_SPENT = """
+SELECT p.district_code, sum(x.amount_krw) AS spent_krw
+FROM budget.expenditures x
+JOIN budget.projects p ON p.id = x.project_id
+JOIN budget.elections el ON el.id = p.election_id
+LEFT JOIN budget.envelopes e ON e.id = el.envelope_id
+JOIN budget.cycles c ON c.id = coalesce(el.cycle_id, e.cycle_id)
+WHERE c.fiscal_year = :year AND p.district_code = ANY (CAST(:codes AS text[]))
+GROUP BY p.district_code
+"""
+
+
 async def spent_by_district(session: AsyncSession, year: int, codes: Sequence[str]) -> dict[str, int]:
-    """What each district spent in the year. Expenditures are not recorded by this service yet (they come
-    with projects); until then nothing is spent. One query when they are."""
-    return {}
+    """What each district spent of the year's money: its funded projects' expenditures, counted in the fiscal
+    year of the cycle the project's election belongs to (as the envelope it spends is), whatever the dates
+    of the expenses. One query. A project of an election without a cycle (an import) counts in no year."""
+    result = await session.execute(text(_SPENT), {"year": year, "codes": list(codes)})
+    return {row.district_code: int(row.spent_krw) for row in result}
 
 
 async def district_year_rows(session: AsyncSession, year: int, codes: Sequence[str]) -> list[RowMapping]:
