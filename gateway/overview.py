@@ -80,8 +80,13 @@ class DistrictOverview(BaseModel):
     missing: list[MissingPart] = Field(default_factory=list, description="Parts that could not be fetched.")
 
 
+_ETAG = {
+    "description": "A strong entity tag of this answer (a hash of its bytes).",
+    "schema": {"type": "string"},
+}
 NOT_MODIFIED: dict[int | str, dict[str, Any]] = {
-    304: {"description": "The `If-None-Match` ETag is current: no body."},
+    200: {"headers": {"ETag": _ETAG}},
+    304: {"description": "The `If-None-Match` ETag is current: no body.", "headers": {"ETag": _ETAG}},
 }
 
 
