@@ -23,7 +23,9 @@ SCRIPTS = (
     ["bench/bench_evaluation.py"],
     ["bench/bench_delivery.py"],
     ["bench/bench_money.py"],
+    ["bench/bench_overview.py"],
 )
+WITH_DATABASE_URL = ("bench/bench_gateway.py", "bench/bench_overview.py")
 
 
 def main() -> None:
@@ -40,7 +42,7 @@ def main() -> None:
     try:
         for script in SCRIPTS:
             print(f"\n=== {script[0]}", flush=True)
-            extra = ["--database-url", url] if script[0].endswith("bench_gateway.py") else []
+            extra = ["--database-url", url] if script[0] in WITH_DATABASE_URL else []
             if subprocess.run([sys.executable, *script, *extra], cwd=ROOT, env=env, check=False).returncode:
                 failed.append(script[0])
     finally:

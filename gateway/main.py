@@ -14,6 +14,7 @@ from gateway.docs import install_docs
 from gateway.limits import BodyLimits
 from gateway.openapi import MergedSpec
 from gateway.overview import overview_router
+from gateway.overview_cache import OverviewCache
 from gateway.proxy import ProxyApp, TablesRef, UpstreamsRef
 from gateway.settings import GatewaySettings
 from gateway.upstreams import Upstreams
@@ -48,10 +49,13 @@ def base_spec(app: FastAPI) -> dict[str, Any]:
 
 def gateway_routes_app(settings: GatewaySettings | None = None) -> FastAPI:
     """The gateway's own routes without its proxy or upstream clients: what `ops.openapi` documents."""
-    return _inner_app(settings or GatewaySettings(), UpstreamsRef(), Metrics("gateway"))
+    settings = settings or GatewaySettings()
+    return _inner_app(settings, UpstreamsRef(), Metrics("gateway"), OverviewCache(0))
 
 
-def _inner_app(settings: GatewaySettings, upstreams: UpstreamsRef, metrics: Metrics) -> FastAPI:
+def _inner_app(
+    settings: GatewaySettings, upstreams: UpstreamsRef, metrics: Metrics, cache: OverviewCache
+) -> FastAPI:
     app = FastAPI(
         title="Seoul governance API",
         description=DESCRIPTION,
@@ -65,7 +69,7 @@ def _inner_app(settings: GatewaySettings, upstreams: UpstreamsRef, metrics: Metr
     app.state.verifier = TokenVerifier(settings)
     install_problem_handlers(app)
     app.include_router(health_router(None, metrics))
-    app.include_router(overview_router(upstreams, settings.composition_deadline))
+    app.include_router(overview_router(upstreams, settings.composition_deadline, cache))
     merged: dict[str, MergedSpec] = {}
 
     @app.get("/openapi.json", include_in_schema=False)
@@ -86,7 +90,8 @@ def create_app(settings: GatewaySettings | None = None) -> ASGIApp:
     metrics = Metrics("gateway")
     ref = UpstreamsRef()
     tables = TablesRef()
-    inner = _inner_app(settings, ref, metrics)
+    cache = OverviewCache(settings.overview_cache_seconds)
+    inner = _inner_app(settings, ref, metrics, cache)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -102,5 +107,7 @@ def create_app(settings: GatewaySettings | None = None) -> ASGIApp:
 
     inner.router.lifespan_context = lifespan
     limits = BodyLimits(settings.max_body_bytes, settings.body_limits)
-    proxy = ProxyApp(inner, ref, TokenVerifier(settings), settings.max_buffered_body, tables, limits)
+    proxy = ProxyApp(
+        inner, ref, TokenVerifier(settings), settings.max_buffered_body, tables, limits, cache.invalidate
+    )
     return RequestContextMiddleware(with_cors(proxy, settings), metrics=metrics, quiet_paths=QUIET_PATHS)

@@ -8,7 +8,7 @@ first (the service verifies it again); a write without one is refused before it 
 
 import logging
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from urllib.parse import quote
 
 import httpx
@@ -83,6 +83,7 @@ class ProxyApp:
         max_buffered: int,
         tables: "TablesRef",
         limits: BodyLimits,
+        on_write: Callable[[], None] | None = None,
     ) -> None:
         self.app = app
         self.upstreams = upstreams
@@ -90,6 +91,7 @@ class ProxyApp:
         self.max_buffered = max_buffered
         self.tables = tables
         self.limits = limits
+        self.on_write = on_write
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -197,6 +199,8 @@ class ProxyApp:
             breaker.released()
             raise
         breaker.succeeded()
+        if self.on_write is not None and scope["method"] not in SAFE_METHODS:
+            self.on_write()  # composed views cached in the gateway may now be stale
         try:
             headers = [(k, v) for k, v in response.headers.raw if k.lower() not in RESPONSE_DROP]
             await send({"type": "http.response.start", "status": response.status_code, "headers": headers})

@@ -65,6 +65,13 @@ class GatewaySettings(CommonSettings):
         description="How long an open circuit fails fast before one trial request goes through.",
     )
     composition_deadline: float = Field(default=3.0, validation_alias="GATEWAY_COMPOSITION_DEADLINE")
+    overview_cache_seconds: float = Field(
+        default=2.0,
+        ge=0,
+        validation_alias="GATEWAY_OVERVIEW_CACHE_SECONDS",
+        description="How long a complete anonymous district overview is reused (0: never); any write relayed "
+        "by the gateway empties the cache at once.",
+    )
     openapi_cache_seconds: float = Field(default=30.0, validation_alias="GATEWAY_OPENAPI_CACHE_SECONDS")
 
     cors_origins: list[str] | None = Field(

@@ -6,6 +6,7 @@ from prometheus_client import Gauge
 from services.budget.amendments.recheck import council_recheck_part
 from services.budget.amendments.router import router as amendments_router
 from services.budget.cycles.router import router as cycles_router
+from services.budget.district_overview.router import router as district_overview_router
 from services.budget.elections.router import router as elections_router
 from services.budget.envelopes.router import router as envelopes_router
 from services.budget.evaluation_results.router import router as evaluation_results_router
@@ -46,6 +47,7 @@ def create_app(settings: BudgetSettings | None = None) -> FastAPI:
             funding_router,
             grants_router,
             summaries_router,
+            district_overview_router,
             history_router,
             projects_router,
             expenditures_router,

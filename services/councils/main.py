@@ -2,6 +2,7 @@
 
 from fastapi import FastAPI
 
+from services.councils.district_overview.router import router as district_overview_router
 from services.councils.district_status.router import router as district_status_router
 from services.councils.districts.router import router as districts_router
 from services.councils.exports.router import router as exports_router
@@ -23,6 +24,7 @@ def create_app(settings: CouncilsSettings | None = None) -> FastAPI:
         routers=[
             districts_router,
             district_status_router,
+            district_overview_router,
             organizations_router,
             people_router,
             memberships_router,

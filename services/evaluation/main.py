@@ -5,6 +5,7 @@ from fastapi import FastAPI
 from services.evaluation.comparison.router import router as comparison_router
 from services.evaluation.councils import councils_part
 from services.evaluation.cycles.router import router as cycles_router
+from services.evaluation.district_results.router import router as district_results_router
 from services.evaluation.history.router import router as history_router
 from services.evaluation.indicators.router import router as indicators_router
 from services.evaluation.outbox.router import router as outbox_router
@@ -42,6 +43,7 @@ def create_app(settings: EvaluationSettings | None = None) -> FastAPI:
             scores_router,
             comparison_router,
             results_router,
+            district_results_router,
             history_router,
             outbox_router,
         ],

@@ -7,6 +7,7 @@ from typing import Any
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from tests.clock import Clock
 from tests.conftest import ServiceHarness
 from tests.councils.helpers import Api
 
@@ -162,3 +163,90 @@ async def test_the_bodies_list_is_one_statement_and_reads_as_each_body_does(
             api, conn, "/councils/bodies", district="11545", parent_id=council["id"], active_on="2016-08-31"
         )
         assert before == []
+
+
+async def test_a_districts_composition_is_three_statements_and_counts_as_each_body_does(
+    councils_harness: ServiceHarness, auth: Callable[..., dict[str, str]]
+) -> None:
+    async def composition(conn: AsyncConnection) -> tuple[list[Any], list[str]]:
+        with statements(conn) as seen:
+            response = await api.client.get(
+                "/councils/districts/11545/composition", params={"on": "2017-06-01"}
+            )
+        assert response.status_code == 200, response.text
+        return response.json(), seen
+
+    async def seated(body: dict[str, Any], n: int) -> None:
+        for i in range(n):
+            person = await api.person(district_code="11545")
+            await api.membership(
+                organization_id=body["id"], person_id=person["id"], sector=("civil", "official")[i % 2]
+            )
+        await api.membership(organization_id=body["id"], sector="councillor", end_date="2017-03")  # ended
+
+    async for client, conn in councils_harness.client():
+        api = Api(client, auth)
+        council = await api.body(district_code="11545", name_ko="금천구 민관협치회의")
+        await seated(council, 3)
+        one, one_seen = await composition(conn)
+        bodies = [council]
+        for i in range(3):
+            sub = await api.body(
+                district_code="11545",
+                name_ko=f"분과 {i}",
+                classification="subcommittee",
+                parent_id=council["id"],
+            )
+            await seated(sub, i + 1)
+            bodies.append(sub)
+        four, four_seen = await composition(conn)
+
+        assert len(one) == 1 and len(four) == 4
+        assert len(one_seen) == len(four_seen)
+        assert sum(s.lstrip().upper().startswith("SELECT") for s in four_seen) == 3
+        for item, body in zip(four, bodies, strict=True):
+            single = await client.get(
+                f"/councils/bodies/{body['id']}/composition", params={"on": "2017-06-01"}
+            )
+            assert item == single.json()
+        assert [item["total"] for item in four] == [3, 1, 2, 3]
+        assert four[0]["civil"] == 2 and four[0]["official"] == 1 and four[0]["councillor"] == 0
+        unknown = await client.get("/councils/districts/99999/composition")
+        assert unknown.status_code == 404
+
+
+async def test_a_districts_overview_is_the_separate_reads_in_a_bounded_number_of_statements(
+    pinned: Clock, councils_harness: ServiceHarness, auth: Callable[..., dict[str, str]]
+) -> None:
+    """Today (status, composition) is read from the clock: pinned, so both reads see the same day."""
+
+    async def overview(conn: AsyncConnection) -> tuple[dict[str, Any], list[str]]:
+        with statements(conn) as seen:
+            response = await api.client.get("/councils/districts/11380/overview")
+        assert response.status_code == 200, response.text
+        return response.json(), seen
+
+    async for client, conn in councils_harness.client():
+        api = Api(client, auth)
+        await api.body(district_code="11380", name_ko="은평구 민관협치회의")
+        await platform(api, 0)
+        small, small_seen = await overview(conn)
+        for n in range(1, 4):
+            await api.body(district_code="11380", name_ko=f"은평구 분과 {n}")
+            await platform(api, n)
+        large, large_seen = await overview(conn)
+
+        assert len(small["platforms"]) == 1 and len(large["platforms"]) == 4
+        assert len(small_seen) == len(large_seen)
+        get = client.get
+        assert large["district"] == (await get("/councils/districts/11380")).json()
+        assert large["governance_status"] is None  # no status record yet: not an error
+        assert (
+            large["bodies"] == (await get("/councils/bodies", params={"district": "11380"})).json()["items"]
+        )
+        assert (
+            large["platforms"]
+            == (await get("/councils/platforms", params={"district": "11380"})).json()["items"]
+        )
+        assert large["composition"] == (await get("/councils/districts/11380/composition")).json()
+        assert (await get("/councils/districts/99999/overview")).status_code == 404

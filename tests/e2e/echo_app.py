@@ -38,6 +38,7 @@ async def slow() -> dict[str, str]:
 
 @app.api_route("/councils/boom", methods=["GET", "POST"])
 @app.get("/councils/districts/{code}/status")
+@app.get("/councils/districts/{code}/overview")
 async def boom() -> None:
     """An unhandled error: uvicorn answers 500, logs the error, then closes the connection without having
     said so in the response. The error is slow to log, as a deep traceback is: the window in which the

@@ -63,8 +63,9 @@ def test_a_failing_overview_part_never_breaks_the_next_callers_write(
 ) -> None:
     for attempt in range(5):
         overview = httpx.get(f"{gateway_to_echoes}/overview/districts/11110")
-        assert overview.status_code == 200, overview.text
-        assert [m["part"] for m in overview.json()["missing"]] == ["governance_status"]
+        # councils' read (the district with it) answered 500 and closed the connection: no overview
+        assert overview.status_code == 503, overview.text
+        assert "councils service answered 500" in overview.json()["detail"]
         write = httpx.post(f"{gateway_to_echoes}/councils/echo", content=b"x", headers=auth("city_officer"))
         assert write.status_code == 200, (attempt, write.text)
 

@@ -101,3 +101,27 @@ async def seats_on(
         .order_by(Membership.id)
     )
     return (await session.scalars(query)).all()
+
+
+async def district_bodies(
+    session: AsyncSession, district: str, kinds: Sequence[str]
+) -> Sequence[Organization]:
+    """The governance bodies of a district, by id."""
+    query = (
+        select(Organization)
+        .where(Organization.district_code == district, Organization.classification.in_(kinds))
+        .order_by(Organization.id)
+    )
+    return (await session.scalars(query)).all()
+
+
+async def seats_of_bodies(
+    session: AsyncSession, body_ids: Sequence[int], on: date, roles: Sequence[str]
+) -> Sequence[Membership]:
+    """Seat memberships of several bodies held on a date, oldest first: one query whatever their number."""
+    query = (
+        select(Membership)
+        .where(Membership.organization_id.in_(body_ids), Membership.role.in_(roles), active_on(on))
+        .order_by(Membership.id)
+    )
+    return (await session.scalars(query)).all()

@@ -4,6 +4,7 @@ from fastapi import APIRouter, Depends, Path, Query, Response
 
 from services.councils.common.vocab import BodyKind, MemberRole, Sector
 from services.councils.memberships import service
+from services.councils.memberships.district_composition import district_composition
 from services.councils.memberships.repository import MembershipFilter
 from services.councils.memberships.schemas import (
     Composition,
@@ -14,7 +15,7 @@ from services.councils.memberships.schemas import (
 )
 from shared.auth import Identity, Role, require_roles
 from shared.dates import IsoDate
-from shared.db import SessionDep
+from shared.db import ReadSessionDep, SessionDep
 from shared.json_body import JsonBodyRoute
 from shared.pagination import CursorParam, LimitParam, Page
 from shared.preconditions import RecordVersion, versioned_read, versioned_write
@@ -106,6 +107,21 @@ async def get_composition(
 ) -> Composition:
     """Seats held on the date by sector — total (계), civil (민), councillors (구의원), officials (관)."""
     return await service.composition(session, body_id=body_id, on=on)
+
+
+@router.get("/districts/{code}/composition", summary="Composition of a district's bodies on a date")
+async def get_district_composition(
+    session: ReadSessionDep,
+    code: Annotated[
+        str, Path(pattern=r"^\d{5}$", description="5-digit administrative code", examples=["11110"])
+    ],
+    on: Annotated[
+        IsoDate | None, Query(description="The date (YYYY-MM-DD); today in Seoul by default.")
+    ] = None,
+) -> list[Composition]:
+    """Every governance body of the district with its seats on the date, counted as each body's own
+    composition is (anyone): three queries whatever the number of bodies and seats."""
+    return await district_composition(session, code=code, on=on)
 
 
 @router.post("/bodies/{body_id}/unnamed-seats", status_code=201, summary="Add seats a record does not name")
