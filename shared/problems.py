@@ -321,8 +321,12 @@ def problem_media_type(spec: dict[str, Any]) -> dict[str, Any]:
             for status, response in operation.get("responses", {}).items():
                 content = response.get("content", {})
                 if status[:1] in ("4", "5") and PROBLEM_JSON in content:
-                    schema = content.get("application/json", {}).get("schema") or content[PROBLEM_JSON].get(
-                        "schema"
-                    )
+                    # The route's own media type (application/json, or image/svg+xml for a chart) holds it.
+                    schemas = [
+                        content.get("application/json", {}).get("schema"),
+                        content[PROBLEM_JSON].get("schema"),
+                    ]
+                    schemas += [media.get("schema") for media in content.values()]
+                    schema = next((s for s in schemas if s), None)
                     response["content"] = {PROBLEM_JSON: {"schema": schema}} if schema else {PROBLEM_JSON: {}}
     return spec

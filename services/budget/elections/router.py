@@ -27,7 +27,7 @@ from shared.auth import Identity, OptionalIdentity, Role, require_roles
 from shared.db import ReadSessionDep, SessionDep
 from shared.json_body import JsonBodyRoute
 from shared.pagination import CursorParam, LimitParam, Page
-from shared.problems import Unauthorized
+from shared.problems import PROBLEM_RESPONSES, Unauthorized
 from shared.request_limits import UPLOAD_LIMIT
 from shared.text_guard import is_storable
 
@@ -274,7 +274,10 @@ PUBLISHED_CACHE_CONTROL = "public, max-age=60"
     responses={
         304: {"description": "The published outcome named by If-None-Match has not changed (it never does)"},
         403: {"description": "Results not published yet, or other parameters than the published outcome's"},
-        404: {"description": "No such election, or its published outcome is not stored"},
+        404: {
+            **PROBLEM_RESPONSES[404],
+            "description": "No such election, or its published outcome is not stored",
+        },
         422: {"description": "Unknown rule or tie-break key, or a threshold the rule does not take"},
     },
 )
@@ -359,7 +362,10 @@ officers, auditors and admins, who see the outcome of the election's own rule.
         },
         304: {"description": "The published outcome's chart named by If-None-Match has not changed"},
         403: {"description": "Results not published yet"},
-        404: {"description": "No such election, or its published outcome is not stored"},
+        404: {
+            **PROBLEM_RESPONSES[404],
+            "description": "No such election, or its published outcome is not stored",
+        },
     },
 )
 async def get_outcome_svg(

@@ -17,6 +17,7 @@ from shared.db import SessionDep
 from shared.json_body import JsonBodyRoute
 from shared.pagination import CursorParam, LimitParam, Page
 from shared.preconditions import if_none_match_hits
+from shared.problems import PROBLEM_RESPONSES
 from shared.svg import CHART_CACHE_CONTROL, SvgResponse
 
 router = APIRouter(prefix="/evaluation", tags=["evaluation results"], route_class=JsonBodyRoute)
@@ -85,7 +86,7 @@ PRIVATE_CACHE_CONTROL = "private, no-cache"
             "description": "The result chart (SVG, UTF-8)",
         },
         304: {"description": "The chart named by If-None-Match has not changed"},
-        404: {"description": "No such target, or no result the caller may read"},
+        404: {**PROBLEM_RESPONSES[404], "description": "No such target, or no result the caller may read"},
     },
 )
 async def read_result_svg(
