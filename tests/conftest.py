@@ -64,6 +64,14 @@ def database() -> Iterator[Database]:
             embedded.stop()
 
 
+def own_database(database: Database, name: str) -> Database:
+    """A database of its own beside the test database, created again and migrated: for tests whose writes
+    commit (real processes, browser tests), so the rolled-back unit tests never see what they leave."""
+    admin_url = database.admin_url.rsplit("/", 1)[0] + "/" + name
+    asyncio.run(ensure_database(admin_url, recreate=True))
+    return Database(admin_url=admin_url, service_urls=migrate_all(admin_url))
+
+
 @pytest.fixture(scope="session")
 def settings() -> CommonSettings:
     return CommonSettings()

@@ -24,7 +24,7 @@ import pytest
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 
-from tests.conftest import Database
+from tests.conftest import Database, own_database
 from tests.e2e.conftest import APPS, System, free_port, wait_ready
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -81,6 +81,12 @@ def allowed_origin(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 def other_origin(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     with static_site(tmp_path_factory.mktemp("other-site")) as origin:
         yield origin
+
+
+@pytest.fixture(scope="session")
+def database(database: Database) -> Database:
+    """The processes here commit what they write: on a database of their own, not the unit tests'."""
+    return own_database(database, "seoul_test_browser")
 
 
 @pytest.fixture(scope="package")

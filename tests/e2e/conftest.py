@@ -15,7 +15,7 @@ import httpx
 import pytest
 
 from ops.readiness import wait_until_ready
-from tests.conftest import Database
+from tests.conftest import Database, own_database
 
 ROOT = Path(__file__).resolve().parents[2]
 APPS = {
@@ -90,6 +90,12 @@ def wait_ready(system: System, timeout: float = 90) -> None:
     for name, process in system.processes.items():
         left = max(1.0, deadline - time.monotonic())
         wait_until_ready(f"{system.url(name)}/readyz", process, timeout=left)
+
+
+@pytest.fixture(scope="session")
+def database(database: Database) -> Database:
+    """The processes here commit what they write: on a database of their own, not the unit tests'."""
+    return own_database(database, "seoul_test_e2e")
 
 
 @pytest.fixture(scope="session")

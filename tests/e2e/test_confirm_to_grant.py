@@ -25,13 +25,11 @@ import asyncpg
 import httpx
 import pytest
 
-from ops.devdb import ensure_database
-from ops.migrate import migrate_all
 from ops.readiness import wait_until_ready
 from shared.auth import Role, mint_token
 from shared.seoul import SEOUL
 from shared.settings import CommonSettings, plain_url
-from tests.conftest import Database
+from tests.conftest import Database, own_database
 from tests.e2e.conftest import APPS, free_port, start
 
 pytestmark = pytest.mark.e2e
@@ -74,9 +72,7 @@ class City:
 
 @pytest.fixture(scope="module")
 def city(database: Database, tmp_path_factory: pytest.TempPathFactory) -> Iterator[City]:
-    admin_url = database.admin_url.rsplit("/", 1)[0] + "/seoul_confirm"
-    asyncio.run(ensure_database(admin_url, recreate=True))
-    urls = migrate_all(admin_url)
+    urls = own_database(database, "seoul_confirm").service_urls
     ports = {name: free_port() for name in APPS}
     env = {**os.environ, "EVALUATION_RELAY_POLL_SECONDS": "0.1", "EVALUATION_RELAY_BACKOFF_BASE": "0.1"}
     env |= {"EVALUATION_RELAY_ENABLED": "true", "EVALUATION_RELAY_BACKOFF_MAX": "0.5"}

@@ -24,14 +24,12 @@ import httpx
 import pytest
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from ops.devdb import ensure_database
-from ops.migrate import migrate_all
 from services.budget.settings import BudgetSettings
 from services.evaluation.outbox.service import enqueue_result_confirmed
 from shared.auth import Role, mint_token
 from shared.service_auth import mint_service_token
 from shared.settings import CommonSettings, async_url, plain_url
-from tests.conftest import Database
+from tests.conftest import Database, own_database
 from tests.e2e.conftest import free_port, serve, start, wait_answering
 
 pytestmark = pytest.mark.e2e
@@ -144,9 +142,7 @@ def stop(*processes: subprocess.Popen[bytes]) -> None:
 
 @pytest.fixture(scope="module")
 def talk(database: Database, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Talk]:
-    admin_url = database.admin_url.rsplit("/", 1)[0] + "/seoul_talk"
-    asyncio.run(ensure_database(admin_url, recreate=True))
-    urls = migrate_all(admin_url)
+    urls = own_database(database, "seoul_talk").service_urls
     env = {**os.environ, **RELAY_ENV}
     env["BUDGET_DATABASE_URL"], env["EVALUATION_DATABASE_URL"] = urls["budget"], urls["evaluation"]
     yield Talk(urls, env, tmp_path_factory.mktemp("talk-logs"), free_port())
