@@ -4,12 +4,11 @@ A target's result (results/compute.py) builds a Fraction per score; here the sco
 scale — points × 10⁶, or rubric values × 10⁴ all worth weight / highest value each — so ordering, trimming,
 the median and the sum are integer operations, and each indicator's points are one exact rational:
 Σ / (10⁶ · k) for points, weight · Σ / (highest · k) for rubric values (k the count, or 2 for a median
-of two).
-The answer is the same as the engine's (tests/evaluation/test_cycle_aggregation.py compares them): the trimmed
-mean drops one lowest and one highest score whichever raters gave them, so only the values matter.
+of two). The answer is the same as the engine's (tests/evaluation/test_cycle_aggregation.py compares them):
+the trimmed mean drops one lowest and one highest score whichever raters gave them, so only values matter.
 """
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from fractions import Fraction
@@ -50,27 +49,6 @@ class TargetAggregate:
     short: tuple[int, int, int] | None = None  # panel_too_small: (indicator, counted, minimum)
 
 
-class _Unscorable(Exception):
-    pass
-
-
-def _values(rows: list[Any]) -> tuple[bool, int, int, list[int]]:
-    """An indicator's rows → (qualitative, weight, highest value, the counted values on the shared scale)."""
-    first = rows[0]
-    qualitative, weight, highest = first.qualitative, first.weight, first.max_value
-    values = []
-    for row in rows:
-        if row.panel_member_id is None:
-            continue  # nobody scored this indicator yet
-        if not qualitative:
-            values.append(row.points)
-        elif not row.not_applicable and row.level_value is not None:
-            if highest is None or highest <= 0 or row.level_value < 0:
-                raise _Unscorable
-            values.append(row.level_value)
-    return qualitative, weight, highest, values
-
-
 def _points(method: Method, values: list[int]) -> tuple[int, int, int]:
     """(Σ, k, n): the method's value is Σ / k on the values' scale, from n scores."""
     if method is Method.median:
@@ -85,39 +63,35 @@ def _points(method: Method, values: list[int]) -> tuple[int, int, int]:
     return total, n, n
 
 
-def _indicators(rows: Sequence[Any]) -> Iterator[tuple[int, list[Any]]]:
-    for indicator_id, grouped in groupby(rows, key=itemgetter(6)):
-        if indicator_id is None:
-            continue  # a target without indicators (it could not have opened)
-        yield indicator_id, list(grouped)
-
-
 def _target(head: Any, rows: list[Any], method: Method, minimum: int) -> TargetAggregate:
     made = TargetAggregate(
         head.target_id, head.organization_id, head.district_code, head.round, head.review_version
     )
+    indicators = [row for row in rows if row.indicator_id is not None]  # none: not open
     if not head.open:
         made.status = Status.not_open
         return made
-    try:  # as the engine: every score becomes points (unscorable rubric first), then each indicator's minimum
-        scored = [(indicator_id, *_values(group)) for indicator_id, group in _indicators(rows)]
-    except _Unscorable:
+    # as the engine: every score becomes points first (an unscorable rubric), then each indicator's minimum
+    if any(row.unscorable for row in indicators):
         made.status = Status.rubric_not_scorable
         return made
     total = mpq(0)
-    for indicator_id, qualitative, weight, highest, values in scored:
+    for row in indicators:
+        values = row.scores
         if len(values) < minimum:
-            made.status, made.short, made.total, made.indicators = (
+            made.status, made.short, made.indicators = (
                 Status.panel_too_small,
-                (indicator_id, len(values), minimum),
-                None,
+                (row.indicator_id, len(values), minimum),
                 [],
             )
             return made
         summed, k, n = _points(method, values)
-        points = mpq(weight * summed, highest * k) if qualitative else mpq(summed, POINTS_SCALE * k)
+        if row.qualitative:
+            points = mpq(row.weight * summed, row.max_value * k)
+        else:
+            points = mpq(summed, POINTS_SCALE * k)
         total += points
-        made.indicators.append(IndicatorPoints(indicator_id, n, _fraction(points)))
+        made.indicators.append(IndicatorPoints(row.indicator_id, n, _fraction(points)))
     made.total = _fraction(total)
     return made
 
