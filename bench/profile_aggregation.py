@@ -61,6 +61,7 @@ async def profile(url: str, cycle_id: int, n: int, top: int) -> None:
     from services.evaluation.cycle_aggregation import repository, service
     from services.evaluation.cycle_aggregation.compute import aggregate_cycle
     from services.evaluation.cycle_aggregation.repository import POINTS_SCALE, VALUE_SCALE
+    from services.evaluation.cycle_aggregation.schemas import CycleAggregationOut
     from services.evaluation.main import create_app
     from shared.auth import mint_token
     from shared.settings import CommonSettings, async_url
@@ -104,10 +105,31 @@ async def profile(url: str, cycle_id: int, n: int, top: int) -> None:
         t.total for t in aggregate_cycle(rows, method=Method.trimmed_mean, min_panel_size=3)
     ] == engine_way()
 
+    made = aggregate_cycle(rows, method=Method.trimmed_mean, min_panel_size=3)
+
+    async def answer() -> Any:
+        return [service._out(target) for target in made]
+
+    await median_ms("answer: exact and display text, pydantic models", n, answer)
+    built = CycleAggregationOut(
+        cycle_id=cycle_id,
+        round=None,
+        aggregation_method=Method.trimmed_mean,
+        min_panel_size=3,
+        targets=await answer(),
+    )
+
+    async def serialise() -> Any:
+        return built.model_dump_json()
+
+    await median_ms("answer: model_dump_json", n, serialise)
     profiler = cProfile.Profile()
     profiler.enable()
     for _ in range(n):
-        aggregate_cycle(rows, method=Method.trimmed_mean, min_panel_size=3)
+        [
+            service._out(target)
+            for target in aggregate_cycle(rows, method=Method.trimmed_mean, min_panel_size=3)
+        ]
     profiler.disable()
     pstats.Stats(profiler).sort_stats("tottime").print_stats(top)
     await engine.dispose()

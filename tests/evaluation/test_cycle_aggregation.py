@@ -1,10 +1,14 @@
 """A cycle's aggregation in one read: every target's figures equal what computing its result gives."""
 
+import random
+from decimal import ROUND_HALF_UP, Decimal
+from fractions import Fraction
 from typing import Any
 
 import pytest
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from services.evaluation.aggregation.rounding import display
 from tests.conftest import assert_problem
 from tests.evaluation.conftest import Auth, Evaluation
 from tests.evaluation.results_helpers import BANDS, SHEETS, Scored, add_members, score
@@ -113,3 +117,24 @@ async def test_an_unknown_cycle_and_a_bad_round_name_their_field(
     cycle_id = await api.cycle()
     response = await api.client.get(f"/evaluation/cycles/{cycle_id}/aggregation?round=3", headers=api.city)
     assert assert_problem(response, 422)["errors"][0]["field"] == "query.round"
+
+
+def _display_by_fractions(value: Fraction, places: int) -> str:
+    """The display rounding as it was first written (Fraction and Decimal arithmetic), the reference."""
+    scaled = value * 10**places
+    magnitude = abs(scaled)
+    whole = magnitude.numerator // magnitude.denominator
+    if magnitude - whole >= Fraction(1, 2):
+        whole += 1
+    quantum = Decimal(1).scaleb(-places)
+    rounded = (Decimal(whole) * quantum).quantize(quantum, rounding=ROUND_HALF_UP)
+    return str(-rounded if scaled < 0 and whole else rounded)
+
+
+def test_the_integer_display_rounding_gives_the_references_digits() -> None:
+    rng = random.Random(9)
+    halves = [Fraction(n, 200) for n in range(-7, 8)] + [Fraction(84125, 1000), Fraction(-84125, 1000)]
+    values = halves + [Fraction(rng.randint(-(10**8), 10**8), rng.randint(1, 10**7)) for _ in range(20000)]
+    for value in values:
+        for places in (0, 2, 4):
+            assert display(value, places) == _display_by_fractions(value, places), (value, places)
