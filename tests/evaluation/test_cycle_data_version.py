@@ -70,8 +70,8 @@ async def _scored(api: Evaluation, engine: AsyncEngine, year: int) -> tuple[Scor
 async def test_a_write_of_each_read_table_bumps_its_cycle_once_and_no_other(
     committing: Evaluation, engine: AsyncEngine
 ) -> None:
-    scored, draft_indicator = await _scored(committing, engine, 2091)
-    other, _ = await _scored(committing, engine, 2092)
+    scored, draft_indicator = await _scored(committing, engine, 2081)
+    other, _ = await _scored(committing, engine, 2082)
     others = await _version(engine, other.cycle_id)
     params = {
         "cycle": scored.cycle_id,
@@ -96,7 +96,7 @@ async def test_a_write_of_each_read_table_bumps_its_cycle_once_and_no_other(
 
 
 async def test_racing_writers_of_one_cycle_each_bump_it(committing: Evaluation, engine: AsyncEngine) -> None:
-    scored, _ = await _scored(committing, engine, 2093)
+    scored, _ = await _scored(committing, engine, 2083)
     before = await _version(engine, scored.cycle_id)
 
     async def sheet(member: int) -> None:
@@ -112,8 +112,8 @@ async def test_racing_writers_of_one_cycle_each_bump_it(committing: Evaluation, 
 async def test_a_kept_answer_equals_a_fresh_one_and_a_change_is_seen_at_once(
     committing: Evaluation, engine: AsyncEngine
 ) -> None:
-    scored, _ = await _scored(committing, engine, 2094)
-    other, _ = await _scored(committing, engine, 2095)
+    scored, _ = await _scored(committing, engine, 2084)
+    other, _ = await _scored(committing, engine, 2085)
     urls = {
         "aggregation": f"/evaluation/cycles/{scored.cycle_id}/aggregation",
         "comparison": f"/evaluation/cycles/{scored.cycle_id}/comparison",
