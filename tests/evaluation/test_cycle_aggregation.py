@@ -6,6 +6,7 @@ from fractions import Fraction
 from typing import Any
 
 import pytest
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.evaluation.aggregation.rounding import display
@@ -138,3 +139,36 @@ def test_the_integer_display_rounding_gives_the_references_digits() -> None:
     for value in values:
         for places in (0, 2, 4):
             assert display(value, places) == _display_by_fractions(value, places), (value, places)
+
+
+async def test_a_rubric_without_a_positive_best_value_is_named_as_the_result_refuses_it(
+    scoring: tuple[Evaluation, AsyncConnection],
+) -> None:
+    api, conn = scoring
+    cycle_id = await api.cycle()
+    await api.schedule(cycle_id, 1)
+    levels = [{"label_ko": "보통", "value": 0}, {"label_ko": "미흡", "value": -1}]
+    rubric = await api.ok(
+        "POST", f"/evaluation/cycles/{cycle_id}/rubrics", json={"name_ko": "0점 척도", "levels": levels}
+    )
+    quality = await api.common(cycle_id, 100, measure="qualitative", rubric_id=rubric["id"])
+    target = await api.target(cycle_id)
+    assert (await api.open_target(target["id"])).status_code == 200
+    scored = Scored(cycle_id, target, quality, quality, {})
+    level = await conn.execute(
+        text("SELECT id FROM evaluation.rubric_levels WHERE scale_id = :scale AND position = 1"),
+        {"scale": rubric["id"]},
+    )
+    level_id = level.scalar_one()
+    for member in await add_members(conn, scored, 3):
+        await conn.execute(
+            text(
+                "INSERT INTO evaluation.scores (target_id, indicator_id, panel_member_id, version,"
+                " rubric_level_id, status) VALUES (:target, :indicator, :member, 1, :level, 'submitted')"
+            ),
+            {"target": target["id"], "indicator": quality["id"], "member": member, "level": level_id},
+        )
+    (row,) = (await _aggregation(api, cycle_id))["targets"]
+    assert (row["status"], row["total"]) == ("rubric_not_scorable", None)
+    response = await api.client.post(f"/evaluation/targets/{target['id']}/result", headers=api.city)
+    assert response.status_code == 422 and response.json()["code"] == "rubric-not-scorable", response.text
