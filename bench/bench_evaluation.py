@@ -13,10 +13,12 @@ LOG_LEVEL=WARNING) and `--requests` sequential GETs (after `--warmup` ones) time
 directly: the cycle comparison (per-target comparison, cycle means, Krippendorff's alpha and the six ICCs of
 the round), one target's scorecard and the scores CSV. The first cycle comparison is timed on its own: the
 reliability is computed then and kept by its exact input (an LRU of 16). A comparison of unchanged data is
-answered from the answers kept by data version (`services/evaluation/comparison/cache.py`); "after a change"
-commits a history row before each request, so the comparison is computed again from the database (the
-reliability still kept: its input did not change). The issue's "aggregation of a cycle" is also timed as the
-API offers it: every target's result computed, one `POST …/result` each. Goal: under 100 ms through the
+answered from the answers kept by the cycle's data version (`services/evaluation/comparison/cache.py`,
+migration 0009); "after a change" commits a real write of the cycle (its rubric scale's name set to itself,
+which bumps the version) before each request, so the answer is computed again from the database (the
+reliability still kept: its input did not change). The issue's "aggregation of a cycle" is timed twice: as
+one `GET /evaluation/cycles/{id}/aggregation` (every target's points, not stored; cold after a change, and
+warm), and as every target's result computed, one `POST …/result` each. Goal: under 100 ms through the
 gateway. Writes bench/RESULTS_evaluation.md.
 """
 
@@ -182,17 +184,16 @@ async def timed(
 
 
 async def timed_after_a_change(
-    client: httpx.AsyncClient, url: str, headers: dict[str, str], database_url: str, n: int
+    client: httpx.AsyncClient, url: str, headers: dict[str, str], database_url: str, cycle_id: int, n: int
 ) -> list[float]:
-    """Each request after a committed change: a history row, as every write of the evaluation data makes, so
-    the kept answer no longer applies and the comparison is computed from the database again."""
+    """Each request after a committed change of the cycle (its data version bumped), so the kept answer no
+    longer applies and the answer is computed from the database again."""
     conn = await asyncpg.connect(database_url.replace("postgresql+asyncpg://", "postgresql://"))
     times = []
     try:
         for _ in range(n):
             await conn.execute(
-                "INSERT INTO evaluation.history (table_name, action, actor)"
-                " VALUES ('bench', 'insert', 'bench')"
+                "UPDATE evaluation.rubric_scales SET name_ko = name_ko WHERE cycle_id = $1", cycle_id
             )
             started = time.perf_counter()
             response = await client.get(url, headers=headers)
@@ -248,8 +249,23 @@ async def measure(
         )
         rows = [("gateway: cycle comparison, first request (reliability computed, then kept)", [first_ms])]
         comparison = f"{gateway}/evaluation/cycles/{cycle_id}/comparison"
-        after_change = await timed_after_a_change(client, comparison, headers, database_url, n)
+        after_change = await timed_after_a_change(client, comparison, headers, database_url, cycle_id, n)
         rows.append(("gateway: cycle comparison after a change (answer recomputed)", after_change))
+        aggregation = f"/evaluation/cycles/{cycle_id}/aggregation"
+        cold = await timed_after_a_change(client, gateway + aggregation, headers, database_url, cycle_id, n)
+        rows.append(("gateway: cycle aggregation (GET …/aggregation), after a change", cold))
+        rows.append(
+            (
+                "gateway: cycle aggregation, data unchanged (kept answer)",
+                await timed(client, gateway + aggregation, headers, warmup, n),
+            )
+        )
+        rows.append(
+            (
+                "direct: cycle aggregation, after a change",
+                await timed_after_a_change(client, service + aggregation, headers, database_url, cycle_id, n),
+            )
+        )
         target_ids = [row["target_id"] for row in first["targets"]]
         cycles, singles = await cycle_results(client, gateway, target_ids, headers, max(3, n // 5))
         rows.append((f"gateway: the cycle's {len(target_ids)} results computed (sequential POSTs)", cycles))

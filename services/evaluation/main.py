@@ -4,6 +4,7 @@ from fastapi import FastAPI
 
 from services.evaluation.comparison.router import router as comparison_router
 from services.evaluation.councils import councils_part
+from services.evaluation.cycle_aggregation.router import router as cycle_aggregation_router
 from services.evaluation.cycles.router import router as cycles_router
 from services.evaluation.district_results.router import router as district_results_router
 from services.evaluation.history.router import router as history_router
@@ -44,6 +45,7 @@ def create_app(settings: EvaluationSettings | None = None) -> FastAPI:
             comparison_router,
             results_router,
             district_results_router,
+            cycle_aggregation_router,
             history_router,
             outbox_router,
         ],

@@ -1,9 +1,12 @@
-"""The cycle comparison kept by data version: reused while nothing changed, recomputed once anything has,
-whichever transaction committed it and in whatever order its history ids were taken."""
+"""The cycle comparison kept by the cycle's data version: reused while nothing changed, recomputed once
+anything has; a transaction that has written itself reads fresh and keeps nothing (committed cases:
+test_cycle_data_version.py)."""
 
 import pytest
+from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.evaluation.comparison.cache import DataVersion, VersionedCache
+from services.evaluation.comparison.cache import VersionedCache
+from services.evaluation.comparison.repository import data_version
 from services.evaluation.comparison.service import ANSWERS
 from tests.evaluation.test_comparison import World, _cycle
 from tests.evaluation.test_comparison import world as world  # the fixture
@@ -11,36 +14,37 @@ from tests.evaluation.test_comparison import world as world  # the fixture
 
 def test_an_answer_is_kept_only_if_the_version_did_not_move_during_its_reads() -> None:
     cache: VersionedCache[str] = VersionedCache(size=2)
-    seven, eight = DataVersion(7, 70), DataVersion(8, 70)  # a smaller id committing late: one row more
-    assert not cache.keep("c", seven, eight, "a")
-    assert cache.get("c", seven) is None
-    assert cache.keep("c", seven, seven, "a")
-    assert cache.get("c", DataVersion(7, 70)) == "a"
-    assert cache.get("c", eight) is None and cache.get("d", seven) is None
-    cache.keep("d", seven, seven, "b")
-    cache.keep("e", seven, seven, "c")  # the least recently used ("c") goes
-    assert cache.get("c", seven) is None and cache.get("e", seven) == "c"
+    assert not cache.keep("c", 7, 8, "a")
+    assert cache.get("c", 7) is None
+    assert cache.keep("c", 7, 7, "a")
+    assert cache.get("c", 7) == "a"
+    assert cache.get("c", 8) is None and cache.get("d", 7) is None
+    cache.keep("d", 7, 7, "b")
+    cache.keep("e", 7, 7, "c")  # the least recently used ("c") goes
+    assert cache.get("c", 7) is None and cache.get("e", 7) == "c"
 
 
-async def _read(world: World, cycle_id: int) -> dict[str, object]:
+def test_a_reader_that_has_written_neither_keeps_nor_reuses() -> None:
+    cache: VersionedCache[str] = VersionedCache(size=2)
+    assert not cache.keep("c", None, None, "a")
+    cache.keep("c", 7, 7, "a")
+    assert cache.get("c", None) is None
+
+
+async def _read(world: World, cycle_id: int, query: str = "?round=1") -> dict[str, object]:
     response = await world.api.client.get(
-        f"/evaluation/cycles/{cycle_id}/comparison?round=1", headers=world.api.city
+        f"/evaluation/cycles/{cycle_id}/comparison{query}", headers=world.api.city
     )
     assert response.status_code == 200, response.text
     body: dict[str, object] = response.json()
     return body
 
 
-async def _version(world: World) -> DataVersion:
-    rows = await world.sql("SELECT count(*) FROM evaluation.history")
-    return DataVersion(rows, await world.sql("SELECT max(id) FROM evaluation.history"))
-
-
-async def test_an_unchanged_cycle_reuses_its_answer_and_a_new_score_is_seen_at_once(world: World) -> None:
+async def test_an_uncommitted_score_is_seen_at_once_and_nothing_is_kept(world: World) -> None:
+    """The test's requests share one transaction that has written: the versions are bumped only at commit."""
     cycle = await _cycle(world)
     first = await _read(world, cycle.id)
-    assert ANSWERS.get((cycle.id, 1), await _version(world)) is not None
-    assert await _read(world, cycle.id) == first
+    assert ANSWERS.get((cycle.id, 1), 0) is None
     # a third official scores target 1's common indicator: 30, 34 and now 20 (mean 32 → 28)
     member = await world.member(cycle.id, "official-3", "최공무", "official")
     await world.score(cycle.targets[0]["id"], cycle.unit["id"], member, points=20)
@@ -49,28 +53,14 @@ async def test_an_unchanged_cycle_reuses_its_answer_and_a_new_score_is_seen_at_o
     assert (before["points"], after["points"]) == ("86.0000", "82.0000")  # 32 → 28 on the common one
 
 
-async def test_a_history_row_below_the_largest_id_is_a_new_version(world: World) -> None:
-    """History ids are taken before commit: a change committed late may carry an id below the largest seen."""
+async def test_the_data_version_of_a_transaction_that_has_written_is_none(world: World) -> None:
     cycle = await _cycle(world)
-    first = await _read(world, cycle.id)
-    kept = await _version(world)
-    await world.sql(
-        "INSERT INTO evaluation.history (id, table_name, action, actor)"
-        " OVERRIDING SYSTEM VALUE VALUES (-1, 'late', 'insert', 'test')"
-    )
-    now = await _version(world)
-    assert (now.history_id, now.history_rows) == (kept.history_id, kept.history_rows + 1)
-    assert ANSWERS.get((cycle.id, 1), now) is None
-    assert await _read(world, cycle.id) == first  # recomputed: the row changed nothing it reads
-    assert ANSWERS.get((cycle.id, 1), now) is not None
+    async with AsyncSession(bind=world.conn) as session:
+        assert await data_version(session, cycle.id) is None
 
 
 @pytest.mark.parametrize("round_", [None, 1])
-async def test_each_round_filter_keeps_its_own_answer(world: World, round_: int | None) -> None:
+async def test_each_round_filter_answers_its_own_round(world: World, round_: int | None) -> None:
     cycle = await _cycle(world)
-    query = "" if round_ is None else f"?round={round_}"
-    url = f"/evaluation/cycles/{cycle.id}/comparison{query}"
-    first = (await world.api.client.get(url, headers=world.api.city)).json()
-    assert first["round"] == round_
-    assert ANSWERS.get((cycle.id, round_), await _version(world)) is not None
-    assert (await world.api.client.get(url, headers=world.api.city)).json() == first
+    body = await _read(world, cycle.id, "" if round_ is None else f"?round={round_}")
+    assert body["round"] == round_

@@ -1,6 +1,5 @@
 """The display rounding of exact results: stated once, applied only when a value is rendered."""
 
-from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 
 DISPLAY_PLACES = 2
@@ -9,14 +8,17 @@ DISPLAY_ROUNDING = "ROUND_HALF_UP"  # halves away from zero: 84.125 → 84.13
 
 def display(value: Fraction, places: int = DISPLAY_PLACES) -> str:
     """`value` rounded half up to `places` decimals, as a string ("84.13"); the value itself stays exact."""
-    scaled = value * 10**places
-    magnitude = abs(scaled)
-    whole = magnitude.numerator // magnitude.denominator
-    if magnitude - whole >= Fraction(1, 2):
+    # On the numerator and denominator as integers: the same digits as Decimal's ROUND_HALF_UP of the exact
+    # value, without Fraction arithmetic (a cycle's aggregation renders ~800 of them per answer).
+    scale = 10**places
+    whole, rest = divmod(abs(value.numerator) * scale, value.denominator)
+    if 2 * rest >= value.denominator:
         whole += 1
-    quantum = Decimal(1).scaleb(-places)
-    rounded = (Decimal(whole) * quantum).quantize(quantum, rounding=ROUND_HALF_UP)
-    return str(-rounded if scaled < 0 and whole else rounded)
+    sign = "-" if value.numerator < 0 and whole else ""
+    if not places:
+        return f"{sign}{whole}"
+    units, decimals = divmod(whole, scale)
+    return f"{sign}{units}.{decimals:0{places}d}"
 
 
 def exact(value: Fraction) -> str:

@@ -141,13 +141,19 @@ EXPORT_RESULTS = text(
 )
 
 
-# The version of the evaluation data this statement's snapshot sees (see cache.py).
-DATA_VERSION = text("SELECT count(*) AS history_rows, max(id) AS history_id FROM evaluation.history")
+# The cycle's data version this statement's snapshot sees (see cache.py; 0 before its first change), and
+# whether this transaction has written anything: its own writes are bumped only at commit and may yet roll
+# back, so such a transaction neither reuses nor keeps an answer (a GET's transaction never has).
+DATA_VERSION = text(
+    "SELECT pg_current_xact_id_if_assigned() IS NOT NULL AS wrote, coalesce("
+    "(SELECT version FROM evaluation.cycle_data_versions WHERE cycle_id = :cycle_id), 0) AS version"
+)
 
 
-async def data_version(session: AsyncSession) -> DataVersion:
-    row = (await session.execute(DATA_VERSION)).one()
-    return DataVersion(history_rows=row.history_rows, history_id=row.history_id)
+async def data_version(session: AsyncSession, cycle_id: int) -> DataVersion | None:
+    """The cycle's data version, or None when this transaction has written (no answer may be kept)."""
+    row = (await session.execute(DATA_VERSION, {"cycle_id": cycle_id})).one()
+    return None if row.wrote else int(row.version)
 
 
 async def _rows(session: AsyncSession, query: Any, **params: int | None) -> Sequence[RowMapping]:

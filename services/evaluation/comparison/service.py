@@ -39,7 +39,7 @@ async def compare_cycle(
     session: AsyncSession, *, cycle_id: int, round: int | None
 ) -> schemas.CycleComparisonOut:
     await cycles.get_cycle(session, cycle_id)
-    before = await repository.data_version(session)
+    before = await repository.data_version(session, cycle_id)
     kept = ANSWERS.get((cycle_id, round), before)
     if kept is not None:
         return kept
@@ -47,7 +47,7 @@ async def compare_cycle(
     answer = await anyio.to_thread.run_sync(
         lambda: cycle_comparison(CycleData(*rows), cycle_id=cycle_id, round=round)
     )
-    ANSWERS.keep((cycle_id, round), before, await repository.data_version(session), answer)
+    ANSWERS.keep((cycle_id, round), before, await repository.data_version(session, cycle_id), answer)
     return answer
 
 
