@@ -6,8 +6,8 @@ envelope (서면심사), the shortlist goes through the three deliberation stage
 screening keeps at most 130 % (심층심사); a weighted vote (citizens 50, committee 40, budget school 10;
 every ballot cast by its voter's own token) is closed and published, which selects the winners; the
 winners become funded projects; the district's officer starts one and records its expenses; then a small
-amendment (under 10 %) cites a passed motion of the district's governance council, recorded in councils
-first, and a large one (over 10 %) waits for the city's approval.
+amendment (under 10 %) cites a passed motion of the district governance council's subcommittee,
+recorded in councils first, and a large one (over 10 %) waits for the city's approval.
 
 Idempotent: the cycle, the council's meeting and the amendments are looked up by name and reused.
 """
@@ -25,6 +25,7 @@ DISTRICT, DISTRICT_KO = "11620", "관악구"
 YEAR = 2017
 ENVELOPE_KRW = 100_000_000
 CYCLE_NAME = f"{YEAR}년 {DISTRICT_KO} 시민참여예산 협치형 (demo-year)"
+ELECTION_NAME = f"{CYCLE_NAME} 최종 선정 투표"
 # (title, requested KRW, review passes): the sum is well over 170 % of the envelope, so screening bites.
 PROPOSALS: list[tuple[str, int, bool]] = [
     ("마을 공유부엌 조성", 40_000_000, True),
@@ -61,16 +62,16 @@ BALLOTS: list[tuple[str, str, tuple[str, ...]]] = [
     ],
     ("demo-year-school-0", "school", ("마을 공유부엌 조성",)),
 ]
-COUNCIL_NAME = f"{DISTRICT_KO} 협치회의 운영위원회 (demo-year)"
-COUNCIL_MEMBERS = ("김운영", "이운영", "박운영", "최운영", "정운영")
-MEETING_TITLE = f"{DISTRICT_KO} 협치회의 운영위원회 2차 회의 (demo-year)"
+COUNCIL_NAME = f"{DISTRICT_KO} 협치회의 청년분과 (demo-year)"
+COUNCIL_MEMBERS = ("김분과", "이분과", "박분과", "최분과", "정분과")
+MEETING_TITLE = f"{DISTRICT_KO} 협치회의 청년분과 2차 회의 (demo-year)"
 MOTION_TITLE = "청년 공론장 운영 사업 예산 소폭 증액(5 %) 동의의 건"
-SMALL_REASON = "공론장 참가자 증가에 따른 다과비 증액 (협치회의 운영위원회 결정)"
+SMALL_REASON = "공론장 참가자 증가에 따른 다과비 증액 (협치회의 청년분과 결정)"
 LARGE_REASON = "청년 공론장 권역 확대 (4개 → 6개 권역)에 따른 사업비 증액, 시 사전협의"
 EXPENSES = [
     ("201-01", "청년 공론장 1차 진행비", 250_000, 4, "2017-11-04"),
     ("201-01", "공론장 자료집 인쇄", 12_000, 150, "2017-11-10"),
-    ("301-10", "퍼실리테이터 수당", 200_000, 6, "2017-11-18"),
+    ("201-01", "퍼실리테이터 수당", 200_000, 6, "2017-11-18"),
 ]
 
 
@@ -137,8 +138,8 @@ def _screen(
 
 def _proposals_to_vote(a: Actors, cycle_id: int, envelope_id: int) -> tuple[int, list[dict[str, Any]]]:
     by_title: dict[str, Any] = {}
-    for subject, (title, requested, passes) in enumerate(PROPOSALS):
-        proposer = a.voter(f"demo-year-proposer-{subject}")
+    for number, (title, requested, passes) in enumerate(PROPOSALS):
+        proposer = a.voter(f"demo-year-proposer-{number}")
         body = {
             "district_code": DISTRICT,
             "track": "governance",
@@ -165,7 +166,7 @@ def _proposals_to_vote(a: Actors, cycle_id: int, envelope_id: int) -> tuple[int,
         a.city.post(
             "/budget/elections",
             json={
-                "name_ko": f"{CYCLE_NAME} 최종 선정 투표",
+                "name_ko": ELECTION_NAME,
                 "envelope_id": envelope_id,
                 "from_shortlist": True,
                 "voter_groups": GROUPS,
@@ -183,9 +184,9 @@ def _proposals_to_vote(a: Actors, cycle_id: int, envelope_id: int) -> tuple[int,
                 f"/budget/elections/{eid}/voter-roll", json={"voter_group": group, "subjects": subjects}
             )
         )
-    for subject, _group, chosen in BALLOTS:
+    for voter, _group, chosen in BALLOTS:
         ballot = {"project_ids": [code_of[title] for title in chosen]}
-        ok(a.voter(subject).put(f"/budget/elections/{eid}/ballot", json=ballot))
+        ok(a.voter(voter).put(f"/budget/elections/{eid}/ballot", json=ballot))
     ok(a.city.post(f"/budget/elections/{eid}/close"))
     ok(a.city.post(f"/budget/elections/{eid}/publish"))
     ok(a.city.post(f"/budget/elections/{eid}/projects", json={}))
@@ -193,18 +194,26 @@ def _proposals_to_vote(a: Actors, cycle_id: int, envelope_id: int) -> tuple[int,
 
 
 def _council_decision(a: Actors) -> int:
-    """A passed motion of the district's governance council (steering committee), recorded in councils."""
-    bodies = _items(a.city, "/councils/organizations", district=DISTRICT)
+    """A passed motion of the district governance council's youth subcommittee (분과), recorded in councils:
+    the registry's council has only unnamed seats, who cannot be marked present, so the decision is taken by
+    a subcommittee of named (fictional, labelled) members sitting under it."""
+    parent = next(
+        b
+        for b in _items(a.city, "/councils/bodies", district=DISTRICT, kind="district_council")
+        if b["name_ko"].startswith(DISTRICT_KO)
+    )
+    bodies = _items(a.city, "/councils/bodies", district=DISTRICT, kind="subcommittee")
     body = next((b for b in bodies if b["name_ko"] == COUNCIL_NAME), None)
     if body is None:
         body = ok(
             a.city.post(
-                "/councils/organizations",
+                "/councils/bodies",
                 json={
-                    "classification": "district_council",
+                    "classification": "subcommittee",
                     "name_ko": COUNCIL_NAME,
                     "district_code": DISTRICT,
-                    "source": "make demo-year (가상의 운영위원회; 실제 명단 아님)",
+                    "parent_id": parent["id"],
+                    "source": "make demo-year (가상의 분과; 실제 명단 아님)",
                 },
             )
         )
@@ -220,6 +229,7 @@ def _council_decision(a: Actors) -> int:
                 "role": "member",
                 "sector": "civil",
                 "start_date": "2017-03-01",
+                "source": "make demo-year (가상 인물)",
             }
             ok(a.city.post("/councils/memberships", json=membership))
             people.append(person)
@@ -228,7 +238,7 @@ def _council_decision(a: Actors) -> int:
                 "/councils/meetings",
                 json={
                     "organization_id": body["id"],
-                    "kind": "steering",
+                    "kind": "regular",
                     "title": MEETING_TITLE,
                     "starts_at": "2017-11-20T19:00:00+09:00",
                     "status": "held",
@@ -237,16 +247,15 @@ def _council_decision(a: Actors) -> int:
         )
         records = [{"person_id": p["id"], "status": "present"} for p in people[:4]]
         ok(a.city.put(f"/councils/meetings/{meeting['id']}/attendance", json={"records": records}))
-        counts = {"yes": 3, "no": 0, "abstain": 1}
-        motion = {"title": MOTION_TITLE, "counts": counts}
+        motion = {"title": MOTION_TITLE, "counts": {"yes": 3, "no": 0, "abstain": 1}}
         ok(a.city.post(f"/councils/meetings/{meeting['id']}/motions", json=motion))
-    motions = _items(a.city, f"/councils/meetings/{meeting['id']}/motions")
+    motions = ok(a.city.get(f"/councils/meetings/{meeting['id']}"))["motions"]
     return int(next(m for m in motions if m["title"] == MOTION_TITLE)["id"])
 
 
 def _amend(a: Actors, project_id: int, decision_id: int) -> list[dict[str, Any]]:
     url = f"/budget/projects/{project_id}/amendments"
-    done = {x["reason_ko"]: x for x in _items(a.officer, url)}
+    done = {x["reason_ko"]: x for x in ok(a.officer.get(url))}
     line = ok(a.city.get(f"/budget/projects/{project_id}"))["lines"][0]
     if SMALL_REASON not in done:
         body = {
@@ -269,12 +278,12 @@ def play(base_url: str) -> PbYear:
     a = Actors(base_url)
     try:
         cycle, _created = _cycle(a)
-        envelopes = _items(a.city, f"/budget/cycles/{cycle['id']}/envelopes")
+        envelopes = ok(a.city.get(f"/budget/cycles/{cycle['id']}/envelopes"))
         if not envelopes:
             body = {"district_code": DISTRICT, "track": "governance", "amount_krw": ENVELOPE_KRW}
             envelopes = [ok(a.city.post(f"/budget/cycles/{cycle['id']}/envelopes", json=body))]
         envelope_id = envelopes[0]["id"]
-        elections = [e for e in _items(a.city, "/budget/elections") if e.get("envelope_id") == envelope_id]
+        elections = [e for e in _items(a.city, "/budget/elections") if e["name_ko"] == ELECTION_NAME]
         if elections:
             eid = elections[0]["id"]
             screenings = [ok(a.city.get(f"/budget/envelopes/{envelope_id}/screenings/{r}")) for r in (1, 2)]

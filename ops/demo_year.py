@@ -221,10 +221,14 @@ def play(base_url: str, shared: Path, timeout: float) -> list[NextYear]:
     _say("4-5. 집행 및 예산 변경")
     print(f"  청년 공론장 운영 (사업 {pb.projects['청년 공론장 운영']}): {pb.spent_krw:,}원 집행")
     for amendment in pb.amendments:
+        by = (
+            f"협치회의 분과 결정 {amendment['council_decision_id']}"
+            if amendment["route"] == "council"
+            else "시 승인"
+        )
         print(
-            f"  변경 {amendment['id']} ({amendment['route']}): {amendment['budget_before_krw']:,} →"
-            f" {amendment['budget_after_krw']:,}원, {amendment['status']}; 협치회의 결정"
-            f" {amendment['council_decision_id']}"
+            f"  변경 {amendment['id']} ({amendment['rule']}): {amendment['budget_before_krw']:,} →"
+            f" {amendment['budget_after_krw']:,}원, {amendment['status']} ({by})"
         )
 
     _say("6. 시민협력플랫폼 성과평가 (대상마다 보조금 지정)")
