@@ -84,6 +84,7 @@ class PbYear:
     decision_id: int
     amendments: list[dict[str, Any]] = field(default_factory=list)
     screenings: list[dict[str, Any]] = field(default_factory=list)
+    tally: list[dict[str, Any]] = field(default_factory=list)  # the outcome's projects, with their names
 
 
 class Actors:
@@ -292,6 +293,7 @@ def play(base_url: str) -> PbYear:
         outcome = ok(a.city.get(f"/budget/elections/{eid}/outcome"))
         names = {p["project_id"]: p["name"] for p in ok(a.city.get(f"/budget/elections/{eid}"))["projects"]}
         selected = [names[code] for code in outcome["selected"]]
+        tally = [{**p, "name": names[p["project_id"]]} for p in outcome["projects"]]
         projects = {
             p["title_ko"]: p["id"]
             for p in _items(a.city, "/budget/projects", district_code=DISTRICT)
@@ -318,6 +320,6 @@ def play(base_url: str) -> PbYear:
         spent = ok(a.city.get(f"/budget/projects/{pid}/summary"))["spent_krw"]
         decision_id = _council_decision(a)
         amendments = _amend(a, pid, decision_id)
-        return PbYear(eid, selected, projects, spent, decision_id, amendments, screenings)
+        return PbYear(eid, selected, projects, spent, decision_id, amendments, screenings, tally)
     finally:
         a.close()

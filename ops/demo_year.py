@@ -213,7 +213,12 @@ def play(base_url: str, shared: Path, timeout: float) -> list[NextYear]:
             f"  {screening['round']}차 심사 (한도 {screening['cap_percent']}%): {screening['total_krw']:,}원"
             f" / 한도 {screening['cap_krw']:,}원, {len(screening['entries'])}건"
         )
-    print(f"  투표 {pb.election_id} 선정: {', '.join(pb.selected)}; 사업 {pb.projects}")
+    weights = ", ".join(f"{g['name_ko']} {g['weight']}" for g in demo_pb.GROUPS)
+    print(f"  투표 {pb.election_id} (가중치: {weights}), 예산 {demo_pb.ENVELOPE_KRW:,}원")
+    for row in pb.tally:
+        chosen = "선정" if row["selected"] else "미선정"
+        print(f"    {row['name']}: {row['cost']:,}원, 가중 득표 {row['score']} ({row['votes']}표) {chosen}")
+    print(f"  사업화: {pb.projects}")
 
     _say("3. 시민협력플랫폼 보조금 (시비·구비)")
     grants = platform_grants(base_url, rows)
@@ -245,13 +250,20 @@ def play(base_url: str, shared: Path, timeout: float) -> list[NextYear]:
     for d in decisions:
         shown = "지원 중단 (신청 거부)" if d.amount_krw is None else f"{d.amount_krw:,}원"
         print(f"  {names[d.district]}: {LABEL[d.category]} → 2018 {shown}")
-    check(pb, decisions)
+    check(pb, decisions, len(rows))
     return decisions
 
 
-def check(pb: demo_pb.PbYear, decisions: list[NextYear]) -> None:
+def check(pb: demo_pb.PbYear, decisions: list[NextYear], platforms: int) -> None:
     wrong = [d for d in decisions if d.amount_krw != d.expected_krw]
     problems = [f"{d.district}: {d.category} gave {d.amount_krw}, expected {d.expected_krw}" for d in wrong]
+    for screening, percent in zip(pb.screenings, (170, 130), strict=True):
+        cap = demo_pb.ENVELOPE_KRW * percent // 100
+        if (screening["cap_krw"], screening["status"]) != (cap, "closed") or screening["total_krw"] > cap:
+            problems.append(f"screening {screening['round']}: {screening['total_krw']:,} of {cap:,} KRW")
+    chosen_cost = sum(int(row["cost"]) for row in pb.tally if row["selected"])
+    if not pb.selected or chosen_cost > demo_pb.ENVELOPE_KRW or set(pb.projects) != set(pb.selected):
+        problems.append(f"vote: {pb.selected} costing {chosen_cost:,} KRW, projects {pb.projects}")
     statuses = [a["status"] for a in pb.amendments]
     if statuses != ["council_approved", "approved"] or [a["route"] for a in pb.amendments] != [
         "council",
@@ -260,6 +272,8 @@ def check(pb: demo_pb.PbYear, decisions: list[NextYear]) -> None:
         problems.append(f"amendments: {statuses}")
     if pb.spent_krw != sum(price * qty for _, _, price, qty, _ in demo_pb.EXPENSES):
         problems.append(f"spent {pb.spent_krw:,} KRW")
+    if len(decisions) != platforms:
+        problems.append(f"{len(decisions)} next-year decisions")
     if problems:
         raise SystemExit("MISMATCH: " + "; ".join(problems))
     print(
