@@ -85,6 +85,7 @@ class PbYear:
     amendments: list[dict[str, Any]] = field(default_factory=list)
     screenings: list[dict[str, Any]] = field(default_factory=list)
     tally: list[dict[str, Any]] = field(default_factory=list)  # the outcome's projects, with their names
+    voted_now: bool = False  # False: a second run, which read the cycle back
 
 
 class Actors:
@@ -278,7 +279,7 @@ def play(base_url: str) -> PbYear:
     """Play (or, on a second run, read back) the district's participatory-budget year."""
     a = Actors(base_url)
     try:
-        cycle, _created = _cycle(a)
+        cycle, _new_cycle = _cycle(a)
         envelopes = ok(a.city.get(f"/budget/cycles/{cycle['id']}/envelopes"))
         if not envelopes:
             body = {"district_code": DISTRICT, "track": "governance", "amount_krw": ENVELOPE_KRW}
@@ -320,6 +321,8 @@ def play(base_url: str) -> PbYear:
         spent = ok(a.city.get(f"/budget/projects/{pid}/summary"))["spent_krw"]
         decision_id = _council_decision(a)
         amendments = _amend(a, pid, decision_id)
-        return PbYear(eid, selected, projects, spent, decision_id, amendments, screenings, tally)
+        return PbYear(
+            eid, selected, projects, spent, decision_id, amendments, screenings, tally, not elections
+        )
     finally:
         a.close()

@@ -96,6 +96,7 @@ def _grants_of(city: httpx.Client, code: str, year: int) -> list[dict[str, Any]]
 def platform_grants(base_url: str, rows: list[dict[str, str]]) -> dict[str, dict[str, Any]]:
     """Step 3: each platform district's 2017 grant (city + district share), awarded and paid."""
     grants: dict[str, dict[str, Any]] = {}
+    made = 0
     with role_client(base_url, Role.city_officer, "ops-demo") as city:
         for row in rows:
             code = row["district_code"]
@@ -119,6 +120,7 @@ def platform_grants(base_url: str, rows: list[dict[str, str]]) -> dict[str, dict
             ok(city.post(f"/budget/grants/{grant['id']}/award"))
             paid = {"paid_krw": grant["amount_krw"], "paid_on": "2017-03-02"}
             grants[code] = ok(city.post(f"/budget/grants/{grant['id']}/payment", json=paid))
+            made += 1
     for row in rows:
         g = grants[row["district_code"]]
         print(
@@ -127,6 +129,7 @@ def platform_grants(base_url: str, rows: list[dict[str, str]]) -> dict[str, dict
         )
         if g["city_share_krw"] + g["district_share_krw"] != g["amount_krw"]:
             raise SystemExit(f"MISMATCH: grant {g['id']}'s shares do not add up to its amount")
+    print(f"  {made} grants applied for, awarded and paid now ({len(grants) - made} existed)")
     return grants
 
 
@@ -208,6 +211,7 @@ def play(base_url: str, shared: Path, timeout: float) -> list[NextYear]:
 
     _say(f"2. {demo_pb.DISTRICT_KO} 시민참여예산: 제안, 1·2차 심사, 가중 투표, 결과 공표")
     pb = demo_pb.play(base_url)
+    print(f"  {'played now' if pb.voted_now else 'already played: read back from the API'}")
     for screening in pb.screenings:
         print(
             f"  {screening['round']}차 심사 (한도 {screening['cap_percent']}%): {screening['total_krw']:,}원"

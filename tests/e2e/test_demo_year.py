@@ -74,6 +74,19 @@ def test_one_year_prices_every_next_year_grant_by_its_delivered_result_and_repla
         grants = api.get("/budget/grants", params={"district_code": demo_pb.DISTRICT, "limit": 50}).json()
         first = next(g for g in grants["items"] if g["fiscal_year"] == 2017 and g["kind"] == "civic_platform")
         assert (first["city_share_krw"], first["district_share_krw"]) == (56_000_000, 24_000_000)
+        listed = api.get("/budget/projects", params={"district_code": demo_pb.DISTRICT, "limit": 50}).json()
+        (summary,) = [p for p in listed["items"] if p["title_ko"] == "청년 공론장 운영"]
+        project = api.get(f"/budget/projects/{summary['id']}").json()
+        small, large = api.get(f"/budget/projects/{project['id']}/amendments").json()
+        assert (small["route"], small["status"], large["route"], large["status"]) == (
+            "council",
+            "council_approved",
+            "city",
+            "approved",
+        )
+        decision = api.get(f"/councils/decisions/{small['council_decision_id']}").json()
+        assert (decision["district_code"], decision["result"]) == (demo_pb.DISTRICT, "pass")
+        assert project["budget_krw"] == large["budget_after_krw"] > 28_000_000 * 110 // 100
 
     again = play(city.gateway, SHARED_DIR, timeout=60)
     assert [(d.grant_id, d.amount_krw) for d in again] == [(d.grant_id, d.amount_krw) for d in decisions]
