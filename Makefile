@@ -11,7 +11,7 @@ UV_COMPILE := $(VENV)/bin/uv pip compile --quiet --generate-hashes --python-vers
 	--python-platform x86_64-unknown-linux-gnu pyproject.toml requirements/build.in
 STAMP := $(VENV)/.installed-$(shell cat $(BUILD_INPUTS) | sha1sum | cut -c1-12)
 
-.PHONY: help install lock run migrate test lint typecheck browser unit token demo bench clean openapi
+.PHONY: help install lock run migrate test lint typecheck browser unit token demo demo-year bench clean openapi
 
 help:
 	@echo "make run        start PostgreSQL (embedded unless DATABASE_URL), migrate, services and gateway"
@@ -20,6 +20,7 @@ help:
 	@echo "make migrate    apply every service's migrations to DATABASE_URL"
 	@echo "make token      mint a development token: make token ROLE=district_officer DISTRICT=11110"
 	@echo "make demo       load the 2017 records through the running API"
+	@echo "make demo-year  play one whole year (PB cycle, grants, amendments, evaluation → next year's grants)"
 	@echo "make openapi    regenerate the committed API contract openapi/openapi.json (make test checks it)"
 	@echo "make lock       regenerate requirements/*.lock (hashes) after changing pyproject.toml"
 	@echo "make bench      run the benchmarks (see bench/README.md)"
@@ -70,6 +71,9 @@ token: install
 
 demo: install
 	$(PY) -m ops.demo
+
+demo-year: install
+	$(PY) -m ops.demo_year
 
 bench: install
 	$(PY) -m pip install --quiet --require-hashes -r requirements/bench.lock

@@ -216,8 +216,11 @@ def _member_named(s: Session, district_code: str, name: str) -> int:
     raise RuntimeError(f"councils has no organisation {name} in {district_code}")
 
 
-def set_up(s: Session, rows: list[dict[str, str]]) -> EvaluationDemo:
-    """Cycle, windows, targets with their member organisations, rubric, indicators, settings, opening."""
+def set_up(s: Session, rows: list[dict[str, str]], grants: dict[str, int] | None = None) -> EvaluationDemo:
+    """Cycle, windows, targets with their member organisations, rubric, indicators, settings, opening.
+
+    `grants` (district code → budget grant id) makes each target name the grant it evaluates, so that its
+    confirmed result is delivered to that grant (`make demo-year`)."""
     cycle = next((c for c in s.items("/evaluation/cycles") if c["name_ko"] == CYCLE["name_ko"]), None)
     cycle = cycle or s.write("POST", "/evaluation/cycles", json=CYCLE)
     cid = cycle["id"]
@@ -236,7 +239,15 @@ def set_up(s: Session, rows: list[dict[str, str]]) -> EvaluationDemo:
             "district_code": row["district_code"],
             "round": int(row["evaluation_round"]),
         }
+        if grants:
+            new["grant_id"] = grants[row["district_code"]]
         found = existing.get(org_id) or s.write("POST", f"/evaluation/cycles/{cid}/targets", json=new)
+        if grants and found["grant_id"] != grants[row["district_code"]]:
+            raise RuntimeError(
+                f"the {row['district']} target {found['id']} names grant {found['grant_id']}, not"
+                f" {grants[row['district_code']]}: it was made without grants (`make demo`); a target's grant"
+                " cannot change, so play the year on a fresh database (`make run`, then `make demo-year`)"
+            )
         target = Target(found["id"], row["district_code"], row["district"], org_id, found["round"])
         if found["status"] == "configuring":
             payload = {"organization_ids": members}
@@ -433,11 +444,15 @@ def results(s: Session, demo: EvaluationDemo, target: Target) -> dict[str, Any]:
             s.write("POST", f"{url}/result/publish")
 
 
-def load_evaluation(base_url: str, base: Path) -> tuple[EvaluationDemo, dict[str, Any], list[dict[str, Any]]]:
-    """Load the 2017 evaluation; return it, the cycle's comparison by rater type and the published results."""
+def load_evaluation(
+    base_url: str, base: Path, grants: dict[str, int] | None = None
+) -> tuple[EvaluationDemo, dict[str, Any], list[dict[str, Any]]]:
+    """Load the 2017 evaluation; return it, the cycle's comparison by rater type and the published results.
+
+    With `grants` (district code → grant id) each target names its district's platform grant."""
     s = Session(base_url)
     try:
-        demo = set_up(s, platform_rows(base))
+        demo = set_up(s, platform_rows(base), grants)
         appoint_panel(s, demo)
         submissions(s, demo)
         for target in demo.targets:

@@ -42,12 +42,12 @@ def seed_001_rows(base: Path | None = None) -> list[dict[str, str]]:
         return [row for row in csv.DictReader(handle) if row["event"] == SEED_001_EVENT]
 
 
-def _client(base_url: str, role: Role, subject: str, district: str | None = None) -> httpx.Client:
+def role_client(base_url: str, role: Role, subject: str, district: str | None = None) -> httpx.Client:
     token = mint_token(CommonSettings(), subject=subject, role=role, district_code=district, name="make demo")
     return httpx.Client(base_url=base_url, headers={"Authorization": f"Bearer {token}"}, timeout=30)
 
 
-def _ok(response: httpx.Response) -> Any:
+def ok(response: httpx.Response) -> Any:
     if response.status_code not in (200, 201):
         request = response.request
         raise RuntimeError(f"{request.method} {request.url.path}: {response.status_code} {response.text}")
@@ -60,7 +60,7 @@ def _find(client: httpx.Client) -> dict[str, Any] | None:
         params: dict[str, str | int] = {"district_code": DISTRICT, "limit": 200}
         if cursor:
             params["cursor"] = cursor
-        page = _ok(client.get("/budget/projects", params=params))
+        page = ok(client.get("/budget/projects", params=params))
         for project in page["items"]:
             if project["title_ko"] == TITLE:
                 return dict(project)
@@ -70,19 +70,19 @@ def _find(client: httpx.Client) -> dict[str, Any] | None:
 
 
 def _create(city: httpx.Client, citizen: httpx.Client, officer: httpx.Client) -> dict[str, Any]:
-    cycle = _ok(
+    cycle = ok(
         city.post(
             "/budget/cycles", json={"name_ko": "2018년 시민협력플랫폼 지원 (demo)", "fiscal_year": 2018}
         )
     )
-    envelope = _ok(
+    envelope = ok(
         city.post(
             f"/budget/cycles/{cycle['id']}/envelopes",
             json={"district_code": DISTRICT, "track": "governance", "amount_krw": SEED_001_TOTAL},
         )
     )
     now = datetime.now(UTC)
-    election = _ok(
+    election = ok(
         city.post(
             "/budget/elections",
             json={
@@ -95,45 +95,53 @@ def _create(city: httpx.Client, citizen: httpx.Client, officer: httpx.Client) ->
         )
     )
     eid = election["id"]
-    _ok(citizen.put(f"/budget/elections/{eid}/ballot", json={"project_ids": ["W"]}))
-    _ok(city.post(f"/budget/elections/{eid}/close"))
-    _ok(city.post(f"/budget/elections/{eid}/publish"))
-    project = _ok(city.post(f"/budget/elections/{eid}/projects", json={}))["items"][0]
-    _ok(officer.post(f"/budget/projects/{project['id']}/status", json={"status": "in_progress"}))
+    ok(citizen.put(f"/budget/elections/{eid}/ballot", json={"project_ids": ["W"]}))
+    ok(city.post(f"/budget/elections/{eid}/close"))
+    ok(city.post(f"/budget/elections/{eid}/publish"))
+    project = ok(city.post(f"/budget/elections/{eid}/projects", json={}))["items"][0]
+    ok(officer.post(f"/budget/projects/{project['id']}/status", json={"status": "in_progress"}))
     return dict(project)
+
+
+def record_expenditures(
+    officer: httpx.Client, project_id: int, line_id: int, rows: list[dict[str, str]], *, payee: str
+) -> int:
+    """Record each expenses.csv-style row not yet on the project; return how many were recorded."""
+    recorded = {e["item_ko"] for e in ok(officer.get(f"/budget/projects/{project_id}/expenditures"))["items"]}
+    created = 0
+    for row in rows:
+        if row["item"] in recorded:
+            continue
+        body = {
+            "line_id": line_id,
+            "account_code": row["account_code"],
+            "event_ko": row["event"],
+            "item_ko": row["item"],
+            "unit_price_krw": int(row["unit_price_krw"]),
+            "quantity": int(row["quantity"]),
+            "amount_krw": int(row["amount_krw"]),
+            "spent_on": row.get("spent_on") or row["event"][:10],
+            "payee": payee,
+            "receipt_ref": row.get("receipt_ref") or "지역공동체담당관-10434",
+        }
+        ok(officer.post(f"/budget/projects/{project_id}/expenditures", json=body))
+        created += 1
+    return created
 
 
 def load_projects(base_url: str, base: Path | None = None) -> ProjectsDemo:
     """Load seed 001 as a funded project's expenditures; return what the public summary says."""
     rows = seed_001_rows(base)
     with (
-        _client(base_url, Role.city_officer, "ops-demo") as city,
-        _client(base_url, Role.citizen, "ops-demo-citizen") as citizen,
-        _client(base_url, Role.district_officer, "ops-demo-jongno", DISTRICT) as officer,
+        role_client(base_url, Role.city_officer, "ops-demo") as city,
+        role_client(base_url, Role.citizen, "ops-demo-citizen") as citizen,
+        role_client(base_url, Role.district_officer, "ops-demo-jongno", DISTRICT) as officer,
     ):
         project = _find(city) or _create(city, citizen, officer)
         pid = project["id"]
-        line_id = _ok(city.get(f"/budget/projects/{pid}"))["lines"][0]["id"]
-        recorded = {e["item_ko"] for e in _ok(officer.get(f"/budget/projects/{pid}/expenditures"))["items"]}
-        created = 0
-        for row in rows:
-            if row["item"] in recorded:
-                continue
-            body = {
-                "line_id": line_id,
-                "account_code": row["account_code"],
-                "event_ko": row["event"],
-                "item_ko": row["item"],
-                "unit_price_krw": int(row["unit_price_krw"]),
-                "quantity": int(row["quantity"]),
-                "amount_krw": int(row["amount_krw"]),
-                "spent_on": row["event"][:10],
-                "payee": "DDP (동대문디자인플라자)",
-                "receipt_ref": "지역공동체담당관-10434",
-            }
-            _ok(officer.post(f"/budget/projects/{pid}/expenditures", json=body))
-            created += 1
-        summary = _ok(httpx.get(f"{base_url}/budget/projects/{pid}/summary", timeout=30))
+        line_id = ok(city.get(f"/budget/projects/{pid}"))["lines"][0]["id"]
+        created = record_expenditures(officer, pid, line_id, rows, payee="DDP (동대문디자인플라자)")
+        summary = ok(httpx.get(f"{base_url}/budget/projects/{pid}/summary", timeout=30))
     return ProjectsDemo(project_id=pid, spent_krw=summary["spent_krw"], created=created)
 
 

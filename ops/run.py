@@ -58,6 +58,10 @@ def child_env(urls: dict[str, str], process_specs: list[ProcessSpec]) -> dict[st
             env.setdefault(f"GATEWAY_{spec.name.upper()}_URL", f"http://127.0.0.1:{spec.port}")
         if spec.name == "councils":  # the budget service checks amendments' council decisions there
             env.setdefault("COUNCILS_URL", f"http://127.0.0.1:{spec.port}")
+            env.setdefault("EVALUATION_COUNCILS_URL", f"http://127.0.0.1:{spec.port}")  # reference checks
+        if spec.name == "budget":  # where evaluation's outbox relay delivers confirmed results
+            env.setdefault("EVALUATION_BUDGET_URL", f"http://127.0.0.1:{spec.port}")
+    env.setdefault("EVALUATION_RELAY_ENABLED", "true")  # `make demo-year` waits for its deliveries
     return env
 
 
