@@ -4,7 +4,6 @@ Councils, budget, evaluation (its outbox relay on) and the gateway run on a data
 evaluation demo's targets must name grants, so they cannot be those another test made without.
 """
 
-import asyncio
 import os
 import subprocess
 from collections.abc import Iterator
@@ -14,11 +13,9 @@ import pytest
 
 from ops import demo_pb
 from ops.demo_year import expected_amount, play
-from ops.devdb import ensure_database
-from ops.migrate import migrate_all
 from shared.auth import Role, mint_token
 from shared.settings import CommonSettings
-from tests.conftest import SHARED_DIR, Database, require_shared
+from tests.conftest import SHARED_DIR, Database, own_database, require_shared
 from tests.e2e.conftest import APPS, free_port
 from tests.e2e.test_confirm_to_grant import City
 
@@ -27,9 +24,7 @@ pytestmark = pytest.mark.e2e
 
 @pytest.fixture(scope="module")
 def city(database: Database, tmp_path_factory: pytest.TempPathFactory) -> Iterator[City]:
-    admin_url = database.admin_url.rsplit("/", 1)[0] + "/seoul_year"
-    asyncio.run(ensure_database(admin_url, recreate=True))
-    urls = migrate_all(admin_url)
+    urls = own_database(database, "seoul_year").service_urls
     ports = {name: free_port() for name in APPS}
     env = {**os.environ, "EVALUATION_RELAY_ENABLED": "true", "EVALUATION_RELAY_POLL_SECONDS": "0.2"}
     for service, url in urls.items():
