@@ -3,6 +3,7 @@
 from fastapi import FastAPI
 from prometheus_client import Gauge
 
+from services.budget.amendments.councils_client import councils_client_part
 from services.budget.amendments.recheck import council_recheck_part
 from services.budget.amendments.router import router as amendments_router
 from services.budget.cycles.router import router as cycles_router
@@ -57,6 +58,7 @@ def create_app(settings: BudgetSettings | None = None) -> FastAPI:
         readiness_detail=_readiness_detail,
         lifespan_parts=[
             councils_references_part(settings.councils_url, settings.councils_timeout_seconds),
+            councils_client_part(),  # before the re-check loop, which uses it: closed after it
             council_recheck_part(settings),
         ],
     )

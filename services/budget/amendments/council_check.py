@@ -12,6 +12,8 @@ from typing import Literal
 
 import httpx
 
+from shared.service_client import CalleeUnavailable, ServiceClient
+
 Verdict = Literal["passed", "refused", "unanswered"]
 
 GOVERNANCE_COUNCIL = "district_council"
@@ -25,20 +27,16 @@ class CouncilCheck:
 
 
 async def check_council_decision(
-    decision_id: int,
-    district_code: str,
-    requested_on: date,
-    *,
-    base_url: str,
-    timeout_seconds: float = 2.0,
-    transport: httpx.AsyncBaseTransport | None = None,
+    councils: ServiceClient, decision_id: int, district_code: str, requested_on: date
 ) -> CouncilCheck:
     """The councils service's answer about decision `decision_id` for this district and day."""
-    url = f"{base_url.rstrip('/')}/councils/decisions/{decision_id}"
     try:
-        async with httpx.AsyncClient(timeout=timeout_seconds, transport=transport) as client:
-            response = await client.get(url, headers={"accept": "application/json"})
-    except httpx.HTTPError as exc:
+        response = await councils.get(
+            f"/councils/decisions/{decision_id}", headers={"accept": "application/json"}
+        )
+    except CalleeUnavailable as exc:
+        return unanswered(exc.reason)
+    except httpx.HTTPError as exc:  # not a transport failure (e.g. an undecodable body): still no answer
         return unanswered(type(exc).__name__)
     return read_answer(decision_id, response, district_code, requested_on)
 

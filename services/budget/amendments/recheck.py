@@ -7,7 +7,7 @@ three steps, none of which holds a transaction while councils is called:
 1. claim: one short transaction picks due amendments `FOR UPDATE SKIP LOCKED` (a row an officer's re-check or
    another replica holds is skipped) and stamps `council_checked_at`, which keeps other replicas off it for
    BUDGET_COUNCIL_RECHECK_SECONDS; commit;
-2. ask councils (`GET /councils/decisions/{id}`) with no transaction open;
+2. ask councils (`GET /councils/decisions/{id}`, through the app's client) with no transaction open;
 3. settle: one short transaction per amendment locks the project then the amendment (the order the API's
    writes use), and records the verdict only if it is still pending (an officer may have settled it
    meanwhile). Its status change goes to the project's timeline, with this loop as the actor.
@@ -25,7 +25,8 @@ from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.budget.amendments import repository
-from services.budget.amendments.council_check import CouncilCheck, read_answer, unanswered
+from services.budget.amendments.council_check import CouncilCheck, check_council_decision
+from services.budget.amendments.councils_client import councils_client
 from services.budget.amendments.models import Amendment
 from services.budget.amendments.service import settle
 from services.budget.projects.models import Project
@@ -33,7 +34,7 @@ from services.budget.projects.service import load_project
 from services.budget.settings import BudgetSettings
 from shared.app import LifespanPart
 from shared.service_auth import ServiceIdentity
-from shared.service_client import CalleeUnavailable, CallPolicy, ServiceClient
+from shared.service_client import ServiceClient
 
 logger = logging.getLogger("services.budget.council_recheck")
 
@@ -105,11 +106,9 @@ class CouncilRecheck:
         return [Due(row[0], row[1], int(row[2] or 0), row[3], row[4]) for row in rows]
 
     async def _ask(self, item: Due) -> CouncilCheck:
-        try:
-            response = await self.councils.get(f"/councils/decisions/{item.decision_id}")
-        except CalleeUnavailable as exc:
-            return unanswered(exc.reason)
-        return read_answer(item.decision_id, response, item.district_code, item.requested_on)
+        return await check_council_decision(
+            self.councils, item.decision_id, item.district_code, item.requested_on
+        )
 
     async def _settle(self, item: Due, check: CouncilCheck) -> None:
         async with self.sessionmaker() as session, session.begin():
@@ -140,12 +139,11 @@ def council_recheck_part(settings: BudgetSettings) -> LifespanPart:
         if not settings.council_recheck_enabled:
             yield
             return
-        # No retries inside the client: the next pass is the retry; the breaker spares a dead councils.
-        policy = CallPolicy(read_timeout=settings.councils_timeout_seconds, retries=0)
-        councils = ServiceClient(callee="councils", base_url=settings.councils_url, policy=policy)
+        # The app's councils client (councils_client.py), shared with the API's checks: one breaker, so a
+        # councils the loop found dead fails the officers' checks at once too. Closed by its own part.
         loop = CouncilRecheck(
             app.state.sessionmaker,
-            councils,
+            councils_client(app),
             every_seconds=settings.council_recheck_seconds,
             batch=settings.council_recheck_batch,
         )
@@ -159,6 +157,5 @@ def council_recheck_part(settings: BudgetSettings) -> LifespanPart:
                 await asyncio.wait_for(task, timeout=10)
             except TimeoutError:
                 task.cancel()
-            await councils.aclose()
 
     return part

@@ -1,15 +1,15 @@
 from typing import Annotated
 
-import httpx
 from fastapi import APIRouter, Depends, Path, Request
 
 from services.budget.amendments import service
+from services.budget.amendments.councils_client import councils_client
 from services.budget.amendments.schemas import AmendmentCreate, AmendmentDecision, AmendmentOut
 from services.budget.projects.router import ProjectId
-from services.budget.settings import BudgetSettings
 from shared.auth import Identity, Role, require_roles
-from shared.db import SessionDep
+from shared.db import ReadSessionDep, SessionDep
 from shared.json_body import JsonBodyRoute
+from shared.service_client import ServiceClient
 
 router = APIRouter(prefix="/budget", tags=["budget amendments"], route_class=JsonBodyRoute)
 
@@ -18,19 +18,12 @@ Officer = Annotated[Identity, Depends(require_roles(Role.district_officer, Role.
 CityOfficer = Annotated[Identity, Depends(require_roles(Role.city_officer))]
 
 
-async def _settings(request: Request) -> BudgetSettings:
-    settings: BudgetSettings = request.app.state.settings
-    return settings
+async def _councils(request: Request) -> ServiceClient:
+    """The app's councils client (tests put an in-process councils at `app.state.councils_transport`)."""
+    return councils_client(request.app)
 
 
-async def _councils_transport(request: Request) -> httpx.AsyncBaseTransport | None:
-    """Tests put an in-process councils app here; otherwise the network to COUNCILS_URL."""
-    transport: httpx.AsyncBaseTransport | None = getattr(request.app.state, "councils_transport", None)
-    return transport
-
-
-Settings = Annotated[BudgetSettings, Depends(_settings)]
-Transport = Annotated[httpx.AsyncBaseTransport | None, Depends(_councils_transport)]
+Councils = Annotated[ServiceClient, Depends(_councils)]
 
 
 @router.post("/projects/{project_id}/amendments", status_code=201, summary="Request a budget amendment")
@@ -39,13 +32,13 @@ async def request_amendment(
     project_id: ProjectId,
     data: AmendmentCreate,
     actor: Officer,
-    settings: Settings,
-    transport: Transport,
+    read: ReadSessionDep,
+    councils: Councils,
 ) -> AmendmentOut:
     """New line amounts for a running project: under 10 % of the last approved budget the cited council
     decision decides (checked with the councils service); 10 % or more, or a transfer (전용), the city."""
     return await service.request(
-        session, project_id=project_id, data=data, actor=actor, settings=settings, transport=transport
+        session, read, project_id=project_id, data=data, actor=actor, councils=councils
     )
 
 
@@ -65,12 +58,14 @@ async def get_amendment(session: SessionDep, amendment_id: AmendmentId) -> Amend
     "/amendments/{amendment_id}/council-check", summary="Check a pending amendment's council decision again"
 )
 async def recheck_amendment(
-    session: SessionDep, amendment_id: AmendmentId, actor: Officer, settings: Settings, transport: Transport
+    session: SessionDep,
+    read: ReadSessionDep,
+    amendment_id: AmendmentId,
+    actor: Officer,
+    councils: Councils,
 ) -> AmendmentOut:
     """Ask the councils service again about a `pending_council` amendment's decision (own district)."""
-    return await service.recheck(
-        session, amendment_id=amendment_id, actor=actor, settings=settings, transport=transport
-    )
+    return await service.recheck(session, read, amendment_id=amendment_id, actor=actor, councils=councils)
 
 
 @router.post("/amendments/{amendment_id}/decision", summary="Approve or reject an amendment")

@@ -6,14 +6,15 @@ service cannot answer it stays pending and is checked again. A city-route reques
 officer approves it (applied; its budget becomes the new baseline) or rejects it, with a reason either way.
 """
 
+from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
-import httpx
 from sqlalchemy import func
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.budget.amendments import repository
-from services.budget.amendments.council_check import CouncilCheck, check_council_decision
+from services.budget.amendments.council_check import CouncilCheck, check_council_decision, unanswered
 from services.budget.amendments.errors import (
     AmendmentNotFound,
     AmendmentOpen,
@@ -31,11 +32,12 @@ from services.budget.expenditures.errors import LineNotFound
 from services.budget.projects import repository as projects
 from services.budget.projects.models import BudgetLine, Project
 from services.budget.projects.service import ensure_district, load_project
-from services.budget.settings import BudgetSettings
 from shared.auth import Identity
 from shared.db import register_constraint
+from shared.problems import ProblemError
 from shared.seoul import today_seoul
 from shared.service_auth import ServiceIdentity
+from shared.service_client import ServiceClient
 
 register_constraint(
     "ck_budget_lines_within_amount",
@@ -158,15 +160,77 @@ def _routing(lines: list[BudgetLine], changes: list[dict[str, Any]]) -> Routing:
     return route(approved, proposed)
 
 
+@dataclass(frozen=True, slots=True)
+class Asked:
+    """What councils was asked about (decision, district, day) and its answer."""
+
+    decision_id: int
+    district_code: str
+    requested_on: date
+    check: CouncilCheck
+
+
+def _answer(asked: Asked | None, amendment: Amendment, project: Project) -> CouncilCheck:
+    """The answer to record on the locked amendment: councils' when it was asked about this very
+    decision, district and day; otherwise (the project changed between the read and the lock) none yet."""
+    if asked is None or (asked.decision_id, asked.district_code, asked.requested_on) != (
+        amendment.council_decision_id,
+        project.district_code,
+        amendment.requested_on,
+    ):
+        return unanswered("the request changed while councils was asked; check again")
+    return asked.check
+
+
+async def _done_reading(read: AsyncSession) -> None:
+    # Its connection goes back to the pool before councils is asked; and on a connection the writing
+    # session shares (the tests'), its savepoint ends before the writing one begins, not inside it.
+    await read.close()
+
+
+async def _ask_first(
+    read: AsyncSession,
+    project_id: int,
+    data: AmendmentCreate,
+    actor: Identity,
+    requested_on: date,
+    councils: ServiceClient,
+) -> Asked | None:
+    """Councils' answer about the cited decision, asked before the writing transaction: none when there is
+    no decision to ask about or the request will fail anyway (the locked checks in `request` then say why)."""
+    if data.council_decision_id is None:
+        return None
+    try:
+        project = await load_project(read, project_id)
+        ensure_district(actor, project)
+        if project.status != "in_progress":
+            return None
+        lines = list(await projects.lines_of(read, project_id))
+        if _routing(lines, _changes(data, project_id, lines)).route != "council":
+            return None
+    except ProblemError:
+        return None
+    finally:
+        await _done_reading(read)
+    check = await check_council_decision(
+        councils, data.council_decision_id, project.district_code, requested_on
+    )
+    return Asked(data.council_decision_id, project.district_code, requested_on, check)
+
+
 async def request(
     session: AsyncSession,
+    read: AsyncSession,
     *,
     project_id: int,
     data: AmendmentCreate,
     actor: Identity,
-    settings: BudgetSettings,
-    transport: httpx.AsyncBaseTransport | None = None,
+    councils: ServiceClient,
 ) -> AmendmentOut:
+    """The amendment, routed under the project's lock; councils was asked before it, with no transaction
+    open (`read` reads without one), and its answer is recorded if it still concerns this amendment."""
+    requested_on = today_seoul()
+    asked = await _ask_first(read, project_id, data, actor, requested_on, councils)
     project = await load_project(session, project_id, lock=True)
     ensure_district(actor, project)
     if project.status != "in_progress":
@@ -206,12 +270,12 @@ async def request(
         budget_before_krw=project.budget_krw,
         budget_after_krw=after,
         council_decision_id=data.council_decision_id,
-        requested_on=today_seoul(),
+        requested_on=requested_on,
         created_by=actor.subject,
     )
     await repository.add(session, amendment)
     if routing.route == "council":
-        await _council_check(session, amendment, project, actor, settings, transport)
+        await settle(session, amendment, project, actor, _answer(asked, amendment, project))
     await session.refresh(amendment)
     return out(amendment)
 
@@ -239,27 +303,6 @@ async def _apply(session: AsyncSession, amendment: Amendment, project: Project, 
             line.approved_amount_krw = line.amount_krw
         project.approved_budget_krw = amendment.budget_after_krw
         await session.flush()
-
-
-async def _council_check(
-    session: AsyncSession,
-    amendment: Amendment,
-    project: Project,
-    actor: Identity,
-    settings: BudgetSettings,
-    transport: httpx.AsyncBaseTransport | None,
-) -> CouncilCheck:
-    assert amendment.council_decision_id is not None
-    check = await check_council_decision(
-        amendment.council_decision_id,
-        project.district_code,
-        amendment.requested_on,
-        base_url=settings.councils_url,
-        timeout_seconds=settings.councils_timeout_seconds,
-        transport=transport,
-    )
-    await settle(session, amendment, project, actor, check)
-    return check
 
 
 async def settle(
@@ -315,17 +358,42 @@ async def _locked(session: AsyncSession, amendment_id: int, status: str) -> tupl
     return amendment, project
 
 
+async def _ask_again(
+    read: AsyncSession, amendment_id: int, actor: Identity, councils: ServiceClient
+) -> Asked | None:
+    """Councils' answer about a pending amendment's decision, asked with no transaction open: none when the
+    re-check will fail anyway (the locked checks in `recheck` then say why)."""
+    try:
+        amendment = await repository.get(read, amendment_id)
+        if amendment is None or amendment.status != "pending_council":
+            return None
+        project = await load_project(read, amendment.project_id)
+        ensure_district(actor, project)
+    except ProblemError:
+        return None
+    finally:
+        await _done_reading(read)
+    decision_id, district, day = amendment.council_decision_id, project.district_code, amendment.requested_on
+    if decision_id is None:  # never for a council-route amendment (ck_amendments_council_cites_decision)
+        return None
+    check = await check_council_decision(councils, decision_id, district, day)
+    return Asked(decision_id, district, day, check)
+
+
 async def recheck(
     session: AsyncSession,
+    read: AsyncSession,
     *,
     amendment_id: int,
     actor: Identity,
-    settings: BudgetSettings,
-    transport: httpx.AsyncBaseTransport | None = None,
+    councils: ServiceClient,
 ) -> AmendmentOut:
+    """Councils asked first, with no transaction open; then, under the locks, the answer recorded only if
+    the amendment is still pending (the re-check loop or another officer may have settled it meanwhile)."""
+    asked = await _ask_again(read, amendment_id, actor, councils)
     amendment, project = await _locked(session, amendment_id, "pending_council")
     ensure_district(actor, project)
-    await _council_check(session, amendment, project, actor, settings, transport)
+    await settle(session, amendment, project, actor, _answer(asked, amendment, project))
     await session.refresh(amendment)
     return out(amendment)
 
