@@ -9,6 +9,7 @@ those groups and weights back, each voter in the group of their VOTES column `vo
 file is one group, `voters`, where every ballot counts once.
 """
 
+import asyncio
 import contextlib
 import hmac
 import io
@@ -164,6 +165,12 @@ def _voter_groups(election_id: int, weights: dict[str, int] | None) -> list[Vote
     ]
 
 
+def _retrieve(future: "asyncio.Future[list[BallotRecord]]") -> None:
+    """Mark a dropped batch's outcome as seen, so asyncio logs no 'exception was never retrieved'."""
+    if not future.cancelled():
+        future.exception()
+
+
 class _Batches:
     """Turns the reader's votes into COPY records, a batch at a time, in a worker thread.
 
@@ -215,9 +222,17 @@ class _Batches:
         return batch
 
     async def records(self) -> AsyncIterator[BallotRecord]:
-        while batch := await run_in_threadpool(self.next_batch):
-            for record in batch:
-                yield record
+        """The records, the next batch parsed in the worker thread while PostgreSQL takes this one."""
+        pending = asyncio.ensure_future(run_in_threadpool(self.next_batch))
+        try:
+            while batch := await pending:
+                pending = asyncio.ensure_future(run_in_threadpool(self.next_batch))
+                for record in batch:
+                    yield record
+        finally:
+            if not pending.done():  # the COPY stopped early: the batch being parsed is dropped, unread
+                pending.cancel()
+                pending.add_done_callback(_retrieve)
 
 
 async def import_pb(
