@@ -16,6 +16,7 @@ import asyncio
 import hashlib
 import hmac
 import json
+import math
 import os
 import platform
 import resource
@@ -195,11 +196,15 @@ def report(voters: int, projects: int, timings: dict[str, Any]) -> str:
         f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC, Python {platform.python_version()}, {platform.machine()}, "
         f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f} at the end (the machine was shared "
         "with other work: figures are noisy); `bench/bench_seoul_vote.py`, one run. Peak RSS of the budget "
-        f"process (import + both outcomes): {timings['max_rss_mib']:,.0f} MiB.\n",
+        f"process (up to the last step that finished): {timings['max_rss_mib']:,.0f} MiB.\n",
         "| step | seconds | rate / result | goal |",
         "|---|---:|---|---|",
     ]
-    lines += [f"| {what} | {seconds:.2f} | {rate} | {goal_text} |" for what, seconds, rate, goal_text in rows]
+    stopped_at = f"> {timings['time limit']:.0f}"
+    lines += [
+        f"| {what} | {stopped_at if math.isnan(seconds) else f'{seconds:.2f}'} | {rate} | {goal_text} |"
+        for what, seconds, rate, goal_text in rows
+    ]
     return "\n".join(lines) + "\n"
 
 
