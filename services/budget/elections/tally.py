@@ -6,10 +6,12 @@ identities never take part: the digest is the sha256 of the sorted anonymous bal
 election exported and imported again has the same digest and the same outcome.
 """
 
+import gc
 import hashlib
 import math
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
@@ -59,12 +61,31 @@ async def read_ballot_groups(session: AsyncSession, election_id: int) -> list[Ba
         " WHERE election_id = $1 GROUP BY voter_group, project_ids, points",
         election_id,
     )
-    return [
-        BallotGroup(
-            group, tuple(ids.split(",")) if ids else (), tuple(points) if points is not None else None, count
-        )
-        for group, ids, points, count in rows
-    ]
+    with _no_cyclic_gc():
+        return [
+            BallotGroup(
+                group,
+                tuple(ids.split(",")) if ids else (),
+                tuple(points) if points is not None else None,
+                count,
+            )
+            for group, ids, points, count in rows
+        ]
+
+
+@contextmanager
+def _no_cyclic_gc() -> Iterator[None]:
+    """Pause the cycle collector while a million acyclic objects are built, without an await in between.
+
+    Every full collection scans all the objects built so far, which made building the groups of a
+    million-ballot election about twice as slow; reference counting still frees everything as usual."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def amount(value: Decimal | int | Fraction) -> Amount:
