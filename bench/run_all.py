@@ -18,6 +18,7 @@ from ops.devdb import EmbeddedPostgres, ensure_database  # noqa: E402
 SCRIPTS = (
     ["bench/bench_outcomes.py"],
     ["bench/bench_import.py"],
+    ["bench/bench_seoul_vote.py"],
     ["bench/bench_ballots.py"],
     ["bench/bench_gateway.py"],
     ["bench/bench_evaluation.py"],
