@@ -6,8 +6,9 @@ envelope (서면심사), the shortlist goes through the three deliberation stage
 screening keeps at most 130 % (심층심사); a weighted vote (citizens 50, committee 40, budget school 10;
 every ballot cast by its voter's own token) is closed and published, which selects the winners; the
 winners become funded projects; the district's officer starts one and records its expenses; then a small
-amendment (under 10 %) cites a passed motion of the district governance council's subcommittee,
-recorded in councils first, and a large one (over 10 %) waits for the city's approval.
+amendment (under 10 %) cites a passed motion of the district governance council itself (its
+`district_council` body; fictional, labelled members take some of its unnamed seats so that they can be
+marked present), recorded in councils first, and a large one (over 10 %) waits for the city's approval.
 
 Idempotent: the cycle, the council's meeting and the amendments are looked up by name and reused.
 """
@@ -62,11 +63,17 @@ BALLOTS: list[tuple[str, str, tuple[str, ...]]] = [
     ],
     ("demo-year-school-0", "school", ("마을 공유부엌 조성",)),
 ]
-COUNCIL_NAME = f"{DISTRICT_KO} 협치회의 청년분과 (demo-year)"
-COUNCIL_MEMBERS = ("김분과", "이분과", "박분과", "최분과", "정분과")
-MEETING_TITLE = f"{DISTRICT_KO} 협치회의 청년분과 2차 회의 (demo-year)"
+COUNCIL_NAME = f"{DISTRICT_KO} 협치회의(민관TFT)"  # ops/demo.py council_name
+# The registry's seats are as of 2017-06-30 (ops/demo.py AS_OF); the fictional members sit from 2017-11-01.
+SEATED_FROM, SEATS_END = "2017-11-01", "2017-10-31"
+FICTIONAL_SOURCE = "make demo-year (가상 인물; 실제 협치회의 위원 명단 아님)"
+REPLACED_NOTE = "make demo-year: 명단 미기재 좌석을 가상 위원으로 교체 (출석·표결 기록용)"
+COUNCIL_MEMBERS = tuple(
+    f"{surname}협치" for surname in ("김", "이", "박", "최", "정", "강", "조", "윤", "장", "임", "한", "오")
+)
+MEETING_TITLE = f"{DISTRICT_KO} 협치회의 2017년 11월 정기회의 (demo-year)"
 MOTION_TITLE = "청년 공론장 운영 사업 예산 소폭 증액(5 %) 동의의 건"
-SMALL_REASON = "공론장 참가자 증가에 따른 다과비 증액 (협치회의 청년분과 결정)"
+SMALL_REASON = "공론장 참가자 증가에 따른 다과비 증액 (협치회의 결정)"
 LARGE_REASON = "청년 공론장 권역 확대 (4개 → 6개 권역)에 따른 사업비 증액, 시 사전협의"
 EXPENSES = [
     ("201-01", "청년 공론장 1차 진행비", 250_000, 4, "2017-11-04"),
@@ -195,51 +202,61 @@ def _proposals_to_vote(a: Actors, cycle_id: int, envelope_id: int) -> tuple[int,
     return eid, screenings
 
 
+def _governance_council(a: Actors) -> dict[str, Any]:
+    """관악구's district governance council, as `make demo` registered it."""
+    bodies = _items(a.city, "/councils/bodies", district=DISTRICT, kind="district_council")
+    return next(b for b in bodies if b["name_ko"] == COUNCIL_NAME)
+
+
+def _seat_fictional_members(a: Actors, council_id: int) -> list[int]:
+    """The fictional members' person ids, seated from SEATED_FROM: as many unnamed civil seats end the day
+    before (replaced), so the council keeps the registry's 23 seats. Reuses whatever an earlier run did."""
+    seats = _items(a.city, "/councils/memberships", organization_id=council_id, active_on=SEATED_FROM)
+    seated = {s["person"]["name_ko"]: s["person_id"] for s in seats if s["source"] == FICTIONAL_SOURCE}
+    missing = [name for name in COUNCIL_MEMBERS if name not in seated]
+    unnamed = [
+        s
+        for s in seats
+        if s["person_id"] is None and s["member_organization_id"] is None and s["sector"] == "civil"
+    ]
+    if len(unnamed) < len(missing):
+        raise RuntimeError(f"{COUNCIL_NAME}: {len(unnamed)} unnamed civil seats, {len(missing)} to replace")
+    for seat in unnamed[: len(missing)]:
+        end = {"end_date": SEATS_END, "end_reason": "replaced", "end_note": REPLACED_NOTE}
+        ok(a.city.patch(f"/councils/memberships/{seat['id']}", json=end))
+    known = {p["name_ko"]: p["id"] for p in _items(a.city, "/councils/persons", district=DISTRICT, q="협치")}
+    for name in missing:
+        if name not in known:
+            person = {"name_ko": name, "district_code": DISTRICT, "source": FICTIONAL_SOURCE}
+            known[name] = ok(a.city.post("/councils/persons", json=person))["id"]
+        membership = {
+            "organization_id": council_id,
+            "person_id": known[name],
+            "role": "member",
+            "sector": "civil",
+            "start_date": SEATED_FROM,
+            "source": FICTIONAL_SOURCE,
+        }
+        ok(a.city.post("/councils/memberships", json=membership))
+        seated[name] = known[name]
+    return [seated[name] for name in COUNCIL_MEMBERS]
+
+
 def _council_decision(a: Actors) -> int:
-    """A passed motion of the district governance council's youth subcommittee (분과), recorded in councils:
-    the registry's council has only unnamed seats, who cannot be marked present, so the decision is taken by
-    a subcommittee of named (fictional, labelled) members sitting under it."""
-    parent = next(
-        b
-        for b in _items(a.city, "/councils/bodies", district=DISTRICT, kind="district_council")
-        if b["name_ko"].startswith(DISTRICT_KO)
-    )
-    bodies = _items(a.city, "/councils/bodies", district=DISTRICT, kind="subcommittee")
-    body = next((b for b in bodies if b["name_ko"] == COUNCIL_NAME), None)
-    if body is None:
-        body = ok(
-            a.city.post(
-                "/councils/bodies",
-                json={
-                    "classification": "subcommittee",
-                    "name_ko": COUNCIL_NAME,
-                    "district_code": DISTRICT,
-                    "parent_id": parent["id"],
-                    "source": "make demo-year (가상의 분과; 실제 명단 아님)",
-                },
-            )
-        )
-    meetings = _items(a.city, "/councils/meetings", organization_id=body["id"])
+    """A passed motion of 관악구's district governance council itself, recorded in councils. The registry
+    names none of its 23 seats, and an unnamed seat cannot be marked present; so, from SEATED_FROM, 12
+    fictional members (labelled so in `source`) take 12 of its civil seats, and at a held meeting the 12
+    of them present meet the quorum (more than half of 23) and pass the motion (more than half of 12)."""
+    council = _governance_council(a)
+    meetings = _items(a.city, "/councils/meetings", organization_id=council["id"])
     meeting = next((m for m in meetings if m["title"] == MEETING_TITLE), None)
     if meeting is None:
-        people = []
-        for name in COUNCIL_MEMBERS:
-            person = ok(a.city.post("/councils/persons", json={"name_ko": name, "district_code": DISTRICT}))
-            membership = {
-                "organization_id": body["id"],
-                "person_id": person["id"],
-                "role": "member",
-                "sector": "civil",
-                "start_date": "2017-03-01",
-                "source": "make demo-year (가상 인물)",
-            }
-            ok(a.city.post("/councils/memberships", json=membership))
-            people.append(person)
+        people = _seat_fictional_members(a, council["id"])
         meeting = ok(
             a.city.post(
                 "/councils/meetings",
                 json={
-                    "organization_id": body["id"],
+                    "organization_id": council["id"],
                     "kind": "regular",
                     "title": MEETING_TITLE,
                     "starts_at": "2017-11-20T19:00:00+09:00",
@@ -247,9 +264,9 @@ def _council_decision(a: Actors) -> int:
                 },
             )
         )
-        records = [{"person_id": p["id"], "status": "present"} for p in people[:4]]
+        records = [{"person_id": person_id, "status": "present"} for person_id in people]
         ok(a.city.put(f"/councils/meetings/{meeting['id']}/attendance", json={"records": records}))
-        motion = {"title": MOTION_TITLE, "counts": {"yes": 3, "no": 0, "abstain": 1}}
+        motion = {"title": MOTION_TITLE, "counts": {"yes": 10, "no": 1, "abstain": 1}}
         ok(a.city.post(f"/councils/meetings/{meeting['id']}/motions", json=motion))
     motions = ok(a.city.get(f"/councils/meetings/{meeting['id']}"))["motions"]
     return int(next(m for m in motions if m["title"] == MOTION_TITLE)["id"])

@@ -231,7 +231,7 @@ def play(base_url: str, shared: Path, timeout: float) -> list[NextYear]:
     print(f"  청년 공론장 운영 (사업 {pb.projects['청년 공론장 운영']}): {pb.spent_krw:,}원 집행")
     for amendment in pb.amendments:
         by = (
-            f"협치회의 분과 결정 {amendment['council_decision_id']}"
+            f"{demo_pb.COUNCIL_NAME} 결정 {amendment['council_decision_id']}"
             if amendment["route"] == "council"
             else "시 승인"
         )

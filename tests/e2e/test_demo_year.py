@@ -81,6 +81,10 @@ def test_one_year_prices_every_next_year_grant_by_its_delivered_result_and_repla
         )
         decision = api.get(f"/councils/decisions/{small['council_decision_id']}").json()
         assert (decision["district_code"], decision["result"]) == (demo_pb.DISTRICT, "pass")
+        assert (decision["body_classification"], decision["body_name_ko"]) == (
+            "district_council",
+            demo_pb.COUNCIL_NAME,
+        )
         assert project["budget_krw"] == large["budget_after_krw"] > 28_000_000 * 110 // 100
 
     again = play(city.gateway, SHARED_DIR, timeout=60)
