@@ -2,10 +2,11 @@
 
     .venv/bin/python bench/size_ballots.py [--ballots 100000] [--database-url postgresql://...]
 
-Inserts synthetic ballots (a 32-byte voter hash, the default group, 1–5 of 200 projects as in a Seoul-wide
-approval vote) into a migrated budget schema, 10,000 a statement, and prints the table's total size (heap,
-TOAST, primary key and the (election, voter hash) unique index), its bytes per ballot and the WAL written.
-The statement-level ballot guard runs as for an import. Embedded PostgreSQL under .data/pg-size by default.
+Inserts synthetic ballots (a 32-byte voter hash, the default group, 1–5 of 200 projects drawn by a hash, as
+in a Seoul-wide approval vote) into a migrated budget schema, 10,000 a statement, then some one by one, and
+prints the table's total size (heap, TOAST, primary key and the (election, voter hash) unique index) and the
+WAL written, per ballot, and how the outcome computation's GROUP BY read fits work_mem. The statement-level
+ballot guard runs as for an import. Embedded PostgreSQL under .data/pg-size by default.
 """
 
 import argparse
@@ -30,7 +31,8 @@ RETURNING id
 INSERT = """
 INSERT INTO budget.ballots (election_id, voter_hash, voter_group, project_ids)
 SELECT $1, sha256(($2::bigint + n)::text::bytea), 'default',
-       ARRAY(SELECT 'P' || ((n * 7 + k * 37) % 200) FROM generate_series(1, 1 + n % 5) AS k)
+       ARRAY(SELECT DISTINCT 'P' || abs(hashint8(($2::bigint + n) * 8 + k) % 200)
+             FROM generate_series(1, 1 + n % 5) AS k)
 FROM generate_series(1, $3::int) AS n
 """
 
@@ -69,6 +71,17 @@ async def measure(url: str, ballots: int, singles: int) -> None:
         total = ballots + singles
         print(f"{ballots:,} ballots {BATCH:,} a statement: WAL {float(wal) / ballots:.0f} B/ballot")
         print(f"{total:,} ballots: table+indexes {size / 2**20:.1f} MiB ({size / total:.0f} B/ballot)")
+        # The outcome computation's read (services/budget/elections/tally.py): does it fit work_mem?
+        for work_mem in ("4MB", "64MB"):
+            await conn.execute(f"SET work_mem = '{work_mem}'")
+            plan = await conn.fetch(
+                "EXPLAIN (ANALYZE, BUFFERS) SELECT voter_group, project_ids, points, count(*)"
+                " FROM budget.ballots WHERE election_id = $1 GROUP BY voter_group, project_ids, points",
+                election,
+            )
+            lines = [r[0].strip() for r in plan]
+            notable = [x for x in lines if any(w in x for w in ("Memory", "Disk", "Batches", "Execution"))]
+            print(f"outcome read, work_mem {work_mem}: " + " | ".join(notable))
     finally:
         await conn.close()
 
