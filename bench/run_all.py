@@ -25,8 +25,15 @@ SCRIPTS = (
     ["bench/bench_delivery.py"],
     ["bench/bench_money.py"],
     ["bench/bench_overview.py"],
+    ["bench/bench_replicas.py"],
+    ["bench/size_ballots.py"],
 )
-WITH_DATABASE_URL = ("bench/bench_gateway.py", "bench/bench_overview.py")
+WITH_DATABASE_URL = (
+    "bench/bench_gateway.py",
+    "bench/bench_overview.py",
+    "bench/bench_replicas.py",
+    "bench/size_ballots.py",
+)
 
 
 def main() -> None:

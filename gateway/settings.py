@@ -1,6 +1,7 @@
 from typing import Literal
 
-from pydantic import Field, model_validator
+import httpx
+from pydantic import Field, field_validator, model_validator
 
 from shared.settings import CommonSettings
 
@@ -15,6 +16,7 @@ DEV_CORS_ORIGINS = (
 
 class GatewaySettings(CommonSettings):
     port: int = Field(default=8000, validation_alias="GATEWAY_PORT")
+    # Each: one URL, or several separated by commas (replicas side by side: gateway/replicas.py).
     councils_url: str = Field(default="http://127.0.0.1:8001", validation_alias="GATEWAY_COUNCILS_URL")
     budget_url: str = Field(default="http://127.0.0.1:8002", validation_alias="GATEWAY_BUDGET_URL")
     evaluation_url: str = Field(default="http://127.0.0.1:8003", validation_alias="GATEWAY_EVALUATION_URL")
@@ -86,6 +88,22 @@ class GatewaySettings(CommonSettings):
         description="Whether browsers may send cookies or HTTP auth cross-origin (a bearer token needs not).",
     )
 
+    @field_validator("councils_url", "budget_url", "evaluation_url")
+    @classmethod
+    def _replica_urls(cls, value: str) -> str:
+        urls = split_urls(value)
+        if not urls:
+            raise ValueError("an upstream needs at least one URL")
+        paths = set()
+        for url in urls:
+            parsed = httpx.URL(url)
+            if parsed.scheme not in ("http", "https") or not parsed.host:
+                raise ValueError(f"{url!r} is not an http(s) URL")
+            paths.add(parsed.raw_path.rstrip(b"/"))
+        if len(paths) > 1:
+            raise ValueError("the replicas of one service must share the URL path")
+        return value
+
     @model_validator(mode="after")
     def _no_credentials_for_any_origin(self) -> "GatewaySettings":
         if self.cors_allow_credentials and "*" in self.allowed_origins():
@@ -97,5 +115,14 @@ class GatewaySettings(CommonSettings):
             return self.cors_origins
         return [] if self.app_env == "production" else list(DEV_CORS_ORIGINS)
 
-    def upstream_urls(self) -> dict[str, str]:
-        return {"councils": self.councils_url, "budget": self.budget_url, "evaluation": self.evaluation_url}
+    def upstream_urls(self) -> dict[str, list[str]]:
+        """Each service's replicas' URLs (one, unless a setting lists several)."""
+        return {
+            "councils": split_urls(self.councils_url),
+            "budget": split_urls(self.budget_url),
+            "evaluation": split_urls(self.evaluation_url),
+        }
+
+
+def split_urls(value: str) -> list[str]:
+    return [url.strip() for url in value.split(",") if url.strip()]

@@ -4,6 +4,7 @@ from collections.abc import AsyncIterable
 
 import httpx
 
+from gateway.replicas import Replica, ReplicaSet
 from gateway.settings import GatewaySettings
 from shared.breaker import CircuitBreaker
 from shared.transport import RelayTransport
@@ -71,11 +72,17 @@ class Upstreams:
 
     def __init__(self, settings: GatewaySettings) -> None:
         self.upstreams: dict[str, Upstream] = {}
-        for name, url in settings.upstream_urls().items():
-            transport = create_transport(settings)
-            breaker = CircuitBreaker(settings.breaker_failures, settings.breaker_reset_seconds)
-            self.upstreams[name] = Upstream(create_client(url, settings, transport), transport, breaker)
+        for name, urls in settings.upstream_urls().items():
+            transport = ReplicaSet(
+                [Replica(url, create_transport(settings), self._breaker(settings)) for url in urls]
+            )
+            breaker = self._breaker(settings)  # the service's: open when no replica answers
+            self.upstreams[name] = Upstream(create_client(urls[0], settings, transport), transport, breaker)
         self.clients = {name: upstream.client for name, upstream in self.upstreams.items()}
+
+    @staticmethod
+    def _breaker(settings: GatewaySettings) -> CircuitBreaker:
+        return CircuitBreaker(settings.breaker_failures, settings.breaker_reset_seconds)
 
     def client(self, name: str) -> httpx.AsyncClient:
         return self.clients[name]

@@ -352,3 +352,29 @@ def test_image_installs_the_runtime_lock_with_hashes_and_the_project_without_dep
         for command in re.split(r"&&|;", rest):
             if "pip install" in command:
                 assert "--require-hashes" in command or "--no-deps" in command, command
+
+
+def test_each_deployment_has_a_cpu_autoscaler(rendered: list[Manifest]) -> None:
+    autoscalers = {
+        hpa["spec"]["scaleTargetRef"]["name"]: hpa for hpa in _of_kind(rendered, "HorizontalPodAutoscaler")
+    }
+    for deployment in _of_kind(rendered, "Deployment"):
+        name = deployment["metadata"]["name"]
+        hpa = autoscalers.pop(name)
+        assert hpa["apiVersion"] == "autoscaling/v2"
+        assert hpa["spec"]["scaleTargetRef"]["kind"] == "Deployment"
+        assert 1 <= hpa["spec"]["minReplicas"] <= deployment["spec"]["replicas"] <= hpa["spec"]["maxReplicas"]
+        (metric,) = hpa["spec"]["metrics"]
+        assert metric["resource"]["name"] == "cpu" and metric["resource"]["target"]["type"] == "Utilization"
+        # Utilization is relative to the request: a container without a CPU request is never scaled.
+        (container,) = _pod_spec(deployment)["containers"]
+        assert container["resources"]["requests"]["cpu"]
+    assert not autoscalers, f"autoscalers without a Deployment: {sorted(autoscalers)}"
+
+
+def test_base_runs_at_least_two_of_everything() -> None:
+    base = _render("deploy/k8s/base")
+    for deployment in _of_kind(base, "Deployment"):
+        name = deployment["metadata"]["name"]
+        assert deployment["spec"]["replicas"] >= 2, name
+        assert _one(base, "HorizontalPodAutoscaler", name)["spec"]["minReplicas"] >= 2, name

@@ -1,0 +1,273 @@
+"""Two processes of each service on one database, behind one gateway that lists both: the same answers as
+one process, nothing done twice, and the system still answering when a replica is killed.
+
+The services' own calls to each other (budget → councils, evaluation → budget and councils) go to replica
+"a" of the callee, as they would go to one Kubernetes Service URL; the gateway spreads its requests over
+both replicas (gateway/replicas.py). Requests sent straight to a named replica show that what one process
+wrote, another reads.
+"""
+
+import asyncio
+import os
+import subprocess
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+import httpx
+import pytest
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from ops.readiness import wait_until_ready
+from services.evaluation.outbox.service import enqueue_result_confirmed
+from shared.settings import async_url, plain_url
+from tests.conftest import Database, own_database
+from tests.e2e.conftest import free_port, start
+
+pytestmark = pytest.mark.e2e
+
+SERVICES = ("councils", "budget", "evaluation")
+REPLICAS = ("a", "b")
+PROJECTS = [
+    {"project_id": "P1", "name": "마을 도서관", "cost_krw": 600_000},
+    {"project_id": "P2", "name": "공원 벤치", "cost_krw": 500_000},
+    {"project_id": "P3", "name": "놀이터", "cost_krw": 300_000},
+]
+VOTES = {"v1": ["P1"], "v2": ["P1", "P3"], "v3": ["P2", "P3"], "v4": ["P3"], "v5": ["P1", "P2"]}
+
+
+@dataclass
+class Replicated:
+    urls: dict[str, str]
+    database: Database
+    processes: dict[str, subprocess.Popen[bytes]]
+
+    @property
+    def gateway(self) -> str:
+        return self.urls["gateway"]
+
+
+def _stop(processes: list[subprocess.Popen[bytes]]) -> None:
+    for process in processes:
+        if process.poll() is None:
+            process.terminate()
+    for process in processes:
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+@pytest.fixture(scope="module")
+def replicated(database: Database, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Replicated]:
+    db = own_database(database, "seoul_replicas")
+    log_dir: Path = tmp_path_factory.mktemp("replica-logs")
+    ports = {f"{s}-{r}": free_port() for s in SERVICES for r in REPLICAS} | {"gateway": free_port()}
+    urls = {name: f"http://127.0.0.1:{port}" for name, port in ports.items()}
+    env = dict(os.environ)
+    for service, url in db.service_urls.items():
+        env[f"{service.upper()}_DATABASE_URL"] = url
+        env[f"GATEWAY_{service.upper()}_URL"] = ",".join(urls[f"{service}-{r}"] for r in REPLICAS)
+    env["COUNCILS_URL"] = urls["councils-a"]
+    env["EVALUATION_BUDGET_URL"] = urls["budget-a"]
+    env["EVALUATION_COUNCILS_URL"] = urls["councils-a"]
+    # Both evaluation replicas relay the outbox, fast; both budget replicas run the council re-check loop.
+    env |= {"EVALUATION_RELAY_ENABLED": "true", "EVALUATION_RELAY_POLL_SECONDS": "0.05"}
+    processes: dict[str, subprocess.Popen[bytes]] = {}
+    try:
+        for name, port in ports.items():
+            processes[name] = start(name.split("-")[0], port, env, log_dir)
+        for name, process in processes.items():
+            wait_until_ready(f"{urls[name]}/readyz", process, timeout=90)
+        for name in processes:
+            if name != "gateway":  # built once before the gateway's route tables ask (see conftest.system)
+                httpx.get(f"{urls[name]}/openapi.json", timeout=60)
+        yield Replicated(urls, db, processes)
+    finally:
+        _stop(list(processes.values()))
+
+
+def _body() -> dict[str, Any]:
+    now = datetime.now(UTC)
+    return {
+        "name_ko": "관악구 주민투표 (복제본)",
+        "budget_krw": 1_000_000,
+        "projects": PROJECTS,
+        "opens_at": (now - timedelta(minutes=5)).isoformat(),
+        "closes_at": (now + timedelta(hours=1)).isoformat(),
+        "ballot": {"type": "approval", "max_length": 2},
+    }
+
+
+def _election(
+    client: httpx.Client, city: dict[str, str], key: str | None = None, body: dict[str, Any] | None = None
+) -> httpx.Response:
+    body = body or _body()
+    headers = city | ({"Idempotency-Key": key} if key else {})
+    return client.post("/budget/elections", json=body, headers=headers)
+
+
+def _vote_and_publish(
+    clients: list[httpx.Client], auth: Callable[..., dict[str, str]], tag: str
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """One election's life, each request on the next of `clients`: the published outcome and one ballot."""
+    city = auth("city_officer")
+    turn = iter(clients * 20)
+    created = _election(next(turn), city)
+    assert created.status_code == 201, created.text
+    url = f"/budget/elections/{created.json()['id']}"
+    for voter, choice in VOTES.items():
+        cast = next(turn).put(
+            f"{url}/ballot", json={"project_ids": choice}, headers=auth("citizen", subject=tag + voter)
+        )
+        assert cast.status_code == 200, cast.text
+    # A replaced ballot, replaced through another process than the one that stored it.
+    again = next(turn).put(
+        f"{url}/ballot", json={"project_ids": ["P2"]}, headers=auth("citizen", subject=tag + "v1")
+    )
+    assert again.status_code == 200 and again.json()["revision"] == 2, again.text
+    mine = next(turn).get(f"{url}/ballot", headers=auth("citizen", subject=tag + "v1"))
+    assert mine.status_code == 200 and mine.json()["project_ids"] == ["P2"], mine.text
+    assert next(turn).post(f"{url}/close", headers=city).status_code == 200
+    late = next(turn).put(
+        f"{url}/ballot", json={"project_ids": ["P1"]}, headers=auth("citizen", subject=tag + "v9")
+    )
+    assert late.status_code == 409, late.text  # closed on one process, refused by the other
+    published = next(turn).post(f"{url}/publish", headers=city)
+    assert published.status_code == 200, published.text
+    outcome = next(turn).get(f"{url}/outcome")
+    assert outcome.status_code == 200, outcome.text
+    return outcome.json(), mine.json()
+
+
+def _comparable(outcome: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in outcome.items() if k not in ("election_id", "id", "computed_at", "record_id")}
+
+
+def test_the_same_requests_give_the_same_results_as_one_replica(
+    replicated: Replicated, auth: Callable[..., dict[str, str]]
+) -> None:
+    urls = replicated.urls
+    with (
+        httpx.Client(base_url=urls["budget-a"], timeout=30) as one,
+        httpx.Client(base_url=urls["budget-b"], timeout=30) as other,
+        httpx.Client(base_url=replicated.gateway, timeout=30) as gateway,
+    ):
+        alone, _ = _vote_and_publish([one], auth, "alone-")
+        alternating, _ = _vote_and_publish([one, other], auth, "alt-")
+        through_gateway, _ = _vote_and_publish([gateway], auth, "gw-")
+    assert _comparable(alternating) == _comparable(alone)
+    assert _comparable(through_gateway) == _comparable(alone)
+
+
+def test_a_published_outcome_reads_the_same_from_both_replicas(
+    replicated: Replicated, auth: Callable[..., dict[str, str]]
+) -> None:
+    urls = replicated.urls
+    with (
+        httpx.Client(base_url=urls["budget-a"], timeout=30) as a,
+        httpx.Client(base_url=urls["budget-b"], timeout=30) as b,
+    ):
+        outcome, _ = _vote_and_publish([a], auth, "pub-")
+        url = f"/budget/elections/{outcome['election_id']}/outcome"
+        read_a, read_b = a.get(url), b.get(url)
+    assert read_a.status_code == read_b.status_code == 200
+    assert read_a.json() == read_b.json() == outcome
+    assert read_a.headers["etag"] == read_b.headers["etag"]
+    with httpx.Client(base_url=urls["budget-b"], timeout=30) as b:
+        assert b.get(url, headers={"If-None-Match": read_a.headers["etag"]}).status_code == 304
+
+
+def test_an_idempotent_post_replayed_on_the_other_replica_creates_nothing_new(
+    replicated: Replicated, auth: Callable[..., dict[str, str]]
+) -> None:
+    city = auth("city_officer")
+    key = str(uuid.uuid4())
+    urls = replicated.urls
+    with (
+        httpx.Client(base_url=urls["budget-a"], timeout=30) as a,
+        httpx.Client(base_url=urls["budget-b"], timeout=30) as b,
+    ):
+        body = _body()  # a replay sends the same body
+        first = _election(a, city, key, body)
+        replay = _election(b, city, key, body)
+        assert first.status_code == replay.status_code == 201, (first.text, replay.text)
+        assert replay.json() == first.json()
+        named = b.get(f"/budget/elections/{first.json()['id']}", headers=city)
+        assert named.status_code == 200 and named.json()["id"] == first.json()["id"]
+    count = asyncio.run(
+        _fetch(
+            replicated.database.service_urls["budget"],
+            "SELECT count(*) AS n FROM budget.idempotency_keys WHERE key = $1",
+            key,
+        )
+    )
+    assert count[0]["n"] == 1
+
+
+async def _fetch(url: str, query: str, *args: Any) -> list[asyncpg.Record]:
+    conn = await asyncpg.connect(plain_url(url))
+    try:
+        return list(await conn.fetch(query, *args))
+    finally:
+        await conn.close()
+
+
+async def _enqueue(url: str, count: int) -> list[uuid.UUID]:
+    engine = create_async_engine(async_url(url), pool_size=1)
+    try:
+        ids = []
+        for n in range(count):
+            async with engine.begin() as conn:
+                target_id = uuid.uuid4().int % 2_000_000_000 + 1
+                ids.append(
+                    await enqueue_result_confirmed(conn, target_id, {"category": "우수", "sequence": n})
+                )
+        return ids
+    finally:
+        await engine.dispose()
+
+
+def test_both_relays_deliver_each_event_to_budget_once(replicated: Replicated) -> None:
+    urls = replicated.database.service_urls
+    ids = asyncio.run(_enqueue(urls["evaluation"], 40))
+    deadline = time.monotonic() + 60
+    query = (
+        "SELECT count(*) AS n FROM evaluation.outbox_events WHERE id = ANY($1) AND delivered_at IS NOT NULL"
+    )
+    while asyncio.run(_fetch(urls["evaluation"], query, ids))[0]["n"] < len(ids):
+        assert time.monotonic() < deadline, "the relays did not deliver every event"
+        time.sleep(0.1)
+    applied = asyncio.run(
+        _fetch(urls["budget"], "SELECT event_id FROM budget.delivered_results WHERE event_id = ANY($1)", ids)
+    )
+    assert sorted(row["event_id"] for row in applied) == sorted(ids)  # each once: none lost, none twice
+
+
+def test_killing_one_replica_of_each_service_keeps_the_system_answering(
+    replicated: Replicated, auth: Callable[..., dict[str, str]]
+) -> None:
+    """Last in this module: it kills replica "b" of every service (the services call each other's "a")."""
+    city = auth("city_officer")
+    with httpx.Client(base_url=replicated.gateway, timeout=30) as gateway:
+        created = _election(gateway, city)
+        assert created.status_code == 201, created.text
+        url = f"/budget/elections/{created.json()['id']}"
+        for service in SERVICES:
+            replicated.processes[f"{service}-b"].kill()
+            replicated.processes[f"{service}-b"].wait(timeout=10)
+        # More requests than the breaker's threshold: each one that finds b gone is sent to a instead.
+        for n in range(12):
+            read = gateway.get(url, headers=city)
+            assert read.status_code == 200, read.text
+            cast = gateway.put(
+                f"{url}/ballot", json={"project_ids": ["P3"]}, headers=auth("citizen", subject=f"k{n}")
+            )
+            assert cast.status_code == 200, cast.text
+            assert gateway.get("/councils/districts").status_code == 200
+            assert gateway.get("/evaluation/cycles").status_code in (200, 401, 403)
