@@ -2,7 +2,9 @@
 
 An evaluation target and a budget grant name a councils organisation and their district. Before such a row is
 stored, the organisation is read from councils (`GET /councils/organizations/{id}`) with the services' client:
-unknown is a 422 naming `body.organization_id`, another district a 422 naming `body.district_code`. When
+unknown is a 422 naming `body.organization_id`, another district a 422 naming `body.district_code`. A grant
+with no organisation names only its district, read from councils (`GET /councils/districts/{code}`): unknown
+is a 422 naming `body.district_code` (a named organisation's district needs no second read). When
 councils cannot answer (down, hanging past the caller's councils timeout, its circuit open) the write is
 refused with a 503 and Retry-After, and nothing is stored: no unchecked reference.
 
@@ -27,8 +29,8 @@ class CouncilsUnavailable(ServiceUnavailable):
 
     def __init__(self, retry_after: int) -> None:
         super().__init__(
-            "the councils service could not confirm the organisation; nothing was stored, retry later",
-            detail_ko="의회 등록부 서비스가 기관을 확인하지 못했습니다. 저장된 것은 없습니다."
+            "the councils service could not confirm the reference; nothing was stored, retry later",
+            detail_ko="의회 등록부 서비스가 참조(기관·자치구)를 확인하지 못했습니다. 저장된 것은 없습니다."
             " 잠시 후 다시 시도하십시오.",
         )
         self.headers = {"Retry-After": str(max(1, retry_after))}
@@ -46,9 +48,30 @@ class OrganizationOutsideDistrict(RuleViolation):
     title_ko = "다른 자치구의 기관"
 
 
+class UnregisteredDistrict(RuleViolation):
+    code = "unregistered-district"
+    title = "District not registered"
+    title_ko = "등록되지 않은 자치구"
+
+
 class CouncilsReferences:
     def __init__(self, client: ServiceClient) -> None:
         self.client = client
+
+    async def check_district(self, district_code: str, field: str = "body.district_code") -> None:
+        """The district is registered in councils; else a 422 naming `field` (503 if councils cannot say)."""
+        try:
+            response = await self.client.get(f"/councils/districts/{district_code}")
+        except CalleeUnavailable as exc:
+            raise CouncilsUnavailable(exc.retry_after) from exc
+        if response.status_code in (404, 422):
+            raise UnregisteredDistrict(
+                f"the councils registry has no district {district_code}",
+                detail_ko=f"의회 등록부에 자치구 {district_code}이(가) 없습니다.",
+                field=field,
+            )
+        if response.status_code != 200:
+            raise CouncilsUnavailable(5)
 
     async def check_organization(self, organization_id: int, district_code: str) -> None:
         """The organisation is registered in councils and belongs to `district_code`; else a problem."""

@@ -1,5 +1,6 @@
 """An evaluation target's councils organisation and district, checked against a real councils process when
-the target is written: up (201, or 422 naming the field), down (503 + Retry-After, nothing stored), back."""
+the target is written: up (201, or 422 naming the field), down (503 + Retry-After, nothing stored), back.
+The same for a grant's organisation, and for a grant's district when it names no organisation."""
 
 import os
 import subprocess
@@ -135,7 +136,7 @@ def lonely_budget(
         process.wait(timeout=10)
 
 
-def apply_for_grant(client: httpx.Client, auth: Auth, org: int, district: str) -> httpx.Response:
+def apply_for_grant(client: httpx.Client, auth: Auth, org: int | None, district: str) -> httpx.Response:
     body = {
         "kind": "civic_platform",
         "district_code": district,
@@ -179,7 +180,11 @@ def test_a_grant_names_a_registered_organisation_checked_with_councils_up_down_a
         refused = apply_for_grant(budget, auth, org, EUNPYEONG)
         assert assert_problem(refused, 503)["code"] == "councils-unavailable"
         assert int(refused.headers["Retry-After"]) >= 1
+        no_organisation = apply_for_grant(budget, auth, None, GANGBUK)
+        assert assert_problem(no_organisation, 503)["code"] == "councils-unavailable"
+        assert int(no_organisation.headers["Retry-After"]) >= 1
         assert grants_of(budget, auth, EUNPYEONG) == []
+        assert grants_of(budget, auth, GANGBUK) == []
 
         councils: subprocess.Popen[bytes] | None = None
         try:
@@ -195,8 +200,11 @@ def test_a_grant_names_a_registered_organisation_checked_with_councils_up_down_a
             assert assert_problem(other, 422, "body.district_code")["code"] == "organization-outside-district"
             unknown = apply_for_grant(budget, auth, 2**31 - 1, EUNPYEONG)
             assert assert_problem(unknown, 422, "body.organization_id")["code"] == "unknown-organization"
+            district_only = apply_for_grant(budget, auth, None, GANGBUK)  # councils registers 강북구
+            assert district_only.status_code == 201, district_only.text
+            assert_problem(apply_for_grant(budget, auth, None, "11999"), 422, "body.district_code")
             assert grants_of(budget, auth, EUNPYEONG) == [org]
-            assert grants_of(budget, auth, GANGBUK) == []
+            assert grants_of(budget, auth, GANGBUK) == [None]
         finally:
             if councils is not None:
                 councils.terminate()

@@ -54,8 +54,8 @@ async def apply_for_grant(
 ) -> GrantOut:
     """Record a district's application (district officers: their own district) within the phase's window;
     execution and further platform years get their amount computed. A named `organization_id` is checked
-    with councils first (registered, of the district); 503 with Retry-After when councils cannot answer,
-    and nothing is stored."""
+    with councils first (registered, of the district), or without one the `district_code` (registered in
+    councils); 503 with Retry-After when councils cannot answer, and nothing is stored."""
     return await service.apply_for_grant(session, data=data, actor=actor, references=references)
 
 

@@ -212,8 +212,8 @@ async def apply_for_grant(
     actor: Identity,
     references: CouncilsReferences | None = None,
 ) -> GrantOut:
-    """`references` checks a named organisation with councils, before the database is touched: no
-    transaction waits on councils, and councils down stores nothing (503)."""
+    """`references` checks a named organisation (or, without one, the district) with councils, before the
+    database is touched: no transaction waits on councils, and councils down stores nothing (503)."""
     _ensure_district(actor, data.district_code, "body.district_code")
     phase = data.phase or PHASES_OF[data.kind][0]
     if phase not in PHASES_OF[data.kind]:
@@ -224,6 +224,8 @@ async def apply_for_grant(
         )
     if references is not None and data.organization_id is not None:
         await references.check_organization(data.organization_id, data.district_code)
+    elif references is not None:
+        await references.check_district(data.district_code)
     policy = await policy_for(session, data.fiscal_year, data.kind)
     await ensure_window(session, policy, phase)
     assigned = await funding.ensure_room(
