@@ -17,6 +17,7 @@ Writes the ratios to bench/RESULTS.md (section `ceiling`). Needs `wrk` on PATH.
 
 import argparse
 import os
+import subprocess
 import sys
 import tempfile
 import time
@@ -30,7 +31,7 @@ import httpx
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.bench_gateway import Processes, WrkResult, free_port, parse_wrk  # noqa: E402
+from bench.bench_gateway import Processes, WrkResult, free_port, parse_wrk, start_profiler  # noqa: E402
 from bench.results_file import write_section  # noqa: E402
 from ops import demo  # noqa: E402
 from shared.auth import mint_token  # noqa: E402
@@ -66,8 +67,6 @@ class Row:
 def run_wrk(
     url: str, connections: int, duration: float, threads: int, script: Path | None = None
 ) -> WrkResult:
-    import subprocess
-
     command = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{duration:g}s", "--timeout", "5s", "--latency"]
     if script is not None:
         command += ["-s", str(script)]
@@ -191,7 +190,11 @@ def measure_all(args: argparse.Namespace, procs: Processes, urls: dict[str, str]
     for label, url_of in ballot_rows:
         if args.warmup > 0:
             run_wrk(url_of(), args.ballot_connections, args.warmup, args.threads, script)
-        result = run_wrk(url_of(), args.ballot_connections, args.duration, args.threads, script)
+        url = url_of()
+        profiler = profile(args, procs, "budget", "ballots-direct") if "straight" in label else None
+        result = run_wrk(url, args.ballot_connections, args.duration, args.threads, script)
+        if profiler is not None:
+            profiler.wait(timeout=120)
         rows.append(report(Row(label, "ballots", result, ceiling)))
         ceiling = ceiling or rows[-1]
         if result.requests > args.tokens:
@@ -200,10 +203,22 @@ def measure_all(args: argparse.Namespace, procs: Processes, urls: dict[str, str]
     for label, url in read_rows:
         if args.warmup > 0:
             run_wrk(url, args.read_connections, args.warmup, args.threads)
+        profiler = profile(args, procs, "councils", "district") if "districts/11110" in label else None
         result = run_wrk(url, args.read_connections, args.duration, args.threads)
+        if profiler is not None:
+            profiler.wait(timeout=120)
         rows.append(report(Row(label, "reads", result, ceiling)))
         ceiling = ceiling or rows[-1]
     return rows
+
+
+def profile(
+    args: argparse.Namespace, procs: Processes, name: str, row: str
+) -> "subprocess.Popen[bytes] | None":
+    """py-spy on a service during one row (`--profile DIR`), as collapsed stacks in DIR/<row>.txt."""
+    if args.profile is None:
+        return None
+    return start_profiler(procs.pid(name), args.profile, row, args.duration)
 
 
 def report(row: Row) -> Row:
@@ -264,6 +279,9 @@ def main() -> None:
     parser.add_argument("--read-connections", type=int, default=16)
     parser.add_argument("--tokens", type=int, default=40_000)
     parser.add_argument("--no-write", action="store_true")
+    parser.add_argument(
+        "--profile", type=Path, help="py-spy budget (direct ballots) and councils (district) here"
+    )
     args = parser.parse_args()
     import asyncio
 

@@ -19,6 +19,7 @@ SCRIPTS = (
     ["bench/bench_outcomes.py"],
     ["bench/bench_import.py"],
     ["bench/bench_ballots.py"],
+    ["bench/bench_ceiling.py"],
     ["bench/bench_gateway.py"],
     ["bench/bench_evaluation.py"],
     ["bench/bench_delivery.py"],
