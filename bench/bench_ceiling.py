@@ -203,7 +203,8 @@ def measure_all(args: argparse.Namespace, procs: Processes, urls: dict[str, str]
     for label, url in read_rows:
         if args.warmup > 0:
             run_wrk(url, args.read_connections, args.warmup, args.threads)
-        profiler = profile(args, procs, "councils", "district") if "districts/11110" in label else None
+        name = next((n for n in ("districts", "bodies", "memberships") if f"/councils/{n}" in label), None)
+        profiler = profile(args, procs, "councils", name) if name else None
         result = run_wrk(url, args.read_connections, args.duration, args.threads)
         if profiler is not None:
             profiler.wait(timeout=120)
