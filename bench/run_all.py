@@ -20,6 +20,7 @@ SCRIPTS = (
     ["bench/bench_import.py"],
     ["bench/bench_seoul_vote.py"],
     ["bench/bench_ballots.py"],
+    ["bench/bench_ceiling.py"],
     ["bench/bench_gateway.py"],
     ["bench/bench_evaluation.py"],
     ["bench/bench_delivery.py"],

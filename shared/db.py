@@ -1,7 +1,7 @@
 """The database engine of a service and its one unit of work per request."""
 
 from collections.abc import AsyncIterator
-from contextlib import nullcontext, suppress
+from contextlib import asynccontextmanager, nullcontext, suppress
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -158,23 +158,45 @@ async def get_read_session(request: Request) -> AsyncIterator[AsyncSession]:
     would commit on its own. A sessionmaker bound to a connection that already holds a transaction
     (the tests' rolled-back one) is read inside that transaction.
     """
-    async with request.app.state.sessionmaker() as session:
-        try:
-            if isinstance(session.bind, AsyncEngine):
-                await session.connection(execution_options=_AUTOCOMMIT)
-            yield session
-        except ProblemError:
+    async with request.app.state.sessionmaker() as session, _autocommit_errors(session):
+        if isinstance(session.bind, AsyncEngine):
+            await session.connection(execution_options=_AUTOCOMMIT)
+        yield session
+
+
+async def get_one_statement_session(request: Request) -> AsyncIterator[AsyncSession]:
+    """An autocommit session for a handler whose only write is ONE statement (after any reads).
+
+    That statement is its own transaction, atomic on its own, so the BEGIN and COMMIT round trips are saved.
+    Never two writes through it. The commit at the end costs no round trip under autocommit; it is for a
+    sessionmaker bound to a connection already in a transaction (the tests'), whose savepoint it keeps.
+    """
+    async with request.app.state.sessionmaker() as session, _autocommit_errors(session):
+        if isinstance(session.bind, AsyncEngine):
+            await session.connection(execution_options=_AUTOCOMMIT)
+        yield session
+        if not isinstance(session.bind, AsyncEngine):
+            await session.commit()
+
+
+@asynccontextmanager
+async def _autocommit_errors(session: AsyncSession) -> AsyncIterator[None]:
+    """Database errors of an autocommit session as problems (nothing to roll back: no transaction)."""
+    try:
+        yield
+    except ProblemError:
+        raise
+    except Exception as exc:
+        if is_database_outage(exc):
+            raise await _outage(session) from exc
+        if not isinstance(exc, DBAPIError):
             raise
-        except Exception as exc:
-            if is_database_outage(exc):
-                raise await _outage(session) from exc
-            if not isinstance(exc, DBAPIError):
-                raise
-            problem = translate_db_error(exc)
-            if problem is None:
-                raise
-            raise problem from exc
+        problem = translate_db_error(exc)
+        if problem is None:
+            raise
+        raise problem from exc
 
 
 # scope="function": the connection goes back to the pool before the response is sent.
 ReadSessionDep = Annotated[AsyncSession, Depends(get_read_session, scope="function")]
+OneStatementWriteSessionDep = Annotated[AsyncSession, Depends(get_one_statement_session, scope="function")]

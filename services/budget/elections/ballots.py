@@ -25,6 +25,7 @@ from services.budget.elections.schemas import BallotIn, BallotOut, VoterRollIn, 
 from services.budget.elections.service import load_election
 from services.budget.elections.tally import json_amount
 from shared.auth import Identity, Role
+from shared.problems import ProblemError
 
 
 def voter_hash(secret: bytes, election_id: int, subject: str) -> bytes:
@@ -173,6 +174,18 @@ def _check_window(election_id: int, opens_at: datetime, closes_at: datetime, now
         )
 
 
+def _check_open(election_id: int, window: Any) -> None:
+    """Raise why the election takes no ballot now (missing, being imported, not yet open, closed), if so."""
+    if window is None:
+        raise ElectionNotFound(election_id)
+    if window.accepting_import:
+        raise ElectionClosed(
+            f"election {election_id} is being imported",
+            detail_ko=f"투표 {election_id}은(는) 가져오는 중입니다.",
+        )
+    _check_window(election_id, window.opens_at, window.closes_at, window.now)
+
+
 async def cast_ballot(
     session: AsyncSession,
     *,
@@ -182,31 +195,32 @@ async def cast_ballot(
     secret: bytes,
     cache: BallotConfigCache,
 ) -> BallotOut:
-    """Cast or replace the caller's ballot: one transaction, the election row share-locked throughout."""
-    window = await repository.window(session, election_id)
-    if window is None:
-        raise ElectionNotFound(election_id)
-    if window.accepting_import:
-        raise ElectionClosed(
-            f"election {election_id} is being imported",
-            detail_ko=f"투표 {election_id}은(는) 가져오는 중입니다.",
-        )
-    _check_window(election_id, window.opens_at, window.closes_at, window.now)
-    config = await cache.get(session, election_id)
+    """Cast or replace the caller's ballot: one round trip to PostgreSQL in the common case.
+
+    The rules that need no lock are checked first, from the cached ballot rules (and the voter roll when the
+    caller is not a citizen or the election has closed groups); then one statement share-locks the election
+    row, checks the window and upserts the ballot, atomically (the session is autocommit). When a check fails,
+    the window is read first, so that a closed election still answers as closed whatever the ballot.
+    """
     hashed = voter_hash(secret, election_id, actor.subject)
-    if actor.role != Role.citizen and await repository.roll_group(session, election_id, hashed) is None:
-        raise NotAVoter(
-            f"role {actor.role.value} may vote only when enrolled on a voter roll of election {election_id};"
-            " ballots are citizens' and enrolled voter-roll members'",
-            detail_ko=(
-                f"{actor.role.value} 역할은 투표 {election_id}의 선거인 명부에 등록된 경우에만 투표할 수"
-                " 있습니다."
-                " 투표는 시민과 선거인 명부 등록자만 할 수 있습니다."
-            ),
-        )
-    group = await _voter_group(session, config, election_id, hashed, data.voter_group)
-    project_ids, points = validate_ballot(config, data)
-    row = await repository.upsert_ballot(
+    try:
+        config = await cache.get(session, election_id)
+        if actor.role != Role.citizen and await repository.roll_group(session, election_id, hashed) is None:
+            raise NotAVoter(
+                f"role {actor.role.value} may vote only when enrolled on a voter roll of election"
+                f" {election_id}; ballots are citizens' and enrolled voter-roll members'",
+                detail_ko=(
+                    f"{actor.role.value} 역할은 투표 {election_id}의 선거인 명부에 등록된 경우에만 투표할 수"
+                    " 있습니다."
+                    " 투표는 시민과 선거인 명부 등록자만 할 수 있습니다."
+                ),
+            )
+        group = await _voter_group(session, config, election_id, hashed, data.voter_group)
+        project_ids, points = validate_ballot(config, data)
+    except ProblemError:
+        _check_open(election_id, await repository.window(session, election_id))
+        raise
+    row = await repository.cast_in_window(
         session,
         election_id=election_id,
         voter_hash=hashed,
@@ -214,6 +228,12 @@ async def cast_ballot(
         project_ids=project_ids,
         points=points,
     )
+    if row is None or not row.cast:
+        _check_open(election_id, row)
+        raise ElectionClosed(  # unreachable: the statement's window test is _check_open's
+            f"election {election_id} takes no ballot now",
+            detail_ko=f"투표 {election_id}은(는) 지금 투표를 받지 않습니다.",
+        )
     return _ballot_out(election_id, row)
 
 

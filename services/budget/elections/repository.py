@@ -161,6 +161,56 @@ async def upsert_ballot(
     return (await session.execute(_UPSERT_BALLOT, values)).one()
 
 
+_CAST_IN_WINDOW = (
+    text(
+        "WITH w AS ("
+        " SELECT id, opens_at, closes_at, accepting_import, clock_timestamp() AS now"
+        " FROM elections WHERE id = :election_id FOR SHARE"
+        "), up AS ("
+        " INSERT INTO ballots (election_id, voter_hash, voter_group, project_ids, points)"
+        " SELECT w.id, :voter_hash, :voter_group, :project_ids, :points FROM w"
+        " WHERE NOT w.accepting_import AND w.now >= w.opens_at AND w.now < w.closes_at"
+        " ON CONFLICT (election_id, voter_hash) DO UPDATE SET voter_group = EXCLUDED.voter_group,"
+        " project_ids = EXCLUDED.project_ids, points = EXCLUDED.points, cast_at = now(),"
+        " revision = ballots.revision + 1"
+        " RETURNING voter_group, project_ids, points, cast_at, revision"
+        ")"
+        " SELECT w.opens_at, w.closes_at, w.accepting_import, w.now, (up.revision IS NOT NULL) AS cast,"
+        " up.voter_group, up.project_ids, up.points, up.cast_at, up.revision"
+        " FROM w LEFT JOIN up ON true"
+    )
+    .bindparams(
+        bindparam("voter_hash", type_=ballots.c.voter_hash.type),
+        bindparam("project_ids", type_=ballots.c.project_ids.type),
+        bindparam("points", type_=ballots.c.points.type),
+    )
+    .columns(project_ids=ballots.c.project_ids.type, points=ballots.c.points.type)
+)
+
+
+async def cast_in_window(
+    session: AsyncSession,
+    *,
+    election_id: int,
+    voter_hash: bytes,
+    voter_group: str,
+    project_ids: list[str],
+    points: list[Decimal] | None,
+) -> Row[Any] | None:
+    """Upsert the ballot only if the election is open, in one statement (one round trip, its own
+    transaction under autocommit): the election row is share-locked while the ballot is written, as
+    `window` + `upsert_ballot` do in a transaction. Returns the window, with the ballot if it was cast;
+    None when there is no such election."""
+    values = {
+        "election_id": election_id,
+        "voter_hash": voter_hash,
+        "voter_group": voter_group,
+        "project_ids": project_ids,
+        "points": points,
+    }
+    return (await session.execute(_CAST_IN_WINDOW, values)).one_or_none()
+
+
 async def get_ballot(session: AsyncSession, election_id: int, voter_hash: bytes) -> Any:
     query = select(
         ballots.c.voter_group, ballots.c.project_ids, ballots.c.points, ballots.c.cast_at, ballots.c.revision

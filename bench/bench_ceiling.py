@@ -1,0 +1,320 @@
+"""Hot paths against the raw ceiling (issue #12), in one run, with the same load generator: wrk.
+
+    .venv/bin/python bench/bench_ceiling.py                   # embedded PostgreSQL under .data/pg-bench
+    .venv/bin/python bench/bench_ceiling.py --database-url postgresql://postgres@127.0.0.1:5432/seoul_bench
+
+Starts (1 uvicorn worker each, loopback): the raw app (`bench/raw_app.py`: FastAPI + one asyncpg pool),
+councils (LOG_LEVEL=INFO, i.e. its access log on, as `make run`), budget and the gateway (LOG_LEVEL=WARNING).
+Loads the 2017 councils records (`ops.demo.load_councils`) so that a body and a membership page exist. Then,
+each row one `wrk --latency` run (after a warm-up) on the same PostgreSQL:
+* ballots, 32 connections, a Lua script giving every request its own voter token (minted beforehand), a
+  fresh election per run: the raw upsert, `PUT /budget/elections/{id}/ballot` through the gateway and
+  straight to budget;
+* reads, 16 connections: the raw primary-key read, `GET /councils/districts/11110`,
+  `GET /councils/bodies/{id}`, `GET /councils/memberships?organization_id={id}` straight to councils.
+Writes the ratios to bench/RESULTS.md (section `ceiling`). Needs `wrk` on PATH.
+"""
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from bench.bench_gateway import Processes, WrkResult, free_port, parse_wrk, start_profiler  # noqa: E402
+from bench.results_file import write_section  # noqa: E402
+from ops import demo  # noqa: E402
+from shared.auth import mint_token  # noqa: E402
+from shared.settings import CommonSettings  # noqa: E402
+
+RESULTS = ROOT / "bench" / "RESULTS.md"
+BALLOT_LUA = """
+local tokens = {}
+for line in io.lines(os.getenv("BENCH_TOKENS")) do tokens[#tokens + 1] = line end
+local step = tonumber(os.getenv("BENCH_THREADS"))
+local next_id = 0
+function setup(thread) thread:set("first", next_id); next_id = next_id + 1 end
+function init(args) i = first + 1 end
+wrk.method = "PUT"
+wrk.body = '{"project_ids":["1","2","3"]}'
+function request()
+  local token = tokens[((i - 1) % #tokens) + 1]
+  i = i + step
+  return wrk.format(nil, nil, {["Content-Type"] = "application/json", ["Authorization"] = "Bearer " .. token})
+end
+"""
+PROJECTS = [{"project_id": str(i), "name": f"사업 {i}", "cost_krw": 10_000_000} for i in range(1, 31)]
+
+
+@dataclass
+class Row:
+    label: str
+    kind: str  # "ballots" or "reads"
+    result: WrkResult
+    ceiling: "Row | None" = None
+
+
+def run_wrk(
+    url: str, connections: int, duration: float, threads: int, script: Path | None = None
+) -> WrkResult:
+    command = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{duration:g}s", "--timeout", "5s", "--latency"]
+    if script is not None:
+        command += ["-s", str(script)]
+    result = subprocess.run(
+        [*command, url], capture_output=True, text=True, timeout=duration + 60, check=False, env=os.environ
+    )
+    if result.returncode != 0:
+        raise RuntimeError(f"wrk failed ({result.returncode}): {result.stderr.strip()}")
+    return parse_wrk(result.stdout)
+
+
+def election_factory(budget: str, city_token: str) -> Callable[[], int]:
+    def create() -> int:
+        now = datetime.now(UTC)
+        body = {
+            "name_ko": "벤치마크 주민투표",
+            "budget_krw": 300_000_000,
+            "projects": PROJECTS,
+            "ballot": {"type": "approval", "max_length": 5},
+            "opens_at": (now - timedelta(minutes=1)).isoformat(),
+            "closes_at": (now + timedelta(hours=2)).isoformat(),
+        }
+        headers = {"Authorization": f"Bearer {city_token}"}
+        response = httpx.post(f"{budget}/budget/elections", json=body, headers=headers, timeout=30)
+        response.raise_for_status()
+        election_id: int = response.json()["id"]
+        return election_id
+
+    return create
+
+
+def seed_councils(councils: str, city_token: str) -> tuple[int, int]:
+    """The 2017 councils with their seats; returns a body's id and how many memberships it has."""
+    headers = {"Authorization": f"Bearer {city_token}"}
+    with httpx.Client(base_url=councils, headers=headers, timeout=60) as client:
+        api = demo.Api(client)
+        demo.load_councils(api, demo.read_csv("innovation_plan_councils.csv"))
+        body = next(api.items("/councils/bodies", kind="district_council"))
+        members = sum(1 for _ in api.items("/councils/memberships", organization_id=body["id"]))
+    return int(body["id"]), members
+
+
+def measure_all(args: argparse.Namespace, procs: Processes, urls: dict[str, str], work: Path) -> list[Row]:
+    settings = CommonSettings()
+    city = mint_token(settings, subject="bench-city", role="city_officer", ttl_seconds=7200)
+    tokens = work / "tokens.txt"
+    tokens.write_text(
+        "\n".join(
+            mint_token(settings, subject=f"voter-{i}", role="citizen", ttl_seconds=7200)
+            for i in range(args.tokens)
+        )
+        + "\n"
+    )
+    script = work / "ballot.lua"
+    script.write_text(BALLOT_LUA)
+    os.environ["BENCH_TOKENS"] = str(tokens)
+    os.environ["BENCH_THREADS"] = str(args.threads)
+
+    base = {**os.environ, "APP_ENV": "dev", "LOG_LEVEL": "WARNING", "PYTHONDONTWRITEBYTECODE": "1"}
+    ports = {name: free_port() for name in ("raw", "councils", "budget", "evaluation", "gateway")}
+    raw = procs.uvicorn(
+        "raw",
+        "raw_app:create_app",
+        ports["raw"],
+        {**base, "RAW_DATABASE_URL": urls["admin"]},
+        "--app-dir",
+        "bench",
+    )
+    councils = procs.uvicorn(
+        "councils",
+        "services.councils.main:create_app",
+        ports["councils"],
+        {**base, "LOG_LEVEL": "INFO", "COUNCILS_DATABASE_URL": urls["councils"]},
+    )
+    service_env = {
+        **base,
+        "BUDGET_DATABASE_URL": urls["budget"],
+        "EVALUATION_DATABASE_URL": urls["evaluation"],
+    }
+    for name in ("councils", "budget", "evaluation"):
+        service_env[f"GATEWAY_{name.upper()}_URL"] = f"http://127.0.0.1:{ports[name]}"
+    service_env["COUNCILS_URL"] = councils
+    budget = procs.uvicorn("budget", "services.budget.main:create_app", ports["budget"], service_env)
+    gateway = procs.uvicorn("gateway", "gateway.main:create_app", ports["gateway"], service_env)
+    procs.wait_ok("raw", raw + "/raw/districts/11110")
+    procs.wait_ok("councils", councils + "/readyz")
+    procs.wait_ok("budget", budget + "/readyz")
+    procs.wait_ok("gateway", gateway + "/readyz")
+    body_id, members = seed_councils(councils, city)
+    print(f"body {body_id} with {members} memberships", flush=True)
+    new_election = election_factory(budget, city)
+
+    raw_election = iter(range(1_000_000, 2_000_000))
+    ballot_rows: list[tuple[str, Callable[[], str]]] = [
+        (
+            "raw app: ballot-shaped upsert (asyncpg)",
+            lambda: f"{raw}/raw/elections/{next(raw_election)}/ballot",
+        ),
+        (
+            "`PUT /budget/elections/{id}/ballot` through the gateway",
+            lambda: f"{gateway}/budget/elections/{new_election()}/ballot",
+        ),
+        ("the same, straight to budget", lambda: f"{budget}/budget/elections/{new_election()}/ballot"),
+    ]
+    read_rows = [
+        ("raw app: primary-key read of a district (asyncpg)", f"{raw}/raw/districts/11110"),
+        ("`GET /councils/districts/11110` (access log on)", f"{councils}/councils/districts/11110"),
+        (f"`GET /councils/bodies/{body_id}` (access log on)", f"{councils}/councils/bodies/{body_id}"),
+        (
+            f"`GET /councils/memberships?organization_id={body_id}`"
+            f" (page of {min(members, 50)}, access log on)",
+            f"{councils}/councils/memberships?organization_id={body_id}",
+        ),
+    ]
+    rows: list[Row] = []
+    print(
+        f"wrk -t{args.threads} --latency, {args.duration:g}s per row after a {args.warmup:g}s warm-up",
+        flush=True,
+    )
+    ceiling: Row | None = None
+    for label, url_of in ballot_rows:
+        if args.warmup > 0:
+            run_wrk(url_of(), args.ballot_connections, args.warmup, args.threads, script)
+        url = url_of()
+        profiler = profile(args, procs, "budget", "ballots-direct") if "straight" in label else None
+        result = run_wrk(url, args.ballot_connections, args.duration, args.threads, script)
+        if profiler is not None:
+            profiler.wait(timeout=120)
+        rows.append(report(Row(label, "ballots", result, ceiling)))
+        ceiling = ceiling or rows[-1]
+        if result.requests > args.tokens:
+            print(f"  ({result.requests - args.tokens} requests reused a token: raise --tokens)", flush=True)
+    ceiling = None
+    for label, url in read_rows:
+        if args.warmup > 0:
+            run_wrk(url, args.read_connections, args.warmup, args.threads)
+        name = next((n for n in ("districts", "bodies", "memberships") if f"/councils/{n}" in label), None)
+        profiler = profile(args, procs, "councils", name) if name else None
+        result = run_wrk(url, args.read_connections, args.duration, args.threads)
+        if profiler is not None:
+            profiler.wait(timeout=120)
+        rows.append(report(Row(label, "reads", result, ceiling)))
+        ceiling = ceiling or rows[-1]
+    return rows
+
+
+def profile(
+    args: argparse.Namespace, procs: Processes, name: str, row: str
+) -> "subprocess.Popen[bytes] | None":
+    """py-spy on a service during one row (`--profile DIR`), as collapsed stacks in DIR/<row>.txt."""
+    if args.profile is None:
+        return None
+    return start_profiler(procs.pid(name), args.profile, row, args.duration)
+
+
+def report(row: Row) -> Row:
+    r = row.result
+    ratio = (
+        f"  ratio {r.requests_per_second / row.ceiling.result.requests_per_second:.2f}" if row.ceiling else ""
+    )
+    print(
+        f"  {row.label:<70} {r.requests_per_second:>8,.0f}/s p50 {r.p50_ms:6.1f} ms p99 {r.p99_ms:7.1f} ms"
+        f" errors {r.errors}{ratio}",
+        flush=True,
+    )
+    return row
+
+
+def markdown(rows: list[Row], args: argparse.Namespace, load: tuple[float, float]) -> str:
+    lines = [
+        "## Hot paths against the raw ceiling (`bench/bench_ceiling.py`)",
+        "",
+        f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {os.cpu_count()} CPUs shared with other engineers' work "
+        f"(load average {load[0]:.1f} at start, {load[1]:.1f} at the end: absolute figures are noisy, "
+        "the ratios "
+        "measured in the same run are the meaningful numbers). Every process one uvicorn worker; `wrk "
+        f"-t{args.threads} -d{args.duration:g}s --latency` after a {args.warmup:g}s warm-up; ballots at "
+        f"{args.ballot_connections} connections, each request its own voter token, a fresh election per run; "
+        f"reads at {args.read_connections} connections. Raw ceiling: `bench/raw_app.py` "
+        "(FastAPI + one asyncpg pool).",
+        "",
+        "| path | req/s | p50 ms | p99 ms | errors | raw ceiling, same run | ratio | goal |",
+        "|---|--:|--:|--:|--:|--:|--:|---|",
+    ]
+    for row in rows:
+        r = row.result
+        if row.ceiling is None:
+            lines.append(
+                f"| {row.label} | {r.requests_per_second:,.0f} | {r.p50_ms:.1f} | {r.p99_ms:.1f} | "
+                f"{r.errors} | — | — | ceiling |"
+            )
+            continue
+        ratio = r.requests_per_second / row.ceiling.result.requests_per_second
+        goal = "≥ 0.5" + (" and p99 < 100 ms" if "gateway" in row.label else "")
+        met = ratio >= 0.5 and ("gateway" not in row.label or r.p99_ms < 100)
+        lines.append(
+            f"| {row.label} | {r.requests_per_second:,.0f} | {r.p50_ms:.1f} | {r.p99_ms:.1f} | {r.errors} | "
+            f"{row.ceiling.result.requests_per_second:,.0f} | {ratio:.2f} | "
+            f"{goal}: {'met' if met else 'NOT met'} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--database-url", default=os.environ.get("BENCH_DATABASE_URL"))
+    parser.add_argument("--duration", type=float, default=10)
+    parser.add_argument("--warmup", type=float, default=2)
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--ballot-connections", type=int, default=32)
+    parser.add_argument("--read-connections", type=int, default=16)
+    parser.add_argument("--tokens", type=int, default=40_000)
+    parser.add_argument("--no-write", action="store_true")
+    parser.add_argument(
+        "--profile", type=Path, help="py-spy budget (direct ballots) and councils (district) here"
+    )
+    args = parser.parse_args()
+    import asyncio
+
+    from ops.devdb import EmbeddedPostgres, ensure_database
+    from ops.migrate import migrate_all
+
+    load_start = os.getloadavg()[0]
+    work = Path(tempfile.mkdtemp(prefix="bench-ceiling-"))
+    procs = Processes(work)
+    embedded = None
+    admin_url = args.database_url
+    try:
+        if admin_url is None:
+            embedded = EmbeddedPostgres(ROOT / ".data" / "pg-bench", free_port())
+            if embedded.is_running():
+                embedded.stop()
+            embedded.start()
+            admin_url = embedded.admin_url("seoul_bench")
+        asyncio.run(ensure_database(admin_url, recreate=True))
+        urls = {**migrate_all(admin_url), "admin": admin_url}
+        started = time.perf_counter()
+        rows = measure_all(args, procs, urls, work)
+        print(f"measured in {time.perf_counter() - started:.0f}s; logs in {work}", flush=True)
+    finally:
+        procs.stop_all()
+        if embedded is not None:
+            embedded.stop()
+    text = markdown(rows, args, (load_start, os.getloadavg()[0]))
+    print(text)
+    if not args.no_write:
+        write_section("ceiling", text, RESULTS)
+
+
+if __name__ == "__main__":
+    main()
