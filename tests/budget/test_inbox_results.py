@@ -13,9 +13,13 @@ from shared.service_auth import mint_service_token
 from tests.conftest import ServiceHarness, assert_problem
 
 URL = "/internal/evaluation-results"
-SERVICE = {
-    "Authorization": f"Bearer {mint_service_token(BudgetSettings(), caller='evaluation', callee='budget')}"
-}
+
+
+def service() -> dict[str, str]:
+    """Evaluation's service token, minted at the call: tokens live minutes, and a module-level one had
+    expired whenever the suite took longer than that to reach these tests."""
+    token = mint_service_token(BudgetSettings(), caller="evaluation", callee="budget")
+    return {"Authorization": f"Bearer {token}"}
 
 
 def event(**changes: Any) -> dict[str, Any]:
@@ -33,8 +37,8 @@ def event(**changes: Any) -> dict[str, Any]:
 async def test_an_event_is_applied_once_and_a_repeat_is_a_duplicate(budget_harness: ServiceHarness) -> None:
     async for client, conn in budget_harness.client():
         body = event()
-        first = await client.post(URL, json=body, headers=SERVICE)
-        again = await client.post(URL, json=body, headers={**SERVICE, "Idempotency-Key": body["event_id"]})
+        first = await client.post(URL, json=body, headers=service())
+        again = await client.post(URL, json=body, headers={**service(), "Idempotency-Key": body["event_id"]})
         assert (first.status_code, first.json()["duplicate"]) == (200, False), first.text
         assert (again.status_code, again.json()["duplicate"]) == (200, True), again.text
         rows = (
@@ -68,13 +72,13 @@ async def test_an_event_is_applied_once_and_a_repeat_is_a_duplicate(budget_harne
 async def test_bad_events_are_422_naming_the_field_and_store_nothing(
     budget: httpx.AsyncClient, changes: dict[str, Any], field: str
 ) -> None:
-    assert_problem(await budget.post(URL, json=event(**changes), headers=SERVICE), 422, field)
+    assert_problem(await budget.post(URL, json=event(**changes), headers=service()), 422, field)
 
 
 @pytest.mark.parametrize("target_id", [1, 2**31 - 1])
 async def test_target_ids_at_the_edges_are_taken(budget: httpx.AsyncClient, target_id: int) -> None:
     body = event(payload={"target_id": target_id})
-    assert (await budget.post(URL, json=body, headers=SERVICE)).status_code == 200
+    assert (await budget.post(URL, json=body, headers=service())).status_code == 200
 
 
 async def test_user_tokens_are_refused_and_the_path_is_not_published(
@@ -89,4 +93,4 @@ async def test_user_tokens_are_refused_and_the_path_is_not_published(
 
 async def test_a_service_token_opens_no_public_path(budget: httpx.AsyncClient) -> None:
     body = {"name_ko": "서비스", "fiscal_year": 2030}
-    assert_problem(await budget.post("/budget/cycles", json=body, headers=SERVICE), 401)
+    assert_problem(await budget.post("/budget/cycles", json=body, headers=service()), 401)
