@@ -16,6 +16,7 @@ import signal
 import subprocess
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -70,23 +71,24 @@ class City:
         return asyncio.run(run())
 
 
-@pytest.fixture(scope="module")
-def city(database: Database, tmp_path_factory: pytest.TempPathFactory) -> Iterator[City]:
-    urls = own_database(database, "seoul_confirm").service_urls
-    ports = {name: free_port() for name in APPS}
-    env = {**os.environ, "EVALUATION_RELAY_POLL_SECONDS": "0.1", "EVALUATION_RELAY_BACKOFF_BASE": "0.1"}
-    env |= {"EVALUATION_RELAY_ENABLED": "true", "EVALUATION_RELAY_BACKOFF_MAX": "0.5"}
+@contextmanager
+def running_city(database: Database, name: str, log_dir: Path, relay: dict[str, str]) -> Iterator[City]:
+    """The three services and the gateway as real processes on a database of their own (`name`), calling each
+    other, with evaluation's relay on under the `relay` settings; stopped on exit."""
+    urls = own_database(database, name).service_urls
+    ports = {app: free_port() for app in APPS}
+    env = {**os.environ, "EVALUATION_RELAY_ENABLED": "true", **relay}
     for service, url in urls.items():
         env[f"{service.upper()}_DATABASE_URL"] = url
         env[f"GATEWAY_{service.upper()}_URL"] = f"http://127.0.0.1:{ports[service]}"
     env["COUNCILS_URL"] = env["EVALUATION_COUNCILS_URL"] = f"http://127.0.0.1:{ports['councils']}"
     env["EVALUATION_BUDGET_URL"] = f"http://127.0.0.1:{ports['budget']}"
-    city = City(urls, env, tmp_path_factory.mktemp("confirm-logs"), ports)
+    city = City(urls, env, log_dir, ports)
     try:
-        for name in APPS:
-            city.start(name)
-        for name in urls:
-            httpx.get(f"http://127.0.0.1:{ports[name]}/openapi.json", timeout=60)
+        for app in APPS:
+            city.start(app)
+        for service in urls:
+            httpx.get(f"http://127.0.0.1:{ports[service]}/openapi.json", timeout=60)
         yield city
     finally:
         for process in city.processes.values():
@@ -96,6 +98,14 @@ def city(database: Database, tmp_path_factory: pytest.TempPathFactory) -> Iterat
                 process.wait(timeout=10)
             except subprocess.TimeoutExpired:
                 process.kill()
+
+
+@pytest.fixture(scope="module")
+def city(database: Database, tmp_path_factory: pytest.TempPathFactory) -> Iterator[City]:
+    relay = {"EVALUATION_RELAY_POLL_SECONDS": "0.1", "EVALUATION_RELAY_BACKOFF_BASE": "0.1"}
+    relay["EVALUATION_RELAY_BACKOFF_MAX"] = "0.5"
+    with running_city(database, "seoul_confirm", tmp_path_factory.mktemp("confirm-logs"), relay) as city:
+        yield city
 
 
 def bearer(role: Role, district: str | None = None) -> dict[str, str]:

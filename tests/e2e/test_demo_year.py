@@ -4,8 +4,6 @@ Councils, budget, evaluation (its outbox relay on) and the gateway run on a data
 evaluation demo's targets must name grants, so they cannot be those another test made without.
 """
 
-import os
-import subprocess
 from collections.abc import Iterator
 
 import httpx
@@ -15,38 +13,17 @@ from ops import demo_pb
 from ops.demo_year import expected_amount, play
 from shared.auth import Role, mint_token
 from shared.settings import CommonSettings
-from tests.conftest import SHARED_DIR, Database, own_database, require_shared
-from tests.e2e.conftest import APPS, free_port
-from tests.e2e.test_confirm_to_grant import City
+from tests.conftest import SHARED_DIR, Database, require_shared
+from tests.e2e.test_confirm_to_grant import City, running_city
 
 pytestmark = pytest.mark.e2e
 
 
 @pytest.fixture(scope="module")
 def city(database: Database, tmp_path_factory: pytest.TempPathFactory) -> Iterator[City]:
-    urls = own_database(database, "seoul_year").service_urls
-    ports = {name: free_port() for name in APPS}
-    env = {**os.environ, "EVALUATION_RELAY_ENABLED": "true", "EVALUATION_RELAY_POLL_SECONDS": "0.2"}
-    for service, url in urls.items():
-        env[f"{service.upper()}_DATABASE_URL"] = url
-        env[f"GATEWAY_{service.upper()}_URL"] = f"http://127.0.0.1:{ports[service]}"
-    env["COUNCILS_URL"] = env["EVALUATION_COUNCILS_URL"] = f"http://127.0.0.1:{ports['councils']}"
-    env["EVALUATION_BUDGET_URL"] = f"http://127.0.0.1:{ports['budget']}"
-    city = City(urls, env, tmp_path_factory.mktemp("year-logs"), ports)
-    try:
-        for name in APPS:
-            city.start(name)
-        for name in urls:
-            httpx.get(f"http://127.0.0.1:{ports[name]}/openapi.json", timeout=60)
+    relay = {"EVALUATION_RELAY_POLL_SECONDS": "0.2"}
+    with running_city(database, "seoul_year", tmp_path_factory.mktemp("year-logs"), relay) as city:
         yield city
-    finally:
-        for process in city.processes.values():
-            process.terminate()
-        for process in city.processes.values():
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
 
 
 def test_one_year_prices_every_next_year_grant_by_its_delivered_result_and_replays_as_is(city: City) -> None:
