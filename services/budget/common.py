@@ -4,9 +4,9 @@ from datetime import datetime
 from typing import Annotated, Literal
 
 from pydantic import AfterValidator, Field, PlainSerializer
-from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from shared.audit import set_actor
 from shared.auth import Identity
 from shared.language import ValueErrorKo
 from shared.seoul import DISTRICT_CODES as SEOUL_DISTRICT_CODES
@@ -42,11 +42,4 @@ async def record_actor(
     """Tell the database's audit triggers who acts, and why, for the rest of this transaction.
 
     A service calling an internal endpoint acts as itself (`service:evaluation`, role `service`)."""
-    role = "service" if isinstance(actor, ServiceIdentity) else actor.role.value
-    await session.execute(
-        text(
-            "SELECT set_config('budget.actor', :actor, true), set_config('budget.actor_role', :role, true),"
-            " set_config('budget.reason', :reason, true)"
-        ),
-        {"actor": actor.subject, "role": role, "reason": reason or ""},
-    )
+    await set_actor(session, "budget", actor, reason)

@@ -6,9 +6,9 @@ from typing import Annotated
 
 from fastapi import Depends, Path
 from pydantic import AfterValidator, Field, PlainSerializer
-from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from shared.audit import set_actor
 from shared.auth import Identity, Role, require_roles
 from shared.language import ValueErrorKo
 from shared.problems import Forbidden
@@ -66,11 +66,4 @@ def ensure_own_target(identity: Identity, *, target_id: int, organization_id: in
 
 async def record_actor(session: AsyncSession, actor: Identity, reason: str | None = None) -> None:
     """Tell the database's history trigger who acts, and why, for the rest of this transaction."""
-    await session.execute(
-        text(
-            "SELECT set_config('evaluation.actor', :actor, true),"
-            " set_config('evaluation.actor_role', :role, true),"
-            " set_config('evaluation.reason', :reason, true)"
-        ),
-        {"actor": actor.subject, "role": actor.role.value, "reason": reason or ""},
-    )
+    await set_actor(session, "evaluation", actor, reason)
