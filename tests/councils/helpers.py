@@ -70,6 +70,14 @@ class Api:
             **fields,
         )
 
+    async def history(self, entity: str, ident: int) -> list[dict[str, Any]]:
+        """An entity's change history, oldest first, as an auditor reads it."""
+        response = await self.client.get(
+            "/councils/history", params={"entity": entity, "id": ident}, headers=self.auth("auditor")
+        )
+        items: list[dict[str, Any]] = (await self.ok(response, 200))["items"]
+        return items
+
     async def composition(self, body_id: int, on: str) -> dict[str, Any]:
         return await self.ok(
             await self.client.get(f"/councils/bodies/{body_id}/composition", params={"on": on}), 200

@@ -410,14 +410,28 @@ async def test_changing_the_date_or_the_requesters_is_checked_again(api: Api) ->
     # A change that does not touch the call leaves it as it is.
     held = await api.client.patch(path, json={"status": "held"}, headers=api.city)
     assert held.json()["requested_by"] == sorted([member["id"], staying["id"]])
-    history = await api.client.get(
-        "/councils/history", params={"entity": "meeting", "id": created["id"]}, headers=api.auth("auditor")
-    )
-    entries = history.json()["items"]
+    entries = await api.history("meeting", created["id"])
     assert [e["action"] for e in entries] == ["create", "update", "update"]
-    assert entries[0]["after"]["requested_by"] == sorted([member["id"], leaving["id"]])
-    assert entries[1]["before"]["requested_by"] == sorted([member["id"], leaving["id"]])
-    assert entries[1]["after"]["requested_by"] == sorted([member["id"], staying["id"]])
+    assert entries[1]["before"]["starts_at"] != entries[1]["after"]["starts_at"]
+    assert entries[1]["after"]["starts_at"].startswith("2017-08-03T10:00:00")
+    assert (entries[2]["before"]["status"], entries[2]["after"]["status"]) == ("scheduled", "held")
+    # The requesters are rows of their own (entity `meeting_requester`, id = the meeting), written in the
+    # transaction of the meeting's own change: replayed, they are who requested it before and after.
+    requesters: set[int] = set()
+    by_change = []
+    for entry in await api.history("meeting_requester", created["id"]):
+        if entry["action"] == "create":
+            requesters.add(entry["after"]["person_id"])
+        else:
+            requesters.discard(entry["before"]["person_id"])
+        by_change.append((entry["request_id"], sorted(requesters)))
+    after_create = [people for request_id, people in by_change if request_id == entries[0]["request_id"]][-1]
+    after_change = [people for request_id, people in by_change if request_id == entries[1]["request_id"]][-1]
+    assert after_create == sorted([member["id"], leaving["id"]])
+    assert after_change == sorted([member["id"], staying["id"]])
+    assert all(
+        request_id in (entries[0]["request_id"], entries[1]["request_id"]) for request_id, _ in by_change
+    )
 
 
 async def test_a_plenarys_resolution_is_checked_when_the_meeting_moves(api: Api) -> None:
@@ -429,13 +443,7 @@ async def test_a_plenarys_resolution_is_checked_when_the_meeting_moves(api: Api)
     refused(early, "body.called_by_motion_id", "resolution-after-meeting")
     dropped = await api.client.patch(path, json={"called_by_motion_id": None}, headers=api.city)
     refused(dropped, "body.called_by_motion_id", "resolution-required")
-    entries = (
-        await api.client.get(
-            "/councils/history",
-            params={"entity": "meeting", "id": created["id"]},
-            headers=api.auth("auditor"),
-        )
-    ).json()["items"]
+    entries = await api.history("meeting", created["id"])
     assert [e["action"] for e in entries] == ["create"]
     assert entries[0]["after"]["called_by_motion_id"] == cited["id"]
 

@@ -1,6 +1,14 @@
 """Who may write what: district records by their district's officers, city-level records by the city."""
 
-from shared.auth import Identity, Role, ensure_district_access
+from collections.abc import Awaitable, Callable
+from typing import Annotated
+
+from fastapi import Depends
+
+from services.councils.models import SCHEMA
+from shared.audit import set_actor
+from shared.auth import Identity, Role, ensure_district_access, require_roles
+from shared.db import SessionDep
 from shared.problems import Forbidden
 
 REGISTRY_WRITERS = (Role.district_officer, Role.city_officer)
@@ -53,3 +61,19 @@ def ensure_can_record_meetings(identity: Identity, district_code: str | None) ->
 
 def is_official(identity: Identity | None) -> bool:
     return identity is not None and identity.role in OFFICIAL_ROLES
+
+
+def writer(*roles: Role) -> Callable[..., Awaitable[Identity]]:
+    """A write route's caller (these roles, admin always), named to the history triggers as the actor of the
+    request's unit of work before the handler writes anything: every write of every route is attributed."""
+    admit = require_roles(*roles)
+
+    async def dependency(session: SessionDep, identity: Annotated[Identity, Depends(admit)]) -> Identity:
+        await set_actor(session, SCHEMA, identity)
+        return identity
+
+    return dependency
+
+
+RegistryWriter = Annotated[Identity, Depends(writer(*REGISTRY_WRITERS))]
+Recorder = Annotated[Identity, Depends(writer(*MEETING_WRITERS))]

@@ -1,10 +1,10 @@
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Query
+from fastapi import APIRouter, Path, Query
 
+from services.councils.common.access import RegistryWriter
 from services.councils.district_status import service
 from services.councils.district_status.schemas import DistrictStatusCreate, DistrictStatusOut
-from shared.auth import Identity, Role, require_roles
 from shared.dates import IsoDate
 from shared.db import SessionDep
 from shared.json_body import JsonBodyRoute
@@ -13,7 +13,6 @@ from shared.pagination import CursorParam, LimitParam, Page
 router = APIRouter(prefix="/councils", tags=["districts"], route_class=JsonBodyRoute)
 
 DistrictCode = Annotated[str, Path(pattern=r"^\d{5}$", description="5-digit administrative code")]
-RegistryWriter = Annotated[Identity, Depends(require_roles(Role.district_officer, Role.city_officer))]
 
 
 @router.post(

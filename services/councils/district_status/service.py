@@ -12,7 +12,6 @@ from services.councils.district_status.models import DistrictStatus
 from services.councils.district_status.schemas import DistrictStatusCreate, DistrictStatusOut
 from services.councils.districts.errors import DistrictNotFound
 from services.councils.districts.repository import district_exists
-from services.councils.history.service import record
 from shared.auth import Identity
 from shared.db import register_constraint
 from shared.pagination import DAY, ID, Page, decode_cursor, page_of
@@ -40,9 +39,7 @@ async def create_status(
     await _district(session, code)
     row = DistrictStatus(district_code=code, as_of_on=last_day(data.as_of), **data.model_dump(mode="json"))
     await repository.add(session, row)
-    out = DistrictStatusOut.model_validate(row)
-    await record(session, actor, entity="district_status", entity_id=row.id, action="create", after=out)
-    return out
+    return DistrictStatusOut.model_validate(row)
 
 
 async def list_status(

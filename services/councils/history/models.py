@@ -9,7 +9,8 @@ from services.councils.models import Base
 
 
 class AuditEntry(Base):
-    """One change of one record, written in the transaction that made it: who, when, before and after."""
+    """One change of one record, written by the `record_history` trigger in the transaction that made it:
+    who, when, the row before and after. Append-only (a trigger refuses UPDATE, DELETE and TRUNCATE)."""
 
     __tablename__ = "audit_log"
     __table_args__ = (Index("ix_audit_log_entity", "entity_type", "entity_id", "id"),)

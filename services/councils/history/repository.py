@@ -1,4 +1,4 @@
-"""Writes and reads of the change history (`audit_log`), oldest first."""
+"""Reads of the change history (`audit_log`), oldest first; its rows are written by triggers only."""
 
 from collections.abc import Sequence
 
@@ -6,11 +6,6 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.councils.history.models import AuditEntry
-
-
-async def add(session: AsyncSession, entry: AuditEntry) -> None:
-    session.add(entry)
-    await session.flush()
 
 
 async def page(

@@ -2,7 +2,6 @@
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.councils.history.service import record
 from services.councils.meetings import repository
 from services.councils.meetings.core import writable_meeting
 from services.councils.meetings.models import AgendaItem, MeetingDocument
@@ -18,9 +17,7 @@ async def add_agenda_item(
     for name, value in data.model_dump().items():
         setattr(item, name, value)
     await repository.add(session, item)
-    out = AgendaItemOut.model_validate(item)
-    await record(session, actor, entity="agenda_item", entity_id=item.id, action="create", after=out)
-    return out
+    return AgendaItemOut.model_validate(item)
 
 
 async def add_document(
@@ -29,6 +26,4 @@ async def add_document(
     meeting, _ = await writable_meeting(session, meeting_id, actor)
     document = MeetingDocument(meeting_id=meeting.id, **data.model_dump())
     await repository.add(session, document)
-    out = DocumentOut.model_validate(document)
-    await record(session, actor, entity="meeting_document", entity_id=document.id, action="create", after=out)
-    return out
+    return DocumentOut.model_validate(document)

@@ -2,7 +2,6 @@
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.councils.history.service import record
 from services.councils.meetings import repository
 from services.councils.meetings.core import meeting_day, present_count, seat_holders, writable_meeting
 from services.councils.meetings.errors import InvalidMeetingRecord
@@ -17,7 +16,6 @@ async def set_attendance(
     meeting, body = await writable_meeting(session, meeting_id, actor)
     day = meeting_day(meeting)
     _, holders = await seat_holders(session, body, day)
-    before = await attendance_out(session, meeting.id)
     for index, item in enumerate(data.records):
         if item.status != "observer" and item.person_id not in holders:
             raise InvalidMeetingRecord(
@@ -33,17 +31,7 @@ async def set_attendance(
     present = await present_count(session, meeting, holders)
     for motion in await repository.motions(session, meeting.id):
         check_votes(motion_counts(motion), present, "body.records")
-    after = await attendance_out(session, meeting.id)
-    await record(
-        session,
-        actor,
-        entity="attendance",
-        entity_id=meeting.id,
-        action="update",
-        before={"records": [a.model_dump() for a in before]},
-        after={"records": [a.model_dump() for a in after]},
-    )
-    return after
+    return await attendance_out(session, meeting.id)
 
 
 async def attendance_out(session: AsyncSession, meeting_id: int) -> list[AttendanceOut]:

@@ -5,7 +5,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.councils.common.access import ensure_can_record_meetings
 from services.councils.common.errors import UnknownReference
 from services.councils.common.thresholds import Threshold
-from services.councils.history.service import record
 from services.councils.meetings import repository
 from services.councils.meetings.core import (
     load_meeting,
@@ -126,9 +125,7 @@ async def create_motion(
     )
     await _set_counts(session, motion, data.counts, meeting, body)
     await repository.add(session, motion)
-    out = await motion_out(session, motion, meeting, body)
-    await record(session, actor, entity="motion", entity_id=motion.id, action="create", after=out)
-    return out
+    return await motion_out(session, motion, meeting, body)
 
 
 async def _set_counts(
@@ -157,7 +154,6 @@ async def update_motion(
 ) -> MotionOut:
     motion, meeting, body = await _motion(session, motion_id)
     ensure_can_record_meetings(actor, body.district_code)
-    before = await motion_out(session, motion, meeting, body)
     if data.title is not None:
         motion.title = data.title
     if "text" in data.model_fields_set:
@@ -165,11 +161,7 @@ async def update_motion(
     if "counts" in data.model_fields_set:
         await _set_counts(session, motion, data.counts, meeting, body)
     await session.flush()
-    out = await motion_out(session, motion, meeting, body)
-    await record(
-        session, actor, entity="motion", entity_id=motion.id, action="update", before=before, after=out
-    )
-    return out
+    return await motion_out(session, motion, meeting, body)
 
 
 async def read_motion(session: AsyncSession, motion_id: int) -> MotionOut:

@@ -3,6 +3,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query, Response
 
+from services.councils.common.access import Recorder
 from services.councils.meetings import agenda, attendance, listing, motions, schedules, service
 from services.councils.meetings.schemas import (
     AgendaItemIn,
@@ -25,7 +26,6 @@ from services.councils.meetings.schemas import (
     ScheduleCreate,
     ScheduleOut,
 )
-from shared.auth import Identity, Role, require_roles
 from shared.dates import IsoDate
 from shared.db import SessionDep
 from shared.json_body import JsonBodyRoute
@@ -43,7 +43,6 @@ MeetingId = Annotated[int, _id("The meeting's id.")]
 MotionId = Annotated[int, _id("The motion's id.")]
 BodyId = Annotated[int, _id("The body's id.")]
 ScheduleId = Annotated[int, _id("The schedule's id.")]
-Recorder = Annotated[Identity, Depends(require_roles(Role.secretariat, Role.city_officer))]
 BodyQuery = Annotated[int | None, Query(ge=1, description="Only this body's meetings.")]
 DistrictQuery = Annotated[str | None, Query(pattern=r"^\d{5}$", description="Only bodies of this district.")]
 FromQuery = Annotated[IsoDate | None, Query(alias="from", description="From this date (Asia/Seoul).")]

@@ -6,7 +6,6 @@ from datetime import date, datetime, timedelta
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.councils.common.access import ensure_can_record_meetings
-from services.councils.history.service import record
 from services.councils.meetings import repository
 from services.councils.meetings.core import meeting_out
 from services.councils.meetings.errors import (
@@ -53,9 +52,7 @@ async def create_schedule(
     fields["weekday"] = WEEKDAYS.index(data.weekday)
     schedule = MeetingSchedule(organization_id=body.id, **fields)
     await repository.add(session, schedule)
-    out = schedule_out(schedule)
-    await record(session, actor, entity="meeting_schedule", entity_id=schedule.id, action="create", after=out)
-    return out
+    return schedule_out(schedule)
 
 
 async def list_schedules(session: AsyncSession, body_id: int) -> list[ScheduleOut]:
@@ -139,14 +136,6 @@ async def expand(
             status="scheduled",
         )
         await repository.add(session, meeting)
-        await record(
-            session,
-            actor,
-            entity="meeting",
-            entity_id=meeting.id,
-            action="create",
-            after=meeting_out(meeting, []),
-        )
         created.append(meeting)
     requesters = await repository.requesters_of(session, [m.id for m in existing])
     return Expansion(

@@ -7,7 +7,6 @@ attendance, motions (and decisions), listing (pages and iCalendar) and schedules
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.councils.common.access import ensure_can_record_meetings
-from services.councils.history.service import record
 from services.councils.meetings import repository
 from services.councils.meetings.attendance import attendance_out
 from services.councils.meetings.core import body_of, load_meeting, meeting_day, meeting_out, writable_meeting
@@ -42,9 +41,7 @@ async def create_meeting(session: AsyncSession, *, data: MeetingCreate, actor: I
     await repository.add(session, meeting)
     await repository.set_requesters(session, meeting.id, requesters)
     await repository.add_agenda(session, meeting.id, [item.model_dump() for item in data.agenda])
-    detail = await meeting_detail(session, meeting.id)
-    await record(session, actor, entity="meeting", entity_id=meeting.id, action="create", after=detail)
-    return detail
+    return await meeting_detail(session, meeting.id)
 
 
 async def update_meeting(
@@ -52,7 +49,6 @@ async def update_meeting(
 ) -> MeetingOut:
     meeting, body = await writable_meeting(session, meeting_id, actor)
     requesters = await repository.requesters(session, meeting.id)
-    before = meeting_out(meeting, requesters)
     given = data.model_fields_set
     for name in given - {"requested_by", "called_by_motion_id"}:
         value = getattr(data, name)
@@ -79,11 +75,7 @@ async def update_meeting(
             await repository.set_requesters(session, meeting.id, requesters)
     await session.flush()
     await session.refresh(meeting)
-    out = meeting_out(meeting, await repository.requesters(session, meeting.id))
-    await record(
-        session, actor, entity="meeting", entity_id=meeting.id, action="update", before=before, after=out
-    )
-    return out
+    return meeting_out(meeting, await repository.requesters(session, meeting.id))
 
 
 async def meeting_detail(session: AsyncSession, meeting_id: int) -> MeetingDetail:

@@ -2,6 +2,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query, Response
 
+from services.councils.common.access import RegistryWriter
 from services.councils.common.vocab import BodyKind, MemberRole, Sector
 from services.councils.memberships import service
 from services.councils.memberships.district_composition import district_composition
@@ -13,7 +14,6 @@ from services.councils.memberships.schemas import (
     MembershipUpdate,
     UnnamedSeats,
 )
-from shared.auth import Identity, Role, require_roles
 from shared.dates import IsoDate
 from shared.db import ReadSessionDep, SessionDep
 from shared.json_body import JsonBodyRoute
@@ -24,7 +24,6 @@ router = APIRouter(prefix="/councils", tags=["memberships"], route_class=JsonBod
 
 MembershipId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 BodyId = Annotated[int, Path(ge=1, le=2**31 - 1, description="The body's id.")]
-RegistryWriter = Annotated[Identity, Depends(require_roles(Role.district_officer, Role.city_officer))]
 
 
 @router.post("/memberships", status_code=201, summary="Add a membership")

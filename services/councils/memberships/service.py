@@ -11,7 +11,6 @@ from services.councils.common.dates import first_day, last_day
 from services.councils.common.errors import UnknownReference
 from services.councils.common.vocab import SEAT_ROLES, EndReason, MemberRole, Sector
 from services.councils.districts import repository as districts
-from services.councils.history.service import record
 from services.councils.memberships import repository
 from services.councils.memberships.errors import InvalidMembership, MembershipNotFound
 from services.councils.memberships.models import Membership
@@ -180,9 +179,7 @@ async def create_membership(
         source=data.source,
     )
     await repository.add(session, membership)
-    out = await _reload(session, membership.id)
-    await record(session, actor, entity="membership", entity_id=membership.id, action="create", after=out)
-    return out
+    return await _reload(session, membership.id)
 
 
 async def add_unnamed_seats(
@@ -220,7 +217,6 @@ async def update_membership(
 ) -> MembershipOut:
     row = await _writable(session, membership_id, actor)
     m = row.membership
-    before = membership_out(row)
     given = data.model_fields_set
     for name in ("label", "end_note", "appointed_by", "source"):
         if name in given:
@@ -246,19 +242,13 @@ async def update_membership(
             field="body.end_reason",
         )
     await session.flush()
-    out = await _reload(session, m.id)
-    await record(
-        session, actor, entity="membership", entity_id=m.id, action="update", before=before, after=out
-    )
-    return out
+    return await _reload(session, m.id)
 
 
 async def delete_membership(session: AsyncSession, *, membership_id: int, actor: Identity) -> None:
     """Remove a membership recorded in error (to end one, set its end_date instead)."""
     row = await _writable(session, membership_id, actor)
-    before = membership_out(row)
     await repository.delete(session, row.membership)
-    await record(session, actor, entity="membership", entity_id=membership_id, action="delete", before=before)
 
 
 async def read_membership(session: AsyncSession, membership_id: int) -> MembershipOut:

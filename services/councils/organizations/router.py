@@ -2,6 +2,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query, Response
 
+from services.councils.common.access import RegistryWriter
 from services.councils.common.vocab import BodyKind, OrganizationKind
 from services.councils.organizations import service
 from services.councils.organizations.schemas import (
@@ -14,7 +15,6 @@ from services.councils.organizations.schemas import (
     PostCreate,
     PostOut,
 )
-from shared.auth import Identity, Role, require_roles
 from shared.dates import IsoDate
 from shared.db import ReadSessionDep, SessionDep
 from shared.json_body import JsonBodyRoute
@@ -26,7 +26,6 @@ router = APIRouter(prefix="/councils", tags=["bodies and organizations"], route_
 BodyId = Annotated[int, Path(ge=1, le=2**31 - 1, description="The body's id.")]
 OrganizationId = Annotated[int, Path(ge=1, le=2**31 - 1, description="The organization's id.")]
 DistrictQuery = Annotated[str | None, Query(pattern=r"^\d{5}$", description="Only this district's records.")]
-RegistryWriter = Annotated[Identity, Depends(require_roles(Role.district_officer, Role.city_officer))]
 
 
 @router.post("/bodies", status_code=201, summary="Register a governance body")

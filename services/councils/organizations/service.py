@@ -11,7 +11,6 @@ from services.councils.common.dates import first_day, last_day
 from services.councils.common.thresholds import Threshold
 from services.councils.common.vocab import BodyKind, MemberRole, OrganizationKind
 from services.councils.districts import repository as districts
-from services.councils.history.service import record
 from services.councils.organizations import repository
 from services.councils.organizations.errors import (
     BodyNotFound,
@@ -242,15 +241,12 @@ async def create_body(session: AsyncSession, *, data: BodyCreate, actor: Identit
     ensure_can_write(actor, body.district_code, "a body without a district")
     await _check_district(session, body.district_code)
     await repository.add(session, body)
-    out = body_out(body)
-    await record(session, actor, entity="body", entity_id=body.id, action="create", after=out)
-    return out
+    return body_out(body)
 
 
 async def update_body(session: AsyncSession, *, body_id: int, data: BodyUpdate, actor: Identity) -> BodyOut:
     body = await get_body(session, body_id)
     ensure_can_write(actor, body.district_code, "a body without a district")
-    before = body_out(body)
     given = data.model_fields_set
     for name in ("name_ko", "policy_fields"):
         if name in given and getattr(data, name) is not None:
@@ -272,9 +268,7 @@ async def update_body(session: AsyncSession, *, body_id: int, data: BodyUpdate, 
         )
     await session.flush()
     await session.refresh(body)
-    out = body_out(body)
-    await record(session, actor, entity="body", entity_id=body.id, action="update", before=before, after=out)
-    return out
+    return body_out(body)
 
 
 async def list_bodies(
@@ -323,9 +317,7 @@ async def create_organization(
     ensure_can_write(actor, org.district_code, "an organization without a district")
     await _check_district(session, data.district_code)
     await repository.add(session, org)
-    out = organization_out(org)
-    await record(session, actor, entity="organization", entity_id=org.id, action="create", after=out)
-    return out
+    return organization_out(org)
 
 
 async def get_civil_organization(
@@ -342,7 +334,6 @@ async def update_organization(
 ) -> OrganizationOut:
     org = await get_civil_organization(session, organization_id)
     ensure_can_write(actor, org.district_code, "an organization without a district")
-    before = organization_out(org)
     given = data.model_fields_set
     if "name_ko" in given and data.name_ko is not None:
         org.name_ko = data.name_ko
@@ -355,11 +346,7 @@ async def update_organization(
         _dates(org, founding, dissolution)
     await session.flush()
     await session.refresh(org)
-    out = organization_out(org)
-    await record(
-        session, actor, entity="organization", entity_id=org.id, action="update", before=before, after=out
-    )
-    return out
+    return organization_out(org)
 
 
 async def list_organizations(
@@ -393,9 +380,7 @@ async def create_post(session: AsyncSession, *, body_id: int, data: PostCreate, 
     await _check_district(session, data.district_code)
     post = Post(organization_id=body.id, **data.model_dump(mode="json"))
     await repository.add(session, post)
-    out = PostOut.model_validate(post)
-    await record(session, actor, entity="post", entity_id=post.id, action="create", after=out)
-    return out
+    return PostOut.model_validate(post)
 
 
 async def list_posts(session: AsyncSession, body_id: int) -> list[PostOut]:

@@ -2,9 +2,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query, Response
 
+from services.councils.common.access import RegistryWriter
 from services.councils.people import service
 from services.councils.people.schemas import PersonCreate, PersonOut, PersonUpdate
-from shared.auth import Identity, OptionalIdentity, Role, require_roles
+from shared.auth import OptionalIdentity
 from shared.db import SessionDep
 from shared.json_body import JsonBodyRoute
 from shared.pagination import CursorParam, LimitParam, Page
@@ -13,7 +14,6 @@ from shared.preconditions import RecordVersion, versioned_read, versioned_write
 router = APIRouter(prefix="/councils", tags=["people"], route_class=JsonBodyRoute)
 
 PersonId = Annotated[int, Path(ge=1, le=2**31 - 1)]
-RegistryWriter = Annotated[Identity, Depends(require_roles(Role.district_officer, Role.city_officer))]
 
 
 @router.post("/persons", status_code=201, summary="Register a person")

@@ -4,7 +4,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.councils.common.access import ensure_can_write, is_official
 from services.councils.districts.repository import district_exists
-from services.councils.history.service import record
 from services.councils.organizations.errors import UnknownDistrict
 from services.councils.people import repository
 from services.councils.people.errors import PersonNotFound
@@ -42,9 +41,7 @@ async def create_person(session: AsyncSession, *, data: PersonCreate, actor: Ide
         raise UnknownDistrict(data.district_code)
     person = Person(**data.model_dump())
     await repository.add(session, person)
-    out = person_out(person, actor)
-    await record(session, actor, entity="person", entity_id=person.id, action="create", after=out)
-    return out
+    return person_out(person, actor)
 
 
 async def update_person(
@@ -52,17 +49,12 @@ async def update_person(
 ) -> PersonOut:
     person = await get_person(session, person_id)
     ensure_can_write(actor, person.district_code, "a person without a district")
-    before = person_out(person, actor)
     for name in data.model_fields_set:
         value = getattr(data, name)
         if value is not None or name != "name_ko":
             setattr(person, name, value)
     await repository.save(session, person)
-    out = person_out(person, actor)
-    await record(
-        session, actor, entity="person", entity_id=person.id, action="update", before=before, after=out
-    )
-    return out
+    return person_out(person, actor)
 
 
 async def read_person(session: AsyncSession, person_id: int, viewer: Identity | None) -> PersonOut:

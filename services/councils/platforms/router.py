@@ -1,17 +1,15 @@
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Query
+from fastapi import APIRouter, Path, Query
 
+from services.councils.common.access import RegistryWriter
 from services.councils.platforms import service
 from services.councils.platforms.schemas import PlatformCreate, PlatformOut
-from shared.auth import Identity, Role, require_roles
 from shared.db import ReadSessionDep, SessionDep
 from shared.json_body import JsonBodyRoute
 from shared.pagination import CursorParam, LimitParam, Page
 
 router = APIRouter(prefix="/councils", tags=["civic platforms"], route_class=JsonBodyRoute)
-
-RegistryWriter = Annotated[Identity, Depends(require_roles(Role.district_officer, Role.city_officer))]
 
 
 @router.post("/platforms", status_code=201, summary="Register a civic cooperation platform")

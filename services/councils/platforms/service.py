@@ -10,7 +10,6 @@ from services.councils.common.dates import first_day
 from services.councils.common.errors import UnknownReference
 from services.councils.common.vocab import OrganizationKind
 from services.councils.districts import repository as districts
-from services.councils.history.service import record
 from services.councils.memberships.schemas import Ref
 from services.councils.organizations import repository as organizations
 from services.councils.organizations.errors import UnknownDistrict
@@ -133,7 +132,6 @@ async def create_platform(session: AsyncSession, *, data: PlatformCreate, actor:
     row = await repository.one(session, platform.id)
     assert row is not None
     [out] = await _with_consortia(session, [row])
-    await record(session, actor, entity="platform", entity_id=platform.id, action="create", after=out)
     return out
 
 
