@@ -23,7 +23,7 @@ from typing import Any
 
 import httpx
 
-from ops import demo_evaluation, demo_projects
+from ops import demo_evaluation, demo_http, demo_projects
 from ops.demo_grants import load_grants
 from shared.auth import Role, mint_token
 from shared.settings import CommonSettings
@@ -89,13 +89,7 @@ class Api:
         return response.json()
 
     def items(self, path: str, **params: Any) -> Iterator[dict[str, Any]]:
-        cursor = None
-        while True:
-            page = self.get(path, limit=200, cursor=cursor, **params)
-            yield from page["items"]
-            cursor = page["next_cursor"]
-            if not cursor:
-                return
+        return demo_http.items(self.client, path, **params)
 
     def organization(self, name: str, district: str, kind: str, **fields: Any) -> dict[str, Any]:
         known = self._organizations.setdefault(

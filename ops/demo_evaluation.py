@@ -15,105 +15,36 @@ phase's first action (the extensions are recorded beside the original end). Noth
 Idempotent: every record is looked up first; a second run creates nothing and reports what exists.
 """
 
-import csv
-import random
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import httpx
 
-from shared.auth import Role, mint_token
+from ops import demo_http
+from ops.evaluation_2017 import (
+    APPEAL_REASON,
+    APPEALING_DISTRICT,
+    BANDS,
+    COMMON,
+    CYCLE,
+    PANEL,
+    RUBRIC,
+    SCHEDULE_2017,
+    TIED_DISTRICT,
+    TIED_MEMBER,
+    TIED_RATER,
+    measured_value,
+    platform_rows,
+    rater_score,
+    self_score,
+    share_of,
+    specific,
+)
+from ops.evaluation_report import render
+from shared.auth import Role
 from shared.seoul import today_seoul
-from shared.settings import CommonSettings
-
-CYCLE = {"programme": "civic_platform", "name_ko": "2017 시민협력플랫폼 1차년도 성과평가", "year": 2017}
-SOURCE = "seed 004 (2017-06), 시민협력플랫폼 성과평가 추진 일정(안); data/seoul_2017/civic_platforms.csv"
-# Seed 004's schedule: one date range for step V (interviews and notification), one for step VI (appeal,
-# re-review, confirmation).
-SCHEDULE_2017: dict[int, dict[str, tuple[str, str]]] = {
-    1: {
-        "report_submission": ("2017-08-25", "2017-08-31"),
-        "quantitative_measurement": ("2017-09-01", "2017-09-11"),
-        "qualitative_interviews": ("2017-09-12", "2017-09-22"),
-        "notification": ("2017-09-12", "2017-09-22"),
-        "appeal": ("2017-09-23", "2017-09-28"),
-        "re_review": ("2017-09-23", "2017-09-28"),
-        "confirmation": ("2017-09-23", "2017-09-28"),
-    },
-    2: {
-        "report_submission": ("2017-09-25", "2017-09-30"),
-        "quantitative_measurement": ("2017-10-01", "2017-10-11"),
-        "qualitative_interviews": ("2017-10-12", "2017-10-22"),
-        "notification": ("2017-10-12", "2017-10-22"),
-        "appeal": ("2017-10-23", "2017-10-28"),
-        "re_review": ("2017-10-23", "2017-10-28"),
-        "confirmation": ("2017-10-23", "2017-10-28"),
-    },
-}
-RUBRIC = {
-    "name_ko": "5단계 평가척도",
-    "levels": [
-        {"label_ko": "매우 우수", "value": 5},
-        {"label_ko": "우수", "value": 4},
-        {"label_ko": "보통", "value": 3},
-        {"label_ko": "미흡", "value": 2},
-        {"label_ko": "매우 미흡", "value": 1},
-        {"label_ko": "해당 없음", "not_applicable": True},
-    ],
-}
-# Common (공통) 60 points; each target's own (개별) 40: 100 in all. The seed names no indicators; these are
-# examples in its spirit, for a city officer to correct.
-COMMON: list[dict[str, Any]] = [
-    {"name_ko": "공론장 운영 횟수", "measure": "unit", "weight": 20, "baseline": 4, "target": 12},
-    {"name_ko": "네트워크 참여 단체 수", "measure": "unit", "weight": 15, "baseline": 5, "target": 15},
-    {"name_ko": "시민 참여 인원 증가율", "measure": "percentage", "weight": 10, "baseline": 0, "target": 30},
-    {"name_ko": "협치 거버넌스 운영의 민주성", "measure": "qualitative", "weight": 15},
-]
-
-
-def specific(district: str) -> list[dict[str, Any]]:
-    return [
-        {"name_ko": f"{district} 의제 사업 추진 실적", "measure": "qualitative", "weight": 25},
-        {"name_ko": "청년활동가 활동 지원 건수", "measure": "unit", "weight": 15, "baseline": 0, "target": 6},
-    ]
-
-
-# 8 raters (seed 004: 평가단 8명 내외): officials rate with a city officer's token, experts as evaluators.
-PANEL = [
-    ("official-kang", "강서윤", "official"),
-    ("official-lee", "이도현", "official"),
-    ("official-park", "박지민", "official"),
-    ("official-choi", "최하은", "official"),
-    ("expert-kim", "김평가", "expert"),
-    ("expert-jung", "정민호", "expert"),
-    ("expert-yoon", "윤소라", "expert"),
-    ("expert-han", "한지우", "expert"),
-]
-TIED_RATER, TIED_DISTRICT, TIED_MEMBER = "expert-kim", "11380", "(사)은평상상"
-APPEALING_DISTRICT = "11380"  # 은평구, round 1
-APPEAL_REASON = "정량지표 실적 집계에서 3분기 공론장 2회가 빠졌습니다. 재심의를 요청합니다."
-BANDS = [
-    {"min_total": 90, "category": "continue_with_increase"},
-    {"min_total": 70, "category": "continue"},
-    {"min_total": 60, "category": "reduce"},
-    {"min_total": 0, "category": "stop"},
-]
-
-
-def platform_rows(base: Path) -> list[dict[str, str]]:
-    with (base / "data" / "seoul_2017" / "civic_platforms.csv").open(encoding="utf-8-sig", newline="") as f:
-        return list(csv.DictReader(f))
-
-
-def _ok(response: httpx.Response) -> Any:
-    if response.status_code not in (200, 201):
-        request = response.request
-        raise RuntimeError(f"{request.method} {request.url.path}: {response.status_code} {response.text}")
-    return response.json() if response.content else None
 
 
 @dataclass
@@ -137,34 +68,13 @@ class EvaluationDemo:
     excluded: list[tuple[str, str]] = field(default_factory=list)
 
 
-class Session:
-    """One client per token: the city officer, each rater and each agency, minted like the other demos."""
+class Session(demo_http.Clients):
+    """The city officer, each rater and each agency, and the windows as last read or extended."""
 
     def __init__(self, base_url: str) -> None:
-        self.base_url = base_url
-        self.clients: dict[tuple[str, str], httpx.Client] = {}
-        self.created = 0
+        super().__init__(base_url)
         self.extensions = 0
         self.window_ends: dict[str, date] = {}  # window URL → its last day, as last read or extended
-
-    def client(self, role: Role, subject: str, organization_id: int | None = None) -> httpx.Client:
-        key = (role.value, subject)
-        if key not in self.clients:
-            token = mint_token(
-                CommonSettings(),
-                subject=subject,
-                role=role,
-                organization_id=organization_id,
-                name="make demo",
-            )
-            self.clients[key] = httpx.Client(
-                base_url=self.base_url, headers={"Authorization": f"Bearer {token}"}, timeout=30
-            )
-        return self.clients[key]
-
-    @property
-    def city(self) -> httpx.Client:
-        return self.client(Role.city_officer, "ops-demo")
 
     def rater(self, subject: str) -> httpx.Client:
         role = Role.city_officer if subject.startswith("official") else Role.evaluator
@@ -172,27 +82,6 @@ class Session:
 
     def agency(self, target: Target) -> httpx.Client:
         return self.client(Role.agency, f"agency-{target.organization_id}", target.organization_id)
-
-    def get(self, path: str, client: httpx.Client | None = None, **params: Any) -> Any:
-        return _ok((client or self.city).get(path, params=params))
-
-    def write(self, method: str, path: str, client: httpx.Client | None = None, **kwargs: Any) -> Any:
-        self.created += 1
-        return _ok((client or self.city).request(method, path, **kwargs))
-
-    def items(self, path: str, client: httpx.Client | None = None, **params: Any) -> Iterator[dict[str, Any]]:
-        cursor = None
-        while True:
-            query = {"limit": 200, **params, **({"cursor": cursor} if cursor else {})}
-            page = self.get(path, client, **query)
-            yield from page["items"]
-            cursor = page.get("next_cursor")
-            if not cursor:
-                return
-
-    def close(self) -> None:
-        for client in self.clients.values():
-            client.close()
 
 
 def _consortium(s: Session, row: dict[str, str]) -> tuple[int, list[int]]:
@@ -316,45 +205,6 @@ def in_window(s: Session, demo: EvaluationDemo, round_: int, phase: str) -> None
     s.extensions += 1
 
 
-# The seeded scores: a target's quality (0..1) is drawn once per district; each rater's score of an indicator
-# adds its own noise, experts a little stricter; the agency claims a little less than the panel sees (seed 001
-# found the self scores lowest). String seeds make every run draw the same.
-def quality(target: Target) -> float:
-    return random.Random(f"quality|{target.district_code}").uniform(0.6, 0.95)  # noqa: S311 - demo data
-
-
-def _share(target: Target, who: str, indicator: dict[str, Any], version: int) -> float:
-    rng = random.Random(f"{target.district_code}|{who}|{indicator['name_ko']}|v{version}")  # noqa: S311
-    bias = {"expert": -0.03, "self": -0.08}.get(who.split("-")[0], 0.0)
-    if version == 2 and indicator["name_ko"] == "공론장 운영 횟수":
-        bias += 0.1  # the appeal's two missing forums, counted at the re-review
-    return min(1.0, max(0.0, quality(target) + bias + rng.gauss(0, 0.07)))
-
-
-def _level(share: float) -> int:
-    """Rubric position, 1 = 매우 우수 (5) … 5 = 매우 미흡 (1)."""
-    return 6 - min(5, max(1, round(share * 5)))
-
-
-def rater_score(target: Target, subject: str, indicator: dict[str, Any], version: int) -> dict[str, Any]:
-    share = _share(target, subject, indicator, version)
-    if indicator["measure"] == "qualitative":
-        return {"level": _level(share)}
-    return {"points": str(Decimal(round(share * indicator["weight"] * 2)) / 2)}
-
-
-def _value(indicator: dict[str, Any], share: float) -> str:
-    baseline, goal = Decimal(indicator["baseline"]), Decimal(indicator["target"])
-    return str((baseline + (goal - baseline) * Decimal(str(round(share, 2)))).quantize(Decimal(1)))
-
-
-def self_score(target: Target, indicator: dict[str, Any]) -> dict[str, Any]:
-    share = _share(target, "self", indicator, 1)
-    if indicator["measure"] == "qualitative":
-        return {"level": _level(share)}
-    return {"value": _value(indicator, share)}
-
-
 def submissions(s: Session, demo: EvaluationDemo) -> None:
     """The city's measured values, then each agency's report and self-evaluation (its own token)."""
     for target in demo.targets:
@@ -362,7 +212,7 @@ def submissions(s: Session, demo: EvaluationDemo) -> None:
         for indicator in target.indicators:
             if indicator["measure"] != "qualitative" and indicator["id"] not in measured:
                 in_window(s, demo, target.round, "quantitative_measurement")
-                actual = {"actual": _value(indicator, _share(target, "city", indicator, 1))}
+                actual = {"actual": measured_value(indicator, share_of(target, "city", indicator, 1))}
                 url = f"/evaluation/targets/{target.id}/indicators/{indicator['id']}/actual"
                 s.write("PUT", url, json=actual)
         agency = s.agency(target)
@@ -411,7 +261,7 @@ def score(s: Session, demo: EvaluationDemo, target: Target, version: int) -> Non
 
 def _result(s: Session, target: Target) -> dict[str, Any] | None:
     response = s.city.get(f"/evaluation/targets/{target.id}/result")
-    return None if response.status_code == 404 else _ok(response)
+    return None if response.status_code == 404 else demo_http.ok(response)
 
 
 def results(s: Session, demo: EvaluationDemo, target: Target) -> dict[str, Any]:
@@ -463,39 +313,6 @@ def load_evaluation(
         return demo, comparison, published
     finally:
         s.close()
-
-
-def render(demo: EvaluationDemo, comparison: dict[str, Any], published: list[dict[str, Any]]) -> str:
-    by_id = {t.id: t for t in demo.targets}
-    lines = [f"\n2017 시민협력플랫폼 성과평가 (주기 {demo.cycle_id}, API에서 읽음)"]
-    for result in published:
-        target = by_id[result["target_id"]]
-        appealed = " (이의 제기 → 재심의)" if result["review_version"] == 2 else ""
-        lines.append(
-            f"  {target.district} {target.round}차: {result['total_display']}점"
-            f" {result['category_ko']}{appealed}"
-        )
-    for district, rater in sorted(set(demo.excluded)):
-        lines.append(f"  제척: {rater} 위원은 {district} 평가에서 제외 (선언된 관계)")
-    lines.append("평가 주체별 비교 (대상 평균 총점, 자체·공무원·전문가)")
-    for kind, label in (("self", "자체"), ("official", "공무원"), ("expert", "전문가")):
-        total = comparison["totals"].get(kind) or {}
-        lines.append(f"  {label}: {total.get('points')} (n={total.get('n')})")
-    for key, diff in comparison["differences"].items():
-        lines.append(f"  {key}: {diff.get('points')}")
-    lines.append(f"  자체 평가가 가장 낮음 (seed 001의 발견): {comparison['self_lowest']}")
-    for rel in comparison["reliability"]:
-        iccs = ", ".join(f"{i['type']}={i['value']:.3f}" for i in rel["icc"])
-        alpha = "없음" if rel["alpha_interval"] is None else f"{rel['alpha_interval']:.3f}"
-        lines.append(
-            f"  {rel['round']}차 신뢰도: 평가위원 {rel['raters']}명, Krippendorff α={alpha}"
-            f" ({rel['units']} units); ICC ({rel['icc_units']} units): {iccs or '없음'}"
-        )
-    lines.append(
-        f"{demo.created} evaluation records written, {demo.extensions} windows extended"
-        f" ({'first load' if demo.created else 'already loaded'})."
-    )
-    return "\n".join(lines)
 
 
 def run(base_url: str, base: Path) -> None:

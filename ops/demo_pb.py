@@ -19,7 +19,8 @@ from typing import Any
 
 import httpx
 
-from ops.demo_projects import ok, record_expenditures, role_client
+from ops.demo_http import items, ok, role_client
+from ops.demo_projects import record_expenditures
 from shared.auth import Role
 
 DISTRICT, DISTRICT_KO = "11620", "관악구"
@@ -113,15 +114,7 @@ class Actors:
 
 
 def _items(client: httpx.Client, path: str, **params: Any) -> list[dict[str, Any]]:
-    found: list[dict[str, Any]] = []
-    cursor = None
-    while True:
-        query = {"limit": 200, **params, **({"cursor": cursor} if cursor else {})}
-        page = ok(client.get(path, params=query))
-        found.extend(page["items"])
-        cursor = page.get("next_cursor")
-        if not cursor:
-            return found
+    return list(items(client, path, **params))
 
 
 def _cycle(a: Actors) -> tuple[dict[str, Any], bool]:

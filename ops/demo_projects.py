@@ -16,8 +16,8 @@ from typing import Any
 
 import httpx
 
-from shared.auth import Role, mint_token
-from shared.settings import CommonSettings
+from ops.demo_http import items, ok, role_client
+from shared.auth import Role
 
 SEED_001_EVENT = "2018-09-19 civic platform joint workshop"
 SEED_001_TOTAL = 1_456_200
@@ -42,31 +42,9 @@ def seed_001_rows(base: Path | None = None) -> list[dict[str, str]]:
         return [row for row in csv.DictReader(handle) if row["event"] == SEED_001_EVENT]
 
 
-def role_client(base_url: str, role: Role, subject: str, district: str | None = None) -> httpx.Client:
-    token = mint_token(CommonSettings(), subject=subject, role=role, district_code=district, name="make demo")
-    return httpx.Client(base_url=base_url, headers={"Authorization": f"Bearer {token}"}, timeout=30)
-
-
-def ok(response: httpx.Response) -> Any:
-    if response.status_code not in (200, 201):
-        request = response.request
-        raise RuntimeError(f"{request.method} {request.url.path}: {response.status_code} {response.text}")
-    return response.json()
-
-
 def _find(client: httpx.Client) -> dict[str, Any] | None:
-    cursor = None
-    while True:
-        params: dict[str, str | int] = {"district_code": DISTRICT, "limit": 200}
-        if cursor:
-            params["cursor"] = cursor
-        page = ok(client.get("/budget/projects", params=params))
-        for project in page["items"]:
-            if project["title_ko"] == TITLE:
-                return dict(project)
-        cursor = page["next_cursor"]
-        if not cursor:
-            return None
+    projects = items(client, "/budget/projects", district_code=DISTRICT)
+    return next((dict(project) for project in projects if project["title_ko"] == TITLE), None)
 
 
 def _create(city: httpx.Client, citizen: httpx.Client, officer: httpx.Client) -> dict[str, Any]:

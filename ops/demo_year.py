@@ -29,7 +29,7 @@ import httpx
 
 from ops import demo, demo_evaluation, demo_pb
 from ops.demo_grants import POLICIES, load_programme
-from ops.demo_projects import ok, role_client
+from ops.demo_http import ok, role_client
 from shared.auth import Role
 from shared.seoul import today_seoul
 

@@ -1,4 +1,4 @@
-"""Dates and date-times as the API takes them: ISO 8601 text only.
+"""Dates and date-times as the API takes them: ISO 8601 text only; and as it gives them: in Asia/Seoul.
 
 Pydantic alone reads a number as a Unix timestamp (`?on=0` is 1970-01-01, `"opens_at": 0` is
 1970-01-01T00:00Z) and accepts `20170101` or a date-time where a date belongs. These types take only the
@@ -10,9 +10,10 @@ import re
 from datetime import date, datetime
 from typing import Annotated
 
-from pydantic import AwareDatetime, BeforeValidator
+from pydantic import AwareDatetime, BeforeValidator, PlainSerializer
 
 from shared.language import ValueErrorKo
+from shared.seoul import SEOUL
 
 _CALENDAR_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 # A date, `T` (or a space, as ISO 8601 allows by agreement) and at least hours and minutes; the rest of the
@@ -56,3 +57,8 @@ IsoDatetime = Annotated[datetime, BeforeValidator(date_time_text)]
 
 AwareIsoDatetime = Annotated[AwareDatetime, BeforeValidator(date_time_text)]
 """The same with its offset required."""
+
+# Timestamps leave the API in Asia/Seoul (DOMAIN.md §4), whatever zone the driver hands back.
+SeoulDatetime = Annotated[
+    datetime, PlainSerializer(lambda value: value.astimezone(SEOUL).isoformat(), return_type=str)
+]

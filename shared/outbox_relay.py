@@ -29,6 +29,7 @@ from prometheus_client import CollectorRegistry, Counter, Gauge
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from shared.background import in_background
 from shared.outbox import ERROR_CHARS, OutboxEvent, channel, table
 from shared.service_client import CalleeUnavailable, ServiceClient
 from shared.telemetry import tracer
@@ -358,13 +359,5 @@ async def _first(*events: asyncio.Event) -> None:
 @asynccontextmanager
 async def running(relay: OutboxRelay) -> AsyncIterator[None]:
     """Run the relay in the background for the duration of the block."""
-    stop = asyncio.Event()
-    task = asyncio.create_task(relay.run(stop), name=f"outbox-relay {relay.table}")
-    try:
+    async with in_background(relay.run, f"outbox-relay {relay.table}"):
         yield
-    finally:
-        stop.set()
-        try:
-            await asyncio.wait_for(task, timeout=10)
-        except TimeoutError:
-            task.cancel()

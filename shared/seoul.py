@@ -3,6 +3,8 @@
 from datetime import date, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
+from shared.language import ValueErrorKo
+
 SEOUL = ZoneInfo("Asia/Seoul")
 # Seoul has kept +09:00 all year since 1988; a time of day (no date) can only carry a fixed offset.
 SEOUL_OFFSET = timezone(timedelta(hours=9))
@@ -50,3 +52,13 @@ def seoul_date(moment: datetime) -> date:
     if moment.tzinfo is None:
         raise ValueError("a naive datetime has no Seoul date")
     return moment.astimezone(SEOUL).date()
+
+
+def known_district(code: str) -> str:
+    """`code` when it is one of the 25 districts' codes; otherwise a ValueErrorKo (a 422 naming the field)."""
+    if code not in DISTRICT_CODES:
+        raise ValueErrorKo(
+            f"{code} is not one of Seoul's 25 district codes",
+            f"{code}은(는) 서울시 25개 자치구 코드가 아닙니다.",
+        )
+    return code

@@ -1,16 +1,14 @@
 """Types and helpers shared by the budget service's domain packages."""
 
-from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, Field, PlainSerializer
+from pydantic import AfterValidator, Field
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.audit import set_actor
 from shared.auth import Identity
-from shared.language import ValueErrorKo
-from shared.seoul import DISTRICT_CODES as SEOUL_DISTRICT_CODES
-from shared.seoul import SEOUL
+from shared.dates import SeoulDatetime as SeoulDatetime  # re-exported: the packages import it from here
+from shared.seoul import known_district
 from shared.service_auth import ServiceIdentity
 
 Track = Literal["governance", "general"]
@@ -19,21 +17,7 @@ WholeKRW = Annotated[int, Field(strict=True, ge=0, le=10**15, description="Whole
 """An amount of the money-following endpoints: 0 allowed, and never a float or a string, even `1.0`."""
 
 
-def _seoul_district(code: str) -> str:
-    if code not in SEOUL_DISTRICT_CODES:
-        raise ValueErrorKo(
-            f"{code} is not one of Seoul's 25 district codes",
-            f"{code}은(는) 서울시 25개 자치구 코드가 아닙니다.",
-        )
-    return code
-
-
-DistrictCode = Annotated[str, Field(pattern=r"^\d{5}$", examples=["11110"]), AfterValidator(_seoul_district)]
-
-# Timestamps leave the API in Asia/Seoul (DOMAIN.md §4), whatever zone the driver hands back.
-SeoulDatetime = Annotated[
-    datetime, PlainSerializer(lambda value: value.astimezone(SEOUL).isoformat(), return_type=str)
-]
+DistrictCode = Annotated[str, Field(pattern=r"^\d{5}$", examples=["11110"]), AfterValidator(known_district)]
 
 
 async def record_actor(

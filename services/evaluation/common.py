@@ -1,6 +1,5 @@
 """Types and helpers shared by the evaluation service's domain packages."""
 
-from datetime import datetime
 from decimal import Decimal
 from typing import Annotated
 
@@ -10,28 +9,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.audit import set_actor
 from shared.auth import Identity, Role, require_roles
-from shared.language import ValueErrorKo
+from shared.dates import SeoulDatetime as SeoulDatetime  # re-exported: the packages import it from here
 from shared.problems import Forbidden
-from shared.seoul import DISTRICT_CODES, SEOUL
+from shared.seoul import known_district
 
-
-def _seoul_district(code: str) -> str:
-    if code not in DISTRICT_CODES:
-        raise ValueErrorKo(
-            f"{code} is not one of Seoul's 25 district codes",
-            f"{code}은(는) 서울시 25개 자치구 코드가 아닙니다.",
-        )
-    return code
-
-
-DistrictCode = Annotated[str, Field(pattern=r"^\d{5}$", examples=["11380"]), AfterValidator(_seoul_district)]
+DistrictCode = Annotated[str, Field(pattern=r"^\d{5}$", examples=["11380"]), AfterValidator(known_district)]
 RoundNumber = Annotated[int, Path(ge=1, le=2, description="The evaluation round, 1 or 2.")]
 Id = Annotated[int, Path(ge=1, le=2**31 - 1)]
 
-# Timestamps leave the API in Asia/Seoul (DOMAIN.md §4), whatever zone the driver hands back.
-SeoulDatetime = Annotated[
-    datetime, PlainSerializer(lambda value: value.astimezone(SEOUL).isoformat(), return_type=str)
-]
 
 # Exact numbers leave the API as strings without the column's padding: "35.5", not "35.500000".
 ExactDecimal = Annotated[

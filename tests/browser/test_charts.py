@@ -13,13 +13,13 @@ from PIL import ImageStat
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
+from ops.evaluation_2017 import RUBRIC, SCHEDULE_2017
 from services.evaluation.results.chart import HIDDEN_COMPARISON
 from shared.settings import async_url
 from tests.browser.conftest import PHONE
 from tests.browser.test_browser import near, pixels
 from tests.conftest import Database
 from tests.e2e.conftest import System
-from tests.evaluation.conftest import SCHEDULE_2017
 from tests.evaluation.results_helpers import BANDS, SHEETS, Scored, panel
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser]
@@ -122,19 +122,7 @@ def published_result(system: System, auth: Auth, database: Database) -> str:
                 json={"organization_id": organization_id, "district_code": "11620", "round": 1},
             )
         )
-        levels = [
-            {"label_ko": name, "value": 5 - i}
-            for i, name in enumerate(["매우 우수", "우수", "보통", "미흡", "매우 미흡"])
-        ]
-        rubric = ok(
-            gateway.post(
-                f"/evaluation/cycles/{cycle_id}/rubrics",
-                json={
-                    "name_ko": "5단계 평가척도",
-                    "levels": [*levels, {"label_ko": "해당 없음", "not_applicable": True}],
-                },
-            )
-        )
+        rubric = ok(gateway.post(f"/evaluation/cycles/{cycle_id}/rubrics", json=RUBRIC))
         unit = ok(
             gateway.post(
                 f"/evaluation/cycles/{cycle_id}/indicators",

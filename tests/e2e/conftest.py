@@ -156,6 +156,18 @@ def wait_answering(url: str, process: subprocess.Popen[bytes]) -> None:
 
 
 @contextmanager
+def running(name: str, port: int, env: dict[str, str], log_dir: Path) -> Iterator[str]:
+    """One service process on `port`, answering before the body runs and stopped after; yields its URL."""
+    process = start(name, port, env, log_dir)
+    try:
+        wait_answering(f"http://127.0.0.1:{port}/livez", process)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+@contextmanager
 def gateway_over_echo(log: Path, settings: Callable[[str, str], dict[str, str]]) -> Iterator[str]:
     """A real echo upstream (tests/e2e/echo_app.py) behind a real gateway; yields the gateway's URL.
 

@@ -3,16 +3,17 @@ the target is written: up (201, or 422 naming the field), down (503 + Retry-Afte
 The same for a grant's organisation, and for a grant's district when it names no organisation."""
 
 import os
-import subprocess
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
 import pytest
 
 from tests.conftest import Database, assert_problem
-from tests.e2e.conftest import System, free_port, start, wait_answering
+from tests.e2e.conftest import System, free_port, running
 
 pytestmark = pytest.mark.e2e
 
@@ -65,75 +66,75 @@ def test_a_target_names_a_registered_organisation_of_its_district(gateway: httpx
     assert targets(gateway, auth, cycle_id) == [org]
 
 
+@dataclass
+class WithoutCouncils:
+    """A service process whose councils URL is a port where nothing listens, until `councils_back()`."""
+
+    url: str
+    councils_port: int
+    env: dict[str, str]
+    log_dir: Path
+
+    @contextmanager
+    def councils_back(self) -> Iterator[None]:
+        """A real councils process on that port for the body, stopped after."""
+        with running("councils", self.councils_port, {**os.environ, **self.env}, self.log_dir):
+            yield
+
+
+@contextmanager
+def without_councils(
+    system: System, service: str, councils_url: str, settings: dict[str, str], log_dir: Path
+) -> Iterator[WithoutCouncils]:
+    """`service` started with its setting `councils_url` naming a free port, and `settings`."""
+    councils_port, port = free_port(), free_port()
+    env = {**system.env, councils_url: f"http://127.0.0.1:{councils_port}", **settings}
+    with running(service, port, env, log_dir) as url:
+        yield WithoutCouncils(url, councils_port, env, log_dir)
+
+
 @pytest.fixture
 def lonely_evaluation(
     database: Database, system: System, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[tuple[str, int, dict[str, str]]]:
+) -> Iterator[WithoutCouncils]:
     """An evaluation process whose councils is a port where nothing listens (until the test starts one)."""
-    councils_port, port = free_port(), free_port()  # one refusal is 3 failed attempts: under the breaker's 5
-    env = {
-        **system.env,
-        "EVALUATION_COUNCILS_URL": f"http://127.0.0.1:{councils_port}",
-        "EVALUATION_COUNCILS_TIMEOUT": "1",
+    settings = {
+        "EVALUATION_COUNCILS_TIMEOUT": "1",  # one refusal is 3 failed attempts: under the breaker's 5
         "EVALUATION_RELAY_ENABLED": "false",
     }
     log_dir = tmp_path_factory.mktemp("references")
-    process = start("evaluation", port, env, log_dir)
-    wait_answering(f"http://127.0.0.1:{port}/livez", process)
-    try:
-        yield f"http://127.0.0.1:{port}", councils_port, {**env, "LOG_DIR": str(log_dir)}
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
+    with without_councils(system, "evaluation", "EVALUATION_COUNCILS_URL", settings, log_dir) as lonely:
+        yield lonely
 
 
 def test_councils_down_is_a_503_with_retry_after_and_nothing_stored_then_back(
-    gateway: httpx.Client, auth: Auth, lonely_evaluation: tuple[str, int, dict[str, str]]
+    gateway: httpx.Client, auth: Auth, lonely_evaluation: WithoutCouncils
 ) -> None:
-    url, councils_port, env = lonely_evaluation
     org = organization(
         gateway, auth, EUNPYEONG
     )  # registered in the shared database, through the real councils
-    with httpx.Client(base_url=url, timeout=15) as evaluation:
+    with httpx.Client(base_url=lonely_evaluation.url, timeout=15) as evaluation:
         cycle_id = cycle(evaluation, auth)
         refused = add_target(evaluation, auth, cycle_id, org, EUNPYEONG)
         body = assert_problem(refused, 503)
         assert body["code"] == "councils-unavailable" and int(refused.headers["Retry-After"]) >= 1
         assert targets(evaluation, auth, cycle_id) == []
 
-        councils: subprocess.Popen[bytes] | None = None
-        try:
-            councils = start("councils", councils_port, {**os.environ, **env}, Path(env["LOG_DIR"]))
-            wait_answering(f"http://127.0.0.1:{councils_port}/livez", councils)
+        with lonely_evaluation.councils_back():
             response = add_target(evaluation, auth, cycle_id, org, EUNPYEONG)
             assert response.status_code == 201, response.text
             assert targets(evaluation, auth, cycle_id) == [org]
-        finally:
-            if councils is not None:
-                councils.terminate()
-                councils.wait(timeout=10)
 
 
 @pytest.fixture
 def lonely_budget(
     database: Database, system: System, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[tuple[str, int, dict[str, str]]]:
+) -> Iterator[WithoutCouncils]:
     """A budget process whose councils is a port where nothing listens (until the test starts one)."""
-    councils_port, port = free_port(), free_port()
-    env = {
-        **system.env,
-        "COUNCILS_URL": f"http://127.0.0.1:{councils_port}",
-        "BUDGET_COUNCILS_TIMEOUT": "1",
-        "BUDGET_COUNCIL_RECHECK_ENABLED": "false",
-    }
+    settings = {"BUDGET_COUNCILS_TIMEOUT": "1", "BUDGET_COUNCIL_RECHECK_ENABLED": "false"}
     log_dir = tmp_path_factory.mktemp("grant-references")
-    process = start("budget", port, env, log_dir)
-    wait_answering(f"http://127.0.0.1:{port}/livez", process)
-    try:
-        yield f"http://127.0.0.1:{port}", councils_port, {**env, "LOG_DIR": str(log_dir)}
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
+    with without_councils(system, "budget", "COUNCILS_URL", settings, log_dir) as lonely:
+        yield lonely
 
 
 def apply_for_grant(client: httpx.Client, auth: Auth, org: int | None, district: str) -> httpx.Response:
@@ -157,9 +158,8 @@ def grants_of(client: httpx.Client, auth: Auth, district: str) -> list[int | Non
 
 
 def test_a_grant_names_a_registered_organisation_checked_with_councils_up_down_and_back(
-    gateway: httpx.Client, auth: Auth, lonely_budget: tuple[str, int, dict[str, str]]
+    gateway: httpx.Client, auth: Auth, lonely_budget: WithoutCouncils
 ) -> None:
-    url, councils_port, env = lonely_budget
     city = auth("city_officer")
     policy = {
         "yearly_max_krw": 100_000_000,
@@ -176,7 +176,7 @@ def test_a_grant_names_a_registered_organisation_checked_with_councils_up_down_a
             f"/budget/districts/{district}/funding/2095", json=funding, headers=city
         ).is_success
     org = organization(gateway, auth, EUNPYEONG)
-    with httpx.Client(base_url=url, timeout=30) as budget:
+    with httpx.Client(base_url=lonely_budget.url, timeout=30) as budget:
         refused = apply_for_grant(budget, auth, org, EUNPYEONG)
         assert assert_problem(refused, 503)["code"] == "councils-unavailable"
         assert int(refused.headers["Retry-After"]) >= 1
@@ -186,10 +186,7 @@ def test_a_grant_names_a_registered_organisation_checked_with_councils_up_down_a
         assert grants_of(budget, auth, EUNPYEONG) == []
         assert grants_of(budget, auth, GANGBUK) == []
 
-        councils: subprocess.Popen[bytes] | None = None
-        try:
-            councils = start("councils", councils_port, {**os.environ, **env}, Path(env["LOG_DIR"]))
-            wait_answering(f"http://127.0.0.1:{councils_port}/livez", councils)
+        with lonely_budget.councils_back():
             deadline = time.monotonic() + 30  # the breaker may hold calls back for its reset time first
             response = apply_for_grant(budget, auth, org, EUNPYEONG)
             while response.status_code == 503 and time.monotonic() < deadline:
@@ -205,7 +202,3 @@ def test_a_grant_names_a_registered_organisation_checked_with_councils_up_down_a
             assert_problem(apply_for_grant(budget, auth, None, "11999"), 422, "body.district_code")
             assert grants_of(budget, auth, EUNPYEONG) == [org]
             assert grants_of(budget, auth, GANGBUK) == [None]
-        finally:
-            if councils is not None:
-                councils.terminate()
-                councils.wait(timeout=10)

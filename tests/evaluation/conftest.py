@@ -7,34 +7,12 @@ import httpx
 import pytest
 from sqlalchemy.ext.asyncio import AsyncConnection, async_sessionmaker, create_async_engine
 
+from ops.evaluation_2017 import RUBRIC, SCHEDULE_2017
 from shared.auth import mint_token
 from shared.settings import CommonSettings, async_url
 from tests.conftest import Database, ServiceHarness
 
 Auth = Callable[..., dict[str, str]]
-
-# Seed 004: the 2017 schedule of the Civic Cooperation Platforms' evaluation, round 1 and round 2. The seed
-# gives one date range to the notification (step V) and one to appeal, re-review and confirmation (step VI).
-SCHEDULE_2017: dict[int, dict[str, tuple[str, str]]] = {
-    1: {
-        "report_submission": ("2017-08-25", "2017-08-31"),
-        "quantitative_measurement": ("2017-09-01", "2017-09-11"),
-        "qualitative_interviews": ("2017-09-12", "2017-09-22"),
-        "notification": ("2017-09-12", "2017-09-22"),
-        "appeal": ("2017-09-23", "2017-09-28"),
-        "re_review": ("2017-09-23", "2017-09-28"),
-        "confirmation": ("2017-09-23", "2017-09-28"),
-    },
-    2: {
-        "report_submission": ("2017-09-25", "2017-09-30"),
-        "quantitative_measurement": ("2017-10-01", "2017-10-11"),
-        "qualitative_interviews": ("2017-10-12", "2017-10-22"),
-        "notification": ("2017-10-12", "2017-10-22"),
-        "appeal": ("2017-10-23", "2017-10-28"),
-        "re_review": ("2017-10-23", "2017-10-28"),
-        "confirmation": ("2017-10-23", "2017-10-28"),
-    },
-}
 
 EUNPYEONG, GANGBUK, GWANAK = "11380", "11305", "11620"
 
@@ -89,18 +67,7 @@ class Evaluation:
         return result
 
     async def rubric(self, cycle_id: int) -> dict[str, Any]:
-        body = {
-            "name_ko": "5단계 평가척도",
-            "levels": [
-                {"label_ko": "매우 우수", "value": 5},
-                {"label_ko": "우수", "value": 4},
-                {"label_ko": "보통", "value": 3},
-                {"label_ko": "미흡", "value": 2},
-                {"label_ko": "매우 미흡", "value": 1},
-                {"label_ko": "해당 없음", "not_applicable": True},
-            ],
-        }
-        result: dict[str, Any] = await self.ok("POST", f"/evaluation/cycles/{cycle_id}/rubrics", json=body)
+        result: dict[str, Any] = await self.ok("POST", f"/evaluation/cycles/{cycle_id}/rubrics", json=RUBRIC)
         return result
 
     async def open_target(self, target_id: int) -> httpx.Response:

@@ -33,6 +33,7 @@ from services.budget.projects.models import Project
 from services.budget.projects.service import load_project
 from services.budget.settings import BudgetSettings
 from shared.app import LifespanPart
+from shared.background import in_background
 from shared.service_auth import ServiceIdentity
 from shared.service_client import ServiceClient
 
@@ -147,15 +148,7 @@ def council_recheck_part(settings: BudgetSettings) -> LifespanPart:
             every_seconds=settings.council_recheck_seconds,
             batch=settings.council_recheck_batch,
         )
-        stop = asyncio.Event()
-        task = asyncio.create_task(loop.run(stop), name="budget council re-check")
-        try:
+        async with in_background(loop.run, "budget council re-check"):
             yield
-        finally:
-            stop.set()
-            try:
-                await asyncio.wait_for(task, timeout=10)
-            except TimeoutError:
-                task.cancel()
 
     return part

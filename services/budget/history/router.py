@@ -1,15 +1,14 @@
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query
-from pydantic import BaseModel, Field
-from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncSession
+from pydantic import Field
 
-from services.budget.common import SeoulDatetime
+from services.budget.models import SCHEMA
 from shared.auth import Identity, Role, require_roles
 from shared.db import SessionDep
+from shared.history import HistoryEntry, history_page
 from shared.json_body import JsonBodyRoute
-from shared.pagination import BIG_ID, CursorParam, LimitParam, Page, decode_cursor, page_of
+from shared.pagination import CursorParam, LimitParam, Page
 
 router = APIRouter(prefix="/budget", tags=["budget history"], route_class=JsonBodyRoute)
 
@@ -24,33 +23,8 @@ Table = Literal[
 ]
 
 
-class HistoryEntryOut(BaseModel):
-    id: int
-    at: SeoulDatetime
+class HistoryEntryOut(HistoryEntry):
     table_name: str = Field(examples=["grants"])
-    record_id: str | None
-    action: Literal["insert", "update", "delete"]
-    before: dict[str, Any] | None
-    after: dict[str, Any] | None
-    actor: str
-    actor_role: str | None
-    reason: str | None
-
-
-async def list_history(
-    session: AsyncSession, *, table: str | None, record_id: str | None, cursor: str | None, limit: int
-) -> Page[HistoryEntryOut]:
-    key = decode_cursor(cursor, (BIG_ID,))
-    result = await session.execute(
-        text(
-            "SELECT * FROM budget.history WHERE (CAST(:after AS bigint) IS NULL OR id > :after)"
-            " AND (CAST(:table AS text) IS NULL OR table_name = :table)"
-            " AND (CAST(:record AS text) IS NULL OR record_id = :record) ORDER BY id LIMIT :limit"
-        ),
-        {"after": int(key[0]) if key else None, "table": table, "record": record_id, "limit": limit + 1},
-    )
-    items = [HistoryEntryOut.model_validate(dict(row)) for row in result.mappings()]
-    return page_of(items, limit, lambda item: [item.id])
 
 
 @router.get("/history", summary="Read the money records' change history")
@@ -66,4 +40,6 @@ async def get_history(
 ) -> Page[HistoryEntryOut]:
     """Every change of funding types, the programme budget, district funding, grant policies, grants and
     evaluation results: actor, role, time, reason, before and after; oldest first."""
-    return await list_history(session, table=table, record_id=record_id, cursor=cursor, limit=limit)
+    return await history_page(
+        session, HistoryEntryOut, schema=SCHEMA, table=table, record_id=record_id, cursor=cursor, limit=limit
+    )

@@ -5,7 +5,7 @@ from fastapi import APIRouter, Depends, Path, Query, Request
 from services.budget.common import DistrictCode, Track
 from services.budget.cycles.router import CycleId
 from services.budget.envelopes.router import EnvelopeId
-from services.budget.proposals import service
+from services.budget.proposals import lineage, screening, service
 from services.budget.proposals.schemas import (
     MergeCreate,
     ProposalCreate,
@@ -106,7 +106,7 @@ async def revise_proposal(
 @router.post("/proposals/merge", status_code=201, summary="Merge proposals")
 async def merge_proposals(session: SessionDep, data: MergeCreate, actor: Officer) -> ProposalDetail:
     """Merge proposals of one envelope and deliberation stage into a new one; the parents become merged."""
-    return await service.merge(session, data=data, actor=actor)
+    return await lineage.merge(session, data=data, actor=actor)
 
 
 @router.post("/proposals/{proposal_id}/split", status_code=201, summary="Split a proposal")
@@ -114,7 +114,7 @@ async def split_proposal(
     session: SessionDep, proposal_id: ProposalId, data: SplitCreate, actor: Officer
 ) -> ProposalDetail:
     """Split a proposal in deliberation into parts; the parent becomes split and lists its children."""
-    return await service.split(session, proposal_id=proposal_id, data=data, actor=actor)
+    return await lineage.split(session, proposal_id=proposal_id, data=data, actor=actor)
 
 
 @router.get("/envelopes/{envelope_id}/screenings/{round}", summary="Get a screening's shortlist")
@@ -122,7 +122,7 @@ async def get_screening(
     session: SessionDep, envelope_id: EnvelopeId, round: Round, settings: Settings
 ) -> ScreeningOut:
     """The shortlist of a screening round with its total, cap and room left."""
-    return await service.get_screening(session, envelope_id=envelope_id, round=round, settings=settings)
+    return await screening.get_screening(session, envelope_id=envelope_id, round=round, settings=settings)
 
 
 @router.post("/envelopes/{envelope_id}/screenings/{round}/shortlist", summary="Shortlist a proposal")
@@ -135,7 +135,7 @@ async def shortlist_proposal(
     settings: Settings,
 ) -> ScreeningOut:
     """Put a proposal on the round's shortlist; the total may not pass the round's cap (city officers)."""
-    return await service.add_to_shortlist(
+    return await screening.add_to_shortlist(
         session, envelope_id=envelope_id, round=round, data=data, actor=actor, settings=settings
     )
 
@@ -145,6 +145,6 @@ async def close_screening(
     session: SessionDep, envelope_id: EnvelopeId, round: Round, actor: CityOfficer, settings: Settings
 ) -> ScreeningOut:
     """Close the round: proposals that were waiting for it and are not shortlisted are screened out."""
-    return await service.close_screening(
+    return await screening.close_screening(
         session, envelope_id=envelope_id, round=round, actor=actor, settings=settings
     )

@@ -3,9 +3,10 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from services.evaluation.common import Staff
-from services.evaluation.history import service
 from services.evaluation.history.schemas import HistoryEntryOut, Table
+from services.evaluation.models import SCHEMA
 from shared.db import SessionDep
+from shared.history import history_page
 from shared.json_body import JsonBodyRoute
 from shared.pagination import CursorParam, LimitParam, Page
 
@@ -24,4 +25,6 @@ async def list_history(
     limit: LimitParam = 50,
 ) -> Page[HistoryEntryOut]:
     """Every change of the evaluation's records (actor, role, time, reason, before, after), oldest first."""
-    return await service.list_history(session, table=table, record_id=record_id, cursor=cursor, limit=limit)
+    return await history_page(
+        session, HistoryEntryOut, schema=SCHEMA, table=table, record_id=record_id, cursor=cursor, limit=limit
+    )

@@ -1,8 +1,8 @@
-from typing import Any, Literal
+from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
-from services.evaluation.common import SeoulDatetime
+from shared.history import HistoryEntry
 
 Table = Literal[
     "cycles",
@@ -28,16 +28,5 @@ Table = Literal[
 ]
 
 
-class HistoryEntryOut(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-
-    id: int
-    at: SeoulDatetime
+class HistoryEntryOut(HistoryEntry):
     table_name: str = Field(examples=["indicators"])
-    record_id: str | None
-    action: Literal["insert", "update", "delete"]
-    before: dict[str, Any] | None
-    after: dict[str, Any] | None
-    actor: str
-    actor_role: str | None
-    reason: str | None
