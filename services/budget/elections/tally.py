@@ -6,12 +6,10 @@ identities never take part: the digest is the sha256 of the sorted anonymous bal
 election exported and imported again has the same digest and the same outcome.
 """
 
-import gc
 import hashlib
 import math
 from collections import Counter
-from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
@@ -23,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.budget.outcomes.instance import Instance, OutcomeError, normalise_tie_break
 from services.budget.outcomes.rules import compute_outcome, default_tie_break
 from services.budget.pabulib.parser import Amount
+from services.budget.pabulib.votes import no_cyclic_gc
 
 Utility = int | Fraction
 
@@ -61,7 +60,7 @@ async def read_ballot_groups(session: AsyncSession, election_id: int) -> list[Ba
         " WHERE election_id = $1 GROUP BY voter_group, project_ids, points",
         election_id,
     )
-    with _no_cyclic_gc():
+    with no_cyclic_gc():
         return [
             BallotGroup(
                 group,
@@ -71,21 +70,6 @@ async def read_ballot_groups(session: AsyncSession, election_id: int) -> list[Ba
             )
             for group, ids, points, count in rows
         ]
-
-
-@contextmanager
-def _no_cyclic_gc() -> Iterator[None]:
-    """Pause the cycle collector while a million acyclic objects are built, without an await in between.
-
-    Every full collection scans all the objects built so far, which made building the groups of a
-    million-ballot election about twice as slow; reference counting still frees everything as usual."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def amount(value: Decimal | int | Fraction) -> Amount:
