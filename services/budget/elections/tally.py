@@ -9,7 +9,7 @@ election exported and imported again has the same digest and the same outcome.
 import hashlib
 import math
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
@@ -198,13 +198,13 @@ def engine_election(
         project_ids=tuple(project.project_id for project in projects),
         costs=tuple(amount(project.cost) for project in projects),
         votes=tuple(votes),
-        scores=tuple(_tidy(score) for score in scores),
+        scores=tuple(tidy(score) for score in scores),
         ballots=tuple((weight, ballot) for ballot, weight in ballots.items()),
         n_voters=n_voters,
     )
 
 
-def _tidy(value: Utility) -> Utility:
+def tidy(value: Utility) -> Utility:
     if isinstance(value, Fraction) and value.denominator == 1:
         return value.numerator
     return value
@@ -234,20 +234,15 @@ def decide(
     params: Mapping[str, Amount],
     tie_break: Sequence[str],
     budget: Decimal,
-    ballot_type: str,
-    projects: Sequence[ProjectInfo],
-    groups: Sequence[BallotGroup],
+    compile_election: Callable[[], Instance],
+    n_voters: int,
     weights: Mapping[str, int],
 ) -> Computed:
-    """Run the engine (raises OutcomeError) and shape its answer for storage."""
-    election = engine_election(
-        budget=budget,
-        ballot_type=ballot_type,
-        projects=projects,
-        groups=groups,
-        weights=weights,
-        for_mes=rule.startswith("mes"),
-    )
+    """Compile the instance, run the engine (raises OutcomeError) and shape its answer for storage.
+
+    `compile_election`: `engine_election` over the ballot groups (MES), or `ballot_tally.tally_instance`
+    over the counts (greedy)."""
+    election = compile_election()
     if rule.startswith("mes") and election.n_voters == 0:
         raise OutcomeError("the Method of Equal Shares needs at least one ballot")
     outcome = compute_outcome(election, rule, dict(params), tie_break=tie_break)
@@ -265,7 +260,7 @@ def decide(
     ]
     details = {
         "engine_params": json_value(dict(outcome.params)),
-        "n_voters": sum(group.count for group in groups),
+        "n_voters": n_voters,
         "voter_groups": json_value(dict(weights)),
         "budget": json_amount(budget),
         "vote_type": election.vote_type,
