@@ -10,10 +10,11 @@ from fractions import Fraction
 from typing import Any
 
 import pytest
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine
 
 from services.budget.elections import repository
-from services.budget.elections.ballot_tally import read_tally, tally_instance
+from services.budget.elections.ballot_tally import ballot_tally, read_tally, tally_instance
 from services.budget.elections.tally import ProjectInfo, ballot_digest, engine_election, read_ballot_groups
 from shared.settings import async_url
 from tests.budget.conftest import Auth, Budget
@@ -41,6 +42,9 @@ v3;p3;10
 v4;p1,p3;0.25,9.75
 """
 
+DELETE_ONE = (
+    "DELETE FROM budget.ballots WHERE id = (SELECT min(id) FROM budget.ballots WHERE election_id = :id)"
+)
 EMPTY_PB = POINTS_PB.split("VOTES")[0].replace("cumulative", "approval") + "VOTES\nvoter_id;vote\n"
 
 
@@ -51,7 +55,7 @@ async def _import(api: Budget, name: str, content: bytes) -> int:
     return int(response.json()["id"])
 
 
-async def _compare(url: str, election_id: int) -> dict[str, Any]:
+async def _compare(url: str, election_id: int, imported: bool = True) -> dict[str, Any]:
     engine = create_async_engine(url)
     try:
         async with async_sessionmaker(engine, expire_on_commit=False)() as session, session.begin():
@@ -63,9 +67,18 @@ async def _compare(url: str, election_id: int) -> dict[str, Any]:
             weights = {g.code: g.weight for g in await repository.groups_of(session, election_id)}
             groups = await read_ballot_groups(session, election_id)
             tally = await read_tally(session, election_id)
+            kept = await ballot_tally(session, election_id)
+            stored = await session.scalar(
+                text("SELECT count(*) FROM budget.ballot_tallies WHERE election_id = :id"),
+                {"id": election_id},
+            )
     finally:
         await engine.dispose()
     assert tally.digest == ballot_digest(groups)
+    # An imported election keeps the tally its import counted: the same as counting the stored ballots.
+    assert stored == (1 if imported else 0)
+    assert (kept.digest, kept.sizes) == (tally.digest, tally.sizes)
+    assert sorted(kept.supports) == sorted(tally.supports)
     assert tally.n_ballots == sum(group.count for group in groups)
     budget, ballot_type = election.budget, election.ballot_type
     expected = engine_election(
@@ -109,5 +122,29 @@ async def test_decimal_points_and_an_empty_election(committing: Budget, database
 async def test_weighted_voter_groups(
     committing: Budget, auth: Auth, database: Database, ballot_type: str
 ) -> None:
+    url = async_url(database.service_urls["budget"])
     election_id = await weighted_election(committing, auth, ballot_type)
-    await _compare(async_url(database.service_urls["budget"]), election_id)
+    await _compare(url, election_id, imported=False)
+    exported = await committing.client.get(
+        f"/budget/elections/{election_id}/export.pb", headers=committing.city
+    )
+    assert exported.status_code == 200, exported.text
+    again = await _compare(url, await _import(committing, "groups.pb", exported.content))
+    assert again["digest"] == (await _compare(url, election_id, imported=False))["digest"]
+
+
+async def test_a_change_to_the_ballots_drops_the_kept_tally(committing: Budget, database: Database) -> None:
+    url = async_url(database.service_urls["budget"])
+    election_id = await _import(committing, "points.pb", POINTS_PB.encode())
+    before = await _compare(url, election_id)
+    engine = create_async_engine(url)
+    try:
+        async with engine.begin() as conn:
+            await conn.execute(
+                text(DELETE_ONE),
+                {"id": election_id},
+            )
+    finally:
+        await engine.dispose()
+    after = await _compare(url, election_id, imported=False)
+    assert after["digest"] != before["digest"]

@@ -7,16 +7,28 @@ the same sorted lines as ``tally.ballot_digest``), each voter group's size and, 
 the ballots that support it and the sum of their utilities; the engine instance is built from those.
 """
 
+import json
 import math
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
+from itertools import chain, repeat
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.budget.elections.tally import ProjectInfo, Utility, amount, driver_connection, tidy
+from services.budget.elections.tally import (
+    ProjectInfo,
+    Utility,
+    amount,
+    digest_line,
+    digest_of,
+    driver_connection,
+    tidy,
+)
 from services.budget.outcomes.instance import Instance
+from services.budget.pabulib.votes import no_cyclic_gc
 
 # One line per distinct ballot, as tally.ballot_digest writes it: group, projects, points (each as
 # json_amount writes a NUMERIC: trim_scale drops trailing zeros), count; sorted by code point ("C" on UTF-8).
@@ -111,4 +123,86 @@ def tally_instance(
         scores=tuple(tidy(score) for score in scores),
         ballots=(),
         n_voters=sum(n * (weights[code] * scale // n if weighted else 1) for code, n in tally.sizes.items()),
+    )
+
+
+class ImportTally:
+    """Counts an import's ballots as they are copied: the tally kept with the election (migration 0011)."""
+
+    def __init__(self) -> None:
+        self.ballots: Counter[tuple[str, tuple[str, ...], tuple[Decimal, ...] | None]] = Counter()
+        self.supporters: Counter[tuple[str, str]] = Counter()
+        self.utilities: dict[tuple[str, str], Decimal] = {}
+
+    def add(
+        self, groups: str | list[str], projects: list[list[str]], points: list[list[Decimal] | None] | None
+    ) -> None:
+        """One batch: `groups` one code for all, or each ballot's; `points` None for approval ballots."""
+        if points is None and isinstance(groups, str):  # the common case, column by column
+            self.ballots.update(zip(repeat(groups), map(tuple, projects), repeat(None)))
+            for project_id, n in Counter(chain.from_iterable(projects)).items():
+                self.supporters[groups, project_id] += n
+            return
+        codes = repeat(groups) if isinstance(groups, str) else groups
+        for code, items, given in zip(codes, projects, points or repeat(None), strict=False):
+            self.ballots[code, tuple(items), None if given is None else tuple(given)] += 1
+            for i, project_id in enumerate(items):
+                utility = Decimal(1) if given is None else given[i]
+                if utility:
+                    self.supporters[code, project_id] += 1
+                key = (code, project_id)
+                self.utilities[key] = self.utilities.get(key, Decimal(0)) + utility
+
+    def tally(self) -> BallotTally:
+        with no_cyclic_gc():
+            digest = digest_of(
+                digest_line(code, items, given, n) for (code, items, given), n in self.ballots.items()
+            )
+        sizes: Counter[str] = Counter()
+        for (code, _, _), n in self.ballots.items():
+            sizes[code] += n
+        keys = sorted(self.supporters.keys() | self.utilities.keys())
+        supports = [
+            (code, project_id, self.supporters[code, project_id], self._utility(code, project_id))
+            for code, project_id in keys
+        ]
+        return BallotTally(digest=digest, sizes=dict(sizes), supports=supports)
+
+    def _utility(self, code: str, project_id: str) -> Decimal:
+        key = (code, project_id)
+        return self.utilities[key] if key in self.utilities else Decimal(self.supporters[key])
+
+
+async def store_tally(session: AsyncSession, election_id: int, tally: BallotTally) -> None:
+    """Keep the tally with the election, after its ballots are written (a later change deletes it)."""
+    conn = await driver_connection(session)
+    await conn.execute(
+        "INSERT INTO budget.ballot_tallies (election_id, ballot_digest, sizes, supports)"
+        " VALUES ($1, $2, $3::jsonb, $4::jsonb)",
+        election_id,
+        tally.digest,
+        json.dumps(tally.sizes),
+        json.dumps(
+            [[code, project_id, votes, str(utility)] for code, project_id, votes, utility in tally.supports]
+        ),
+    )
+
+
+async def ballot_tally(session: AsyncSession, election_id: int) -> BallotTally:
+    """The tally kept since the import, if the ballots have not changed since; else counted now."""
+    conn = await driver_connection(session)
+    row = await conn.fetchrow(
+        "SELECT ballot_digest, sizes::text, supports::text FROM budget.ballot_tallies WHERE election_id = $1",
+        election_id,
+    )
+    if row is None:
+        return await read_tally(session, election_id)
+    digest, sizes, supports = row
+    return BallotTally(
+        digest=digest,
+        sizes=json.loads(sizes),
+        supports=[
+            (code, project_id, votes, Decimal(utility))
+            for code, project_id, votes, utility in json.loads(supports)
+        ],
     )

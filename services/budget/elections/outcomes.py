@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.concurrency import run_in_threadpool
 
 from services.budget.elections import repository
-from services.budget.elections.ballot_tally import BallotTally, read_tally, tally_instance
+from services.budget.elections.ballot_tally import BallotTally, ballot_tally, tally_instance
 from services.budget.elections.errors import (
     AlreadyPublished,
     ElectionClosed,
@@ -213,7 +213,7 @@ async def published_outcome(session: AsyncSession, election: Election) -> Outcom
     store a new outcome row per new parameter value.
     """
     published_params, published_tie_break = _published_key(election)
-    digest = (await read_tally(session, election.id)).digest
+    digest = (await ballot_tally(session, election.id)).digest
     found = await repository.find_outcome(
         session,
         election_id=election.id,
@@ -249,8 +249,8 @@ async def compute_and_store(
     if rule.startswith("mes"):  # MES reads every distinct ballot
         groups = await read_ballot_groups(session, election.id)
         digest, n_ballots = ballot_digest(groups), sum(g.count for g in groups)
-    else:  # greedy reads each project's supporters and score, counted in PostgreSQL
-        tally = await read_tally(session, election.id)
+    else:  # greedy reads each project's supporters and score: kept since the import, or counted in SQL
+        tally = await ballot_tally(session, election.id)
         digest, n_ballots = tally.digest, tally.n_ballots
     key_params, key_tie_break = request_key(rule, params, tie_break)
     found = await repository.find_outcome(

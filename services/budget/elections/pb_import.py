@@ -13,7 +13,7 @@ import asyncio
 import contextlib
 import hmac
 import io
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from decimal import Decimal
 from functools import partial
 from itertools import repeat
@@ -25,6 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.concurrency import run_in_threadpool
 
 from services.budget.elections import outcomes, repository
+from services.budget.elections.ballot_tally import ImportTally, store_tally
 from services.budget.elections.errors import InvalidPbFile, OutcomeFailed
 from services.budget.elections.models import Election, ElectionProject, VoterGroup
 from services.budget.elections.schemas import MAX_VOTER_GROUPS, ImportRepair, ImportResult, VoterGroupIn
@@ -200,6 +201,7 @@ class _Batches:
         self.points = points
         self.groups = groups
         self.count = 0
+        self.counted = ImportTally()
 
     def next_batch(self) -> list[BallotRecord]:
         """The next batch's records; [] at the end of the file."""
@@ -215,12 +217,16 @@ class _Batches:
         messages = map(str.encode, map(self.voter_prefix.__add__, batch.voter_ids))
         voters = map(hmac.digest, repeat(self.secret), messages, repeat("sha256"))  # one C call each
         by_position = partial(sorted, key=self.positions.__getitem__)
-        points: Iterable[list[Decimal] | None] = repeat(None)
+        points: list[list[Decimal] | None] | None = None
         if self.points and batch.points is not None:
             projects, points = self._with_points(batch.votes, batch.points)
         else:
             projects = list(map(by_position, batch.votes))
-        return list(zip(repeat(self.election_id), voters, self._groups(batch), projects, points))
+        groups = self._groups(batch)
+        self.counted.add(groups, projects, points)
+        groups_column = repeat(groups) if isinstance(groups, str) else groups
+        points_column = repeat(None) if points is None else points
+        return list(zip(repeat(self.election_id), voters, groups_column, projects, points_column))
 
     def _with_points(
         self, votes: list[Sequence[str]], points: list[tuple[Amount, ...] | None]
@@ -238,10 +244,11 @@ class _Batches:
             stored.append([to_decimal(given[i]) for i in order])
         return projects, stored
 
-    def _groups(self, batch: VoteBatch) -> Iterable[str]:
+    def _groups(self, batch: VoteBatch) -> str | list[str]:
+        """The one group of every ballot, or each ballot's."""
         groups = self.groups
         if groups is None:
-            return repeat(IMPORT_GROUP)
+            return IMPORT_GROUP
         column = [group or "" for group in batch.fields[GROUP_COLUMN]]
         for line_no, group in zip(batch.line_nos, column, strict=True):
             if group not in groups:
@@ -350,6 +357,8 @@ async def import_pb(
         await batches.copy(conn)
     except PbFormatError as exc:
         raise _problem(exc) from exc
+    # Greedy reads this tally instead of counting the ballots again (it is deleted if they ever change).
+    await store_tally(session, election.id, await run_in_threadpool(batches.counted.tally))
     election.accepting_import = False
     if published:
         election.published_at = await repository.now(session)

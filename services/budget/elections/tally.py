@@ -9,7 +9,7 @@ election exported and imported again has the same digest and the same outcome.
 import hashlib
 import math
 from collections import Counter
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
@@ -123,18 +123,20 @@ def json_value(value: object) -> Any:
 
 
 def ballot_digest(groups: Sequence[BallotGroup]) -> str:
-    lines = sorted(
-        "\t".join(
-            (
-                group.voter_group,
-                ",".join(group.project_ids),
-                "" if group.points is None else ",".join(str(json_amount(p)) for p in group.points),
-                str(group.count),
-            )
-        )
-        for group in groups
-    )
-    return hashlib.sha256("\n".join(lines).encode()).hexdigest()
+    return digest_of(digest_line(g.voter_group, g.project_ids, g.points, g.count) for g in groups)
+
+
+def digest_line(
+    voter_group: str, project_ids: Sequence[str], points: Sequence[Decimal] | None, count: int
+) -> str:
+    """One distinct ballot's line of the digest: group, projects, points, count."""
+    shown = "" if points is None else ",".join(str(json_amount(p)) for p in points)
+    return "\t".join((voter_group, ",".join(project_ids), shown, str(count)))
+
+
+def digest_of(lines: Iterable[str]) -> str:
+    """The ballots' digest: sha256 of their lines sorted (by code point)."""
+    return hashlib.sha256("\n".join(sorted(lines)).encode()).hexdigest()
 
 
 def engine_election(
