@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
 from itertools import chain, repeat
+from operator import add
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -22,7 +23,7 @@ from services.budget.elections.tally import (
     ProjectInfo,
     Utility,
     amount,
-    digest_line,
+    ballot_key,
     digest_of,
     driver_connection,
     tidy,
@@ -130,7 +131,9 @@ class ImportTally:
     """Counts an import's ballots as they are copied: the tally kept with the election (migration 0011)."""
 
     def __init__(self) -> None:
-        self.ballots: Counter[tuple[str, tuple[str, ...], tuple[Decimal, ...] | None]] = Counter()
+        self.ballots: Counter[str] = Counter()
+        """Distinct ballots by their digest line without the count (`tally.ballot_key`)."""
+        self.sizes: Counter[str] = Counter()
         self.supporters: Counter[tuple[str, str]] = Counter()
         self.utilities: dict[tuple[str, str], Decimal] = {}
 
@@ -139,13 +142,17 @@ class ImportTally:
     ) -> None:
         """One batch: `groups` one code for all, or each ballot's; `points` None for approval ballots."""
         if points is None and isinstance(groups, str):  # the common case, column by column
-            self.ballots.update(zip(repeat(groups), map(tuple, projects), repeat(None)))
+            # ballot_key(groups, joined, None) without a Python call per ballot: "group\tjoined\t"
+            joined = map(add, repeat(groups + "\t"), map(",".join, projects))
+            self.ballots.update(map(add, joined, repeat("\t")))
+            self.sizes[groups] += len(projects)
             for project_id, n in Counter(chain.from_iterable(projects)).items():
                 self.supporters[groups, project_id] += n
             return
         codes = repeat(groups) if isinstance(groups, str) else groups
         for code, items, given in zip(codes, projects, points or repeat(None), strict=False):
-            self.ballots[code, tuple(items), None if given is None else tuple(given)] += 1
+            self.ballots[ballot_key(code, ",".join(items), given)] += 1
+            self.sizes[code] += 1
             for i, project_id in enumerate(items):
                 utility = Decimal(1) if given is None else given[i]
                 if utility:
@@ -155,18 +162,13 @@ class ImportTally:
 
     def tally(self) -> BallotTally:
         with no_cyclic_gc():
-            digest = digest_of(
-                digest_line(code, items, given, n) for (code, items, given), n in self.ballots.items()
-            )
-        sizes: Counter[str] = Counter()
-        for (code, _, _), n in self.ballots.items():
-            sizes[code] += n
+            digest = digest_of(f"{key}\t{n}" for key, n in self.ballots.items())
         keys = sorted(self.supporters.keys() | self.utilities.keys())
         supports = [
             (code, project_id, self.supporters[code, project_id], self._utility(code, project_id))
             for code, project_id in keys
         ]
-        return BallotTally(digest=digest, sizes=dict(sizes), supports=supports)
+        return BallotTally(digest=digest, sizes=dict(self.sizes), supports=supports)
 
     def _utility(self, code: str, project_id: str) -> Decimal:
         key = (code, project_id)

@@ -130,8 +130,13 @@ def digest_line(
     voter_group: str, project_ids: Sequence[str], points: Sequence[Decimal] | None, count: int
 ) -> str:
     """One distinct ballot's line of the digest: group, projects, points, count."""
+    return f"{ballot_key(voter_group, ','.join(project_ids), points)}\t{count}"
+
+
+def ballot_key(voter_group: str, joined_ids: str, points: Sequence[Decimal] | None) -> str:
+    """A distinct ballot's line of the digest without its count: group, projects joined by ',', points."""
     shown = "" if points is None else ",".join(str(json_amount(p)) for p in points)
-    return "\t".join((voter_group, ",".join(project_ids), shown, str(count)))
+    return f"{voter_group}\t{joined_ids}\t{shown}"
 
 
 def digest_of(lines: Iterable[str]) -> str:
