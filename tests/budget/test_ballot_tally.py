@@ -48,9 +48,11 @@ DELETE_ONE = (
 EMPTY_PB = POINTS_PB.split("VOTES")[0].replace("cumulative", "approval") + "VOTES\nvoter_id;vote\n"
 
 
-async def _import(api: Budget, name: str, content: bytes) -> int:
+async def _import(api: Budget, name: str, content: bytes, published: bool = True) -> int:
+    """Imports commit here: published, as every imported election the public list shows must be."""
     files = {"file": (name, content, "application/octet-stream")}
-    response = await api.client.post("/budget/elections/import", files=files, headers=api.city)
+    form = {"published": str(published).lower()}
+    response = await api.client.post("/budget/elections/import", files=files, data=form, headers=api.city)
     assert response.status_code == 201, response.text
     return int(response.json()["id"])
 

@@ -34,7 +34,7 @@ async def test_a_ballot_naming_no_election_is_refused(database: Database) -> Non
 async def test_deleting_an_election_deletes_its_ballots_and_its_id_stays(
     committing: Budget, database: Database
 ) -> None:
-    election_id = await _import(committing, "points.pb", POINTS_PB.encode())
+    election_id = await _import(committing, "points.pb", POINTS_PB.encode(), published=False)  # deleted below
     conn = await _connect(database)
     count = "SELECT count(*) FROM budget.ballots WHERE election_id = $1"
     try:
