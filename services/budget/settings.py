@@ -20,6 +20,10 @@ class BudgetSettings(ServiceSettings):
     )
     import_max_bytes: int = Field(default=64 << 20, ge=1, validation_alias="BUDGET_IMPORT_MAX_BYTES")
     import_batch_rows: int = Field(default=10_000, ge=1, validation_alias="BUDGET_IMPORT_BATCH_ROWS")
+    # The import's transaction only: a city-wide file (a million ballots) takes longer than a request should.
+    import_statement_timeout_ms: int = Field(
+        default=600_000, ge=1, validation_alias="BUDGET_IMPORT_STATEMENT_TIMEOUT_MS"
+    )
     # Where amendments' council decisions are checked (GET /councils/decisions/{id}), and how long to wait.
     councils_url: str = Field(default="http://127.0.0.1:8001", validation_alias="COUNCILS_URL")
     councils_timeout_seconds: float = Field(

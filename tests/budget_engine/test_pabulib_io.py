@@ -268,3 +268,41 @@ def test_real_file_round_trip(real_file: Path, tmp_path: Path) -> None:
     assert parse_pb_file(out) == instance
     with out.open(encoding="utf-8", newline="") as stream:
         assert parse_pb_lines(stream) == instance
+
+
+BATCHED = """META
+key;value
+budget;100
+vote_type;approval
+PROJECTS
+project_id;cost
+a;1
+b;2
+c;3
+VOTES
+voter_id;vote;age
+v1;a,b;30
+v2;b;None
+v3;c,a,c;41
+
+v4;a;
+v5;"b,
+c";52
+v6;c,b;
+"""
+
+
+def test_vote_batches_equal_the_votes_and_their_lines() -> None:
+    """Clean runs (column by column), repaired and blank lines, a quoted cell over two lines: same votes."""
+    for size in (1, 2, 3, 100):
+        batches = list(PbReader(io.StringIO(BATCHED, newline=""), repair=True).iter_vote_batches(size))
+        flat = [
+            (batch.line_nos[i], batch.voter_ids[i], tuple(batch.votes[i]), batch.fields["age"][i])
+            for batch in batches
+            for i in range(len(batch))
+        ]
+        reader = PbReader(io.StringIO(BATCHED, newline=""), repair=True)
+        votes = [(reader.line_no, v.voter_id, v.vote, v.fields["age"]) for v in reader.iter_votes()]
+        assert flat == votes, size
+        assert [line for line, *_ in flat] == [12, 13, 14, 16, 18, 19]
+        assert votes[2][2] == ("c", "a") and votes[4][2] == ("b", "c") and votes[1][3] is None

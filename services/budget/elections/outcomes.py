@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.concurrency import run_in_threadpool
 
 from services.budget.elections import repository
+from services.budget.elections.ballot_tally import BallotTally, ballot_tally, tally_instance
 from services.budget.elections.errors import (
     AlreadyPublished,
     ElectionClosed,
@@ -28,6 +29,7 @@ from services.budget.elections.tally import (
     ProjectInfo,
     ballot_digest,
     decide,
+    engine_election,
     json_amount,
     read_ballot_groups,
     request_key,
@@ -211,7 +213,7 @@ async def published_outcome(session: AsyncSession, election: Election) -> Outcom
     store a new outcome row per new parameter value.
     """
     published_params, published_tie_break = _published_key(election)
-    digest = ballot_digest(await read_ballot_groups(session, election.id))
+    digest = (await ballot_tally(session, election.id)).digest
     found = await repository.find_outcome(
         session,
         election_id=election.id,
@@ -242,8 +244,14 @@ async def compute_and_store(
     actor: str | None,
 ) -> OutcomeRecord:
     """The stored outcome for these ballots, rule, params and tie-break; computed and recorded if new."""
-    groups: list[BallotGroup] = await read_ballot_groups(session, election.id)
-    digest = ballot_digest(groups)
+    groups: list[BallotGroup] = []
+    tally: BallotTally | None = None
+    if rule.startswith("mes"):  # MES reads every distinct ballot
+        groups = await read_ballot_groups(session, election.id)
+        digest, n_ballots = ballot_digest(groups), sum(g.count for g in groups)
+    else:  # greedy reads each project's supporters and score: kept since the import, or counted in SQL
+        tally = await ballot_tally(session, election.id)
+        digest, n_ballots = tally.digest, tally.n_ballots
     key_params, key_tie_break = request_key(rule, params, tie_break)
     found = await repository.find_outcome(
         session, election_id=election.id, rule=rule, params=key_params, tie_break=key_tie_break, digest=digest
@@ -254,15 +262,34 @@ async def compute_and_store(
     weights = {g.code: g.weight for g in await repository.groups_of(session, election.id)}
     # In a worker thread: MES on a large election takes up to a second or two, and ballots and reads of the
     # same process must not wait behind it (the C kernel releases the GIL while it runs).
+    compile_election = (
+        partial(
+            engine_election,
+            budget=election.budget,
+            ballot_type=election.ballot_type,
+            projects=projects,
+            groups=groups,
+            weights=weights,
+            for_mes=True,
+        )
+        if tally is None
+        else partial(
+            tally_instance,
+            budget=election.budget,
+            ballot_type=election.ballot_type,
+            projects=projects,
+            tally=tally,
+            weights=weights,
+        )
+    )
     decision = partial(
         decide,
         rule=rule,
         params=params,
         tie_break=key_tie_break,
         budget=election.budget,
-        ballot_type=election.ballot_type,
-        projects=projects,
-        groups=groups,
+        compile_election=compile_election,
+        n_voters=n_ballots,
         weights=weights,
     )
     try:
@@ -277,7 +304,7 @@ async def compute_and_store(
             "params": key_params,
             "tie_break": key_tie_break,
             "ballot_digest": digest,
-            "n_ballots": sum(g.count for g in groups),
+            "n_ballots": n_ballots,
             "selected": computed.selected,
             "total_cost": computed.total_cost,
             "projects": computed.projects,

@@ -13,16 +13,19 @@ import asyncio
 import contextlib
 import hmac
 import io
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator, Sequence
 from decimal import Decimal
-from itertools import islice
+from functools import partial
+from itertools import repeat
 from typing import BinaryIO
 
+import asyncpg
 from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.concurrency import run_in_threadpool
 
 from services.budget.elections import outcomes, repository
+from services.budget.elections.ballot_tally import ImportTally, store_tally
 from services.budget.elections.errors import InvalidPbFile, OutcomeFailed
 from services.budget.elections.models import Election, ElectionProject, VoterGroup
 from services.budget.elections.schemas import MAX_VOTER_GROUPS, ImportRepair, ImportResult, VoterGroupIn
@@ -32,12 +35,13 @@ from services.budget.outcomes.rules import rule_from_meta
 from services.budget.pabulib.parser import (
     GROUP_COLUMN,
     GROUP_WEIGHTS_KEY,
+    Amount,
     PbFormatError,
     PbReader,
-    PbVote,
     parse_amount,
     parse_group_weights,
 )
+from services.budget.pabulib.votes import VoteBatch, no_cyclic_gc
 from shared.auth import Identity
 
 IMPORT_GROUP = "voters"
@@ -172,9 +176,11 @@ def _retrieve(future: "asyncio.Future[list[BallotRecord]]") -> None:
 
 
 class _Batches:
-    """Turns the reader's votes into COPY records, a batch at a time, in a worker thread.
+    """Turns the reader's vote batches into COPY records, a batch at a time, in a worker thread.
 
-    `groups`: the file's voter groups, each voter's own read from the `voter_group` column; None: one group.
+    Whole columns at once (a map over the batch, no Python loop per approval ballot): the voters' keyed
+    hashes, the projects in the election's order. `groups`: the file's voter groups, each voter's own read
+    from the `voter_group` column; None: one group.
     """
 
     def __init__(
@@ -187,50 +193,83 @@ class _Batches:
         groups: dict[str, int] | None,
     ) -> None:
         self.reader = reader
-        self.votes: Iterator[PbVote] = reader.iter_votes()
+        self.batches: Iterator[VoteBatch] = reader.iter_vote_batches(size)
         self.positions = {project_id: i for i, project_id in enumerate(reader.projects)}
         self.election_id = election_id
+        self.voter_prefix = f"{election_id}:"
         self.secret = secret
-        self.size = size
         self.points = points
         self.groups = groups
         self.count = 0
+        self.counted = ImportTally()
 
     def next_batch(self) -> list[BallotRecord]:
-        batch: list[BallotRecord] = []
-        positions, eid, key, groups = self.positions, self.election_id, self.secret, self.groups
-        for vote in islice(self.votes, self.size):
-            group = IMPORT_GROUP
-            if groups is not None:
-                group = vote.fields.get(GROUP_COLUMN) or ""
-                if group not in groups:
-                    raise PbFormatError(
-                        self.reader.line_no,
-                        f"voter_group {group!r} is not one of META {GROUP_WEIGHTS_KEY}: {', '.join(groups)}",
-                    )
-            items = vote.vote
-            points = None
-            if self.points and vote.points is not None:
-                order = sorted(range(len(items)), key=lambda i: positions[items[i]])
-                points = [to_decimal(vote.points[i]) for i in order]
-                projects = [items[i] for i in order]
-            else:
-                projects = sorted(items, key=positions.__getitem__)
-            voter = hmac.digest(key, f"{eid}:{vote.voter_id}".encode(), "sha256")  # one C call
-            batch.append((eid, voter, group, projects, points))
-        self.count += len(batch)
-        return batch
+        """The next batch's records; [] at the end of the file."""
+        with no_cyclic_gc():  # no await inside; the batch's lists would make each collection rescan the heap
+            batch = next(self.batches, None)
+            if batch is None:
+                return []
+            records = self._records(batch)
+        self.count += len(records)
+        return records
 
-    async def records(self) -> AsyncIterator[BallotRecord]:
-        """The records, the next batch parsed in the worker thread while PostgreSQL takes this one."""
+    def _records(self, batch: VoteBatch) -> list[BallotRecord]:
+        messages = map(str.encode, map(self.voter_prefix.__add__, batch.voter_ids))
+        voters = map(hmac.digest, repeat(self.secret), messages, repeat("sha256"))  # one C call each
+        by_position = partial(sorted, key=self.positions.__getitem__)
+        points: list[list[Decimal] | None] | None = None
+        if self.points and batch.points is not None:
+            projects, points = self._with_points(batch.votes, batch.points)
+        else:
+            projects = list(map(by_position, batch.votes))
+        groups = self._groups(batch)
+        self.counted.add(groups, projects, points)
+        groups_column = repeat(groups) if isinstance(groups, str) else groups
+        points_column = repeat(None) if points is None else points
+        return list(zip(repeat(self.election_id), voters, groups_column, projects, points_column))
+
+    def _with_points(
+        self, votes: list[Sequence[str]], points: list[tuple[Amount, ...] | None]
+    ) -> tuple[list[list[str]], list[list[Decimal] | None]]:
+        positions = self.positions
+        projects: list[list[str]] = []
+        stored: list[list[Decimal] | None] = []
+        for items, given in zip(votes, points, strict=True):
+            if given is None:
+                projects.append(sorted(items, key=positions.__getitem__))
+                stored.append(None)
+                continue
+            order = sorted(range(len(items)), key=lambda i: positions[items[i]])
+            projects.append([items[i] for i in order])
+            stored.append([to_decimal(given[i]) for i in order])
+        return projects, stored
+
+    def _groups(self, batch: VoteBatch) -> str | list[str]:
+        """The one group of every ballot, or each ballot's."""
+        groups = self.groups
+        if groups is None:
+            return IMPORT_GROUP
+        column = [group or "" for group in batch.fields[GROUP_COLUMN]]
+        for line_no, group in zip(batch.line_nos, column, strict=True):
+            if group not in groups:
+                known = f"META {GROUP_WEIGHTS_KEY}: {', '.join(groups)}"
+                raise PbFormatError(line_no, f"voter_group {group!r} is not one of {known}")
+        return column
+
+    async def copy(self, conn: asyncpg.Connection) -> None:
+        """COPY batch after batch, the next one parsed in the worker thread while PostgreSQL takes this one.
+
+        One COPY per batch: the ballots' statement-level guard checks each batch as it comes, and no single
+        statement has to carry a million rows."""
         pending = asyncio.ensure_future(run_in_threadpool(self.next_batch))
         try:
-            while batch := await pending:
+            while records := await pending:
                 pending = asyncio.ensure_future(run_in_threadpool(self.next_batch))
-                for record in batch:
-                    yield record
+                await conn.copy_records_to_table(
+                    "ballots", schema_name="budget", columns=BALLOT_COLUMNS, records=records
+                )
         finally:
-            if not pending.done():  # the COPY stopped early: the batch being parsed is dropped, unread
+            if not pending.done():  # the COPY failed: the batch being parsed is dropped, unread
                 pending.cancel()
                 pending.add_done_callback(_retrieve)
 
@@ -246,6 +285,7 @@ async def import_pb(
     actor: Identity,
     secret: bytes,
     batch_rows: int,
+    statement_timeout_ms: int,
     strict: bool = False,
 ) -> ImportResult:
     """Import a file; dirt the reader can safely repair is repaired and reported, or refused when `strict`."""
@@ -311,12 +351,14 @@ async def import_pb(
         groups=weights,
     )
     conn = await driver_connection(session)
+    # A city-wide file is a million ballots: this transaction's statements get the import's own limit.
+    await conn.execute(f"SET LOCAL statement_timeout = {int(statement_timeout_ms)}")
     try:
-        await conn.copy_records_to_table(
-            "ballots", schema_name="budget", columns=BALLOT_COLUMNS, records=batches.records()
-        )
+        await batches.copy(conn)
     except PbFormatError as exc:
         raise _problem(exc) from exc
+    # Greedy reads this tally instead of counting the ballots again (it is deleted if they ever change).
+    await store_tally(session, election.id, await run_in_threadpool(batches.counted.tally))
     election.accepting_import = False
     if published:
         election.published_at = await repository.now(session)

@@ -198,6 +198,7 @@ async def import_election(
             actor=actor,
             secret=_voter_secret(request),
             batch_rows=settings.import_batch_rows,
+            statement_timeout_ms=settings.import_statement_timeout_ms,
             strict=strict,
         )
 

@@ -6,12 +6,10 @@ identities never take part: the digest is the sha256 of the sorted anonymous bal
 election exported and imported again has the same digest and the same outcome.
 """
 
-import gc
 import hashlib
 import math
 from collections import Counter
-from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
@@ -23,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.budget.outcomes.instance import Instance, OutcomeError, normalise_tie_break
 from services.budget.outcomes.rules import compute_outcome, default_tie_break
 from services.budget.pabulib.parser import Amount
+from services.budget.pabulib.votes import no_cyclic_gc
 
 Utility = int | Fraction
 
@@ -61,7 +60,7 @@ async def read_ballot_groups(session: AsyncSession, election_id: int) -> list[Ba
         " WHERE election_id = $1 GROUP BY voter_group, project_ids, points",
         election_id,
     )
-    with _no_cyclic_gc():
+    with no_cyclic_gc():
         return [
             BallotGroup(
                 group,
@@ -71,21 +70,6 @@ async def read_ballot_groups(session: AsyncSession, election_id: int) -> list[Ba
             )
             for group, ids, points, count in rows
         ]
-
-
-@contextmanager
-def _no_cyclic_gc() -> Iterator[None]:
-    """Pause the cycle collector while a million acyclic objects are built, without an await in between.
-
-    Every full collection scans all the objects built so far, which made building the groups of a
-    million-ballot election about twice as slow; reference counting still frees everything as usual."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def amount(value: Decimal | int | Fraction) -> Amount:
@@ -139,18 +123,25 @@ def json_value(value: object) -> Any:
 
 
 def ballot_digest(groups: Sequence[BallotGroup]) -> str:
-    lines = sorted(
-        "\t".join(
-            (
-                group.voter_group,
-                ",".join(group.project_ids),
-                "" if group.points is None else ",".join(str(json_amount(p)) for p in group.points),
-                str(group.count),
-            )
-        )
-        for group in groups
-    )
-    return hashlib.sha256("\n".join(lines).encode()).hexdigest()
+    return digest_of(digest_line(g.voter_group, g.project_ids, g.points, g.count) for g in groups)
+
+
+def digest_line(
+    voter_group: str, project_ids: Sequence[str], points: Sequence[Decimal] | None, count: int
+) -> str:
+    """One distinct ballot's line of the digest: group, projects, points, count."""
+    return f"{ballot_key(voter_group, ','.join(project_ids), points)}\t{count}"
+
+
+def ballot_key(voter_group: str, joined_ids: str, points: Sequence[Decimal] | None) -> str:
+    """A distinct ballot's line of the digest without its count: group, projects joined by ',', points."""
+    shown = "" if points is None else ",".join(str(json_amount(p)) for p in points)
+    return f"{voter_group}\t{joined_ids}\t{shown}"
+
+
+def digest_of(lines: Iterable[str]) -> str:
+    """The ballots' digest: sha256 of their lines sorted (by code point)."""
+    return hashlib.sha256("\n".join(sorted(lines)).encode()).hexdigest()
 
 
 def engine_election(
@@ -214,13 +205,13 @@ def engine_election(
         project_ids=tuple(project.project_id for project in projects),
         costs=tuple(amount(project.cost) for project in projects),
         votes=tuple(votes),
-        scores=tuple(_tidy(score) for score in scores),
+        scores=tuple(tidy(score) for score in scores),
         ballots=tuple((weight, ballot) for ballot, weight in ballots.items()),
         n_voters=n_voters,
     )
 
 
-def _tidy(value: Utility) -> Utility:
+def tidy(value: Utility) -> Utility:
     if isinstance(value, Fraction) and value.denominator == 1:
         return value.numerator
     return value
@@ -250,20 +241,15 @@ def decide(
     params: Mapping[str, Amount],
     tie_break: Sequence[str],
     budget: Decimal,
-    ballot_type: str,
-    projects: Sequence[ProjectInfo],
-    groups: Sequence[BallotGroup],
+    compile_election: Callable[[], Instance],
+    n_voters: int,
     weights: Mapping[str, int],
 ) -> Computed:
-    """Run the engine (raises OutcomeError) and shape its answer for storage."""
-    election = engine_election(
-        budget=budget,
-        ballot_type=ballot_type,
-        projects=projects,
-        groups=groups,
-        weights=weights,
-        for_mes=rule.startswith("mes"),
-    )
+    """Compile the instance, run the engine (raises OutcomeError) and shape its answer for storage.
+
+    `compile_election`: `engine_election` over the ballot groups (MES), or `ballot_tally.tally_instance`
+    over the counts (greedy)."""
+    election = compile_election()
     if rule.startswith("mes") and election.n_voters == 0:
         raise OutcomeError("the Method of Equal Shares needs at least one ballot")
     outcome = compute_outcome(election, rule, dict(params), tie_break=tie_break)
@@ -281,7 +267,7 @@ def decide(
     ]
     details = {
         "engine_params": json_value(dict(outcome.params)),
-        "n_voters": sum(group.count for group in groups),
+        "n_voters": n_voters,
         "voter_groups": json_value(dict(weights)),
         "budget": json_amount(budget),
         "vote_type": election.vote_type,

@@ -16,8 +16,21 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from fractions import Fraction
+from itertools import chain, islice, repeat
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, Any, TextIO
+
+from services.budget.pabulib.votes import (
+    NULL_VALUES,
+    VoteBatch,
+    VoteLayout,
+    clean_batch,
+    is_plain,
+    no_cyclic_gc,
+)
+
+if TYPE_CHECKING:
+    import _csv
 
 Amount = int | Fraction
 """An exact amount of money or points: an int when integral, else a Fraction."""
@@ -27,8 +40,8 @@ GROUP_COLUMN = "voter_group"
 """An extra VOTES column: the voter's group (e.g. ``citizens``), for elections with weighted voter groups."""
 GROUP_WEIGHTS_KEY = "voter_group_weights"
 """An extra META key: the groups and their weights, ``citizens:50,committee:40,school:10``."""
-NULL_VALUES = frozenset({"", "None"})
 POINT_VOTE_TYPES = frozenset({"cumulative", "scoring"})
+CSV: dict[str, Any] = {"delimiter": ";", "quotechar": '"', "strict": True}
 _DECIMAL = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)")
 
 
@@ -149,7 +162,8 @@ class PbReader:
         self.repair = repair
         self.repairs: list[PbRepair] = []
         self.repair_count = 0
-        self._rows = csv.reader(_without_bom(lines), delimiter=";", quotechar='"', strict=True)
+        self._lines = _without_bom(lines)
+        self._rows = csv.reader(self._lines, **CSV)
         self.meta: dict[str, str] = {}
         self.projects: dict[str, PbProject] = {}
         self.project_columns: tuple[str, ...] = ()
@@ -173,51 +187,121 @@ class PbReader:
         return self._line_no
 
     def iter_votes(self) -> Iterator[PbVote]:
-        """Yield each ballot of the VOTES section, validated against the projects."""
+        """Yield each ballot of the VOTES section, validated against the projects.
+
+        Lines are read a batch ahead of the votes yielded, the batches growing from one line: the first
+        vote comes after its own line is read, a million come without a Python loop per line."""
+        for batch in self.iter_vote_batches(start=1):
+            names = tuple(batch.fields)
+            columns = zip(*batch.fields.values(), strict=True) if names else repeat(())
+            votes = map(
+                PbVote,
+                batch.voter_ids,
+                map(tuple, batch.votes),
+                repeat(None) if batch.points is None else batch.points,
+                map(dict, map(zip, repeat(names), columns)),
+            )
+            for self._line_no, vote in zip(batch.line_nos, votes, strict=True):
+                yield vote
+
+    def iter_vote_batches(self, size: int = 10_000, *, start: int | None = None) -> Iterator[VoteBatch]:
+        """The ballots of the VOTES section, validated, up to ``size`` lines of the file at a time.
+
+        With ``start``, the first batch reads that many lines and each next one twice as many, up to ``size``.
+        Clean runs of lines are checked column by column (no object per ballot); the others row by row,
+        with the same repairs and errors. ``line_no`` is the last line read."""
         if self._votes_started:
             raise RuntimeError("the votes of a PbReader can be read only once")
         self._votes_started = True
+        layout = self._vote_layout()
+        seen: set[str] = set()
+        assert self._pending is None  # the VOTES header row was the last row read
+        lines, read = self._lines, self._rows.line_num
+        step = size if start is None else min(start, size)
+        while True:
+            batch: list[str] = []
+            try:
+                batch.extend(islice(lines, step))
+            except PbFormatError:  # the source refused a line: the lines before it are checked first
+                yield from self._careful_batches(csv.reader(batch, **CSV), read, layout, seen, size)
+                raise
+            if not batch:
+                return
+            first, read, step = read + 1, read + len(batch), min(2 * step, size)
+            if not is_plain(batch):  # quoted cells may span lines: the rest of the file is read row by row
+                rows = csv.reader(chain(batch, lines), **CSV)
+                yield from self._careful_batches(rows, first - 1, layout, seen, size)
+                return
+            clean = clean_batch(batch, first, layout, self.projects.keys(), seen)
+            if clean is not None:
+                self._line_no = read
+                yield clean
+            else:
+                yield from self._careful_batches(csv.reader(batch, **CSV), first - 1, layout, seen, size)
+
+    def _vote_layout(self) -> VoteLayout:
         header = self._vote_header
         voter_at, vote_at = header.index("voter_id"), header.index("vote")
         points_at = header.index("points") if "points" in header else None
         if points_at is None and self.vote_type in POINT_VOTE_TYPES:
             raise PbFormatError(self._line_no, f"{self.vote_type} votes need a 'points' column")
-        extra = [(i, name) for i, name in enumerate(header) if i not in (voter_at, vote_at, points_at)]
-        known = self.projects.keys()
-        seen_voters: set[str] = set()
-        for row in self._vote_rows(len(header)):
-            voter_id = row[voter_at].strip()
-            if not voter_id:
-                raise PbFormatError(self._line_no, "empty voter_id")
-            if voter_id in seen_voters:
-                raise PbFormatError(self._line_no, f"duplicate voter_id {voter_id!r}")
-            seen_voters.add(voter_id)
-            text = row[vote_at]
-            vote = tuple(text.split(","))  # the common clean form; anything else takes the careful path
-            if not known >= set(vote):
-                vote = self._parse_vote(text)
-            points = None if points_at is None else self._parse_points(row[points_at], len(vote))
-            if len(set(vote)) != len(vote):
-                vote, points = self._repeated_projects(vote, points)
-            fields = {name: None if (v := row[i].strip()) in NULL_VALUES else v for i, name in extra}
-            yield PbVote(voter_id, vote, points, fields)
+        extra = tuple((i, name) for i, name in enumerate(header) if i not in (voter_at, vote_at, points_at))
+        return VoteLayout(len(header), voter_at, vote_at, points_at, extra)
 
-    def _vote_rows(self, width: int) -> Iterator[list[str]]:
-        """The VOTES rows: what ``_section_rows`` does for the last section, without a call per row."""
-        if self._pending is not None:
-            yield from self._section_rows("VOTES", width)
-            return
-        rows = self._rows
+    def _careful_batches(
+        self, rows: _csv.Reader, offset: int, layout: VoteLayout, seen: set[str], size: int
+    ) -> Iterator[VoteBatch]:
+        """Rows of a csv reader whose line 1 is line ``offset + 1`` of the file, checked one by one."""
+        batch = self._empty_batch(layout)
+        for row in self._vote_rows(rows, offset, layout.width):
+            self._add_row(batch, row, layout, seen)
+            if len(batch) >= size:
+                yield batch
+                batch = self._empty_batch(layout)
+        if len(batch):
+            yield batch
+
+    @staticmethod
+    def _empty_batch(layout: VoteLayout) -> VoteBatch:
+        points: list[tuple[Amount, ...] | None] | None = None if layout.points_at is None else []
+        return VoteBatch([], [], [], points, {name: [] for _, name in layout.extra})
+
+    def _add_row(self, batch: VoteBatch, row: list[str], layout: VoteLayout, seen: set[str]) -> None:
+        voter_id = row[layout.voter_at].strip()
+        if not voter_id:
+            raise PbFormatError(self._line_no, "empty voter_id")
+        if voter_id in seen:
+            raise PbFormatError(self._line_no, f"duplicate voter_id {voter_id!r}")
+        seen.add(voter_id)
+        text = row[layout.vote_at]
+        vote = tuple(text.split(","))  # the common clean form; anything else takes the careful path
+        if not self.projects.keys() >= set(vote):
+            vote = self._parse_vote(text)
+        points_at = layout.points_at
+        points = None if points_at is None else self._parse_points(row[points_at], len(vote))
+        if len(set(vote)) != len(vote):
+            vote, points = self._repeated_projects(vote, points)
+        assert isinstance(batch.line_nos, list)
+        batch.line_nos.append(self._line_no)
+        batch.voter_ids.append(voter_id)
+        batch.votes.append(vote)
+        if batch.points is not None:
+            batch.points.append(points)
+        for i, name in layout.extra:
+            batch.fields[name].append(None if (v := row[i].strip()) in NULL_VALUES else v)
+
+    def _vote_rows(self, rows: _csv.Reader, offset: int, width: int) -> Iterator[list[str]]:
+        """Non-blank VOTES rows of a csv reader whose line 1 is line ``offset + 1``; ``line_no`` follows."""
         try:
             for row in rows:
-                self._line_no = rows.line_num
+                self._line_no = offset + rows.line_num
                 if not row or not (row[0].strip() or any(cell.strip() for cell in row)):
                     continue
                 if len(row) != width:
                     raise PbFormatError(self._line_no, f"VOTES row has {len(row)} fields, header has {width}")
                 yield row
         except csv.Error as exc:
-            raise PbFormatError(rows.line_num, f"malformed CSV: {exc}") from exc
+            raise PbFormatError(offset + rows.line_num, f"malformed CSV: {exc}") from exc
 
     def _next_row(self) -> list[str] | None:
         if self._pending is not None:
@@ -362,7 +446,8 @@ class PbReader:
 def parse_pb_lines(lines: Iterable[str]) -> PbInstance:
     """Parse a whole instance from an iterable of text lines (line endings kept or not)."""
     reader = PbReader(lines)
-    votes = list(reader.iter_votes())
+    with no_cyclic_gc():
+        votes = list(reader.iter_votes())
     return PbInstance(reader.meta, reader.projects, votes, reader.project_columns, reader.vote_columns)
 
 
@@ -373,7 +458,7 @@ def parse_pb_text(text: str) -> PbInstance:
 
 def parse_pb_file(path: str | os.PathLike[str]) -> PbInstance:
     """Parse a whole ``.pb`` file (UTF-8, with or without BOM, LF or CRLF)."""
-    with open_pb(path) as reader:
+    with open_pb(path) as reader, no_cyclic_gc():
         votes = list(reader.iter_votes())
         return PbInstance(reader.meta, reader.projects, votes, reader.project_columns, reader.vote_columns)
 

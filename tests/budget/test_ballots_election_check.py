@@ -1,0 +1,54 @@
+"""Ballots name an existing election (migration 0012): checked per statement, cascaded from elections."""
+
+import asyncpg
+import pytest
+
+from tests.budget.conftest import Budget
+from tests.budget.test_ballot_tally import POINTS_PB, _import
+from tests.conftest import Database
+
+DIGEST = b"\x01" * 32
+
+
+async def _connect(database: Database) -> asyncpg.Connection:
+    return await asyncpg.connect(
+        database.service_urls["budget"].replace("postgresql+asyncpg://", "postgresql://")
+    )
+
+
+async def test_a_ballot_naming_no_election_is_refused(database: Database) -> None:
+    conn = await _connect(database)
+    try:
+        missing = await conn.fetchval("SELECT coalesce(max(id), 0) + 1000 FROM budget.elections")
+        with pytest.raises(asyncpg.ForeignKeyViolationError, match=f"election {missing} does not exist"):
+            await conn.execute(
+                "INSERT INTO budget.ballots (election_id, voter_hash, voter_group, project_ids)"
+                " VALUES ($1, $2, 'voters', '{}')",
+                missing,
+                DIGEST,
+            )
+    finally:
+        await conn.close()
+
+
+async def test_deleting_an_election_deletes_its_ballots_and_its_id_stays(
+    committing: Budget, database: Database
+) -> None:
+    election_id = await _import(committing, "points.pb", POINTS_PB.encode(), published=False)  # deleted below
+    conn = await _connect(database)
+    count = "SELECT count(*) FROM budget.ballots WHERE election_id = $1"
+    try:
+        assert await conn.fetchval(count, election_id) == 4
+        tr = conn.transaction()
+        await tr.start()
+        try:  # without the rows whose own foreign keys would refuse first, the ballots still do
+            for table in ("ballot_tallies", "election_projects", "voter_groups"):
+                await conn.execute(f"DELETE FROM budget.{table} WHERE election_id = $1", election_id)
+            with pytest.raises(asyncpg.ForeignKeyViolationError, match="has ballots: its id cannot change"):
+                await conn.execute("UPDATE budget.elections SET id = id + 100000 WHERE id = $1", election_id)
+        finally:
+            await tr.rollback()
+        await conn.execute("DELETE FROM budget.elections WHERE id = $1", election_id)
+        assert await conn.fetchval(count, election_id) == 0
+    finally:
+        await conn.close()
