@@ -62,6 +62,14 @@ class Row:
     kind: str  # "ballots" or "reads"
     result: WrkResult
     ceiling: "Row | None" = None
+    cpu_ms: dict[str, float] | None = None  # CPU time per request of each serving process
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far (Linux /proc): per-request CPU does not depend on the
+    machine's load the way req/s does."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def run_wrk(
@@ -181,6 +189,7 @@ def measure_all(args: argparse.Namespace, procs: Processes, urls: dict[str, str]
             f"{councils}/councils/memberships?organization_id={body_id}",
         ),
     ]
+    urls_by_name = {"raw": raw, "councils": councils, "budget": budget, "gateway": gateway}
     rows: list[Row] = []
     print(
         f"wrk -t{args.threads} --latency, {args.duration:g}s per row after a {args.warmup:g}s warm-up",
@@ -191,11 +200,14 @@ def measure_all(args: argparse.Namespace, procs: Processes, urls: dict[str, str]
         if args.warmup > 0:
             run_wrk(url_of(), args.ballot_connections, args.warmup, args.threads, script)
         url = url_of()
+        serving = serving_processes(url, urls_by_name)
         profiler = profile(args, procs, "budget", "ballots-direct") if "straight" in label else None
+        before = {name: cpu_seconds(procs.pid(name)) for name in serving}
         result = run_wrk(url, args.ballot_connections, args.duration, args.threads, script)
+        cpu = per_request(procs, before, result)
         if profiler is not None:
             profiler.wait(timeout=120)
-        rows.append(report(Row(label, "ballots", result, ceiling)))
+        rows.append(report(Row(label, "ballots", result, ceiling, cpu)))
         ceiling = ceiling or rows[-1]
         if result.requests > args.tokens:
             print(f"  ({result.requests - args.tokens} requests reused a token: raise --tokens)", flush=True)
@@ -205,12 +217,27 @@ def measure_all(args: argparse.Namespace, procs: Processes, urls: dict[str, str]
             run_wrk(url, args.read_connections, args.warmup, args.threads)
         name = next((n for n in ("districts", "bodies", "memberships") if f"/councils/{n}" in label), None)
         profiler = profile(args, procs, "councils", name) if name else None
+        before = {name: cpu_seconds(procs.pid(name)) for name in serving_processes(url, urls_by_name)}
         result = run_wrk(url, args.read_connections, args.duration, args.threads)
+        cpu = per_request(procs, before, result)
         if profiler is not None:
             profiler.wait(timeout=120)
-        rows.append(report(Row(label, "reads", result, ceiling)))
+        rows.append(report(Row(label, "reads", result, ceiling, cpu)))
         ceiling = ceiling or rows[-1]
     return rows
+
+
+def serving_processes(url: str, urls_by_name: dict[str, str]) -> list[str]:
+    """The process wrk talks to, and the upstream behind the gateway."""
+    name = next(name for name, base in urls_by_name.items() if url.startswith(base + "/"))
+    if name != "gateway":
+        return [name]
+    return ["gateway", "budget" if "/budget/" in url else "councils"]
+
+
+def per_request(procs: Processes, before: dict[str, float], result: WrkResult) -> dict[str, float]:
+    count = max(result.requests, 1)
+    return {name: (cpu_seconds(procs.pid(name)) - start) * 1000 / count for name, start in before.items()}
 
 
 def profile(
@@ -229,10 +256,14 @@ def report(row: Row) -> Row:
     )
     print(
         f"  {row.label:<70} {r.requests_per_second:>8,.0f}/s p50 {r.p50_ms:6.1f} ms p99 {r.p99_ms:7.1f} ms"
-        f" errors {r.errors}{ratio}",
+        f" errors {r.errors}{ratio}  CPU ms/request: {cpu_text(row)}",
         flush=True,
     )
     return row
+
+
+def cpu_text(row: Row) -> str:
+    return ", ".join(f"{name} {ms:.2f}" for name, ms in (row.cpu_ms or {}).items())
 
 
 def markdown(rows: list[Row], args: argparse.Namespace, load: tuple[float, float]) -> str:
@@ -245,18 +276,21 @@ def markdown(rows: list[Row], args: argparse.Namespace, load: tuple[float, float
         "measured in the same run are the meaningful numbers). Every process one uvicorn worker; `wrk "
         f"-t{args.threads} -d{args.duration:g}s --latency` after a {args.warmup:g}s warm-up; ballots at "
         f"{args.ballot_connections} connections, each request its own voter token, a fresh election per run; "
-        f"reads at {args.read_connections} connections. Raw ceiling: `bench/raw_app.py` "
+        f"reads at {args.read_connections} connections. CPU ms a request: user + system CPU time of each "
+        "serving process over the row divided by its requests (less load-dependent than req/s). "
+        "Raw ceiling: `bench/raw_app.py` "
         "(FastAPI + one asyncpg pool).",
         "",
-        "| path | req/s | p50 ms | p99 ms | errors | raw ceiling, same run | ratio | goal |",
-        "|---|--:|--:|--:|--:|--:|--:|---|",
+        "| path | req/s | p50 ms | p99 ms | errors | CPU ms a request | raw ceiling, same run | ratio "
+        "| goal |",
+        "|---|--:|--:|--:|--:|---|--:|--:|---|",
     ]
     for row in rows:
         r = row.result
         if row.ceiling is None:
             lines.append(
                 f"| {row.label} | {r.requests_per_second:,.0f} | {r.p50_ms:.1f} | {r.p99_ms:.1f} | "
-                f"{r.errors} | — | — | ceiling |"
+                f"{r.errors} | {cpu_text(row)} | — | — | ceiling |"
             )
             continue
         ratio = r.requests_per_second / row.ceiling.result.requests_per_second
@@ -264,7 +298,7 @@ def markdown(rows: list[Row], args: argparse.Namespace, load: tuple[float, float
         met = ratio >= 0.5 and ("gateway" not in row.label or r.p99_ms < 100)
         lines.append(
             f"| {row.label} | {r.requests_per_second:,.0f} | {r.p50_ms:.1f} | {r.p99_ms:.1f} | {r.errors} | "
-            f"{row.ceiling.result.requests_per_second:,.0f} | {ratio:.2f} | "
+            f"{cpu_text(row)} | {row.ceiling.result.requests_per_second:,.0f} | {ratio:.2f} | "
             f"{goal}: {'met' if met else 'NOT met'} |"
         )
     return "\n".join(lines) + "\n"
