@@ -68,8 +68,11 @@ async def driver_connection(request: Request) -> AsyncIterator[asyncpg.Connectio
     """The request's database connection as asyncpg's, back to the pool when the block ends."""
     bind: AsyncEngine | AsyncConnection = request.app.state.sessionmaker.kw["bind"]
     if not isinstance(bind, AsyncEngine):
-        async with _as_problems(None):
-            yield (await bind.get_raw_connection()).driver_connection
+        driver: asyncpg.Connection = (await bind.get_raw_connection()).driver_connection
+        # In a savepoint, as the sessions' `create_savepoint`: a refused statement leaves the caller's
+        # transaction usable.
+        async with _as_problems(None), driver.transaction():
+            yield driver
         return
     async with _as_problems(None):
         connection = await bind.connect()

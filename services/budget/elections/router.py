@@ -24,7 +24,8 @@ from services.budget.elections.schemas import (
 )
 from services.budget.settings import IMPORT_ENVELOPE_BYTES, BudgetSettings
 from shared.auth import Identity, OptionalIdentity, Role, require_roles
-from shared.db import OneStatementWriteSessionDep, ReadSessionDep, SessionDep
+from shared.db import ReadSessionDep, SessionDep
+from shared.driver import driver_connection
 from shared.json_body import JsonBodyRoute
 from shared.pagination import CursorParam, LimitParam, Page
 from shared.problems import PROBLEM_RESPONSES, Unauthorized
@@ -210,7 +211,7 @@ async def get_election(session: SessionDep, election_id: ElectionId) -> Election
 
 @router.put("/elections/{election_id}/ballot", summary="Cast or replace my ballot")
 async def cast_ballot(
-    session: OneStatementWriteSessionDep,
+    request: Request,
     election_id: ElectionId,
     data: BallotIn,
     actor: Voter,
@@ -222,9 +223,11 @@ async def cast_ballot(
     Citizens vote; a caller with any other role (admin included) votes only when enrolled on one of the
     election's voter rolls, and then in that group: otherwise 403 `not-a-voter`.
     """
-    return await ballots.cast_ballot(
-        session, election_id=election_id, data=data, actor=actor, secret=secret, cache=cache
-    )
+    # The hot path: one statement on the bare connection (shared.driver), no session.
+    async with driver_connection(request) as connection:
+        return await ballots.cast_ballot(
+            connection, election_id=election_id, data=data, actor=actor, secret=secret, cache=cache
+        )
 
 
 @router.get("/elections/{election_id}/ballot", summary="Get my ballot")
