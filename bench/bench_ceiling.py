@@ -201,7 +201,11 @@ def measure_all(args: argparse.Namespace, procs: Processes, urls: dict[str, str]
             run_wrk(url_of(), args.ballot_connections, args.warmup, args.threads, script)
         url = url_of()
         serving = serving_processes(url, urls_by_name)
-        profiler = profile(args, procs, "budget", "ballots-direct") if "straight" in label else None
+        profiler = None
+        if "straight" in label:
+            profiler = profile(args, procs, "budget", "ballots-direct")
+        elif "gateway" in label:
+            profiler = profile(args, procs, "gateway", "ballots-gateway")
         before = {name: cpu_seconds(procs.pid(name)) for name in serving}
         result = run_wrk(url, args.ballot_connections, args.duration, args.threads, script)
         cpu = per_request(procs, before, result)
@@ -315,7 +319,7 @@ def main() -> None:
     parser.add_argument("--tokens", type=int, default=40_000)
     parser.add_argument("--no-write", action="store_true")
     parser.add_argument(
-        "--profile", type=Path, help="py-spy budget (direct ballots) and councils (district) here"
+        "--profile", type=Path, help="py-spy the gateway and budget (ballots) and councils (reads) here"
     )
     args = parser.parse_args()
     import asyncio
