@@ -206,9 +206,10 @@ def measure_all(args: argparse.Namespace, procs: Processes, urls: dict[str, str]
             profiler = profile(args, procs, "budget", "ballots-direct")
         elif "gateway" in label:
             profiler = profile(args, procs, "gateway", "ballots-gateway")
+        backends = Backends.of(urls["admin"], serving)
         before = {name: cpu_seconds(procs.pid(name)) for name in serving}
         result = run_wrk(url, args.ballot_connections, args.duration, args.threads, script)
-        cpu = per_request(procs, before, result)
+        cpu = per_request(procs, before, result, backends)
         if profiler is not None:
             profiler.wait(timeout=120)
         rows.append(report(Row(label, "ballots", result, ceiling, cpu)))
@@ -221,14 +222,44 @@ def measure_all(args: argparse.Namespace, procs: Processes, urls: dict[str, str]
             run_wrk(url, args.read_connections, args.warmup, args.threads)
         name = next((n for n in ("districts", "bodies", "memberships") if f"/councils/{n}" in label), None)
         profiler = profile(args, procs, "councils", name) if name else None
-        before = {name: cpu_seconds(procs.pid(name)) for name in serving_processes(url, urls_by_name)}
+        serving = serving_processes(url, urls_by_name)
+        backends = Backends.of(urls["admin"], serving)
+        before = {name: cpu_seconds(procs.pid(name)) for name in serving}
         result = run_wrk(url, args.read_connections, args.duration, args.threads)
-        cpu = per_request(procs, before, result)
+        cpu = per_request(procs, before, result, backends)
         if profiler is not None:
             profiler.wait(timeout=120)
         rows.append(report(Row(label, "reads", result, ceiling, cpu)))
         ceiling = ceiling or rows[-1]
     return rows
+
+
+def backend_cpu(admin_url: str, application: str) -> dict[int, float]:
+    """CPU seconds so far of each PostgreSQL backend serving `application` in this database (/proc: only for a
+    server on this machine; empty otherwise)."""
+    import asyncio
+
+    import asyncpg
+
+    async def pids() -> list[int]:
+        connection = await asyncpg.connect(admin_url.replace("postgresql+asyncpg://", "postgresql://"))
+        try:
+            rows = await connection.fetch(
+                "SELECT pid FROM pg_stat_activity"
+                " WHERE datname = current_database() AND application_name = $1",
+                application,
+            )
+        finally:
+            await connection.close()
+        return [row["pid"] for row in rows]
+
+    found: dict[int, float] = {}
+    for pid in asyncio.run(pids()):
+        try:
+            found[pid] = cpu_seconds(pid)
+        except OSError:  # not on this machine, or gone
+            continue
+    return found
 
 
 def serving_processes(url: str, urls_by_name: dict[str, str]) -> list[str]:
@@ -239,9 +270,30 @@ def serving_processes(url: str, urls_by_name: dict[str, str]) -> list[str]:
     return ["gateway", "budget" if "/budget/" in url else "councils"]
 
 
-def per_request(procs: Processes, before: dict[str, float], result: WrkResult) -> dict[str, float]:
+def per_request(
+    procs: Processes, before: dict[str, float], result: WrkResult, backends: "Backends"
+) -> dict[str, float]:
     count = max(result.requests, 1)
-    return {name: (cpu_seconds(procs.pid(name)) - start) * 1000 / count for name, start in before.items()}
+    cpu = {name: (cpu_seconds(procs.pid(name)) - start) * 1000 / count for name, start in before.items()}
+    after = backend_cpu(backends.admin_url, backends.application)
+    if after:
+        spent = sum(seconds - backends.before.get(pid, 0.0) for pid, seconds in after.items())
+        cpu["postgres"] = spent * 1000 / count
+    return cpu
+
+
+@dataclass
+class Backends:
+    """The PostgreSQL backends of the application a row loads (its database work), CPU read before the row."""
+
+    admin_url: str
+    application: str
+    before: dict[int, float]
+
+    @classmethod
+    def of(cls, admin_url: str, serving: list[str]) -> "Backends":
+        application = serving[-1]  # the upstream behind the gateway: the one that talks to PostgreSQL
+        return cls(admin_url, application, backend_cpu(admin_url, application))
 
 
 def profile(
@@ -281,7 +333,8 @@ def markdown(rows: list[Row], args: argparse.Namespace, load: tuple[float, float
         f"-t{args.threads} -d{args.duration:g}s --latency` after a {args.warmup:g}s warm-up; ballots at "
         f"{args.ballot_connections} connections, each request its own voter token, a fresh election per run; "
         f"reads at {args.read_connections} connections. CPU ms a request: user + system CPU time of each "
-        "serving process over the row divided by its requests (less load-dependent than req/s). "
+        "serving process over the row divided by its requests (less load-dependent than req/s), `postgres` "
+        "that of the PostgreSQL backends of the service (or raw app) that does the database work. "
         "Raw ceiling: `bench/raw_app.py` "
         "(FastAPI + one asyncpg pool).",
         "",
