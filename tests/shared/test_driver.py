@@ -63,6 +63,12 @@ async def test_bound_to_a_transaction_it_reads_and_writes_inside_it(engine: Asyn
         async with driver_connection(_request(sessionmaker)) as connection:
             found = await connection.fetchval("SELECT name_ko FROM councils.districts WHERE code = '11105'")
         assert found == "시험구"
+        again = "INSERT INTO councils.districts (code, name_ko) VALUES ('11105', 'x')"
+        with pytest.raises(Conflict):  # refused in its savepoint: the caller's transaction goes on
+            async with driver_connection(_request(sessionmaker)) as connection:
+                await connection.execute(again)
+        still = await conn.scalar(text("SELECT name_ko FROM councils.districts WHERE code = '11105'"))
+        assert still == "시험구"
         await outer.rollback()
 
 
