@@ -71,27 +71,31 @@ async def driver_connection(request: Request) -> AsyncIterator[asyncpg.Connectio
         driver: asyncpg.Connection = (await bind.get_raw_connection()).driver_connection
         # In a savepoint, as the sessions' `create_savepoint`: a refused statement leaves the caller's
         # transaction usable.
-        async with _as_problems(None), driver.transaction():
+        async with _as_problems(None, driver), driver.transaction():
             yield driver
         return
-    async with _as_problems(None):
+    async with _as_problems(None, None):
         connection = await bind.connect()
     try:
-        async with _as_problems(connection):
-            yield (await connection.get_raw_connection()).driver_connection
+        driver = (await connection.get_raw_connection()).driver_connection
+        async with _as_problems(connection, driver):
+            yield driver
     finally:
         await connection.close()
 
 
 @asynccontextmanager
-async def _as_problems(pooled: AsyncConnection | None) -> AsyncIterator[None]:
-    """Errors as problems; `pooled`, a connection of ours, is dropped when the database went away."""
+async def _as_problems(
+    pooled: AsyncConnection | None, driver: asyncpg.Connection | None
+) -> AsyncIterator[None]:
+    """Errors as problems; `pooled`, a connection of ours, is dropped when the database went away (any
+    error that left the connection closed counts, as SQLAlchemy's `is_disconnect` has it)."""
     try:
         yield
     except ProblemError:
         raise
     except Exception as exc:
-        if is_database_outage(exc):
+        if is_database_outage(exc) or (driver is not None and driver.is_closed()):
             if pooled is not None:
                 with suppress(Exception):  # already gone: nothing more to release
                     await pooled.invalidate()
