@@ -62,6 +62,14 @@ class Row:
     kind: str  # "ballots" or "reads"
     result: WrkResult
     ceiling: "Row | None" = None
+    cpu_ms: dict[str, float] | None = None  # CPU time per request of each serving process
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far (Linux /proc): per-request CPU does not depend on the
+    machine's load the way req/s does."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def run_wrk(
@@ -181,6 +189,7 @@ def measure_all(args: argparse.Namespace, procs: Processes, urls: dict[str, str]
             f"{councils}/councils/memberships?organization_id={body_id}",
         ),
     ]
+    urls_by_name = {"raw": raw, "councils": councils, "budget": budget, "gateway": gateway}
     rows: list[Row] = []
     print(
         f"wrk -t{args.threads} --latency, {args.duration:g}s per row after a {args.warmup:g}s warm-up",
@@ -191,11 +200,19 @@ def measure_all(args: argparse.Namespace, procs: Processes, urls: dict[str, str]
         if args.warmup > 0:
             run_wrk(url_of(), args.ballot_connections, args.warmup, args.threads, script)
         url = url_of()
-        profiler = profile(args, procs, "budget", "ballots-direct") if "straight" in label else None
+        serving = serving_processes(url, urls_by_name)
+        profiler = None
+        if "straight" in label:
+            profiler = profile(args, procs, "budget", "ballots-direct")
+        elif "gateway" in label:
+            profiler = profile(args, procs, "gateway", "ballots-gateway")
+        backends = Backends.of(urls["admin"], serving)
+        before = {name: cpu_seconds(procs.pid(name)) for name in serving}
         result = run_wrk(url, args.ballot_connections, args.duration, args.threads, script)
+        cpu = per_request(procs, before, result, backends)
         if profiler is not None:
             profiler.wait(timeout=120)
-        rows.append(report(Row(label, "ballots", result, ceiling)))
+        rows.append(report(Row(label, "ballots", result, ceiling, cpu)))
         ceiling = ceiling or rows[-1]
         if result.requests > args.tokens:
             print(f"  ({result.requests - args.tokens} requests reused a token: raise --tokens)", flush=True)
@@ -205,12 +222,78 @@ def measure_all(args: argparse.Namespace, procs: Processes, urls: dict[str, str]
             run_wrk(url, args.read_connections, args.warmup, args.threads)
         name = next((n for n in ("districts", "bodies", "memberships") if f"/councils/{n}" in label), None)
         profiler = profile(args, procs, "councils", name) if name else None
+        serving = serving_processes(url, urls_by_name)
+        backends = Backends.of(urls["admin"], serving)
+        before = {name: cpu_seconds(procs.pid(name)) for name in serving}
         result = run_wrk(url, args.read_connections, args.duration, args.threads)
+        cpu = per_request(procs, before, result, backends)
         if profiler is not None:
             profiler.wait(timeout=120)
-        rows.append(report(Row(label, "reads", result, ceiling)))
+        rows.append(report(Row(label, "reads", result, ceiling, cpu)))
         ceiling = ceiling or rows[-1]
     return rows
+
+
+def backend_cpu(admin_url: str, application: str) -> dict[int, float]:
+    """CPU seconds so far of each PostgreSQL backend serving `application` in this database (/proc: only for a
+    server on this machine; empty otherwise)."""
+    import asyncio
+
+    import asyncpg
+
+    async def pids() -> list[int]:
+        connection = await asyncpg.connect(admin_url.replace("postgresql+asyncpg://", "postgresql://"))
+        try:
+            rows = await connection.fetch(
+                "SELECT pid FROM pg_stat_activity"
+                " WHERE datname = current_database() AND application_name = $1",
+                application,
+            )
+        finally:
+            await connection.close()
+        return [row["pid"] for row in rows]
+
+    found: dict[int, float] = {}
+    for pid in asyncio.run(pids()):
+        try:
+            found[pid] = cpu_seconds(pid)
+        except OSError:  # not on this machine, or gone
+            continue
+    return found
+
+
+def serving_processes(url: str, urls_by_name: dict[str, str]) -> list[str]:
+    """The process wrk talks to, and the upstream behind the gateway."""
+    name = next(name for name, base in urls_by_name.items() if url.startswith(base + "/"))
+    if name != "gateway":
+        return [name]
+    return ["gateway", "budget" if "/budget/" in url else "councils"]
+
+
+def per_request(
+    procs: Processes, before: dict[str, float], result: WrkResult, backends: "Backends"
+) -> dict[str, float]:
+    count = max(result.requests, 1)
+    cpu = {name: (cpu_seconds(procs.pid(name)) - start) * 1000 / count for name, start in before.items()}
+    after = backend_cpu(backends.admin_url, backends.application)
+    if after:
+        spent = sum(seconds - backends.before.get(pid, 0.0) for pid, seconds in after.items())
+        cpu["postgres"] = spent * 1000 / count
+    return cpu
+
+
+@dataclass
+class Backends:
+    """The PostgreSQL backends of the application a row loads (its database work), CPU read before the row."""
+
+    admin_url: str
+    application: str
+    before: dict[int, float]
+
+    @classmethod
+    def of(cls, admin_url: str, serving: list[str]) -> "Backends":
+        application = serving[-1]  # the upstream behind the gateway: the one that talks to PostgreSQL
+        return cls(admin_url, application, backend_cpu(admin_url, application))
 
 
 def profile(
@@ -229,10 +312,14 @@ def report(row: Row) -> Row:
     )
     print(
         f"  {row.label:<70} {r.requests_per_second:>8,.0f}/s p50 {r.p50_ms:6.1f} ms p99 {r.p99_ms:7.1f} ms"
-        f" errors {r.errors}{ratio}",
+        f" errors {r.errors}{ratio}  CPU ms/request: {cpu_text(row)}",
         flush=True,
     )
     return row
+
+
+def cpu_text(row: Row) -> str:
+    return ", ".join(f"{name} {ms:.2f}" for name, ms in (row.cpu_ms or {}).items())
 
 
 def markdown(rows: list[Row], args: argparse.Namespace, load: tuple[float, float]) -> str:
@@ -245,18 +332,22 @@ def markdown(rows: list[Row], args: argparse.Namespace, load: tuple[float, float
         "measured in the same run are the meaningful numbers). Every process one uvicorn worker; `wrk "
         f"-t{args.threads} -d{args.duration:g}s --latency` after a {args.warmup:g}s warm-up; ballots at "
         f"{args.ballot_connections} connections, each request its own voter token, a fresh election per run; "
-        f"reads at {args.read_connections} connections. Raw ceiling: `bench/raw_app.py` "
+        f"reads at {args.read_connections} connections. CPU ms a request: user + system CPU time of each "
+        "serving process over the row divided by its requests (less load-dependent than req/s), `postgres` "
+        "that of the PostgreSQL backends of the service (or raw app) that does the database work. "
+        "Raw ceiling: `bench/raw_app.py` "
         "(FastAPI + one asyncpg pool).",
         "",
-        "| path | req/s | p50 ms | p99 ms | errors | raw ceiling, same run | ratio | goal |",
-        "|---|--:|--:|--:|--:|--:|--:|---|",
+        "| path | req/s | p50 ms | p99 ms | errors | CPU ms a request | raw ceiling, same run | ratio "
+        "| goal |",
+        "|---|--:|--:|--:|--:|---|--:|--:|---|",
     ]
     for row in rows:
         r = row.result
         if row.ceiling is None:
             lines.append(
                 f"| {row.label} | {r.requests_per_second:,.0f} | {r.p50_ms:.1f} | {r.p99_ms:.1f} | "
-                f"{r.errors} | — | — | ceiling |"
+                f"{r.errors} | {cpu_text(row)} | — | — | ceiling |"
             )
             continue
         ratio = r.requests_per_second / row.ceiling.result.requests_per_second
@@ -264,7 +355,7 @@ def markdown(rows: list[Row], args: argparse.Namespace, load: tuple[float, float
         met = ratio >= 0.5 and ("gateway" not in row.label or r.p99_ms < 100)
         lines.append(
             f"| {row.label} | {r.requests_per_second:,.0f} | {r.p50_ms:.1f} | {r.p99_ms:.1f} | {r.errors} | "
-            f"{row.ceiling.result.requests_per_second:,.0f} | {ratio:.2f} | "
+            f"{cpu_text(row)} | {row.ceiling.result.requests_per_second:,.0f} | {ratio:.2f} | "
             f"{goal}: {'met' if met else 'NOT met'} |"
         )
     return "\n".join(lines) + "\n"
@@ -281,7 +372,7 @@ def main() -> None:
     parser.add_argument("--tokens", type=int, default=40_000)
     parser.add_argument("--no-write", action="store_true")
     parser.add_argument(
-        "--profile", type=Path, help="py-spy budget (direct ballots) and councils (district) here"
+        "--profile", type=Path, help="py-spy the gateway and budget (ballots) and councils (reads) here"
     )
     args = parser.parse_args()
     import asyncio

@@ -65,7 +65,8 @@ def create_app() -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        async with asyncpg.create_pool(url, min_size=size, max_size=size) as pool:
+        settings = {"application_name": "raw"}  # bench_ceiling finds its backends by it
+        async with asyncpg.create_pool(url, min_size=size, max_size=size, server_settings=settings) as pool:
             async with pool.acquire() as connection:
                 await connection.execute(SCHEMA)
             app.state.pool = pool

@@ -18,7 +18,7 @@ from gateway.overview_cache import OverviewCache
 from gateway.proxy import ProxyApp, TablesRef, UpstreamsRef
 from gateway.settings import GatewaySettings
 from gateway.upstreams import Upstreams
-from shared.app import QUIET_PATHS, operation_id
+from shared.app import QUIET_PATHS, freeze_startup_objects, operation_id
 from shared.auth import TokenVerifier
 from shared.logging import configure_logging
 from shared.observability import Metrics, RequestContextMiddleware, health_router
@@ -98,6 +98,7 @@ def create_app(settings: GatewaySettings | None = None) -> ASGIApp:
         ref.upstreams = Upstreams(settings)
         clients = ref.upstreams.clients
         tables.tables = RouteTables(clients, settings.route_table_seconds, settings.connect_timeout)
+        freeze_startup_objects()
         try:
             yield
         finally:

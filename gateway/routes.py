@@ -85,14 +85,17 @@ class PathTable:
     """A service's public paths (OpenAPI templates) and the methods each one declares."""
 
     def __init__(self, paths: Mapping[str, Iterable[str]]) -> None:
-        self._by_length: dict[int, list[tuple[tuple[str | None, ...], frozenset[str]]]] = {}
+        # Templates by (segment count, third segment: `elections` in /budget/elections/…, None when it is a
+        # parameter): a lookup compares a path with a few templates, not with every one of the service's.
+        self._by_shape: dict[tuple[int, str | None], list[tuple[tuple[str | None, ...], frozenset[str]]]] = {}
         for template, methods in paths.items():
             # Exactly what the spec declares: FastAPI does not answer HEAD on a GET route (405).
             declared = {method.upper() for method in methods} & HTTP_METHODS
             segments = tuple(
                 None if s.startswith("{") and s.endswith("}") else s for s in template.split("/")
             )
-            self._by_length.setdefault(len(segments), []).append((segments, frozenset(declared)))
+            key = (len(segments), segments[2] if len(segments) > 2 else None)
+            self._by_shape.setdefault(key, []).append((segments, frozenset(declared)))
 
     @classmethod
     def from_openapi(cls, spec: Mapping[str, Any], prefix: str) -> "PathTable":
@@ -110,7 +113,10 @@ class PathTable:
         """The methods the path allows; None when no public path matches it."""
         segments = path.split("/")
         found: set[str] | None = None
-        for template, methods in self._by_length.get(len(segments), ()):
+        candidates = self._by_shape.get((len(segments), None), [])
+        if len(segments) > 2:
+            candidates = candidates + self._by_shape.get((len(segments), segments[2]), [])
+        for template, methods in candidates:
             if all(
                 (expected is None and actual != "") or expected == actual
                 for expected, actual in zip(template, segments, strict=True)

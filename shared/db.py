@@ -68,7 +68,8 @@ def translate_db_error(exc: DBAPIError) -> ProblemError | None:
         return DatabaseUnavailable()
     orig = getattr(exc, "orig", None)
     sqlstate = getattr(orig, "sqlstate", None) or getattr(getattr(orig, "__cause__", None), "sqlstate", None)
-    cause = getattr(orig, "__cause__", None)
+    # SQLAlchemy's adapted error wraps asyncpg's (`__cause__`); shared.driver passes asyncpg's own.
+    cause = getattr(orig, "__cause__", None) or orig
     constraint = getattr(cause, "constraint_name", None)
     if constraint and constraint in _CONSTRAINT_PROBLEMS:
         problem, detail, field, detail_ko = _CONSTRAINT_PROBLEMS[constraint]

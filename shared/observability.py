@@ -8,7 +8,8 @@ import uuid
 from collections.abc import Awaitable, Callable, Mapping
 
 from fastapi import APIRouter, Request, Response
-from opentelemetry.trace import SpanKind, StatusCode
+from opentelemetry import trace
+from opentelemetry.trace import Span, SpanKind, StatusCode
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -16,7 +17,7 @@ from shared.json_body import JsonBodyRoute
 from shared.language import preferred_language
 from shared.logging import request_id_var
 from shared.problems import problem_response
-from shared.telemetry import tracer
+from shared.telemetry import spans_recorded, tracer, unrecorded_span
 from shared.tracecontext import extract
 
 _SAFE_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
@@ -42,6 +43,21 @@ class Metrics:
             buckets=(0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
         )
         self.service = service
+        # labels() validates and locks on every call: each series' children are looked up once.
+        self._series: dict[tuple[str, str, int], tuple[Counter, Histogram]] = {}
+
+    def observe(self, method: str, route: str, status: int, elapsed: float) -> None:
+        """Count a request and its duration under (method, route, status)."""
+        key = (method, route, status)
+        series = self._series.get(key)
+        if series is None:
+            series = (
+                self.requests.labels(self.service, method, route, str(status)),
+                self.latency.labels(self.service, method, route),
+            )
+            self._series[key] = series
+        series[0].inc()
+        series[1].observe(elapsed)
 
 
 class RequestContextMiddleware:
@@ -72,29 +88,27 @@ class RequestContextMiddleware:
             await send(message)
 
         parent = extract(_trace_headers(scope))
-        attributes = {"service": self.metrics.service, "http.request.method": scope["method"]}
-        with tracer.start_as_current_span(
-            f"{scope['method']} {scope['path']}", context=parent, kind=SpanKind.SERVER, attributes=attributes
-        ) as span:
+        if spans_recorded():
+            attributes = {"service": self.metrics.service, "http.request.method": scope["method"]}
+            name = f"{scope['method']} {scope['path']}"
+            span_context = tracer.start_as_current_span(
+                name, context=parent, kind=SpanKind.SERVER, attributes=attributes
+            )
+        else:  # nothing would receive the span: only its ids, for the logs and traceparent
+            span_context = trace.use_span(unrecorded_span(parent), end_on_exit=False)
+        with span_context as span:
             try:
                 await self.app(scope, receive, send_with_id)
             finally:
-                route = getattr(scope.get("route"), "path", None)
-                if route:
-                    span.update_name(f"{scope['method']} {route}")
-                    span.set_attribute("http.route", route)
-                span.set_attribute("http.response.status_code", status)
-                span.set_attribute("request_id", request_id)
-                if status >= 500:
-                    span.set_status(StatusCode.ERROR)
+                if span.is_recording():
+                    _describe(span, scope, status, request_id)
                 self._record(scope, status, time.perf_counter() - started)
                 request_id_var.reset(token)
 
     def _record(self, scope: Scope, status: int, elapsed: float) -> None:
         route = getattr(scope.get("route"), "path", None) or "unmatched"
         method = scope["method"]
-        self.metrics.requests.labels(self.metrics.service, method, route, str(status)).inc()
-        self.metrics.latency.labels(self.metrics.service, method, route).observe(elapsed)
+        self.metrics.observe(method, route, status, elapsed)
         if scope["path"] not in self.quiet_paths:
             access_logger.info(
                 "%s %s %s",
@@ -103,6 +117,17 @@ class RequestContextMiddleware:
                 status,
                 extra={"status": status, "duration_ms": round(elapsed * 1000, 2), "route": route},
             )
+
+
+def _describe(span: Span, scope: Scope, status: int, request_id: str) -> None:
+    route = getattr(scope.get("route"), "path", None)
+    if route:
+        span.update_name(f"{scope['method']} {route}")
+        span.set_attribute("http.route", route)
+    span.set_attribute("http.response.status_code", status)
+    span.set_attribute("request_id", request_id)
+    if status >= 500:
+        span.set_status(StatusCode.ERROR)
 
 
 def _incoming_request_id(scope: Scope) -> str | None:

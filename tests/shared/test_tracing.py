@@ -9,14 +9,15 @@ from collections.abc import AsyncIterator
 import httpx
 import pytest
 from fastapi import FastAPI, Request
+from opentelemetry import trace
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from opentelemetry.trace import SpanKind
 
 from shared.logging import JsonFormatter
 from shared.observability import Metrics, RequestContextMiddleware
 from shared.service_client import CallPolicy, ServiceClient
-from shared.telemetry import FASTAPI_TELEMETRY_OFF, configure_tracing, tracer
-from shared.tracecontext import current_trace_id
+from shared.telemetry import FASTAPI_TELEMETRY_OFF, configure_tracing, tracer, unrecorded_span
+from shared.tracecontext import current_trace_id, extract, inject
 from tests.spans import spans
 
 __all__ = ["spans"]
@@ -118,3 +119,23 @@ def test_no_exporter_unless_an_endpoint_is_set() -> None:
     provider = configure_tracing("tests", "")
     processors = provider._active_span_processor._span_processors
     assert not any("OTLP" in type(getattr(p, "span_exporter", None)).__name__ for p in processors)
+
+
+def test_without_a_processor_a_request_span_keeps_the_ids_and_records_nothing() -> None:
+    # What the request middleware uses while no span would reach an exporter (`spans_recorded()` false).
+    parent = extract({"traceparent": INCOMING, "tracestate": "k=v"})
+    span = unrecorded_span(parent)
+    context = span.get_span_context()
+    assert not span.is_recording() and context.is_valid
+    assert format(context.trace_id, "032x") == INCOMING.split("-")[1]  # the caller's trace, a new span
+    assert format(context.span_id, "016x") != INCOMING.split("-")[2] and context.trace_flags.sampled
+    unsampled = unrecorded_span(extract({"traceparent": INCOMING[:-2] + "00"}))
+    assert not unsampled.get_span_context().trace_flags.sampled  # as the SDK's parent-based sampler
+    fresh = unrecorded_span(extract({})).get_span_context()
+    assert fresh.is_valid and fresh.trace_flags.sampled and fresh.trace_id != context.trace_id
+    with trace.use_span(span, end_on_exit=False):
+        headers: dict[str, str] = {}
+        inject(headers)
+        assert current_trace_id() == INCOMING.split("-")[1]
+    assert headers["traceparent"] == f"00-{INCOMING.split('-')[1]}-{format(context.span_id, '016x')}-01"
+    assert headers["tracestate"] == "k=v"

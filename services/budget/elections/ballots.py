@@ -8,6 +8,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+import asyncpg
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.budget.elections import repository
@@ -53,24 +54,25 @@ class BallotConfigCache:
         self.size = size
         self.entries: OrderedDict[int, BallotConfig] = OrderedDict()
 
-    async def get(self, session: AsyncSession, election_id: int) -> BallotConfig:
+    async def get(self, connection: asyncpg.Connection, election_id: int) -> BallotConfig:
         config = self.entries.get(election_id)
         if config is None:
-            election = await load_election(session, election_id)
-            projects = await repository.projects_of(session, election.id)
-            groups = await repository.groups_of(session, election.id)
+            found = await repository.ballot_rules(connection, election_id)
+            if found is None:
+                raise ElectionNotFound(election_id)
+            election, projects, groups = found
             config = BallotConfig(
                 ballot_type=election.ballot_type,
                 min_length=election.min_length,
                 max_length=election.max_length,
                 max_total_cost=election.max_total_cost,
                 max_points=election.max_points,
-                positions={p.project_id: p.position for p in projects},
-                costs={p.project_id: p.cost for p in projects},
-                open_groups=tuple(g.code for g in groups if g.open),
-                groups=frozenset(g.code for g in groups),
+                positions={p["project_id"]: p["position"] for p in projects},
+                costs={p["project_id"]: p["cost"] for p in projects},
+                open_groups=tuple(g["code"] for g in groups if g["open"]),
+                groups=frozenset(g["code"] for g in groups),
             )
-            self.entries[election.id] = config
+            self.entries[election_id] = config
             if len(self.entries) > self.size:
                 self.entries.popitem(last=False)
         return config
@@ -187,7 +189,7 @@ def _check_open(election_id: int, window: Any) -> None:
 
 
 async def cast_ballot(
-    session: AsyncSession,
+    connection: asyncpg.Connection,
     *,
     election_id: int,
     data: BallotIn,
@@ -199,13 +201,17 @@ async def cast_ballot(
 
     The rules that need no lock are checked first, from the cached ballot rules (and the voter roll when the
     caller is not a citizen or the election has closed groups); then one statement share-locks the election
-    row, checks the window and upserts the ballot, atomically (the session is autocommit). When a check fails,
-    the window is read first, so that a closed election still answers as closed whatever the ballot.
+    row, checks the window and upserts the ballot, atomically (no transaction is open on the connection:
+    shared.driver). When a check fails, the window is read first, so that a closed election still answers as
+    closed whatever the ballot.
     """
     hashed = voter_hash(secret, election_id, actor.subject)
     try:
-        config = await cache.get(session, election_id)
-        if actor.role != Role.citizen and await repository.roll_group(session, election_id, hashed) is None:
+        config = await cache.get(connection, election_id)
+        enrolled = actor.role == Role.citizen or (
+            await repository.roll_group_of(connection, election_id, hashed) is not None
+        )
+        if not enrolled:
             raise NotAVoter(
                 f"role {actor.role.value} may vote only when enrolled on a voter roll of election"
                 f" {election_id}; ballots are citizens' and enrolled voter-roll members'",
@@ -215,13 +221,13 @@ async def cast_ballot(
                     " 투표는 시민과 선거인 명부 등록자만 할 수 있습니다."
                 ),
             )
-        group = await _voter_group(session, config, election_id, hashed, data.voter_group)
+        group = await _voter_group(connection, config, election_id, hashed, data.voter_group)
         project_ids, points = validate_ballot(config, data)
     except ProblemError:
-        _check_open(election_id, await repository.window(session, election_id))
+        _check_open(election_id, await repository.window_now(connection, election_id))
         raise
-    row = await repository.cast_in_window(
-        session,
+    row = await repository.cast_now(
+        connection,
         election_id=election_id,
         voter_hash=hashed,
         voter_group=group,
@@ -238,7 +244,7 @@ async def cast_ballot(
 
 
 async def _voter_group(
-    session: AsyncSession, config: BallotConfig, election_id: int, hashed: bytes, asked: str | None
+    connection: asyncpg.Connection, config: BallotConfig, election_id: int, hashed: bytes, asked: str | None
 ) -> str:
     if asked is not None and asked not in config.groups:
         raise InvalidBallot(
@@ -249,7 +255,7 @@ async def _voter_group(
         )
     on_roll = None
     if len(config.open_groups) < len(config.groups):
-        on_roll = await repository.roll_group(session, election_id, hashed)
+        on_roll = await repository.roll_group_of(connection, election_id, hashed)
     if on_roll is not None:
         if asked is not None and asked != on_roll:
             raise NotEligible(

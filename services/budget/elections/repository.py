@@ -1,8 +1,10 @@
 from collections.abc import Sequence
 from datetime import datetime
 from decimal import Decimal
+from types import SimpleNamespace
 from typing import Any, cast
 
+import asyncpg
 from sqlalchemy import Table, bindparam, func, select, text
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.engine import Row
@@ -17,6 +19,7 @@ from services.budget.elections.models import (
     VoterRollEntry,
 )
 from services.budget.elections.tally import driver_connection
+from shared.driver import Statement
 
 ballots = cast(Table, Ballot.__table__)
 
@@ -73,29 +76,6 @@ async def add(session: AsyncSession, *records: object) -> None:
 async def now(session: AsyncSession) -> datetime:
     now: datetime = (await session.execute(text("SELECT clock_timestamp()"))).scalar_one()
     return now
-
-
-async def window(session: AsyncSession, election_id: int) -> Row[Any] | None:
-    """The election's window and the time, with the election row share-locked until the transaction ends.
-
-    Closing an election takes the row's update lock, so it waits for ballots being cast and no ballot
-    can slip in after the close commits.
-    """
-    result = await session.execute(
-        text(
-            "SELECT opens_at, closes_at, accepting_import, clock_timestamp() AS now"
-            " FROM elections WHERE id = :id FOR SHARE"
-        ),
-        {"id": election_id},
-    )
-    return result.one_or_none()
-
-
-async def roll_group(session: AsyncSession, election_id: int, voter_hash: bytes) -> str | None:
-    query = select(VoterRollEntry.voter_group).where(
-        VoterRollEntry.election_id == election_id, VoterRollEntry.voter_hash == voter_hash
-    )
-    return (await session.execute(query)).scalar_one_or_none()
 
 
 async def add_to_roll(
@@ -188,29 +168,6 @@ _CAST_IN_WINDOW = (
 )
 
 
-async def cast_in_window(
-    session: AsyncSession,
-    *,
-    election_id: int,
-    voter_hash: bytes,
-    voter_group: str,
-    project_ids: list[str],
-    points: list[Decimal] | None,
-) -> Row[Any] | None:
-    """Upsert the ballot only if the election is open, in one statement (one round trip, its own
-    transaction under autocommit): the election row is share-locked while the ballot is written, as
-    `window` + `upsert_ballot` do in a transaction. Returns the window, with the ballot if it was cast;
-    None when there is no such election."""
-    values = {
-        "election_id": election_id,
-        "voter_hash": voter_hash,
-        "voter_group": voter_group,
-        "project_ids": project_ids,
-        "points": points,
-    }
-    return (await session.execute(_CAST_IN_WINDOW, values)).one_or_none()
-
-
 async def get_ballot(session: AsyncSession, election_id: int, voter_hash: bytes) -> Any:
     query = select(
         ballots.c.voter_group, ballots.c.project_ids, ballots.c.points, ballots.c.cast_at, ballots.c.revision
@@ -240,3 +197,69 @@ async def find_outcome(
 async def insert_outcome(session: AsyncSession, values: dict[str, Any]) -> None:
     """Store an outcome unless an identical one (same rule, params, tie-break and ballots) exists."""
     await session.execute(insert(OutcomeRecord).values(**values).on_conflict_do_nothing())
+
+
+# The ballot's hot path runs on the bare asyncpg connection (shared.driver): its statements, compiled once.
+_CAST = Statement.of(_CAST_IN_WINDOW)
+_WINDOW = Statement.of(
+    text(
+        "SELECT opens_at, closes_at, accepting_import, clock_timestamp() AS now"
+        " FROM elections WHERE id = :election_id FOR SHARE"
+    )
+)
+_ROLL_GROUP = Statement.of(
+    select(VoterRollEntry.voter_group).where(
+        VoterRollEntry.election_id == bindparam("election_id"),
+        VoterRollEntry.voter_hash == bindparam("voter_hash", type_=VoterRollEntry.voter_hash.type),
+    )
+)
+_BALLOT_RULES = Statement.of(
+    select(Election.ballot_type, Election.min_length, Election.max_length)
+    .add_columns(Election.max_total_cost, Election.max_points)
+    .where(Election.id == bindparam("election_id"))
+)
+_PROJECT_COSTS = Statement.of(
+    select(ElectionProject.project_id, ElectionProject.position, ElectionProject.cost)
+    .where(ElectionProject.election_id == bindparam("election_id"))
+    .order_by(ElectionProject.position)
+)
+_GROUP_CODES = Statement.of(
+    select(VoterGroup.code, VoterGroup.open)
+    .where(VoterGroup.election_id == bindparam("election_id"))
+    .order_by(VoterGroup.position)
+)
+
+
+def _row(record: asyncpg.Record | None) -> Any:
+    """A record with attribute access, as the session's rows have."""
+    return None if record is None else SimpleNamespace(**record)
+
+
+async def cast_now(connection: asyncpg.Connection, **values: Any) -> Any:
+    """Upsert the ballot only if the election is open, in one statement (one round trip, its own
+    transaction: no transaction is open on the connection): the election row is share-locked while the
+    ballot is written. Returns the window, with the ballot if it was cast; None when there is no such
+    election. `values`: election_id, voter_hash, voter_group, project_ids, points."""
+    return _row(await _CAST.fetchrow(connection, **values))
+
+
+async def window_now(connection: asyncpg.Connection, election_id: int) -> Any:
+    """The election's window and the time (the row share-locked for the statement, as closing an election
+    takes its update lock); None when there is no such election."""
+    return _row(await _WINDOW.fetchrow(connection, election_id=election_id))
+
+
+async def roll_group_of(connection: asyncpg.Connection, election_id: int, voter_hash: bytes) -> str | None:
+    row = await _ROLL_GROUP.fetchrow(connection, election_id=election_id, voter_hash=voter_hash)
+    return None if row is None else str(row[0])
+
+
+async def ballot_rules(
+    connection: asyncpg.Connection, election_id: int
+) -> tuple[Any, list[asyncpg.Record], list[asyncpg.Record]] | None:
+    """The election's ballot rules, its projects (id, position, cost) and voter groups (code, open)."""
+    election = _row(await _BALLOT_RULES.fetchrow(connection, election_id=election_id))
+    if election is None:
+        return None
+    projects = await _PROJECT_COSTS.fetch(connection, election_id=election_id)
+    return election, projects, await _GROUP_CODES.fetch(connection, election_id=election_id)

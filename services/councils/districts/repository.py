@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from services.councils.districts.models import District, Region, RegionGrouping, RegionMember
+from shared.driver import Statement
 
 # code, name_ko, name_en, then the region's grouping, code, name_ko, name_en (all NULL for no region).
 DistrictRow = Row[str, str, str | None, str | None, str | None, str | None, str | None]
@@ -49,6 +50,8 @@ def _with_regions(districts: Any) -> _DistrictSelect:
 
 
 _ONE_DISTRICT = _with_regions(_districts).where(_districts.c.code == bindparam("code", type_=String))
+ONE_DISTRICT = Statement.of(_ONE_DISTRICT)
+"""The same read straight on asyncpg (shared.driver), for `GET /councils/districts/{code}` itself."""
 _GROUPING_EXISTS = select(_groupings.c.code).where(_groupings.c.code == bindparam("grouping", type_=String))
 
 

@@ -1,7 +1,9 @@
 """District reads, shaped for the API."""
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from typing import Any
 
+import asyncpg
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.councils.districts import repository
@@ -13,7 +15,7 @@ from shared.pagination import Page, decode_cursor, page_of, text
 DISTRICT_CODE = text(r"[0-9]{5}")
 
 
-def _districts_out(rows: Iterable[DistrictRow]) -> list[DistrictOut]:
+def _districts_out(rows: Iterable[DistrictRow | Sequence[Any]]) -> list[DistrictOut]:
     """Fold the repository's rows (one per district and region, by district code) into districts."""
     districts: list[DistrictOut] = []
     # Unpacked by position: a Row's attribute access costs more than building the models (measured, 2×).
@@ -44,6 +46,14 @@ async def list_districts(
 
 async def get_district(session: AsyncSession, code: str) -> DistrictOut:
     districts = _districts_out(await repository.get_district(session, code))
+    if not districts:
+        raise DistrictNotFound(code)
+    return districts[0]
+
+
+async def read_district(connection: asyncpg.Connection, code: str) -> DistrictOut:
+    """`get_district` on the request's asyncpg connection (shared.driver): the hot read's own path."""
+    districts = _districts_out(await repository.ONE_DISTRICT.fetch(connection, code=code))
     if not districts:
         raise DistrictNotFound(code)
     return districts[0]

@@ -3,14 +3,19 @@
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
+from functools import cache
+from types import SimpleNamespace
+from typing import Any, cast
 
-from sqlalchemy import ColumnElement, Select, and_, or_, select
+import asyncpg
+from sqlalchemy import ColumnElement, Date, Integer, Select, String, Table, and_, bindparam, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from services.councils.memberships.models import Membership
 from services.councils.organizations.models import Organization
 from services.councils.people.models import Person
+from shared.driver import Statement
 
 
 @dataclass
@@ -33,7 +38,7 @@ class MembershipFilter:
     active_on: date | None = None
 
 
-def active_on(on: date) -> ColumnElement[bool]:
+def active_on(on: date | ColumnElement[date]) -> ColumnElement[bool]:
     return and_(Membership.start_on <= on, or_(Membership.end_on.is_(None), Membership.end_on >= on))
 
 
@@ -57,6 +62,77 @@ def _query() -> Select[Membership, str, str, str]:
     return _QUERY
 
 
+def _build_page() -> Select[Any]:
+    """`_QUERY` as plain columns (no ORM entity): a search page's statement."""
+    memberships = cast(Table, Membership.__table__)
+    organizations = cast(Table, Organization.__table__)
+    body, member_org = organizations.alias("body"), organizations.alias("member_org")
+    persons = cast(Table, Person.__table__)
+    return (
+        select(*(column for column in memberships.c if column.key != "period"))
+        .add_columns(
+            body.c.name_ko.label("organization_name"),
+            persons.c.name_ko.label("person_name"),
+            member_org.c.name_ko.label("member_organization_name"),
+        )
+        .select_from(
+            memberships.join(body, body.c.id == memberships.c.organization_id)
+            .outerjoin(persons, persons.c.id == memberships.c.person_id)
+            .outerjoin(member_org, member_org.c.id == memberships.c.member_organization_id)
+        )
+    )
+
+
+_PAGE = _build_page()
+_EQUALS = {
+    "organization_id": Membership.organization_id,
+    "person_id": Membership.person_id,
+    "district": Membership.district_code,
+    "sector": Membership.sector,
+    "role": Membership.role,
+}
+
+
+def _values(filters: MembershipFilter, after_id: int | None, limit: int | None) -> dict[str, Any]:
+    """The search's bind parameters: one per filter given (organization_ids apart), after_id and limit."""
+    values = {
+        "organization_id": filters.organization_id,
+        "person_id": filters.person_id,
+        "district": filters.district,
+        "sector": filters.sector,
+        "role": filters.role,
+        "kind": filters.kind,
+        "active_on": filters.active_on,
+        "after_id": after_id,
+        "limit": limit,
+    }
+    return {name: value for name, value in values.items() if value is not None}
+
+
+def _filtered(query: Select[Any], present: frozenset[str]) -> Select[Any]:
+    """The search's conditions for the parameters present (`_values`), as bind parameters of those names."""
+    query = query.order_by(Membership.id)
+    if "after_id" in present:
+        query = query.where(Membership.id > bindparam("after_id", type_=Integer))
+    for name, column in _EQUALS.items():
+        if name in present:
+            query = query.where(column == bindparam(name, type_=column.type))
+    if "kind" in present:
+        kinds = select(Organization.id).where(Organization.classification == bindparam("kind", type_=String))
+        query = query.where(Membership.organization_id.in_(kinds))
+    if "active_on" in present:
+        query = query.where(active_on(bindparam("active_on", type_=Date)))
+    if "limit" in present:
+        query = query.limit(bindparam("limit", type_=Integer))
+    return query
+
+
+@cache
+def _page_statement(present: frozenset[str]) -> Statement:
+    """A search page's statement for one combination of filters, compiled once for asyncpg."""
+    return Statement.of(_filtered(_PAGE, present))
+
+
 async def add(session: AsyncSession, membership: Membership) -> None:
     session.add(membership)
     await session.flush()
@@ -75,29 +151,30 @@ async def get(session: AsyncSession, membership_id: int) -> MembershipRow | None
 async def search(
     session: AsyncSession, filters: MembershipFilter, *, after_id: int | None = None, limit: int | None = None
 ) -> list[MembershipRow]:
-    query = _query().order_by(Membership.id)
-    if limit is not None:
-        query = query.limit(limit)
-    if after_id is not None:
-        query = query.where(Membership.id > after_id)
-    if filters.organization_id is not None:
-        query = query.where(Membership.organization_id == filters.organization_id)
+    values = _values(filters, after_id, limit)
+    query = _filtered(cast(Select[Any], _query()), frozenset(values))
     if filters.organization_ids is not None:
         query = query.where(Membership.organization_id.in_(filters.organization_ids))
-    if filters.person_id is not None:
-        query = query.where(Membership.person_id == filters.person_id)
-    if filters.district is not None:
-        query = query.where(Membership.district_code == filters.district)
-    if filters.sector is not None:
-        query = query.where(Membership.sector == filters.sector)
-    if filters.role is not None:
-        query = query.where(Membership.role == filters.role)
-    if filters.kind is not None:
-        kinds = select(Organization.id).where(Organization.classification == filters.kind)
-        query = query.where(Membership.organization_id.in_(kinds))
-    if filters.active_on is not None:
-        query = query.where(active_on(filters.active_on))
-    return [MembershipRow(row[0], row[1], row[2], row[3]) for row in (await session.execute(query)).all()]
+    rows = (await session.execute(query, values)).all()
+    return [MembershipRow(row[0], row[1], row[2], row[3]) for row in rows]
+
+
+async def search_page(
+    connection: asyncpg.Connection, filters: MembershipFilter, *, after_id: int | None, limit: int
+) -> list[MembershipRow]:
+    """`search` as one statement on the request's asyncpg connection (shared.driver): the search page."""
+    if filters.organization_ids is not None:
+        raise ValueError("search_page takes no organization_ids")
+    values = _values(filters, after_id, limit)
+    records = await _page_statement(frozenset(values)).fetch(connection, **values)
+    rows = [SimpleNamespace(**record) for record in records]
+    # Not entities (never written through): each row has every column membership_out reads.
+    return [
+        MembershipRow(
+            cast(Membership, row), row.organization_name, row.person_name, row.member_organization_name
+        )
+        for row in rows
+    ]
 
 
 async def seats_on(

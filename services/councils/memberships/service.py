@@ -4,6 +4,7 @@ the checks here only make the common mistakes' messages name the request's field
 from dataclasses import dataclass
 from datetime import date
 
+import asyncpg
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.councils.common.access import ensure_can_write
@@ -259,10 +260,11 @@ async def read_membership(session: AsyncSession, membership_id: int) -> Membersh
 
 
 async def list_memberships(
-    session: AsyncSession, *, filters: MembershipFilter, cursor: str | None, limit: int
+    connection: asyncpg.Connection, *, filters: MembershipFilter, cursor: str | None, limit: int
 ) -> Page[MembershipOut]:
     key = decode_cursor(cursor, (ID,))
-    rows = await repository.search(session, filters, after_id=int(key[0]) if key else None, limit=limit + 1)
+    after_id = int(key[0]) if key else None
+    rows = await repository.search_page(connection, filters, after_id=after_id, limit=limit + 1)
     return page_of([membership_out(row) for row in rows], limit, lambda item: [item.id])
 
 

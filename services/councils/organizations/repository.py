@@ -6,10 +6,11 @@ from datetime import date
 from functools import cache
 from typing import Any
 
-from sqlalchemy import ARRAY, Date, Integer, Row, Select, String, any_, bindparam, or_, select
+from sqlalchemy import ARRAY, Date, Integer, Row, Select, String, any_, bindparam, literal_column, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.councils.organizations.models import Organization, Post
+from shared.driver import Statement
 
 
 async def get(session: AsyncSession, organization_id: int) -> Organization | None:
@@ -115,6 +116,13 @@ _BODY_COLUMNS = (
     _organizations.c.created_at,
     _organizations.c.updated_at,
 )
+ONE_BODY = Statement.of(
+    select(*_BODY_COLUMNS, literal_column(f"{Organization.__tablename__}.version", Integer)).where(
+        _organizations.c.id == bindparam("id", type_=Integer)
+    )
+)
+"""One organisation's `_BODY_COLUMNS` and version (its ETag) in one statement, for shared.driver: the body
+read's own path."""
 
 
 @dataclass(frozen=True)

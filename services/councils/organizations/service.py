@@ -4,6 +4,7 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
+import asyncpg
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.councils.common.access import ensure_can_write
@@ -298,6 +299,14 @@ async def list_bodies(
 
 async def read_body(session: AsyncSession, body_id: int) -> BodyOut:
     return body_out(await get_body(session, body_id))
+
+
+async def read_body_version(connection: asyncpg.Connection, body_id: int) -> tuple[BodyOut, int]:
+    """A body with its version, in one statement on the request's asyncpg connection (shared.driver)."""
+    row = await repository.ONE_BODY.fetchrow(connection, id=body_id)
+    if row is None or row["classification"] not in BODY_KINDS:
+        raise BodyNotFound(body_id, "path.body_id")
+    return body_out_of_row(row[:-1]), row[-1]
 
 
 async def create_organization(
