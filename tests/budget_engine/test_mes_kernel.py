@@ -8,8 +8,7 @@ from fractions import Fraction
 import pytest
 from gmpy2 import mpq
 
-from services.budget.outcomes import Instance, build_instance, make_instance
-from services.budget.outcomes import equal_shares as engine
+from services.budget.outcomes import Instance, build_instance, make_instance, mes_election, mes_exact
 from services.budget.outcomes.equal_shares import equal_shares
 from services.budget.outcomes.instance import MES_TIE_BREAK, normalise_tie_break, tie_break_rank
 from services.budget.outcomes.mes_kernel import load_kernel, tolerance
@@ -21,12 +20,12 @@ HORIZON_CHECKED = 25
 """How many steps of each proven horizon are recomputed exactly."""
 
 
-def _prepared(election: Instance) -> engine._Prepared:
-    return engine._prepare(election, tie_break_rank(election, normalise_tie_break(MES_TIE_BREAK)))
+def _prepared(election: Instance) -> mes_election.MesElection:
+    return mes_election.prepare(election, tie_break_rank(election, normalise_tie_break(MES_TIE_BREAK)))
 
 
-def _exact(prep: engine._Prepared, b: mpq) -> list[int]:
-    return engine._Run(prep, b, None, None).execute()
+def _exact(prep: mes_election.MesElection, b: mpq) -> list[int]:
+    return mes_exact.ExactRun(prep, b, None, None).execute()
 
 
 def _random_election(rng: random.Random, points: bool) -> Instance:
@@ -58,7 +57,7 @@ def test_certified_runs_equal_exact_runs_over_their_horizon(seed: int) -> None:
     rng = random.Random(seed)
     election = _random_election(rng, points=seed % 3 == 0)
     prep = _prepared(election)
-    kernel = engine._kernel_for(prep)
+    kernel = mes_election.kernel_for(prep)
     assert kernel is not None
     start = prep.budget / election.n_voters
     k = 0
@@ -83,7 +82,7 @@ def test_an_exact_tie_of_poor_prices_is_decided_exactly() -> None:
     # poor, a tie that float cannot tell from a near-tie. The kernel declines; exact decides a.
     election = make_instance({"z": 27, "a": 10, "b": 10}, 40, [["z", "a", "b"], ["a", "b"], ["z"], ["z"]])
     prep = _prepared(election)
-    kernel = engine._kernel_for(prep)
+    kernel = mes_election.kernel_for(prep)
     assert kernel is not None
     assert kernel.run(10.0, 10.0, 1.0, 0, track=True) is None
     for exhaustive_stop in (False, True):
@@ -130,11 +129,11 @@ def _weighted(weight: int, points: Fraction | int | None = None) -> Instance:
 def test_the_kernel_takes_vote_totals_below_two_to_the_53_only(weight: int, kernel: bool) -> None:
     # Above it float64 cannot hold every total exactly, and the error bounds assume it does.
     prep = _prepared(_weighted(weight))
-    assert (engine._kernel_for(prep) is not None) is kernel
+    assert (mes_election.kernel_for(prep) is not None) is kernel
     assert equal_shares(_weighted(weight), add1=False).selected == ["a", "b"]
 
 
 @pytest.mark.parametrize(("points", "kernel"), [(3, True), (Fraction(5, 2), False)])
 def test_fractional_points_use_exact_arithmetic(points: Fraction | int, kernel: bool) -> None:
     prep = _prepared(_weighted(7, points))
-    assert (engine._kernel_for(prep) is not None) is kernel
+    assert (mes_election.kernel_for(prep) is not None) is kernel
