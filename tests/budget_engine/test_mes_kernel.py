@@ -137,3 +137,26 @@ def test_the_kernel_takes_vote_totals_below_two_to_the_53_only(weight: int, kern
 def test_fractional_points_use_exact_arithmetic(points: Fraction | int, kernel: bool) -> None:
     prep = _prepared(_weighted(7, points))
     assert (mes_election.kernel_for(prep) is not None) is kernel
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_reordered_ballots_give_the_same_outcome(seed: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    # City-wide votes renumber their distinct ballots for locality (mes_election.LOCALITY_FROM);
+    # forced here on small elections, the outcome and its Add1 budget must not move.
+    election = _random_election(random.Random(1000 + seed), points=seed % 3 == 0)
+    in_file_order = equal_shares(election)
+    monkeypatch.setattr(mes_election, "LOCALITY_FROM", 0)
+    reordered = equal_shares(election)
+    assert reordered.selected == in_file_order.selected
+    assert reordered.params["per_voter_budget"] == in_file_order.params["per_voter_budget"]
+    assert reordered.selected == equal_shares(election, accelerate=False).selected
+
+
+def test_reordered_ballots_give_the_same_outcome_on_a_real_election(monkeypatch: pytest.MonkeyPatch) -> None:
+    path = require_shared(SHARED_DIR / "data" / "pabulib" / "Poland_Wieliczka_2023_Green_Budget.pb")
+    election = build_instance(parse_pb_file(path))
+    in_file_order = equal_shares(election)
+    monkeypatch.setattr(mes_election, "LOCALITY_FROM", 0)
+    reordered = equal_shares(election)
+    assert reordered.selected == in_file_order.selected
+    assert reordered.params == in_file_order.params

@@ -27,7 +27,7 @@ class MesElection:
     scale: list[mpq]
     """Utility of one supporter per unit of its points: the cost (approval) or 1 (points)."""
     groups: list[list[int]]
-    """Per project, the indices of the distinct ballots that support it."""
+    """Per project, the distinct ballots that support it (numbered in :func:`_locality_order`)."""
     utils: list[list[mpq]] | None
     """Per project, each supporting ballot's points; None for approval (all 1)."""
     weights: list[int]
@@ -40,20 +40,48 @@ class MesElection:
     n_voters: int
 
 
+LOCALITY_FROM = 65_536
+"""Distinct ballots from which they are reordered: their budgets (32 bytes each) outgrow a 2 MiB cache."""
+
+
+def _locality_order(election: Instance) -> list[int]:
+    """The distinct ballots in an order where each project's supporters lie close together.
+
+    Ballots sorted by their projects taken from the most to the least popular: the supporters of the
+    most popular project form one block, those of the next ones few blocks. A run of MES walks every
+    supporter of every project it prices, and at a city-wide vote (731,674 distinct ballots) walking them
+    in file order is a cache miss each; in this order a run is 2-2.5 times as fast. Exact outcomes do
+    not depend on the order; smaller elections keep the file order (their budgets stay in cache).
+    """
+    m = len(election.project_ids)
+    if len(election.ballots) < LOCALITY_FROM:
+        return list(range(len(election.ballots)))
+    place = [0] * m
+    for position, i in enumerate(sorted(range(m), key=lambda i: (-election.votes[i], i))):
+        place[i] = position
+    if m <= 256:
+        # bytes compare like the sequences of places and, unlike lists, are not tracked by the cyclic GC
+        packed = [bytes(sorted([place[i] for i, _ in ballot])) for _, ballot in election.ballots]
+        return sorted(range(len(packed)), key=packed.__getitem__)
+    keys = [tuple(sorted([place[i] for i, _ in ballot])) for _, ballot in election.ballots]
+    return sorted(range(len(keys)), key=keys.__getitem__)
+
+
 def prepare(election: Instance, rank: list[int]) -> MesElection:
     """Supporters per project, exact costs and totals, and the projects MES may fund."""
     m = len(election.project_ids)
     groups: list[list[int]] = [[] for _ in range(m)]
     utils: list[list[mpq]] = [[] for _ in range(m)]
-    weights = [weight for weight, _ in election.ballots]
+    ballots = [election.ballots[index] for index in _locality_order(election)]
+    weights = [weight for weight, _ in ballots]
     if election.is_approval:
         # Every utility is 1: a Seoul-wide vote has millions of (ballot, project) pairs, so no mpq each.
         appends = [group.append for group in groups]
-        for g, (_, ballot) in enumerate(election.ballots):
+        for g, (_, ballot) in enumerate(ballots):
             for i, _ in ballot:
                 appends[i](g)
     else:
-        for g, (_, ballot) in enumerate(election.ballots):
+        for g, (_, ballot) in enumerate(ballots):
             for i, utility in ballot:
                 groups[i].append(g)
                 utils[i].append(mpq(utility))
