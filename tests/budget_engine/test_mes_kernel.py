@@ -9,6 +9,7 @@ import pytest
 from gmpy2 import mpq
 
 from services.budget.outcomes import Instance, build_instance, make_instance, mes_election, mes_exact
+from services.budget.outcomes import equal_shares as add1_module
 from services.budget.outcomes.equal_shares import equal_shares
 from services.budget.outcomes.instance import MES_TIE_BREAK, normalise_tie_break, tie_break_rank
 from services.budget.outcomes.mes_kernel import load_kernel, tolerance
@@ -160,3 +161,18 @@ def test_reordered_ballots_give_the_same_outcome_on_a_real_election(monkeypatch:
     reordered = equal_shares(election)
     assert reordered.selected == in_file_order.selected
     assert reordered.params == in_file_order.params
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_add1_steps_computed_in_threads_give_the_same_outcome(
+    seed: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # City-wide votes compute the next Add1 steps in threads (equal_shares.PARALLEL_FROM); forced here,
+    # the outcome, its budget and the runs it reports are those of the step-by-step scan.
+    election = _random_election(random.Random(2000 + seed), points=seed % 3 == 0)
+    one_by_one = equal_shares(election, exhaustive_stop=seed % 2 == 0)
+    monkeypatch.setattr(add1_module, "PARALLEL_FROM", 0)
+    monkeypatch.setattr(add1_module, "WORKERS", 3)
+    threaded = equal_shares(election, exhaustive_stop=seed % 2 == 0)
+    assert threaded.selected == one_by_one.selected
+    assert threaded.params == one_by_one.params
