@@ -197,7 +197,7 @@ def equal_shares(
     audits and tests): the result is identical.
     """
     recorded = normalise_tie_break(tie_break)
-    prep = prepare(election, tie_break_rank(election, recorded))
+    prep = prepare(election, tie_break_rank(election, recorded), many_runs=add1 and accelerate)
     if election.n_voters == 0:
         raise OutcomeError("MES needs at least one voter")
     if comparison is not None and comparison not in COMPARISONS:
