@@ -18,6 +18,9 @@ straight past all of those steps. Decisions are exact: each run is first made by
 run with a decision too close to call is made again in exact rational arithmetic (gmpy2,
 mes_exact.py), which is also the reference that ``accelerate=False`` uses for every step.
 
+At a city-wide vote no run proves a jump and every step is computed; the next steps then run in
+threads (the kernel releases the GIL), consumed in order as a step-by-step scan would.
+
 This module is Add1 and the entry point; the election's layout for the runs is mes_election.py,
 the explanations and the comparison step mes_explain.py.
 """
