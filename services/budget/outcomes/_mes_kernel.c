@@ -63,6 +63,7 @@ typedef struct {
  * use reads all four, so that a supporter costs one cache line rather than four. */
 typedef struct {
     double a, c, ea, ec;
+    double w; /* the ballot's weight, copied here so that a supporter's visit touches one place */
 } voter;
 
 /* A supporter of the project being priced, copied out of the voters once per pricing: the later
@@ -120,7 +121,7 @@ static int evaluate(run_state *r, int j, evaluation *out, double *money_out) {
     for (int s = lo; s < hi; s++) {
         int g = p->ballot[s];
         const voter *x = &r->v[g];
-        double w = p->weight[g];
+        double w = x->w;
         sup[s - lo] = (supporter){x->a, x->c, x->ea, x->ec, w, p->points[s], x->a + x->c * b};
         money_a += w * x->a;
         money_b += w * x->c;
@@ -303,7 +304,7 @@ int mes_run(const mes_problem *p, const mes_params *q, mes_result *res, int *sel
         status = -1;
         goto done;
     }
-    for (int g = 0; g < p->n; g++) r.v[g] = (voter){0.0, 1.0, 0.0, 0.0};
+    for (int g = 0; g < p->n; g++) r.v[g] = (voter){0.0, 1.0, 0.0, 0.0, p->weight[g]};
     for (int j = 0; j < m; j++) drop_round[j] = -1;
     for (int i = 0; i < p->n_eligible; i++) {
         int j = p->eligible[i];
