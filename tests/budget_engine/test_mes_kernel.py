@@ -8,8 +8,8 @@ from fractions import Fraction
 import pytest
 from gmpy2 import mpq
 
-from services.budget.outcomes import Instance, build_instance, make_instance
-from services.budget.outcomes import equal_shares as engine
+from services.budget.outcomes import Instance, build_instance, make_instance, mes_election, mes_exact
+from services.budget.outcomes import equal_shares as add1_module
 from services.budget.outcomes.equal_shares import equal_shares
 from services.budget.outcomes.instance import MES_TIE_BREAK, normalise_tie_break, tie_break_rank
 from services.budget.outcomes.mes_kernel import load_kernel, tolerance
@@ -21,12 +21,12 @@ HORIZON_CHECKED = 25
 """How many steps of each proven horizon are recomputed exactly."""
 
 
-def _prepared(election: Instance) -> engine._Prepared:
-    return engine._prepare(election, tie_break_rank(election, normalise_tie_break(MES_TIE_BREAK)))
+def _prepared(election: Instance) -> mes_election.MesElection:
+    return mes_election.prepare(election, tie_break_rank(election, normalise_tie_break(MES_TIE_BREAK)))
 
 
-def _exact(prep: engine._Prepared, b: mpq) -> list[int]:
-    return engine._Run(prep, b, None, None).execute()
+def _exact(prep: mes_election.MesElection, b: mpq) -> list[int]:
+    return mes_exact.ExactRun(prep, b, None, None).execute()
 
 
 def _random_election(rng: random.Random, points: bool) -> Instance:
@@ -58,7 +58,7 @@ def test_certified_runs_equal_exact_runs_over_their_horizon(seed: int) -> None:
     rng = random.Random(seed)
     election = _random_election(rng, points=seed % 3 == 0)
     prep = _prepared(election)
-    kernel = engine._kernel_for(prep)
+    kernel = mes_election.kernel_for(prep)
     assert kernel is not None
     start = prep.budget / election.n_voters
     k = 0
@@ -83,7 +83,7 @@ def test_an_exact_tie_of_poor_prices_is_decided_exactly() -> None:
     # poor, a tie that float cannot tell from a near-tie. The kernel declines; exact decides a.
     election = make_instance({"z": 27, "a": 10, "b": 10}, 40, [["z", "a", "b"], ["a", "b"], ["z"], ["z"]])
     prep = _prepared(election)
-    kernel = engine._kernel_for(prep)
+    kernel = mes_election.kernel_for(prep)
     assert kernel is not None
     assert kernel.run(10.0, 10.0, 1.0, 0, track=True) is None
     for exhaustive_stop in (False, True):
@@ -130,11 +130,49 @@ def _weighted(weight: int, points: Fraction | int | None = None) -> Instance:
 def test_the_kernel_takes_vote_totals_below_two_to_the_53_only(weight: int, kernel: bool) -> None:
     # Above it float64 cannot hold every total exactly, and the error bounds assume it does.
     prep = _prepared(_weighted(weight))
-    assert (engine._kernel_for(prep) is not None) is kernel
+    assert (mes_election.kernel_for(prep) is not None) is kernel
     assert equal_shares(_weighted(weight), add1=False).selected == ["a", "b"]
 
 
 @pytest.mark.parametrize(("points", "kernel"), [(3, True), (Fraction(5, 2), False)])
 def test_fractional_points_use_exact_arithmetic(points: Fraction | int, kernel: bool) -> None:
     prep = _prepared(_weighted(7, points))
-    assert (engine._kernel_for(prep) is not None) is kernel
+    assert (mes_election.kernel_for(prep) is not None) is kernel
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_reordered_ballots_give_the_same_outcome(seed: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    # City-wide votes renumber their distinct ballots for locality (mes_election.LOCALITY_FROM);
+    # forced here on small elections, the outcome and its Add1 budget must not move.
+    election = _random_election(random.Random(1000 + seed), points=seed % 3 == 0)
+    in_file_order = equal_shares(election)
+    monkeypatch.setattr(mes_election, "LOCALITY_FROM", 0)
+    reordered = equal_shares(election)
+    assert reordered.selected == in_file_order.selected
+    assert reordered.params["per_voter_budget"] == in_file_order.params["per_voter_budget"]
+    assert reordered.selected == equal_shares(election, accelerate=False).selected
+
+
+def test_reordered_ballots_give_the_same_outcome_on_a_real_election(monkeypatch: pytest.MonkeyPatch) -> None:
+    path = require_shared(SHARED_DIR / "data" / "pabulib" / "Poland_Wieliczka_2023_Green_Budget.pb")
+    election = build_instance(parse_pb_file(path))
+    in_file_order = equal_shares(election)
+    monkeypatch.setattr(mes_election, "LOCALITY_FROM", 0)
+    reordered = equal_shares(election)
+    assert reordered.selected == in_file_order.selected
+    assert reordered.params == in_file_order.params
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_add1_steps_computed_in_threads_give_the_same_outcome(
+    seed: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # City-wide votes compute the next Add1 steps in threads (equal_shares.PARALLEL_FROM); forced here,
+    # the outcome, its budget and the runs it reports are those of the step-by-step scan.
+    election = _random_election(random.Random(2000 + seed), points=seed % 3 == 0)
+    one_by_one = equal_shares(election, exhaustive_stop=seed % 2 == 0)
+    monkeypatch.setattr(add1_module, "PARALLEL_FROM", 0)
+    monkeypatch.setattr(add1_module, "WORKERS", 3)
+    threaded = equal_shares(election, exhaustive_stop=seed % 2 == 0)
+    assert threaded.selected == one_by_one.selected
+    assert threaded.params == one_by_one.params

@@ -134,6 +134,14 @@ def _ints(values: Sequence[int]) -> array[int]:
     return array("i", values)
 
 
+def _flat_ints(rows: Sequence[Sequence[int]]) -> array[int]:
+    """The rows one after the other (never empty: ctypes needs an address)."""
+    flat = array("i")
+    for row in rows:
+        flat.extend(row)
+    return flat if flat else array("i", [0])
+
+
 def _as_doubles(values: array[float]) -> ctypes._Pointer[ctypes.c_double]:
     return ctypes.cast(values.buffer_info()[0], _c_double_p)
 
@@ -172,7 +180,7 @@ class MesKernel:
             _ints(rank),
             _ints(eligible or [0]),
             _ints(indptr),
-            _ints([g for group in supporters for g in group] or [0]),
+            _flat_ints(supporters),
             _doubles(
                 [u for group in points for u in group] if points is not None else [1.0] * indptr[-1] or [1.0]
             ),
