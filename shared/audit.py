@@ -39,3 +39,59 @@ async def set_actor(
             "request_id": request_id_var.get() or "",
         },
     )
+
+
+# The DDL of the audit trail, written once for every service's migrations. A migration that has run keeps
+# what it ran, so change what these return only by adding a parameter whose default keeps the old text.
+
+
+def record_history_function(schema: str, *, request_id: bool = True) -> str:
+    """`<schema>.record_history()`, the AFTER INSERT OR UPDATE OR DELETE row trigger of every audited table
+    of a service with a `<schema>.history` table (budget, evaluation): the row images, the row's `id` (or
+    `code`), and who acted, from the settings `set_actor` sets. `request_id=False`: the definition before
+    the history kept request ids (budget 0007, evaluation 0003), for downgrades."""
+    column = ", request_id" if request_id else ""
+    value = f",\n        nullif(current_setting('{schema}.request_id', true), '')" if request_id else ""
+    return f"""
+CREATE OR REPLACE FUNCTION {schema}.record_history() RETURNS trigger LANGUAGE plpgsql AS $fn$
+DECLARE
+    old_row jsonb := CASE WHEN TG_OP <> 'INSERT' THEN to_jsonb(OLD) END;
+    new_row jsonb := CASE WHEN TG_OP <> 'DELETE' THEN to_jsonb(NEW) END;
+BEGIN
+    INSERT INTO {schema}.history
+        (table_name, record_id, action, before, after, actor, actor_role, reason{column})
+    VALUES (
+        TG_TABLE_NAME,
+        coalesce(new_row ->> 'id', new_row ->> 'code', old_row ->> 'id', old_row ->> 'code'),
+        lower(TG_OP),
+        old_row,
+        new_row,
+        coalesce(nullif(current_setting('{schema}.actor', true), ''), 'system'),
+        nullif(current_setting('{schema}.actor_role', true), ''),
+        nullif(current_setting('{schema}.reason', true), ''){value}
+    );
+    RETURN NULL;
+END
+$fn$"""
+
+
+def refuse_change_function(schema: str) -> str:
+    """`<schema>.refuse_change()`: the trigger that refuses a change of an append-only table."""
+    return f"""
+CREATE FUNCTION {schema}.refuse_change() RETURNS trigger LANGUAGE plpgsql AS $fn$
+BEGIN
+    RAISE EXCEPTION '% records are immutable', TG_TABLE_NAME USING ERRCODE = 'P0001';
+END
+$fn$"""
+
+
+def append_only_triggers(schema: str, table: str) -> tuple[str, str]:
+    """The triggers that make `<schema>.<table>` append-only: UPDATE, DELETE and TRUNCATE are refused (by
+    `<schema>.refuse_change()`) whoever runs them, short of the table's owner disabling the triggers;
+    named `<table>_append_only` and `<table>_no_truncate`."""
+    return (
+        f"CREATE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE ON {schema}.{table} "
+        f"FOR EACH ROW EXECUTE FUNCTION {schema}.refuse_change()",
+        f"CREATE TRIGGER {table}_no_truncate BEFORE TRUNCATE ON {schema}.{table} "
+        f"FOR EACH STATEMENT EXECUTE FUNCTION {schema}.refuse_change()",
+    )

@@ -4,7 +4,7 @@ theirs through this; each names its own entry type (its own OpenAPI schema and e
 
 from typing import Any, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -25,6 +25,9 @@ class HistoryEntry(BaseModel):
     actor: str
     actor_role: str | None
     reason: str | None
+    request_id: str | None = Field(
+        description="The X-Request-ID of the request that made the change; none for a change outside one."
+    )
 
 
 Entry = TypeVar("Entry", bound=HistoryEntry)

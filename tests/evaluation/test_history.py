@@ -98,3 +98,25 @@ async def test_history_rows_cannot_be_changed_or_removed(evaluation_harness: Ser
                 async with conn.begin_nested():
                     await conn.execute(text(statement))
         await outer.rollback()
+
+
+async def test_a_change_through_the_api_records_its_request_id(api: Evaluation, auth: Auth) -> None:
+    cycle_id = await api.cycle()
+    target = await api.target(cycle_id)
+    indicator = await api.specific(target["id"], 30)
+    response = await api.client.patch(
+        f"/evaluation/indicators/{indicator['id']}", json={"weight": 40}, headers=api.city
+    )
+    assert response.status_code == 200, response.text
+    changes = await _history(api, auth, table="indicators", record_id=str(indicator["id"]))
+    assert [e["action"] for e in changes] == ["insert", "update"]
+    assert changes[1]["request_id"] == response.headers["x-request-id"]
+    assert changes[0]["request_id"] not in (None, changes[1]["request_id"])
+
+
+async def test_the_history_cannot_be_truncated(evaluation_harness: ServiceHarness) -> None:
+    async with evaluation_harness.engine.connect() as conn:
+        outer = await conn.begin()
+        with pytest.raises(DBAPIError, match="history records are immutable"):
+            await conn.execute(text("TRUNCATE evaluation.history"))
+        await outer.rollback()

@@ -24,3 +24,4 @@ class HistoryEntry(Base):
     actor: Mapped[str] = mapped_column(Text)
     actor_role: Mapped[str | None] = mapped_column(Text)
     reason: Mapped[str | None] = mapped_column(Text)
+    request_id: Mapped[str | None] = mapped_column(Text)

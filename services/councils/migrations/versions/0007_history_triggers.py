@@ -16,6 +16,8 @@ from collections.abc import Sequence
 
 from alembic import op
 
+from shared.audit import append_only_triggers, refuse_change_function
+
 revision: str = "0007"
 down_revision: str | None = "0006"
 branch_labels: str | Sequence[str] | None = None
@@ -87,13 +89,6 @@ BEGIN
 END
 $fn$"""
 
-REFUSE_CHANGE = f"""
-CREATE FUNCTION {SCHEMA}.refuse_change() RETURNS trigger LANGUAGE plpgsql AS $fn$
-BEGIN
-    RAISE EXCEPTION '% records are immutable', TG_TABLE_NAME USING ERRCODE = 'P0001';
-END
-$fn$"""
-
 
 def _arguments(table: str) -> str:
     entity, key = AUDITED[table]
@@ -103,15 +98,9 @@ def _arguments(table: str) -> str:
 
 def upgrade() -> None:
     op.execute(RECORD_HISTORY)
-    op.execute(REFUSE_CHANGE)
-    op.execute(
-        f"CREATE TRIGGER audit_log_append_only BEFORE UPDATE OR DELETE ON {SCHEMA}.audit_log "
-        f"FOR EACH ROW EXECUTE FUNCTION {SCHEMA}.refuse_change()"
-    )
-    op.execute(
-        f"CREATE TRIGGER audit_log_no_truncate BEFORE TRUNCATE ON {SCHEMA}.audit_log "
-        f"FOR EACH STATEMENT EXECUTE FUNCTION {SCHEMA}.refuse_change()"
-    )
+    op.execute(refuse_change_function(SCHEMA))
+    for statement in append_only_triggers(SCHEMA, "audit_log"):
+        op.execute(statement)
     for table in AUDITED:
         op.execute(
             f"CREATE TRIGGER record_history AFTER INSERT OR UPDATE OR DELETE ON {SCHEMA}.{table} "
