@@ -31,7 +31,7 @@ import httpx
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.bench_gateway import Processes, WrkResult, free_port, parse_wrk, start_profiler  # noqa: E402
+from bench.harness import Processes, WrkResult, free_port, parse_wrk, start_profiler  # noqa: E402
 from bench.results_file import write_section  # noqa: E402
 from ops import demo  # noqa: E402
 from shared.auth import mint_token  # noqa: E402

@@ -33,7 +33,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.bench_gateway import Processes, free_port  # noqa: E402
+from bench.harness import Processes, free_port  # noqa: E402
 from bench.results_file import write_section  # noqa: E402
 from ops.devdb import EmbeddedPostgres, ensure_database  # noqa: E402
 from ops.migrate import migrate_all  # noqa: E402

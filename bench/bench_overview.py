@@ -3,7 +3,7 @@
     .venv/bin/python bench/bench_overview.py            # embedded PostgreSQL under .data/pg-bench-overview
     .venv/bin/python bench/bench_overview.py --database-url postgresql://postgres@127.0.0.1:5432/seoul_bench
 
-Starts, as subprocesses on free loopback ports (bench_gateway.Processes): PostgreSQL (embedded, unless
+Starts, as subprocesses on free loopback ports (harness.Processes): PostgreSQL (embedded, unless
 --database-url), the three services and two gateways (the overview cache on, as deployed, and off:
 GATEWAY_OVERVIEW_CACHE_SECONDS=0). Loads the full 2017 demo data through the public API (`make demo`:
 registry, composition, platforms, programme budget, grant policies, the funded project with its
@@ -36,7 +36,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from bench_gateway import Processes, WrkResult, cpu_model, free_port, parse_wrk, start_profiler  # noqa: E402
+from harness import Processes, WrkResult, cpu_model, free_port, parse_wrk, start_profiler  # noqa: E402
 
 RESULTS = ROOT / "bench" / "RESULTS_overview.md"
 SERVICES = ("councils", "budget", "evaluation")

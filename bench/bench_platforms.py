@@ -23,7 +23,7 @@ from pathlib import Path
 import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_gateway import ROOT, Processes, WrkResult, database, free_port, run_wrk
+from harness import ROOT, Processes, WrkResult, database, free_port, run_wrk
 
 PATHS = (
     ("platforms of 11380 (1 platform)", "/councils/platforms?district=11380"),

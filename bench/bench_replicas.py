@@ -19,17 +19,8 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bench_gateway import (
-    DISTRICT_PATH,
-    Processes,
-    WrkResult,
-    cpu_model,
-    database,
-    free_port,
-    median,
-    run_wrk,
-    versions,
-)
+from bench_gateway import DISTRICT_PATH
+from harness import Processes, WrkResult, cpu_model, database, free_port, median, run_wrk, versions
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "bench" / "RESULTS_replicas.md"

@@ -42,7 +42,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench.bench_evaluation import seed  # noqa: E402
-from bench.bench_gateway import free_port  # noqa: E402
+from bench.harness import free_port  # noqa: E402
 from ops.devdb import EmbeddedPostgres, ensure_database  # noqa: E402
 from ops.migrate import migrate_all  # noqa: E402
 
