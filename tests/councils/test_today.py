@@ -13,8 +13,8 @@ import pytest
 
 from tests.clock import EDGES, SEOUL_DAY, Clock
 from tests.conftest import assert_problem
+from tests.councils.extraordinary import extraordinary, refused, steering_motion
 from tests.councils.helpers import Api, unique
-from tests.councils.test_extraordinary import extraordinary, refused, steering_motion
 
 DISTRICT = "11380"  # 은평구
 STARTS = SEOUL_DAY.isoformat()  # 2017-07-01
