@@ -165,21 +165,6 @@ async def get_read_session(request: Request) -> AsyncIterator[AsyncSession]:
         yield session
 
 
-async def get_one_statement_session(request: Request) -> AsyncIterator[AsyncSession]:
-    """An autocommit session for a handler whose only write is ONE statement (after any reads).
-
-    That statement is its own transaction, atomic on its own, so the BEGIN and COMMIT round trips are saved.
-    Never two writes through it. The commit at the end costs no round trip under autocommit; it is for a
-    sessionmaker bound to a connection already in a transaction (the tests'), whose savepoint it keeps.
-    """
-    async with request.app.state.sessionmaker() as session, _autocommit_errors(session):
-        if isinstance(session.bind, AsyncEngine):
-            await session.connection(execution_options=_AUTOCOMMIT)
-        yield session
-        if not isinstance(session.bind, AsyncEngine):
-            await session.commit()
-
-
 @asynccontextmanager
 async def _autocommit_errors(session: AsyncSession) -> AsyncIterator[None]:
     """Database errors of an autocommit session as problems (nothing to roll back: no transaction)."""
@@ -200,4 +185,3 @@ async def _autocommit_errors(session: AsyncSession) -> AsyncIterator[None]:
 
 # scope="function": the connection goes back to the pool before the response is sent.
 ReadSessionDep = Annotated[AsyncSession, Depends(get_read_session, scope="function")]
-OneStatementWriteSessionDep = Annotated[AsyncSession, Depends(get_one_statement_session, scope="function")]
