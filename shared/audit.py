@@ -95,3 +95,26 @@ def append_only_triggers(schema: str, table: str) -> tuple[str, str]:
         f"CREATE TRIGGER {table}_no_truncate BEFORE TRUNCATE ON {schema}.{table} "
         f"FOR EACH STATEMENT EXECUTE FUNCTION {schema}.refuse_change()",
     )
+
+
+def history_with_request_ids(schema: str) -> tuple[str, ...]:
+    """The statements that bring a `<schema>.history` of before issue #13 (no request ids, a
+    `history_immutable` guard that let TRUNCATE through) to the trail above: budget 0013, evaluation 0010."""
+    return (
+        f"ALTER TABLE {schema}.history ADD COLUMN request_id text",
+        record_history_function(schema),
+        f"DROP TRIGGER history_immutable ON {schema}.history",
+        *append_only_triggers(schema, "history"),
+    )
+
+
+def history_without_request_ids(schema: str) -> tuple[str, ...]:
+    """What `history_with_request_ids` undoes, in reverse order."""
+    return (
+        f"DROP TRIGGER history_no_truncate ON {schema}.history",
+        f"DROP TRIGGER history_append_only ON {schema}.history",
+        f"CREATE TRIGGER history_immutable BEFORE UPDATE OR DELETE ON {schema}.history"
+        f" FOR EACH ROW EXECUTE FUNCTION {schema}.refuse_change()",
+        record_history_function(schema, request_id=False),
+        f"ALTER TABLE {schema}.history DROP COLUMN request_id",
+    )

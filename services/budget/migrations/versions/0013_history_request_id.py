@@ -12,10 +12,9 @@ Create Date: 2026-12-03
 
 from collections.abc import Sequence
 
-import sqlalchemy as sa
 from alembic import op
 
-from shared.audit import append_only_triggers, record_history_function
+from shared.audit import history_with_request_ids, history_without_request_ids
 
 revision: str = "0013"
 down_revision: str | None = "0012"
@@ -26,19 +25,10 @@ SCHEMA = "budget"
 
 
 def upgrade() -> None:
-    op.add_column("history", sa.Column("request_id", sa.Text()), schema=SCHEMA)
-    op.execute(record_history_function(SCHEMA))
-    op.execute(f"DROP TRIGGER history_immutable ON {SCHEMA}.history")
-    for statement in append_only_triggers(SCHEMA, "history"):
+    for statement in history_with_request_ids(SCHEMA):
         op.execute(statement)
 
 
 def downgrade() -> None:
-    op.execute(f"DROP TRIGGER history_no_truncate ON {SCHEMA}.history")
-    op.execute(f"DROP TRIGGER history_append_only ON {SCHEMA}.history")
-    op.execute(
-        f"CREATE TRIGGER history_immutable BEFORE UPDATE OR DELETE ON {SCHEMA}.history"
-        f" FOR EACH ROW EXECUTE FUNCTION {SCHEMA}.refuse_change()"
-    )
-    op.execute(record_history_function(SCHEMA, request_id=False))
-    op.drop_column("history", "request_id", schema=SCHEMA)
+    for statement in history_without_request_ids(SCHEMA):
+        op.execute(statement)
