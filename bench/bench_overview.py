@@ -21,7 +21,6 @@ import asyncio
 import os
 import platform
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
@@ -36,7 +35,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from harness import Processes, WrkResult, cpu_model, free_port, parse_wrk, start_profiler  # noqa: E402
+from harness import Processes, WrkResult, cpu_model, free_port, run_wrk, start_profiler  # noqa: E402
 
 RESULTS = ROOT / "bench" / "RESULTS_overview.md"
 SERVICES = ("councils", "budget", "evaluation")
@@ -65,30 +64,10 @@ def database(admin_url: str | None) -> Iterator[dict[str, str]]:
             embedded.stop()
 
 
-def wrk(url: str, args: argparse.Namespace, duration: float, headers: dict[str, str]) -> WrkResult:
-    command = [
-        "wrk",
-        f"-t{args.threads}",
-        f"-c{args.connections}",
-        f"-d{duration:g}s",
-        "--timeout",
-        "5s",
-        "--latency",
-    ]
-    for name, value in headers.items():
-        command += ["-H", f"{name}: {value}"]
-    result = subprocess.run(
-        [*command, url], capture_output=True, text=True, timeout=duration + 30, check=False
-    )
-    if result.returncode != 0:
-        raise RuntimeError(f"wrk failed ({result.returncode}): {result.stderr.strip()}")
-    return parse_wrk(result.stdout)
-
-
 def measure(url: str, args: argparse.Namespace, headers: dict[str, str] | None = None) -> WrkResult:
     if args.warmup > 0:
-        wrk(url, args, args.warmup, headers or {})
-    return wrk(url, args, args.duration, headers or {})
+        run_wrk(url, args, args.warmup, headers)
+    return run_wrk(url, args, args.duration, headers)
 
 
 # --- the data ----------------------------------------------------------------------------------------------

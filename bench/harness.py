@@ -167,7 +167,9 @@ def parse_wrk(text: str) -> WrkResult:
     )
 
 
-def run_wrk(url: str, args: argparse.Namespace, duration: float) -> WrkResult:
+def run_wrk(
+    url: str, args: argparse.Namespace, duration: float, headers: dict[str, str] | None = None
+) -> WrkResult:
     command = [
         "wrk",
         f"-t{args.threads}",
@@ -176,8 +178,10 @@ def run_wrk(url: str, args: argparse.Namespace, duration: float) -> WrkResult:
         "--timeout",
         "5s",
         "--latency",
-        url,
     ]
+    for name, value in (headers or {}).items():
+        command += ["-H", f"{name}: {value}"]
+    command.append(url)
     result = subprocess.run(command, capture_output=True, text=True, timeout=duration + 30, check=False)
     if result.returncode != 0:
         raise RuntimeError(f"wrk failed ({result.returncode}): {result.stderr.strip()}")
