@@ -170,9 +170,21 @@ async def requesters(session: AsyncSession, meeting_id: int) -> list[int]:
 
 
 async def set_requesters(session: AsyncSession, meeting_id: int, person_ids: Sequence[int]) -> None:
-    await session.execute(delete(MeetingRequester).where(MeetingRequester.meeting_id == meeting_id))
-    session.add_all(MeetingRequester(meeting_id=meeting_id, person_id=p) for p in person_ids)
-    await session.flush()
+    """Make these people the meeting's requesters, touching only the rows that change.
+
+    Those who stay keep their row, so the history records a create for each one added and a delete for each
+    one removed, nothing for the others. A requester added meanwhile by another request is left as it is."""
+    current = set(await requesters(session, meeting_id))
+    wanted = set(person_ids)
+    if gone := current - wanted:
+        await session.execute(
+            delete(MeetingRequester).where(
+                MeetingRequester.meeting_id == meeting_id, MeetingRequester.person_id.in_(gone)
+            )
+        )
+    if added := [p for p in dict.fromkeys(person_ids) if p not in current]:
+        rows = [{"meeting_id": meeting_id, "person_id": p} for p in added]
+        await session.execute(insert(MeetingRequester).values(rows).on_conflict_do_nothing())
 
 
 async def existing_persons(session: AsyncSession, person_ids: Sequence[int]) -> set[int]:
