@@ -1,6 +1,7 @@
 from collections.abc import Sequence
+from datetime import datetime
 
-from sqlalchemy import case, select, update
+from sqlalchemy import case, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.evaluation.recusals.models import Recusal
@@ -54,3 +55,8 @@ async def set_member_organizations(
     await session.execute(
         update(Target).where(Target.id == target_id).values(member_organization_ids=organization_ids)
     )
+
+
+async def now(session: AsyncSession) -> datetime:
+    """The transaction's time (`now()`), as the database stamps it."""
+    return (await session.execute(select(func.now()))).scalar_one()

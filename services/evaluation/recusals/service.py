@@ -3,7 +3,6 @@ the rater. A recused rater neither reads the target's scores nor scores it (403 
 
 from typing import Any
 
-from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.evaluation.common import ensure_own_target, record_actor
@@ -189,7 +188,7 @@ async def decide(session: AsyncSession, *, recusal_id: int, data: DecisionIn, ac
     await record_actor(session, actor, data.reason)
     recusal.status = data.decision
     recusal.decided_by = actor.subject
-    recusal.decided_at = (await session.execute(select(func.now()))).scalar_one()
+    recusal.decided_at = await repository.now(session)
     recusal.decision_reason = data.reason
     await session.flush()
     await session.refresh(recusal)
@@ -226,7 +225,7 @@ async def withdraw(
         reason=data.reason,
         requested_by=actor.subject,
         decided_by=actor.subject,
-        decided_at=(await session.execute(select(func.now()))).scalar_one(),
+        decided_at=await repository.now(session),
     )
     return RecusalOut.model_validate(await repository.add(session, recusal))
 
