@@ -2,15 +2,13 @@
 
 from typing import Any
 
-from sqlalchemy import func
-from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.evaluation.common import ensure_own_target, record_actor
 from services.evaluation.cycles import service as cycles
 from services.evaluation.indicators import repository
 from services.evaluation.indicators.errors import IndicatorNotFound, InvalidIndicator
-from services.evaluation.indicators.models import Indicator, Measurement
+from services.evaluation.indicators.models import Indicator
 from services.evaluation.indicators.schemas import (
     IATI_MEASURE_CODE,
     ActualIn,
@@ -278,18 +276,9 @@ async def record_actual(
         session, cycle_id=target.cycle_id, round=target.round, phase=Phase.quantitative_measurement
     )
     await record_actor(session, actor)
-    statement = (
-        insert(Measurement)
-        .values(target_id=target.id, indicator_id=indicator.id, actual=data.actual, recorded_by=actor.subject)
-        .on_conflict_do_update(
-            constraint="uq_measurements_target_id_indicator_id",
-            set_={"actual": data.actual, "recorded_by": actor.subject, "recorded_at": func.now()},
-        )
+    measurement = await repository.upsert_measurement(
+        session, target_id=target.id, indicator_id=indicator.id, actual=data.actual, recorded_by=actor.subject
     )
-    await session.execute(statement)
-    measurement = await repository.get_measurement(session, target_id=target.id, indicator_id=indicator.id)
-    assert measurement is not None
-    await session.refresh(measurement)
     return MeasurementOut.model_validate(measurement)
 
 
