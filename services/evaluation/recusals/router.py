@@ -2,7 +2,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends
 
-from services.evaluation.common import STAFF, Agency, CityOfficer, Id
+from services.evaluation.common import STAFF, Agency, CityOfficer, Id, Rater
 from services.evaluation.recusals import service
 from services.evaluation.recusals.schemas import (
     ChallengeIn,
@@ -21,8 +21,6 @@ router = APIRouter(prefix="/evaluation", tags=["evaluation recusal"], route_clas
 
 # Staff read every target's recusals; an agency its own target's.
 RecusalReader = Annotated[Identity, Depends(require_roles(*STAFF, Role.agency))]
-# A rater is an evaluator, or a city officer appointed to rate (officials on the panel).
-Rater = Annotated[Identity, Depends(require_roles(Role.evaluator, Role.city_officer))]
 
 
 @router.get("/targets/{target_id}/recusals", summary="List a target's recusals")
