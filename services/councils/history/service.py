@@ -28,7 +28,7 @@ async def list_history(
     if not is_official(reader):
         raise Forbidden("the change history is not public", detail_ko="변경 이력은 공개되지 않습니다.")
     key = decode_cursor(cursor, (BIG_ID,))
-    rows = await repository.page(
+    rows = await repository.list_entries(
         session, entity=entity, entity_id=entity_id, after_id=int(key[0]) if key else None, limit=limit + 1
     )
     return page_of([AuditEntryOut.model_validate(row) for row in rows], limit, lambda item: [item.id])
