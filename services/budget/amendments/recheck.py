@@ -89,7 +89,7 @@ class CouncilRecheck:
     async def _settle(self, item: Due, check: CouncilCheck) -> None:
         async with self.sessionmaker() as session, session.begin():
             project = await load_project(session, item.project_id, lock=True)
-            amendment = await repository.get(session, item.amendment_id, lock=True)
+            amendment = await repository.get_amendment(session, item.amendment_id, lock=True)
             if amendment is None or amendment.status != "pending_council":
                 return
             await settle(session, amendment, project, ACTOR, check)

@@ -8,7 +8,7 @@ from services.budget.amendments.models import Amendment
 from services.budget.projects.models import BudgetLine, Project
 
 
-async def get(session: AsyncSession, amendment_id: int, *, lock: bool = False) -> Amendment | None:
+async def get_amendment(session: AsyncSession, amendment_id: int, *, lock: bool = False) -> Amendment | None:
     query = select(Amendment).where(Amendment.id == amendment_id).execution_options(populate_existing=True)
     if lock:
         query = query.with_for_update()

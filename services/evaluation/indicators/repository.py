@@ -60,7 +60,7 @@ async def add(session: AsyncSession, record: Indicator | Measurement) -> None:
     await session.refresh(record)
 
 
-async def delete(session: AsyncSession, indicator: Indicator) -> None:
+async def delete_indicator(session: AsyncSession, indicator: Indicator) -> None:
     await session.delete(indicator)
     await session.flush()
 

@@ -205,7 +205,7 @@ async def delete_indicator(session: AsyncSession, indicator_id: int, *, actor: I
     await cycles.lock_cycle(session, indicator.cycle_id)
     await _ensure_unfrozen(session, cycle_id=indicator.cycle_id, target_id=indicator.target_id)
     await record_actor(session, actor)
-    await repository.delete(session, indicator)
+    await repository.delete_indicator(session, indicator)
 
 
 async def list_for_cycle(

@@ -8,7 +8,7 @@ from services.evaluation.recusals.models import Recusal
 from services.evaluation.targets.models import Target
 
 
-async def get(session: AsyncSession, recusal_id: int, *, lock: bool = False) -> Recusal | None:
+async def get_recusal(session: AsyncSession, recusal_id: int, *, lock: bool = False) -> Recusal | None:
     query = select(Recusal).where(Recusal.id == recusal_id).execution_options(populate_existing=True)
     if lock:
         query = query.with_for_update()
@@ -42,7 +42,7 @@ async def list_for_target(
     return (await session.scalars(query.execution_options(populate_existing=True))).all()
 
 
-async def add(session: AsyncSession, recusal: Recusal) -> Recusal:
+async def add_recusal(session: AsyncSession, recusal: Recusal) -> Recusal:
     session.add(recusal)
     await session.flush()
     await session.refresh(recusal)

@@ -214,7 +214,7 @@ async def appeal(session: AsyncSession, *, target_id: int, data: AppealIn, actor
         raise _status_problem(result, "notified", "an appeal")
     await windows.require_window(session, cycle_id=target.cycle_id, round=target.round, phase=Phase.appeal)
     await record_actor(session, actor, data.reason)
-    made = await repository.add(
+    made = await repository.add_appeal(
         session,
         Appeal(
             cycle_id=target.cycle_id,
