@@ -173,7 +173,9 @@ async def set_requesters(session: AsyncSession, meeting_id: int, person_ids: Seq
     """Make these people the meeting's requesters, touching only the rows that change.
 
     Those who stay keep their row, so the history records a create for each one added and a delete for each
-    one removed, nothing for the others. A requester added meanwhile by another request is left as it is."""
+    one removed, nothing for the others. The meeting's row is locked first, so that two changes at once are
+    applied one after the other, the second against what the first left: the last one is the list stored."""
+    await session.execute(select(Meeting.id).where(Meeting.id == meeting_id).with_for_update())
     current = set(await requesters(session, meeting_id))
     wanted = set(person_ids)
     if gone := current - wanted:
@@ -184,7 +186,7 @@ async def set_requesters(session: AsyncSession, meeting_id: int, person_ids: Seq
         )
     if added := [p for p in dict.fromkeys(person_ids) if p not in current]:
         rows = [{"meeting_id": meeting_id, "person_id": p} for p in added]
-        await session.execute(insert(MeetingRequester).values(rows).on_conflict_do_nothing())
+        await session.execute(insert(MeetingRequester).values(rows))
 
 
 async def existing_persons(session: AsyncSession, person_ids: Sequence[int]) -> set[int]:
