@@ -2,11 +2,12 @@
 
 from typing import Annotated, Literal
 
+from fastapi import Depends
 from pydantic import AfterValidator, Field
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.audit import set_actor
-from shared.auth import Identity
+from shared.auth import Identity, Role, require_roles
 from shared.dates import SeoulDatetime as SeoulDatetime  # re-exported: the packages import it from here
 from shared.seoul import known_district
 from shared.service_auth import ServiceIdentity
@@ -16,6 +17,10 @@ KRW = Annotated[int, Field(gt=0, le=10**15, description="Whole Korean won.")]
 WholeKRW = Annotated[int, Field(strict=True, ge=0, le=10**15, description="Whole KRW, a JSON integer.")]
 """An amount of the money-following endpoints: 0 allowed, and never a float or a string, even `1.0`."""
 
+
+# The callers of write routes, by role; which records a district officer may touch, the services decide.
+CityOfficer = Annotated[Identity, Depends(require_roles(Role.city_officer))]
+Officer = Annotated[Identity, Depends(require_roles(Role.district_officer, Role.city_officer))]
 
 DistrictCode = Annotated[str, Field(pattern=r"^\d{5}$", examples=["11110"]), AfterValidator(known_district)]
 

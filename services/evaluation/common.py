@@ -33,6 +33,8 @@ TargetReader = Annotated[Identity, Depends(require_roles(*STAFF, Role.agency))]
 # Reports and self-evaluations: the city and its auditors read all, an agency its own.
 SubmissionReader = Annotated[Identity, Depends(require_roles(Role.city_officer, Role.auditor, Role.agency))]
 Agency = Annotated[Identity, Depends(require_roles(Role.agency))]
+# A rater is an evaluator, or a city officer appointed to rate (officials on the panel).
+Rater = Annotated[Identity, Depends(require_roles(Role.evaluator, Role.city_officer))]
 
 
 def ensure_own_target(identity: Identity, *, target_id: int, organization_id: int) -> None:

@@ -15,7 +15,8 @@ from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine
 
 from services.budget.elections import repository
 from services.budget.elections.ballot_tally import ballot_tally, read_tally, tally_instance
-from services.budget.elections.tally import ProjectInfo, ballot_digest, engine_election, read_ballot_groups
+from services.budget.elections.repository import list_ballot_groups
+from services.budget.elections.tally import ProjectInfo, ballot_digest, engine_election
 from shared.settings import async_url
 from tests.budget.conftest import Auth, Budget
 from tests.budget.test_pabulib import PABULIB
@@ -67,7 +68,7 @@ async def _compare(url: str, election_id: int, imported: bool = True) -> dict[st
                 ProjectInfo(p.project_id, p.cost) for p in await repository.projects_of(session, election_id)
             ]
             weights = {g.code: g.weight for g in await repository.groups_of(session, election_id)}
-            groups = await read_ballot_groups(session, election_id)
+            groups = await list_ballot_groups(session, election_id)
             tally = await read_tally(session, election_id)
             kept = await ballot_tally(session, election_id)
             stored = await session.scalar(

@@ -95,7 +95,8 @@ async def test_the_csv_export_has_a_bom_and_korean_headers(api: Budget) -> None:
 
 
 def test_csv_cells_that_look_like_formulas_are_neutralised() -> None:
-    from services.budget.summaries.service import DistrictYearSummary, summaries_csv
+    from services.budget.summaries.schemas import DistrictYearSummary
+    from services.budget.summaries.service import summaries_csv
 
     row = DistrictYearSummary(
         district_code="11110",

@@ -6,7 +6,7 @@ import httpx
 import pytest
 
 from services.budget.summaries.chart import render_svg
-from services.budget.summaries.service import DistrictYearSummary
+from services.budget.summaries.schemas import DistrictYearSummary
 from shared.svg import WIDTH
 from tests.budget.conftest import DISTRICT, Auth, Budget
 from tests.budget.test_summaries import money

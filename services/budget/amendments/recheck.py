@@ -18,18 +18,15 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 
 from fastapi import FastAPI
-from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.budget.amendments import repository
 from services.budget.amendments.council_check import CouncilCheck, check_council_decision
 from services.budget.amendments.councils_client import councils_client
-from services.budget.amendments.models import Amendment
 from services.budget.amendments.service import settle
-from services.budget.projects.models import Project
 from services.budget.projects.service import load_project
 from services.budget.settings import BudgetSettings
 from shared.app import LifespanPart
@@ -77,32 +74,10 @@ class CouncilRecheck:
         return len(due)
 
     async def _claim(self) -> list[Due]:
-        query = (
-            select(
-                Amendment.id,
-                Amendment.project_id,
-                Amendment.council_decision_id,
-                Project.district_code,
-                Amendment.requested_on,
-            )
-            .join(Project, Project.id == Amendment.project_id)
-            .where(
-                Amendment.status == "pending_council",
-                (Amendment.council_checked_at.is_(None))
-                | (
-                    Amendment.council_checked_at
-                    <= func.clock_timestamp() - timedelta(seconds=self.every_seconds)
-                ),
-            )
-            .order_by(Amendment.council_checked_at.asc().nulls_first(), Amendment.id)
-            .limit(self.batch)
-            .with_for_update(of=Amendment, skip_locked=True)
-        )
         async with self.sessionmaker() as session, session.begin():
-            rows = (await session.execute(query)).all()
-            if rows:
-                stamp = update(Amendment).where(Amendment.id.in_([row[0] for row in rows]))
-                await session.execute(stamp.values(council_checked_at=func.now()))
+            rows = await repository.claim_pending_council(
+                session, checked_before_seconds=self.every_seconds, limit=self.batch
+            )
         # A council-route amendment always cites a decision (CHECK ck_amendments_council_cites_decision).
         return [Due(row[0], row[1], int(row[2] or 0), row[3], row[4]) for row in rows]
 
@@ -114,7 +89,7 @@ class CouncilRecheck:
     async def _settle(self, item: Due, check: CouncilCheck) -> None:
         async with self.sessionmaker() as session, session.begin():
             project = await load_project(session, item.project_id, lock=True)
-            amendment = await repository.get(session, item.amendment_id, lock=True)
+            amendment = await repository.get_amendment(session, item.amendment_id, lock=True)
             if amendment is None or amendment.status != "pending_council":
                 return
             await settle(session, amendment, project, ACTOR, check)

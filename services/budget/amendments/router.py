@@ -5,8 +5,8 @@ from fastapi import APIRouter, Depends, Path, Request
 from services.budget.amendments import service
 from services.budget.amendments.councils_client import councils_client
 from services.budget.amendments.schemas import AmendmentCreate, AmendmentDecision, AmendmentOut
+from services.budget.common import CityOfficer, Officer
 from services.budget.projects.router import ProjectId
-from shared.auth import Identity, Role, require_roles
 from shared.db import ReadSessionDep, SessionDep
 from shared.json_body import JsonBodyRoute
 from shared.service_client import ServiceClient
@@ -14,8 +14,6 @@ from shared.service_client import ServiceClient
 router = APIRouter(prefix="/budget", tags=["budget amendments"], route_class=JsonBodyRoute)
 
 AmendmentId = Annotated[int, Path(ge=1, le=2**31 - 1, description="The amendment's id.")]
-Officer = Annotated[Identity, Depends(require_roles(Role.district_officer, Role.city_officer))]
-CityOfficer = Annotated[Identity, Depends(require_roles(Role.city_officer))]
 
 
 async def _councils(request: Request) -> ServiceClient:

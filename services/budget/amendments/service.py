@@ -329,7 +329,7 @@ async def settle(
 
 
 async def _load(session: AsyncSession, amendment_id: int) -> Amendment:
-    amendment = await repository.get(session, amendment_id)
+    amendment = await repository.get_amendment(session, amendment_id)
     if amendment is None:
         raise AmendmentNotFound(amendment_id)
     return amendment
@@ -347,7 +347,7 @@ async def of_project(session: AsyncSession, project_id: int) -> list[AmendmentOu
 async def _locked(session: AsyncSession, amendment_id: int, status: str) -> tuple[Amendment, Project]:
     amendment = await _load(session, amendment_id)
     project = await load_project(session, amendment.project_id, lock=True)  # project first, as in `request`
-    amendment = await repository.get(session, amendment_id, lock=True) or amendment
+    amendment = await repository.get_amendment(session, amendment_id, lock=True) or amendment
     if amendment.status != status:
         raise InvalidAmendmentTransition(
             f"amendment {amendment_id} is {amendment.status}; this step is for one that is {status}",
@@ -364,7 +364,7 @@ async def _ask_again(
     """Councils' answer about a pending amendment's decision, asked with no transaction open: none when the
     re-check will fail anyway (the locked checks in `recheck` then say why)."""
     try:
-        amendment = await repository.get(read, amendment_id)
+        amendment = await repository.get_amendment(read, amendment_id)
         if amendment is None or amendment.status != "pending_council":
             return None
         project = await load_project(read, amendment.project_id)

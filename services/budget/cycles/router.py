@@ -1,10 +1,10 @@
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path
+from fastapi import APIRouter, Path
 
+from services.budget.common import CityOfficer
 from services.budget.cycles import service
 from services.budget.cycles.schemas import CycleCreate, CycleOut
-from shared.auth import Identity, Role, require_roles
 from shared.db import SessionDep
 from shared.json_body import JsonBodyRoute
 from shared.pagination import CursorParam, LimitParam, Page
@@ -32,7 +32,7 @@ async def get_cycle(session: SessionDep, cycle_id: CycleId) -> CycleOut:
 async def create_cycle(
     session: SessionDep,
     data: CycleCreate,
-    actor: Annotated[Identity, Depends(require_roles(Role.city_officer))],
+    actor: CityOfficer,
 ) -> CycleOut:
     """Create a participatory-budget cycle in draft (city officers)."""
     return await service.create_cycle(session, data=data, actor=actor)

@@ -3,7 +3,7 @@ from datetime import date
 from pydantic import BaseModel, Field
 
 from services.budget.envelopes.schemas import EnvelopeOut
-from services.budget.summaries.service import DistrictYearSummary
+from services.budget.summaries.schemas import DistrictYearSummary
 
 
 class GrantTotal(BaseModel):

@@ -31,7 +31,6 @@ from services.budget.elections.tally import (
     decide,
     engine_election,
     json_amount,
-    read_ballot_groups,
     request_key,
 )
 from services.budget.outcomes.instance import TIE_BREAK_KEYS, OutcomeError
@@ -247,7 +246,7 @@ async def compute_and_store(
     groups: list[BallotGroup] = []
     tally: BallotTally | None = None
     if rule.startswith("mes"):  # MES reads every distinct ballot
-        groups = await read_ballot_groups(session, election.id)
+        groups = await repository.list_ballot_groups(session, election.id)
         digest, n_ballots = ballot_digest(groups), sum(g.count for g in groups)
     else:  # greedy reads each project's supporters and score: kept since the import, or counted in SQL
         tally = await ballot_tally(session, election.id)

@@ -11,11 +11,17 @@ import io
 from collections.abc import Iterator, Sequence
 from typing import Any
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.budget.elections import repository
 from services.budget.elections.models import Election, ElectionProject, VoterGroup
+from services.budget.elections.outcomes import ensure_results_visible
+from services.budget.elections.service import load_election
 from services.budget.elections.tally import json_amount
 from services.budget.outcomes.rules import PABULIB_RULES
 from services.budget.pabulib.parser import GROUP_COLUMN, GROUP_WEIGHTS_KEY
 from services.budget.pabulib.writer import format_group_weights
+from shared.auth import Identity
 from shared.seoul import seoul_date
 
 CHUNK_LINES = 2000
@@ -69,6 +75,16 @@ def export_meta(
 def writes_groups(election: Election, groups: Sequence[VoterGroup]) -> bool:
     """Several groups, or one named in an imported file's META: one plain group is left implicit."""
     return len(groups) > 1 or GROUP_WEIGHTS_KEY in election.meta
+
+
+async def export_pb(session: AsyncSession, election_id: int, reader: Identity | None) -> Iterator[str]:
+    """The election's .pb file, in chunks, for a reader who may see its results (everything is read first)."""
+    election = await load_election(session, election_id)
+    ensure_results_visible(election, reader)
+    projects = await repository.projects_of(session, election_id)
+    groups = await repository.groups_of(session, election_id)
+    ballots = await repository.ballots_in_export_order(session, election_id)
+    return render_pb(election, projects, groups, ballots)
 
 
 def render_pb(

@@ -18,7 +18,8 @@ from services.budget.elections.models import (
     VoterGroup,
     VoterRollEntry,
 )
-from services.budget.elections.tally import driver_connection
+from services.budget.elections.tally import BallotGroup, driver_connection
+from services.budget.pabulib.votes import no_cyclic_gc
 from shared.driver import Statement
 
 ballots = cast(Table, Ballot.__table__)
@@ -66,6 +67,31 @@ async def ballots_in_export_order(session: AsyncSession, election_id: int) -> li
             election_id,
         )
     )
+
+
+async def list_ballot_groups(session: AsyncSession, election_id: int) -> list[BallotGroup]:
+    """The election's ballots grouped by identical content (voter group, projects, points), with counts."""
+    conn = await driver_connection(session)
+    # The projects come as one comma-joined string: decoding a text[] per row was most of the read's time
+    # (a million ballots), and a project id cannot hold a comma (ck_election_projects_project_id_plain).
+    # A city-wide vote has ~10^6 distinct ballots: with the default 4 MB PostgreSQL sorts them on disk; 128 MB
+    # (for this transaction only) lets it hash them in memory, about three times faster at a million.
+    await conn.execute("SET LOCAL work_mem = '128MB'")
+    rows = await conn.fetch(
+        "SELECT voter_group, array_to_string(project_ids, ','), points, count(*) FROM ballots"
+        " WHERE election_id = $1 GROUP BY voter_group, project_ids, points",
+        election_id,
+    )
+    with no_cyclic_gc():
+        return [
+            BallotGroup(
+                group,
+                tuple(ids.split(",")) if ids else (),
+                tuple(points) if points is not None else None,
+                count,
+            )
+            for group, ids, points, count in rows
+        ]
 
 
 async def add(session: AsyncSession, *records: object) -> None:

@@ -6,9 +6,9 @@ from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response
 from fastapi.responses import StreamingResponse
 from starlette.datastructures import UploadFile
 
-from services.budget.elections import ballots, chart, outcomes, pb_export, pb_import, repository, service
+from services.budget.elections import ballots, chart, outcomes, pb_export, pb_import, service
 from services.budget.elections.ballots import BallotConfigCache
-from services.budget.elections.errors import ElectionNotFound, FileTooLarge, InvalidPbFile
+from services.budget.elections.errors import FileTooLarge, InvalidPbFile
 from services.budget.elections.published import PublishedBodies, published_etag
 from services.budget.elections.schemas import (
     BallotIn,
@@ -409,16 +409,10 @@ async def export_pb(
     session: SessionDep, election_id: ElectionId, identity: OptionalIdentity
 ) -> StreamingResponse:
     """The election as a .pb file (META, PROJECTS, VOTES) with voters renumbered 1..n."""
-    election = await repository.get_election(session, election_id)
-    if election is None:
-        raise ElectionNotFound(election_id)
-    outcomes.ensure_results_visible(election, identity)
-    projects = await repository.projects_of(session, election_id)
-    groups = await repository.groups_of(session, election_id)
-    ballot_rows = await repository.ballots_in_export_order(session, election_id)
+    chunks = await pb_export.export_pb(session, election_id, identity)
 
     async def body() -> AsyncIterator[bytes]:
-        for chunk in pb_export.render_pb(election, projects, groups, ballot_rows):
+        for chunk in chunks:
             yield chunk.encode()
 
     return StreamingResponse(

@@ -1,9 +1,9 @@
 """From stored ballots to an immutable outcome: one aggregate query, the engine, one insert.
 
-Ballots are read grouped by identical content (voter group, projects, points) with their count, so
-the engine gets merged ballots directly and the digest is computed over the same rows. Voter
-identities never take part: the digest is the sha256 of the sorted anonymous ballots, so an
-election exported and imported again has the same digest and the same outcome.
+Ballots are read grouped by identical content (voter group, projects, points) with their count
+(`repository.list_ballot_groups`), so the engine gets merged ballots directly and the digest is computed
+over the same rows. Voter identities never take part: the digest is the sha256 of the sorted anonymous
+ballots, so an election exported and imported again has the same digest and the same outcome.
 """
 
 import hashlib
@@ -21,7 +21,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.budget.outcomes.instance import Instance, OutcomeError, normalise_tie_break
 from services.budget.outcomes.rules import compute_outcome, default_tie_break
 from services.budget.pabulib.parser import Amount
-from services.budget.pabulib.votes import no_cyclic_gc
 
 Utility = int | Fraction
 
@@ -46,30 +45,6 @@ async def driver_connection(session: AsyncSession) -> asyncpg.Connection:
     raw = await connection.get_raw_connection()
     driver: asyncpg.Connection = raw.driver_connection
     return driver
-
-
-async def read_ballot_groups(session: AsyncSession, election_id: int) -> list[BallotGroup]:
-    conn = await driver_connection(session)
-    # The projects come as one comma-joined string: decoding a text[] per row was most of the read's time
-    # (a million ballots), and a project id cannot hold a comma (ck_election_projects_project_id_plain).
-    # A city-wide vote has ~10^6 distinct ballots: with the default 4 MB PostgreSQL sorts them on disk; 128 MB
-    # (for this transaction only) lets it hash them in memory, about three times faster at a million.
-    await conn.execute("SET LOCAL work_mem = '128MB'")
-    rows = await conn.fetch(
-        "SELECT voter_group, array_to_string(project_ids, ','), points, count(*) FROM ballots"
-        " WHERE election_id = $1 GROUP BY voter_group, project_ids, points",
-        election_id,
-    )
-    with no_cyclic_gc():
-        return [
-            BallotGroup(
-                group,
-                tuple(ids.split(",")) if ids else (),
-                tuple(points) if points is not None else None,
-                count,
-            )
-            for group, ids, points, count in rows
-        ]
 
 
 def amount(value: Decimal | int | Fraction) -> Amount:

@@ -1,11 +1,11 @@
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path
+from fastapi import APIRouter, Path
 
+from services.budget.common import CityOfficer
 from services.budget.cycles.router import CycleId
 from services.budget.envelopes import service
 from services.budget.envelopes.schemas import EnvelopeCreate, EnvelopeOut, FundingTypeOut
-from shared.auth import Identity, Role, require_roles
 from shared.db import SessionDep
 from shared.json_body import JsonBodyRoute
 
@@ -31,7 +31,7 @@ async def create_envelope(
     session: SessionDep,
     cycle_id: CycleId,
     data: EnvelopeCreate,
-    actor: Annotated[Identity, Depends(require_roles(Role.city_officer))],
+    actor: CityOfficer,
 ) -> EnvelopeOut:
     """Set the money of a district (or the city) and a track for this cycle, in whole KRW (city officers)."""
     return await service.create_envelope(session, cycle_id=cycle_id, data=data, actor=actor)

@@ -1,12 +1,11 @@
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path
+from fastapi import APIRouter, Path
 
-from services.budget.common import DistrictCode
+from services.budget.common import CityOfficer, DistrictCode
 from services.budget.envelopes.schemas import FundingTypeOut
 from services.budget.funding import service
 from services.budget.funding.schemas import DistrictFundingOut, DistrictFundingSet, FundingTypeUpdate
-from shared.auth import Identity, Role, require_roles
 from shared.db import SessionDep
 from shared.json_body import JsonBodyRoute
 
@@ -14,7 +13,6 @@ router = APIRouter(prefix="/budget", tags=["budget funding"], route_class=JsonBo
 
 FiscalYear = Annotated[int, Path(ge=2000, le=2100, examples=[2017])]
 DistrictPath = Annotated[DistrictCode, Path()]
-CityOfficer = Annotated[Identity, Depends(require_roles(Role.city_officer))]
 
 
 @router.put("/funding-types/{code}", summary="Correct a district funding type")

@@ -2,7 +2,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query
 
-from services.budget.common import DistrictCode
+from services.budget.common import CityOfficer, DistrictCode, Officer
 from services.budget.grants import evaluation, policies, service
 from services.budget.grants.schemas import (
     EvaluationResultIn,
@@ -25,7 +25,6 @@ router = APIRouter(prefix="/budget", tags=["budget grants"], route_class=JsonBod
 
 FiscalYear = Annotated[int, Path(ge=2000, le=2100, examples=[2017])]
 GrantId = Annotated[int, Path(ge=1, le=2**31 - 1)]
-CityOfficer = Annotated[Identity, Depends(require_roles(Role.city_officer))]
 Reader = Annotated[
     Identity, Depends(require_roles(Role.city_officer, Role.district_officer, Role.auditor, Role.secretariat))
 ]
@@ -49,7 +48,7 @@ async def set_policy(
 async def apply_for_grant(
     session: SessionDep,
     data: GrantApply,
-    actor: Annotated[Identity, Depends(require_roles(Role.district_officer, Role.city_officer))],
+    actor: Officer,
     references: Annotated[CouncilsReferences | None, Depends(councils_references)],
 ) -> GrantOut:
     """Record a district's application (district officers: their own district) within the phase's window;

@@ -1,30 +1,16 @@
-from typing import Annotated, Literal
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
-from pydantic import Field
 
+from services.budget.history.schemas import HistoryEntryOut, Table
 from services.budget.models import SCHEMA
 from shared.auth import Identity, Role, require_roles
 from shared.db import SessionDep
-from shared.history import HistoryEntry, history_page
+from shared.history import history_page
 from shared.json_body import JsonBodyRoute
 from shared.pagination import CursorParam, LimitParam, Page
 
 router = APIRouter(prefix="/budget", tags=["budget history"], route_class=JsonBodyRoute)
-
-Table = Literal[
-    "funding_types",
-    "programme_nodes",
-    "district_funding",
-    "grant_policies",
-    "grant_phases",
-    "grants",
-    "evaluation_results",
-]
-
-
-class HistoryEntryOut(HistoryEntry):
-    table_name: str = Field(examples=["grants"])
 
 
 @router.get("/history", summary="Read the money records' change history")

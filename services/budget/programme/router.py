@@ -1,10 +1,10 @@
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path
+from fastapi import APIRouter, Path
 
+from services.budget.common import CityOfficer
 from services.budget.programme import service
 from services.budget.programme.schemas import ProgrammeChanges, ProgrammeCreate, ProgrammeOut
-from shared.auth import Identity, Role, require_roles
 from shared.db import SessionDep
 from shared.json_body import JsonBodyRoute
 
@@ -24,7 +24,7 @@ async def create_programme(
     session: SessionDep,
     fiscal_year: FiscalYear,
     data: ProgrammeCreate,
-    actor: Annotated[Identity, Depends(require_roles(Role.city_officer))],
+    actor: CityOfficer,
 ) -> ProgrammeOut:
     """The whole tree at once (city officers); refused whole unless every parent is its children's sum."""
     return await service.create_programme(session, fiscal_year=fiscal_year, data=data, actor=actor)
@@ -35,7 +35,7 @@ async def change_programme(
     session: SessionDep,
     fiscal_year: FiscalYear,
     data: ProgrammeChanges,
-    actor: Annotated[Identity, Depends(require_roles(Role.city_officer))],
+    actor: CityOfficer,
 ) -> ProgrammeOut:
     """Change a child and its ancestors in one transaction (city officers); refused whole, with the
     arithmetic, if a parent would no longer equal its children's sum."""

@@ -1,8 +1,8 @@
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Query, Response
+from fastapi import APIRouter, Path, Query, Response
 
-from services.budget.common import DistrictCode
+from services.budget.common import CityOfficer, DistrictCode, Officer
 from services.budget.elections.router import ElectionId
 from services.budget.projects import service
 from services.budget.projects.schemas import (
@@ -18,7 +18,6 @@ from services.budget.projects.schemas import (
     TimelineOut,
 )
 from services.budget.projects.timeline import timeline
-from shared.auth import Identity, Role, require_roles
 from shared.db import SessionDep
 from shared.json_body import JsonBodyRoute
 from shared.pagination import CursorParam, LimitParam, Page
@@ -27,8 +26,6 @@ router = APIRouter(prefix="/budget", tags=["budget projects"], route_class=JsonB
 
 ProjectId = Annotated[int, Path(ge=1, le=2**31 - 1, description="The project's id.")]
 MilestoneId = Annotated[int, Path(ge=1, le=2**31 - 1, description="The milestone's id.")]
-CityOfficer = Annotated[Identity, Depends(require_roles(Role.city_officer))]
-Officer = Annotated[Identity, Depends(require_roles(Role.district_officer, Role.city_officer))]
 
 
 @router.post(

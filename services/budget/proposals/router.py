@@ -2,7 +2,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query, Request
 
-from services.budget.common import DistrictCode, Track
+from services.budget.common import CityOfficer, DistrictCode, Officer, Track
 from services.budget.cycles.router import CycleId
 from services.budget.envelopes.router import EnvelopeId
 from services.budget.proposals import lineage, screening, service
@@ -29,8 +29,6 @@ router = APIRouter(prefix="/budget", tags=["budget proposals"], route_class=Json
 
 ProposalId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 Round = Annotated[int, Path(ge=1, le=2, description="1: first screening (≤ 170 %), 2: second (≤ 130 %).")]
-Officer = Annotated[Identity, Depends(require_roles(Role.district_officer, Role.city_officer))]
-CityOfficer = Annotated[Identity, Depends(require_roles(Role.city_officer))]
 Proposer = Annotated[Identity, Depends(require_roles(Role.citizen, Role.district_officer, Role.city_officer))]
 
 

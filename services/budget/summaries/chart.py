@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.budget.envelopes import service as envelopes
 from services.budget.summaries import service
-from services.budget.summaries.service import DistrictYearSummary
+from services.budget.summaries.schemas import DistrictYearSummary
 from shared.svg import MARGIN, TRACK, WIDTH, content_etag, document, money, share, x
 from shared.svg import text as _text
 

@@ -4,7 +4,7 @@ from fastapi import APIRouter, Header, Path, Response
 
 from services.budget.common import DistrictCode
 from services.budget.summaries import chart, service
-from services.budget.summaries.service import DistrictYearSummary
+from services.budget.summaries.schemas import DistrictYearSummary
 from shared.db import ReadSessionDep
 from shared.json_body import JsonBodyRoute
 from shared.preconditions import if_none_match_hits

@@ -9,13 +9,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.councils.district_status.models import DistrictStatus
 
 
-async def add(session: AsyncSession, row: DistrictStatus) -> None:
+async def add_status(session: AsyncSession, row: DistrictStatus) -> None:
     session.add(row)
     await session.flush()
     await session.refresh(row)
 
 
-async def page(
+async def list_statuses(
     session: AsyncSession, *, code: str, after: tuple[date, int] | None, limit: int
 ) -> Sequence[DistrictStatus]:
     """Up to `limit` records of the district after the (as-of day, id) key, latest first."""

@@ -38,7 +38,7 @@ async def create_status(
     ensure_can_write(actor, code)
     await _district(session, code)
     row = DistrictStatus(district_code=code, as_of_on=last_day(data.as_of), **data.model_dump(mode="json"))
-    await repository.add(session, row)
+    await repository.add_status(session, row)
     return DistrictStatusOut.model_validate(row)
 
 
@@ -47,7 +47,9 @@ async def list_status(
 ) -> Page[DistrictStatusOut]:
     key = decode_cursor(cursor, (DAY, ID))
     await _district(session, code)
-    rows = await repository.page(session, code=code, after=(key[0], key[1]) if key else None, limit=limit + 1)
+    rows = await repository.list_statuses(
+        session, code=code, after=(key[0], key[1]) if key else None, limit=limit + 1
+    )
     items = [DistrictStatusOut.model_validate(row) for row in rows]
     return page_of(items, limit, lambda item: [str(last_day(item.as_of)), item.id])
 

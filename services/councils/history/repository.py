@@ -8,7 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.councils.history.models import AuditEntry
 
 
-async def page(
+async def list_entries(
     session: AsyncSession, *, entity: str | None, entity_id: str | None, after_id: int | None, limit: int
 ) -> Sequence[AuditEntry]:
     query = select(AuditEntry).order_by(AuditEntry.id).limit(limit)

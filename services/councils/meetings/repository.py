@@ -170,9 +170,23 @@ async def requesters(session: AsyncSession, meeting_id: int) -> list[int]:
 
 
 async def set_requesters(session: AsyncSession, meeting_id: int, person_ids: Sequence[int]) -> None:
-    await session.execute(delete(MeetingRequester).where(MeetingRequester.meeting_id == meeting_id))
-    session.add_all(MeetingRequester(meeting_id=meeting_id, person_id=p) for p in person_ids)
-    await session.flush()
+    """Make these people the meeting's requesters, touching only the rows that change.
+
+    Those who stay keep their row, so the history records a create for each one added and a delete for each
+    one removed, nothing for the others. The meeting's row is locked first, so that two changes at once are
+    applied one after the other, the second against what the first left: the last one is the list stored."""
+    await session.execute(select(Meeting.id).where(Meeting.id == meeting_id).with_for_update())
+    current = set(await requesters(session, meeting_id))
+    wanted = set(person_ids)
+    if gone := current - wanted:
+        await session.execute(
+            delete(MeetingRequester).where(
+                MeetingRequester.meeting_id == meeting_id, MeetingRequester.person_id.in_(gone)
+            )
+        )
+    if added := [p for p in dict.fromkeys(person_ids) if p not in current]:
+        rows = [{"meeting_id": meeting_id, "person_id": p} for p in added]
+        await session.execute(insert(MeetingRequester).values(rows))
 
 
 async def existing_persons(session: AsyncSession, person_ids: Sequence[int]) -> set[int]:

@@ -128,7 +128,7 @@ async def create_membership(
             detail_ko="역할(role) 또는 역할이 정해진 직위(post)를 지정하십시오.",
             field="body.role",
         )
-    if data.person_id is not None and await people.get(session, data.person_id) is None:
+    if data.person_id is not None and await people.get_person(session, data.person_id) is None:
         raise UnknownReference("person", data.person_id, "body.person_id")
     if data.member_organization_id is not None:
         await _organization(session, data.member_organization_id, "body.member_organization_id")

@@ -8,23 +8,23 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.councils.people.models import Person
 
 
-async def get(session: AsyncSession, person_id: int) -> Person | None:
+async def get_person(session: AsyncSession, person_id: int) -> Person | None:
     return await session.get(Person, person_id)
 
 
-async def add(session: AsyncSession, person: Person) -> None:
+async def add_person(session: AsyncSession, person: Person) -> None:
     session.add(person)
     await session.flush()
     await session.refresh(person)
 
 
-async def save(session: AsyncSession, person: Person) -> None:
+async def save_person(session: AsyncSession, person: Person) -> None:
     """Write the person's changed fields and read back what the database set (`updated_at`)."""
     await session.flush()
     await session.refresh(person)
 
 
-async def page(
+async def list_persons(
     session: AsyncSession,
     *,
     after_id: int | None,

@@ -29,7 +29,7 @@ def person_out(person: Person, viewer: Identity | None) -> PersonOut:
 
 
 async def get_person(session: AsyncSession, person_id: int, field: str = "path.person_id") -> Person:
-    person = await repository.get(session, person_id)
+    person = await repository.get_person(session, person_id)
     if person is None:
         raise PersonNotFound(person_id, field)
     return person
@@ -40,7 +40,7 @@ async def create_person(session: AsyncSession, *, data: PersonCreate, actor: Ide
     if data.district_code is not None and not await district_exists(session, data.district_code):
         raise UnknownDistrict(data.district_code)
     person = Person(**data.model_dump())
-    await repository.add(session, person)
+    await repository.add_person(session, person)
     return person_out(person, actor)
 
 
@@ -53,7 +53,7 @@ async def update_person(
         value = getattr(data, name)
         if value is not None or name != "name_ko":
             setattr(person, name, value)
-    await repository.save(session, person)
+    await repository.save_person(session, person)
     return person_out(person, actor)
 
 
@@ -72,7 +72,7 @@ async def list_persons(
     name: str | None,
 ) -> Page[PersonOut]:
     key = decode_cursor(cursor, (ID,))
-    rows = await repository.page(
+    rows = await repository.list_persons(
         session,
         after_id=int(key[0]) if key else None,
         limit=limit + 1,

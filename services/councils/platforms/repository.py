@@ -163,7 +163,7 @@ _CONSORTIUM: Select[int, int, str, int | None, str | None, int | None, str | Non
 )
 
 
-async def page(
+async def list_platforms(
     session: AsyncSession, *, after_id: int | None, limit: int, district: str | None
 ) -> Sequence[PlatformRow]:
     """Up to `limit` platforms after `after_id` (of `district` if given), by id."""
@@ -176,7 +176,7 @@ async def page(
     return (await session.execute(statement, parameters)).all()
 
 
-async def one(session: AsyncSession, platform_id: int) -> PlatformRow | None:
+async def get_platform(session: AsyncSession, platform_id: int) -> PlatformRow | None:
     return (await session.execute(_ONE, {"id": platform_id})).first()
 
 
@@ -186,7 +186,7 @@ async def consortia(session: AsyncSession, platform_ids: list[int], today: date)
     return (await session.execute(_CONSORTIUM, parameters)).all()
 
 
-async def add(session: AsyncSession, platform: CivicPlatform) -> None:
+async def add_platform(session: AsyncSession, platform: CivicPlatform) -> None:
     session.add(platform)
     await session.flush()
     await session.refresh(platform)

@@ -128,15 +128,15 @@ async def create_platform(session: AsyncSession, *, data: PlatformCreate, actor:
     platform = CivicPlatform(
         **data.model_dump(), started_on=first_day(data.started_date) if data.started_date else None
     )
-    await repository.add(session, platform)
-    row = await repository.one(session, platform.id)
+    await repository.add_platform(session, platform)
+    row = await repository.get_platform(session, platform.id)
     assert row is not None
     [out] = await _with_consortia(session, [row])
     return out
 
 
 async def read_platform(session: AsyncSession, platform_id: int) -> PlatformOut:
-    row = await repository.one(session, platform_id)
+    row = await repository.get_platform(session, platform_id)
     if row is None:
         raise PlatformNotFound(
             f"no civic platform has id {platform_id}",
@@ -151,7 +151,7 @@ async def list_platforms(
     session: AsyncSession, *, district: str | None, cursor: str | None, limit: int
 ) -> Page[PlatformOut]:
     key = decode_cursor(cursor, (ID,))
-    rows = await repository.page(
+    rows = await repository.list_platforms(
         session, after_id=int(key[0]) if key else None, limit=limit + 1, district=district
     )
     return page_of(await _with_consortia(session, rows), limit, lambda item: [item.id])

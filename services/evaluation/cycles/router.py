@@ -1,10 +1,10 @@
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Query
+from fastapi import APIRouter, Path, Query
 
+from services.evaluation.common import CityOfficer
 from services.evaluation.cycles import service
 from services.evaluation.cycles.schemas import CycleCreate, CycleOut
-from shared.auth import Identity, Role, require_roles
 from shared.db import SessionDep
 from shared.json_body import JsonBodyRoute
 from shared.pagination import CursorParam, LimitParam, Page
@@ -33,7 +33,7 @@ async def get_cycle(session: SessionDep, cycle_id: Annotated[int, Path(ge=1, le=
 async def create_cycle(
     session: SessionDep,
     data: CycleCreate,
-    actor: Annotated[Identity, Depends(require_roles(Role.city_officer))],
+    actor: CityOfficer,
 ) -> CycleOut:
     """Create an evaluation cycle (city officers)."""
     return await service.create_cycle(session, data=data, actor=actor)

@@ -1,6 +1,8 @@
 from collections.abc import Sequence
+from decimal import Decimal
 
 from sqlalchemy import func, or_, select
+from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.evaluation.indicators.models import Indicator, Measurement
@@ -58,7 +60,7 @@ async def add(session: AsyncSession, record: Indicator | Measurement) -> None:
     await session.refresh(record)
 
 
-async def delete(session: AsyncSession, indicator: Indicator) -> None:
+async def delete_indicator(session: AsyncSession, indicator: Indicator) -> None:
     await session.delete(indicator)
     await session.flush()
 
@@ -68,6 +70,25 @@ async def get_measurement(session: AsyncSession, *, target_id: int, indicator_id
         Measurement.target_id == target_id, Measurement.indicator_id == indicator_id
     )
     return (await session.scalars(query)).one_or_none()
+
+
+async def upsert_measurement(
+    session: AsyncSession, *, target_id: int, indicator_id: int, actual: Decimal, recorded_by: str
+) -> Measurement:
+    """The target's measured value of the indicator, inserted or replaced (stamped with this time)."""
+    statement = (
+        insert(Measurement)
+        .values(target_id=target_id, indicator_id=indicator_id, actual=actual, recorded_by=recorded_by)
+        .on_conflict_do_update(
+            constraint="uq_measurements_target_id_indicator_id",
+            set_={"actual": actual, "recorded_by": recorded_by, "recorded_at": func.now()},
+        )
+    )
+    await session.execute(statement)
+    measurement = await get_measurement(session, target_id=target_id, indicator_id=indicator_id)
+    assert measurement is not None
+    await session.refresh(measurement)
+    return measurement
 
 
 async def list_measurements(session: AsyncSession, target_id: int) -> Sequence[Measurement]:

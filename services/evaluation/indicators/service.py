@@ -2,15 +2,13 @@
 
 from typing import Any
 
-from sqlalchemy import func
-from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.evaluation.common import ensure_own_target, record_actor
 from services.evaluation.cycles import service as cycles
 from services.evaluation.indicators import repository
 from services.evaluation.indicators.errors import IndicatorNotFound, InvalidIndicator
-from services.evaluation.indicators.models import Indicator, Measurement
+from services.evaluation.indicators.models import Indicator
 from services.evaluation.indicators.schemas import (
     IATI_MEASURE_CODE,
     ActualIn,
@@ -207,7 +205,7 @@ async def delete_indicator(session: AsyncSession, indicator_id: int, *, actor: I
     await cycles.lock_cycle(session, indicator.cycle_id)
     await _ensure_unfrozen(session, cycle_id=indicator.cycle_id, target_id=indicator.target_id)
     await record_actor(session, actor)
-    await repository.delete(session, indicator)
+    await repository.delete_indicator(session, indicator)
 
 
 async def list_for_cycle(
@@ -278,18 +276,9 @@ async def record_actual(
         session, cycle_id=target.cycle_id, round=target.round, phase=Phase.quantitative_measurement
     )
     await record_actor(session, actor)
-    statement = (
-        insert(Measurement)
-        .values(target_id=target.id, indicator_id=indicator.id, actual=data.actual, recorded_by=actor.subject)
-        .on_conflict_do_update(
-            constraint="uq_measurements_target_id_indicator_id",
-            set_={"actual": data.actual, "recorded_by": actor.subject, "recorded_at": func.now()},
-        )
+    measurement = await repository.upsert_measurement(
+        session, target_id=target.id, indicator_id=indicator.id, actual=data.actual, recorded_by=actor.subject
     )
-    await session.execute(statement)
-    measurement = await repository.get_measurement(session, target_id=target.id, indicator_id=indicator.id)
-    assert measurement is not None
-    await session.refresh(measurement)
     return MeasurementOut.model_validate(measurement)
 
 

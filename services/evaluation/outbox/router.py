@@ -3,6 +3,7 @@ from uuid import UUID
 
 from fastapi import APIRouter, Depends, Path, Query
 
+from services.evaluation.common import CityOfficer
 from services.evaluation.outbox import service
 from services.evaluation.outbox.schemas import StuckEventOut
 from shared.auth import Identity, Role, require_roles
@@ -12,9 +13,8 @@ from shared.pagination import CursorParam, LimitParam, Page
 
 router = APIRouter(prefix="/evaluation", tags=["evaluation deliveries"], route_class=JsonBodyRoute)
 
+# Auditors read; only a city officer (CityOfficer) sends an event again.
 Operator = Annotated[Identity, Depends(require_roles(Role.city_officer, Role.auditor))]
-# Auditors read; only a city officer sends an event again.
-CityOfficer = Annotated[Identity, Depends(require_roles(Role.city_officer))]
 
 
 @router.get("/outbox/stuck", summary="List undelivered events")

@@ -1,13 +1,14 @@
 from collections.abc import Sequence
+from datetime import datetime
 
-from sqlalchemy import case, select, update
+from sqlalchemy import case, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.evaluation.recusals.models import Recusal
 from services.evaluation.targets.models import Target
 
 
-async def get(session: AsyncSession, recusal_id: int, *, lock: bool = False) -> Recusal | None:
+async def get_recusal(session: AsyncSession, recusal_id: int, *, lock: bool = False) -> Recusal | None:
     query = select(Recusal).where(Recusal.id == recusal_id).execution_options(populate_existing=True)
     if lock:
         query = query.with_for_update()
@@ -41,7 +42,7 @@ async def list_for_target(
     return (await session.scalars(query.execution_options(populate_existing=True))).all()
 
 
-async def add(session: AsyncSession, recusal: Recusal) -> Recusal:
+async def add_recusal(session: AsyncSession, recusal: Recusal) -> Recusal:
     session.add(recusal)
     await session.flush()
     await session.refresh(recusal)
@@ -54,3 +55,8 @@ async def set_member_organizations(
     await session.execute(
         update(Target).where(Target.id == target_id).values(member_organization_ids=organization_ids)
     )
+
+
+async def now(session: AsyncSession) -> datetime:
+    """The transaction's time (`now()`), as the database stamps it."""
+    return (await session.execute(select(func.now()))).scalar_one()

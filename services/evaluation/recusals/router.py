@@ -1,8 +1,6 @@
-from typing import Annotated
+from fastapi import APIRouter
 
-from fastapi import APIRouter, Depends
-
-from services.evaluation.common import STAFF, Agency, CityOfficer, Id
+from services.evaluation.common import Agency, CityOfficer, Id, Rater, TargetReader
 from services.evaluation.recusals import service
 from services.evaluation.recusals.schemas import (
     ChallengeIn,
@@ -12,24 +10,18 @@ from services.evaluation.recusals.schemas import (
     RecusalOut,
     WithdrawalIn,
 )
-from shared.auth import Identity, Role, require_roles
 from shared.db import SessionDep
 from shared.json_body import JsonBodyRoute
 from shared.pagination import CursorParam, LimitParam, Page
 
 router = APIRouter(prefix="/evaluation", tags=["evaluation recusal"], route_class=JsonBodyRoute)
 
-# Staff read every target's recusals; an agency its own target's.
-RecusalReader = Annotated[Identity, Depends(require_roles(*STAFF, Role.agency))]
-# A rater is an evaluator, or a city officer appointed to rate (officials on the panel).
-Rater = Annotated[Identity, Depends(require_roles(Role.evaluator, Role.city_officer))]
-
 
 @router.get("/targets/{target_id}/recusals", summary="List a target's recusals")
 async def list_recusals(
     session: SessionDep,
     target_id: Id,
-    reader: RecusalReader,
+    reader: TargetReader,  # staff read every target's recusals; an agency its own target's
     cursor: CursorParam = None,
     limit: LimitParam = 50,
 ) -> Page[RecusalOut]:

@@ -3,7 +3,6 @@ the rater. A recused rater neither reads the target's scores nor scores it (403 
 
 from typing import Any
 
-from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.evaluation.common import ensure_own_target, record_actor
@@ -162,12 +161,12 @@ async def challenge(
         reason=data.reason,
         requested_by=actor.subject,
     )
-    return RecusalOut.model_validate(await repository.add(session, recusal))
+    return RecusalOut.model_validate(await repository.add_recusal(session, recusal))
 
 
 async def decide(session: AsyncSession, *, recusal_id: int, data: DecisionIn, actor: Identity) -> RecusalOut:
     """A city officer upholds or rejects a pending challenge; never the challenged rater."""
-    recusal = await repository.get(session, recusal_id)
+    recusal = await repository.get_recusal(session, recusal_id)
     if recusal is None:
         raise RecusalNotFound(recusal_id)
     member = await panel_service.get_member(session, recusal.panel_member_id)
@@ -178,7 +177,7 @@ async def decide(session: AsyncSession, *, recusal_id: int, data: DecisionIn, ac
             field="path.recusal_id",
         )
     await panels.lock_panel(session, member.cycle_id)
-    recusal = await repository.get(session, recusal_id, lock=True) or recusal
+    recusal = await repository.get_recusal(session, recusal_id, lock=True) or recusal
     if recusal.ground != "challenge" or recusal.status != "pending":
         raise RecusalDecided(
             f"recusal {recusal.id} is a {recusal.ground} that is {recusal.status}: only a pending"
@@ -189,7 +188,7 @@ async def decide(session: AsyncSession, *, recusal_id: int, data: DecisionIn, ac
     await record_actor(session, actor, data.reason)
     recusal.status = data.decision
     recusal.decided_by = actor.subject
-    recusal.decided_at = (await session.execute(select(func.now()))).scalar_one()
+    recusal.decided_at = await repository.now(session)
     recusal.decision_reason = data.reason
     await session.flush()
     await session.refresh(recusal)
@@ -226,9 +225,9 @@ async def withdraw(
         reason=data.reason,
         requested_by=actor.subject,
         decided_by=actor.subject,
-        decided_at=(await session.execute(select(func.now()))).scalar_one(),
+        decided_at=await repository.now(session),
     )
-    return RecusalOut.model_validate(await repository.add(session, recusal))
+    return RecusalOut.model_validate(await repository.add_recusal(session, recusal))
 
 
 async def set_member_organizations(

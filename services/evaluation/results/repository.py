@@ -184,7 +184,7 @@ async def appeal_of(session: AsyncSession, target_id: int) -> Appeal | None:
     return (await session.scalars(query)).one_or_none()
 
 
-async def add(session: AsyncSession, record: Appeal) -> Appeal:
+async def add_appeal(session: AsyncSession, record: Appeal) -> Appeal:
     session.add(record)
     await session.flush()
     await session.refresh(record)

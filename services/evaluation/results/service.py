@@ -19,7 +19,6 @@ from services.evaluation.aggregation.bands import CATEGORY_KO, Band, Category, c
 from services.evaluation.aggregation.rounding import display, exact
 from services.evaluation.common import STAFF, ensure_own_target, record_actor
 from services.evaluation.cycles import service as cycles
-from services.evaluation.cycles.models import EvaluationCycle
 from services.evaluation.outbox.service import enqueue_result_confirmed
 from services.evaluation.results import repository
 from services.evaluation.results.compute import compute
@@ -215,7 +214,7 @@ async def appeal(session: AsyncSession, *, target_id: int, data: AppealIn, actor
         raise _status_problem(result, "notified", "an appeal")
     await windows.require_window(session, cycle_id=target.cycle_id, round=target.round, phase=Phase.appeal)
     await record_actor(session, actor, data.reason)
-    made = await repository.add(
+    made = await repository.add_appeal(
         session,
         Appeal(
             cycle_id=target.cycle_id,
@@ -302,8 +301,8 @@ async def confirm(session: AsyncSession, *, target_id: int, data: ConfirmIn, act
 
 async def _tell_budget(session: AsyncSession, target: Row[Any], result: Result) -> None:
     """The confirmation's event for budget, in the confirming transaction (the outbox delivers it once)."""
-    cycle = await session.get(EvaluationCycle, target.cycle_id)
-    assert cycle is not None and result.confirmed_at is not None and result.category is not None
+    cycle = await cycles.get_cycle(session, target.cycle_id)
+    assert result.confirmed_at is not None and result.category is not None
     payload = {
         "grant_id": target.grant_id,
         "cycle_year": cycle.year,

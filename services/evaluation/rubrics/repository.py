@@ -24,6 +24,11 @@ async def levels_of(session: AsyncSession, scale_ids: list[int]) -> Sequence[Rub
     return (await session.scalars(query)).all()
 
 
+async def level_at(session: AsyncSession, *, rubric_id: int, position: int) -> RubricLevel | None:
+    query = select(RubricLevel).where(RubricLevel.scale_id == rubric_id, RubricLevel.position == position)
+    return (await session.scalars(query)).one_or_none()
+
+
 async def add_scale(session: AsyncSession, scale: RubricScale, levels: list[RubricLevel]) -> RubricScale:
     session.add(scale)
     await session.flush()

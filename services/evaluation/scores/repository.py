@@ -26,11 +26,6 @@ async def target_indicators(session: AsyncSession, *, cycle_id: int, target_id: 
     return (await session.scalars(query)).all()
 
 
-async def level_at(session: AsyncSession, *, rubric_id: int, position: int) -> RubricLevel | None:
-    query = select(RubricLevel).where(RubricLevel.scale_id == rubric_id, RubricLevel.position == position)
-    return (await session.scalars(query)).one_or_none()
-
-
 async def upsert_draft(
     session: AsyncSession,
     *,

@@ -2,7 +2,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
 
-from services.evaluation.common import Id
+from services.evaluation.common import Id, Rater
 from services.evaluation.scores import service
 from services.evaluation.scores.schemas import ScoreIn, ScoreOut, SheetOut
 from shared.auth import Identity, Role, require_roles
@@ -12,8 +12,6 @@ from shared.pagination import CursorParam, LimitParam, Page
 
 router = APIRouter(prefix="/evaluation", tags=["evaluation scores"], route_class=JsonBodyRoute)
 
-# A rater is an evaluator, or a city officer appointed to rate (officials on the panel).
-Rater = Annotated[Identity, Depends(require_roles(Role.evaluator, Role.city_officer))]
 # Raters (their own target, once submitted), city officers and auditors read scores; agencies are told no.
 ScoreReader = Annotated[
     Identity, Depends(require_roles(Role.evaluator, Role.city_officer, Role.auditor, Role.agency))

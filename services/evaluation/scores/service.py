@@ -23,6 +23,7 @@ from services.evaluation.recusals.errors import (
     RaterExcluded,
     RaterWithdrew,
 )
+from services.evaluation.rubrics import repository as rubrics_repository
 from services.evaluation.rubrics.models import RubricLevel
 from services.evaluation.scores import repository
 from services.evaluation.scores.errors import (
@@ -176,7 +177,7 @@ async def _value(session: AsyncSession, indicator: Indicator, data: ScoreIn) -> 
                 field="body.level",
             )
         assert indicator.rubric_id is not None
-        level: RubricLevel | None = await repository.level_at(
+        level: RubricLevel | None = await rubrics_repository.level_at(
             session, rubric_id=indicator.rubric_id, position=data.level
         )
         if level is None:

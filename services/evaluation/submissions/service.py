@@ -2,15 +2,15 @@
 
 from typing import Any
 
-from sqlalchemy import func, select
-from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.evaluation.common import ensure_own_target, record_actor
 from services.evaluation.indicators import service as indicators
+from services.evaluation.rubrics import repository as rubrics_repository
 from services.evaluation.rubrics.models import RubricLevel
+from services.evaluation.submissions import repository
 from services.evaluation.submissions.errors import InvalidSelfScore, ReportNotFound, TargetNotOpen
-from services.evaluation.submissions.models import Report, SelfScore
+from services.evaluation.submissions.models import SelfScore
 from services.evaluation.submissions.schemas import ReportIn, ReportOut, SelfScoreIn, SelfScoreOut
 from services.evaluation.targets import service as targets
 from services.evaluation.targets.models import Target
@@ -49,28 +49,15 @@ async def submit_report(
     """Submit, or replace inside the window, the target's report; the history keeps every version."""
     target = await _writable_target(session, target_id, actor)
     await record_actor(session, actor)
-    statement = (
-        insert(Report)
-        .values(target_id=target.id, title=data.title, reference=data.reference, submitted_by=actor.subject)
-        .on_conflict_do_update(
-            constraint="uq_reports_target_id",
-            set_={
-                "title": data.title,
-                "reference": data.reference,
-                "submitted_by": actor.subject,
-                "submitted_at": func.now(),
-            },
-        )
-        .returning(Report)
+    report = await repository.upsert_report(
+        session, target_id=target.id, title=data.title, reference=data.reference, submitted_by=actor.subject
     )
-    report = (await session.scalars(statement)).one()
-    await session.refresh(report)
     return ReportOut.model_validate(report)
 
 
 async def read_report(session: AsyncSession, *, target_id: int, reader: Identity) -> ReportOut:
     target = await _own_target(session, target_id, reader)
-    report = (await session.scalars(select(Report).where(Report.target_id == target.id))).one_or_none()
+    report = await repository.get_report(session, target.id)
     if report is None:
         raise ReportNotFound(
             f"target {target.id} has no report yet",
@@ -81,8 +68,7 @@ async def read_report(session: AsyncSession, *, target_id: int, reader: Identity
 
 
 async def _level(session: AsyncSession, rubric_id: int, position: int) -> RubricLevel:
-    query = select(RubricLevel).where(RubricLevel.scale_id == rubric_id, RubricLevel.position == position)
-    level = (await session.scalars(query)).one_or_none()
+    level = await rubrics_repository.level_at(session, rubric_id=rubric_id, position=position)
     if level is None:
         raise InvalidSelfScore(
             f"rubric {rubric_id} has no level {position}",
@@ -140,27 +126,14 @@ async def record_self_score(
             )
     await _writable_target(session, target_id, actor)
     await record_actor(session, actor)
-    statement = (
-        insert(SelfScore)
-        .values(
-            target_id=target.id,
-            indicator_id=indicator.id,
-            value=data.value,
-            rubric_level_id=level_id,
-            recorded_by=actor.subject,
-        )
-        .on_conflict_do_update(
-            constraint="uq_self_scores_target_id_indicator_id",
-            set_={
-                "value": data.value,
-                "rubric_level_id": level_id,
-                "recorded_by": actor.subject,
-                "recorded_at": func.now(),
-            },
-        )
-        .returning(SelfScore.id)
+    score_id = await repository.upsert_self_score(
+        session,
+        target_id=target.id,
+        indicator_id=indicator.id,
+        value=data.value,
+        rubric_level_id=level_id,
+        recorded_by=actor.subject,
     )
-    score_id = (await session.execute(statement)).scalar_one()
     page = await _rows(session, target_id=target.id, after_id=score_id - 1, limit=1)
     return page[0]
 
@@ -168,17 +141,8 @@ async def record_self_score(
 async def _rows(
     session: AsyncSession, *, target_id: int, after_id: int | None, limit: int
 ) -> list[SelfScoreOut]:
-    query = (
-        select(SelfScore, RubricLevel)
-        .outerjoin(RubricLevel, RubricLevel.id == SelfScore.rubric_level_id)
-        .where(SelfScore.target_id == target_id)
-        .order_by(SelfScore.id)
-        .limit(limit)
-        .execution_options(populate_existing=True)
-    )
-    if after_id is not None:
-        query = query.where(SelfScore.id > after_id)
-    return [_out(score, level) for score, level in (await session.execute(query)).all()]
+    rows = await repository.list_self_scores(session, target_id=target_id, after_id=after_id, limit=limit)
+    return [_out(score, level) for score, level in rows]
 
 
 def _out(score: SelfScore, level: RubricLevel | None) -> SelfScoreOut:
