@@ -2,8 +2,8 @@
 
 import asyncio
 
+from tests.councils.extraordinary import association, extraordinary
 from tests.councils.helpers import Api, unique
-from tests.councils.test_extraordinary import association, extraordinary
 
 
 async def test_changing_the_requesters_records_only_those_added_and_removed(api: Api) -> None:
