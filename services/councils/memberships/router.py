@@ -60,10 +60,10 @@ async def list_memberships(
         kind=kind.value if kind else None,
         active_on=active_on,
     )
-    # A hot read: one statement on the bare connection (shared.driver), the page serialised once.
+    # A hot read: one statement on the bare connection (shared.driver), the page's JSON built from its rows.
     async with driver_connection(request) as connection:
         page = await service.list_memberships(connection, filters=filters, cursor=cursor, limit=limit)
-    return Response(page.model_dump_json(), media_type="application/json")
+    return Response(page, media_type="application/json")
 
 
 @router.get(

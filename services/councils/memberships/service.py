@@ -15,6 +15,7 @@ from services.councils.districts import repository as districts
 from services.councils.memberships import repository
 from services.councils.memberships.errors import InvalidMembership, MembershipNotFound
 from services.councils.memberships.models import Membership
+from services.councils.memberships.page import page_json
 from services.councils.memberships.repository import MembershipFilter, MembershipRow
 from services.councils.memberships.schemas import (
     Composition,
@@ -31,7 +32,7 @@ from services.councils.organizations.service import get_body, is_body
 from services.councils.people import repository as people
 from shared.auth import Identity
 from shared.db import register_constraint
-from shared.pagination import ID, Page, decode_cursor, page_of
+from shared.pagination import ID, decode_cursor
 from shared.problems import Conflict
 from shared.seoul import today_seoul
 
@@ -261,11 +262,12 @@ async def read_membership(session: AsyncSession, membership_id: int) -> Membersh
 
 async def list_memberships(
     connection: asyncpg.Connection, *, filters: MembershipFilter, cursor: str | None, limit: int
-) -> Page[MembershipOut]:
+) -> bytes:
+    """A search page (`Page[MembershipOut]`) as its JSON."""
     key = decode_cursor(cursor, (ID,))
     after_id = int(key[0]) if key else None
     rows = await repository.search_page(connection, filters, after_id=after_id, limit=limit + 1)
-    return page_of([membership_out(row) for row in rows], limit, lambda item: [item.id])
+    return page_json(rows, limit)
 
 
 @dataclass(frozen=True)
