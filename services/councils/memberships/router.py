@@ -60,9 +60,12 @@ async def list_memberships(
         kind=kind.value if kind else None,
         active_on=active_on,
     )
-    # A hot read: one statement on the bare connection (shared.driver), the page's JSON built from its rows.
+    # A hot read: on the bare connection (shared.driver), the registry's version read, then the cached page
+    # or one statement whose rows become the page's JSON.
     async with driver_connection(request) as connection:
-        page = await service.list_memberships(connection, filters=filters, cursor=cursor, limit=limit)
+        page = await service.list_memberships(
+            connection, request.app.state.read_cache, filters=filters, cursor=cursor, limit=limit
+        )
     return Response(page, media_type="application/json")
 
 
