@@ -2,6 +2,7 @@
 
 from fastapi import FastAPI
 
+from services.councils.common.read_cache import VersionedCache
 from services.councils.district_overview.router import router as district_overview_router
 from services.councils.district_status.router import router as district_status_router
 from services.councils.districts.router import router as districts_router
@@ -17,8 +18,9 @@ from shared.app import create_service_app
 
 
 def create_app(settings: CouncilsSettings | None = None) -> FastAPI:
-    return create_service_app(
-        settings=settings or CouncilsSettings(),
+    settings = settings or CouncilsSettings()
+    app = create_service_app(
+        settings=settings,
         title="Seoul council registry",
         description="Districts, governance bodies, people, memberships, meetings and decisions.",
         routers=[
@@ -34,3 +36,5 @@ def create_app(settings: CouncilsSettings | None = None) -> FastAPI:
             history_router,
         ],
     )
+    app.state.read_cache = VersionedCache(settings.read_cache_bytes)
+    return app

@@ -10,3 +10,9 @@ class CouncilsSettings(ServiceSettings):
         default=SecretStr(DEV_DB_PASSWORD), validation_alias="COUNCILS_DB_PASSWORD"
     )
     port: int = Field(default=8001, validation_alias="COUNCILS_PORT")
+    read_cache_bytes: int = Field(
+        default=16 * 2**20,
+        ge=0,
+        validation_alias="COUNCILS_READ_CACHE_BYTES",
+        description="Bytes of hot reads' answers each process keeps (common/read_cache.py); 0: none.",
+    )

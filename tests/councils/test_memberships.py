@@ -302,3 +302,41 @@ async def test_memberships_filters(api: Api) -> None:
     assert await ids(kind="plenary") == 0
     assert await ids(active_on="2017-09-01") == 1
     assert await ids(active_on="2017-04-30") == 0
+
+
+async def test_a_search_page_holds_each_membership_as_its_own_read_gives_it(api: Api) -> None:
+    body = await api.body()
+    member_org = await api.ok(
+        await api.client.post(
+            "/councils/organizations",
+            json={"classification": "civil_society_organization", "name_ko": '협치 단체 "하나"'},
+            headers=api.city,
+        )
+    )
+    person = await api.person()
+    await api.membership(organization_id=body["id"], person_id=person["id"], role="chair", label="위원장")
+    await api.membership(organization_id=body["id"], member_organization_id=member_org["id"], sector="expert")
+    await api.membership(
+        organization_id=body["id"],
+        sector="official",
+        start_date="2017-03",
+        end_date="2017-09",
+        end_reason="resigned",
+        end_note="사임\n",
+        source="https://example.org/?a=1&b=<2>",
+    )
+    pages, cursor = [], None
+    while True:
+        params: dict[str, object] = {"organization_id": body["id"], "limit": 2}
+        if cursor:
+            params["cursor"] = cursor
+        response = await api.client.get("/councils/memberships", params=params)
+        assert response.status_code == 200, response.text
+        pages.append(response.json())
+        cursor = pages[-1]["next_cursor"]
+        if cursor is None:
+            break
+    assert [len(page["items"]) for page in pages] == [2, 1]
+    for item in (item for page in pages for item in page["items"]):
+        response = await api.client.get(f"/councils/memberships/{item['id']}")
+        assert response.json() == item

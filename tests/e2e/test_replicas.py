@@ -249,6 +249,51 @@ def test_both_relays_deliver_each_event_to_budget_once(replicated: Replicated) -
     assert sorted(row["event_id"] for row in applied) == sorted(ids)  # each once: none lost, none twice
 
 
+def test_a_membership_page_cached_by_one_replica_shows_a_write_through_the_other_at_once(
+    replicated: Replicated, auth: Callable[..., dict[str, str]]
+) -> None:
+    """Each councils process caches search pages (common/read_cache.py); the registry's data version, changed
+    by every write, is read before each page is served, so no replica serves a page older than the last
+    write through any replica."""
+    city = auth("city_officer")
+    urls = replicated.urls
+    with (
+        httpx.Client(base_url=urls["councils-a"], timeout=30, headers=city) as a,
+        httpx.Client(base_url=urls["councils-b"], timeout=30, headers=city) as b,
+    ):
+        body = a.post("/councils/bodies", json={"classification": "tft", "name_ko": "복제본 TFT"})
+        person = a.post("/councils/persons", json={"name_ko": "복제본 위원"})
+        assert body.status_code == person.status_code == 201, (body.text, person.text)
+
+        def page(client: httpx.Client) -> list[dict[str, Any]]:
+            response = client.get("/councils/memberships", params={"organization_id": body.json()["id"]})
+            assert response.status_code == 200, response.text
+            items: list[dict[str, Any]] = response.json()["items"]
+            return items
+
+        for client in (a, b, a, b):  # each replica has the (empty) page cached
+            assert page(client) == []
+        seat = a.post(
+            "/councils/memberships",
+            json={
+                "organization_id": body.json()["id"],
+                "person_id": person.json()["id"],
+                "role": "member",
+                "sector": "civil",
+                "start_date": "2017-03-01",
+            },
+        )
+        assert seat.status_code == 201, seat.text
+        assert page(b) == page(a) == [seat.json()]
+
+        renamed = b.patch(f"/councils/persons/{person.json()['id']}", json={"name_ko": "개명한 위원"})
+        assert renamed.status_code == 200, renamed.text
+        assert page(a)[0]["person"]["name_ko"] == page(b)[0]["person"]["name_ko"] == "개명한 위원"
+
+        assert b.delete(f"/councils/memberships/{seat.json()['id']}").status_code == 204
+        assert page(a) == page(b) == []
+
+
 def test_killing_one_replica_of_each_service_keeps_the_system_answering(
     replicated: Replicated, auth: Callable[..., dict[str, str]]
 ) -> None:

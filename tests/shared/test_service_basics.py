@@ -3,6 +3,7 @@
 import json
 import logging
 from collections.abc import Callable
+from datetime import UTC, datetime
 
 import httpx
 import pytest
@@ -41,6 +42,20 @@ def test_json_logs_keep_korean_and_the_request_id() -> None:
         request_id_var.reset(token)
     assert "협치 서울" in line
     assert json.loads(line)["request_id"] == "rid-1"
+
+
+@pytest.mark.parametrize(
+    "created", [1796284975.0, 1796284975.001, 1796284975.0009995, 1796284975.9995, 1796284975.9999996, 0.25]
+)
+def test_a_json_log_line_is_stamped_in_utc_to_the_millisecond(created: float) -> None:
+    record = logging.LogRecord("t", logging.INFO, __file__, 1, "x", None, None)
+    record.created = created
+    formatter = JsonFormatter("councils")
+    expected = datetime.fromtimestamp(created, UTC).isoformat(timespec="milliseconds")
+    assert json.loads(formatter.format(record))["ts"] == expected
+    record.created = created + 1.5  # the second after, from the same formatter
+    expected = datetime.fromtimestamp(created + 1.5, UTC).isoformat(timespec="milliseconds")
+    assert json.loads(formatter.format(record))["ts"] == expected
 
 
 @pytest.mark.parametrize(

@@ -4,7 +4,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from functools import cache
-from types import SimpleNamespace
 from typing import Any, cast
 
 import asyncpg
@@ -62,24 +61,49 @@ def _query() -> Select[Membership, str, str, str]:
     return _QUERY
 
 
+PAGE_COLUMNS = (
+    "id",
+    "organization_id",
+    "organization_name",
+    "person_id",
+    "person_name",
+    "member_organization_id",
+    "member_organization_name",
+    "post_id",
+    "on_behalf_of_id",
+    "role",
+    "sector",
+    "district_code",
+    "label",
+    "start_date",
+    "end_date",
+    "end_reason",
+    "end_note",
+    "appointed_by",
+    "source",
+    "created_at",
+    "updated_at",
+)
+"""A search page's columns, in the order `services.councils.memberships.service.page_json` unpacks them."""
+
+
 def _build_page() -> Select[Any]:
-    """`_QUERY` as plain columns (no ORM entity): a search page's statement."""
+    """`_QUERY` as plain columns (no ORM entity), in `PAGE_COLUMNS`' order: a search page's statement."""
     memberships = cast(Table, Membership.__table__)
     organizations = cast(Table, Organization.__table__)
     body, member_org = organizations.alias("body"), organizations.alias("member_org")
     persons = cast(Table, Person.__table__)
-    return (
-        select(*(column for column in memberships.c if column.key != "period"))
-        .add_columns(
-            body.c.name_ko.label("organization_name"),
-            persons.c.name_ko.label("person_name"),
-            member_org.c.name_ko.label("member_organization_name"),
-        )
-        .select_from(
-            memberships.join(body, body.c.id == memberships.c.organization_id)
-            .outerjoin(persons, persons.c.id == memberships.c.person_id)
-            .outerjoin(member_org, member_org.c.id == memberships.c.member_organization_id)
-        )
+    named = {
+        "organization_name": body.c.name_ko,
+        "person_name": persons.c.name_ko,
+        "member_organization_name": member_org.c.name_ko,
+    }
+    return select(
+        *(named[name].label(name) if name in named else memberships.c[name] for name in PAGE_COLUMNS)
+    ).select_from(
+        memberships.join(body, body.c.id == memberships.c.organization_id)
+        .outerjoin(persons, persons.c.id == memberships.c.person_id)
+        .outerjoin(member_org, member_org.c.id == memberships.c.member_organization_id)
     )
 
 
@@ -161,20 +185,13 @@ async def search(
 
 async def search_page(
     connection: asyncpg.Connection, filters: MembershipFilter, *, after_id: int | None, limit: int
-) -> list[MembershipRow]:
-    """`search` as one statement on the request's asyncpg connection (shared.driver): the search page."""
+) -> list[asyncpg.Record]:
+    """`search` as one statement on the request's asyncpg connection (shared.driver): the search page's
+    rows, `PAGE_COLUMNS` each."""
     if filters.organization_ids is not None:
         raise ValueError("search_page takes no organization_ids")
     values = _values(filters, after_id, limit)
-    records = await _page_statement(frozenset(values)).fetch(connection, **values)
-    rows = [SimpleNamespace(**record) for record in records]
-    # Not entities (never written through): each row has every column membership_out reads.
-    return [
-        MembershipRow(
-            cast(Membership, row), row.organization_name, row.person_name, row.member_organization_name
-        )
-        for row in rows
-    ]
+    return await _page_statement(frozenset(values)).fetch(connection, **values)
 
 
 async def seats_on(

@@ -10,11 +10,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.councils.common.access import ensure_can_write
 from services.councils.common.dates import first_day, last_day
 from services.councils.common.errors import UnknownReference
+from services.councils.common.read_cache import VersionedCache, registry_version
 from services.councils.common.vocab import SEAT_ROLES, EndReason, MemberRole, Sector
 from services.councils.districts import repository as districts
 from services.councils.memberships import repository
 from services.councils.memberships.errors import InvalidMembership, MembershipNotFound
 from services.councils.memberships.models import Membership
+from services.councils.memberships.page import page_json
 from services.councils.memberships.repository import MembershipFilter, MembershipRow
 from services.councils.memberships.schemas import (
     Composition,
@@ -31,7 +33,7 @@ from services.councils.organizations.service import get_body, is_body
 from services.councils.people import repository as people
 from shared.auth import Identity
 from shared.db import register_constraint
-from shared.pagination import ID, Page, decode_cursor, page_of
+from shared.pagination import ID, decode_cursor
 from shared.problems import Conflict
 from shared.seoul import today_seoul
 
@@ -260,12 +262,35 @@ async def read_membership(session: AsyncSession, membership_id: int) -> Membersh
 
 
 async def list_memberships(
-    connection: asyncpg.Connection, *, filters: MembershipFilter, cursor: str | None, limit: int
-) -> Page[MembershipOut]:
+    connection: asyncpg.Connection,
+    cache: VersionedCache,
+    *,
+    filters: MembershipFilter,
+    cursor: str | None,
+    limit: int,
+) -> bytes:
+    """A search page (`Page[MembershipOut]`) as its JSON: the cached one while the registry is unchanged."""
     key = decode_cursor(cursor, (ID,))
     after_id = int(key[0]) if key else None
-    rows = await repository.search_page(connection, filters, after_id=after_id, limit=limit + 1)
-    return page_of([membership_out(row) for row in rows], limit, lambda item: [item.id])
+    version = await registry_version(connection)
+    f = filters
+    page_key = (
+        f.organization_id,
+        f.person_id,
+        f.district,
+        f.sector,
+        f.role,
+        f.kind,
+        f.active_on,
+        after_id,
+        limit,
+    )
+    page = cache.get(page_key, version)
+    if page is None:
+        rows = await repository.search_page(connection, filters, after_id=after_id, limit=limit + 1)
+        page = page_json(rows, limit)
+        cache.put(page_key, version, page)
+    return page
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,108 @@
+"""The membership search page's cache (common/read_cache.py, migration 0008): a write of any table the page
+reads is seen by the next read; the cache's own bounds. Two processes: tests/e2e/test_replicas.py."""
+
+from collections.abc import AsyncIterator, Callable
+from typing import Any
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from services.councils.common.read_cache import VersionedCache
+from tests.conftest import ServiceHarness
+from tests.councils.helpers import Api, unique
+
+
+@pytest.fixture
+async def api_and_connection(
+    councils_harness: ServiceHarness, auth: Callable[..., dict[str, str]]
+) -> AsyncIterator[tuple[Api, AsyncConnection]]:
+    """The councils client and the connection its requests run on (in the test's transaction)."""
+    async for client, connection in councils_harness.client():
+        yield Api(client, auth), connection
+
+
+async def _page(api: Api, **params: object) -> list[dict[str, Any]]:
+    response = await api.client.get("/councils/memberships", params=params)
+    assert response.status_code == 200, response.text
+    items: list[dict[str, Any]] = response.json()["items"]
+    return items
+
+
+async def test_every_write_the_page_reads_is_in_the_next_page(api: Api) -> None:
+    body = await api.body(district_code="11110", classification="tft")
+    person = await api.person()
+    seat = await api.membership(organization_id=body["id"], person_id=person["id"])
+    query = {"organization_id": body["id"], "kind": "tft"}
+    assert [item["id"] for item in await _page(api, **query)] == [seat["id"]]
+    assert await _page(api, **query) == await _page(api, **query)  # the second one from the cache
+
+    name = unique("김철수")
+    renamed = await api.client.patch(
+        f"/councils/persons/{person['id']}", json={"name_ko": name}, headers=api.city
+    )
+    assert renamed.status_code == 200, renamed.text
+    assert (await _page(api, **query))[0]["person"]["name_ko"] == name
+
+    body_name = unique("협치회의")
+    response = await api.client.patch(
+        f"/councils/bodies/{body['id']}", json={"name_ko": body_name}, headers=api.city
+    )
+    assert response.status_code == 200, response.text
+    assert (await _page(api, **query))[0]["organization"]["name_ko"] == body_name
+
+    response = await api.client.patch(
+        f"/councils/memberships/{seat['id']}", json={"label": "위원장 직무대행"}, headers=api.city
+    )
+    assert response.status_code == 200, response.text
+    assert (await _page(api, **query))[0]["label"] == "위원장 직무대행"
+
+    second = await api.membership(organization_id=body["id"], sector="official")
+    assert [item["id"] for item in await _page(api, **query)] == [seat["id"], second["id"]]
+
+    response = await api.client.delete(f"/councils/memberships/{second['id']}", headers=api.city)
+    assert response.status_code == 204, response.text
+    assert [item["id"] for item in await _page(api, **query)] == [seat["id"]]
+
+
+async def test_each_write_statement_of_the_pages_tables_changes_the_version(
+    api_and_connection: tuple[Api, AsyncConnection],
+) -> None:
+    api, councils_connection = api_and_connection
+    body = await api.body()
+
+    async def version() -> int:
+        value: int = await councils_connection.scalar(text("SELECT version FROM councils.registry_version"))
+        return value
+
+    seen = [await version()]
+    for statement in (
+        "UPDATE councils.organizations SET name_en = 'x' WHERE id = :id",
+        "UPDATE councils.persons SET note = 'x' WHERE false",  # no row: a statement all the same
+        "DELETE FROM councils.memberships WHERE organization_id = :id",
+    ):
+        await councils_connection.execute(text(statement), {"id": body["id"]})
+        seen.append(await version())
+    assert len(set(seen)) == len(seen)
+
+
+def test_the_cache_serves_only_what_was_built_at_the_version_asked() -> None:
+    cache = VersionedCache(max_bytes=800)
+    cache.put("a", 1, b"page a")
+    assert cache.get("a", 1) == b"page a"
+    assert cache.get("a", 2) is None
+    assert cache.get("b", 1) is None
+    cache.put("a", 2, b"page a, again")
+    assert cache.get("a", 2) == b"page a, again" and cache.get("a", 1) is None
+
+
+def test_the_cache_drops_the_least_recently_used_past_its_bytes() -> None:
+    cache = VersionedCache(max_bytes=800)
+    for key in "abcdefgh":
+        cache.put(key, 1, key.encode() * 100)
+    cache.get("a", 1)  # used: "b" is now the oldest
+    cache.put("i", 1, b"i" * 100)
+    assert cache.get("b", 1) is None
+    assert cache.get("a", 1) == b"a" * 100 and cache.get("i", 1) == b"i" * 100
+    cache.put("big", 1, b"x" * 101)  # more than an eighth of the bound: not kept
+    assert cache.get("big", 1) is None and cache.get("c", 1) == b"c" * 100
