@@ -8,7 +8,8 @@ again (re-casts: updates); the backend's CPU time (/proc, user + system) is divi
 variants switch the schema between 0012's triggers and 0013's (the migration's own SQL, both ways) and
 disable some triggers (ALTER TABLE … DISABLE TRIGGER), for the measurement only; they cycle round by round
 so that the machine's load hits them alike. `pg_stat_user_functions` (track_functions=all) gives each
-trigger function's calls and own time in the last round.
+trigger function's calls and own time in the last round. `--import-rows N` also times, per variant with
+all its triggers, one statement inserting N ballots into an election taking an import (an import's shape).
 """
 
 import argparse
@@ -17,6 +18,7 @@ import hashlib
 import importlib
 import os
 import sys
+import time
 from pathlib import Path
 
 import asyncpg
@@ -34,7 +36,12 @@ ELECTION = (
     " now() + interval '2 hours', 'bench') RETURNING id"
 )
 
-
+# An import's shape: many rows in one statement into an election taking an import.
+IMPORT = (
+    "INSERT INTO ballots (election_id, voter_hash, voter_group, project_ids)"
+    " SELECT $1, sha256(int8send(i)), 'all', ARRAY[(i % 30 + 1)::text]"
+    " FROM generate_series(1, $2::bigint) AS i"
+)
 _0013 = importlib.import_module("services.budget.migrations.versions.0013_ballot_triggers_one_pass")
 TALLY = ["ballot_tally_stale_insert", "ballot_tally_stale_update_o", "ballot_tally_stale_update_n"]
 GUARD = ["ballots_guard_insert", "ballots_guard_update"]
@@ -105,6 +112,15 @@ async def run(args: argparse.Namespace, admin_url: str) -> None:
                             f"  {variant}: {name} {calls / (2 * args.ballots):.1f} calls a statement,"
                             f" {self_ms * 1000 / calls:.1f} µs a call (self)"
                         )
+            if args.import_rows and not disabled:
+                await conn.execute("UPDATE elections SET accepting_import = true WHERE id = $1", election)
+                start, wall = cpu_seconds(backend), time.perf_counter()
+                await conn.execute(IMPORT, election, args.import_rows)
+                print(
+                    f"  {variant}: one statement of {args.import_rows:,} imported ballots:"
+                    f" {time.perf_counter() - wall:.2f} s, postgres CPU {cpu_seconds(backend) - start:.2f} s",
+                    flush=True,
+                )
             for name in disabled:
                 await conn.execute(f"ALTER TABLE budget.ballots ENABLE TRIGGER {name}")
             print(
@@ -124,6 +140,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--ballots", type=int, default=2000)
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--import-rows", type=int, default=0, help="also time a bulk insert of this many")
     args = parser.parse_args()
     from ops.devdb import EmbeddedPostgres, ensure_database
     from ops.migrate import migrate_all
