@@ -196,7 +196,7 @@ def measure_all(args: argparse.Namespace, procs: Processes, urls: dict[str, str]
         flush=True,
     )
     ceiling: Row | None = None
-    for label, url_of in ballot_rows:
+    for label, url_of in ballot_rows if args.rows in ("all", "ballots") else []:
         if args.warmup > 0:
             run_wrk(url_of(), args.ballot_connections, args.warmup, args.threads, script)
         url = url_of()
@@ -217,7 +217,7 @@ def measure_all(args: argparse.Namespace, procs: Processes, urls: dict[str, str]
         if result.requests > args.tokens:
             print(f"  ({result.requests - args.tokens} requests reused a token: raise --tokens)", flush=True)
     ceiling = None
-    for label, url in read_rows:
+    for label, url in read_rows if args.rows in ("all", "reads") else []:
         if args.warmup > 0:
             run_wrk(url, args.read_connections, args.warmup, args.threads)
         name = next((n for n in ("districts", "bodies", "memberships") if f"/councils/{n}" in label), None)
@@ -372,6 +372,9 @@ def main() -> None:
     parser.add_argument("--tokens", type=int, default=40_000)
     parser.add_argument("--no-write", action="store_true")
     parser.add_argument(
+        "--rows", choices=("all", "ballots", "reads"), default="all", help="a part only (implies --no-write)"
+    )
+    parser.add_argument(
         "--profile", type=Path, help="py-spy the gateway and budget (ballots) and councils (reads) here"
     )
     args = parser.parse_args()
@@ -403,7 +406,7 @@ def main() -> None:
             embedded.stop()
     text = markdown(rows, args, (load_start, os.getloadavg()[0]))
     print(text)
-    if not args.no_write:
+    if not args.no_write and args.rows == "all":
         write_section("ceiling", text, RESULTS)
 
 

@@ -25,8 +25,10 @@ from fastapi import Request
 from sqlalchemy.dialects.postgresql.asyncpg import dialect as asyncpg_dialect
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlalchemy.pool import PoolProxiedConnection
 from sqlalchemy.sql import ClauseElement
 from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.util.concurrency import greenlet_spawn
 
 from shared.db import translate_db_error
 from shared.db_outage import is_database_outage
@@ -74,19 +76,22 @@ async def driver_connection(request: Request) -> AsyncIterator[asyncpg.Connectio
         async with _as_problems(None, driver), driver.transaction():
             yield driver
         return
+    # Straight from the pool, no SQLAlchemy Connection (44 -> 28 µs of CPU a checkout and return, measured
+    # alone). Nothing runs on it through SQLAlchemy: no transaction of its own is open, and returning it to
+    # the pool sends nothing.
     async with _as_problems(None, None):
-        connection = await bind.connect()
+        pooled = await bind.raw_connection()
     try:
-        driver = (await connection.get_raw_connection()).driver_connection
-        async with _as_problems(connection, driver):
+        driver = pooled.driver_connection
+        async with _as_problems(pooled, driver):
             yield driver
     finally:
-        await connection.close()
+        await greenlet_spawn(pooled.close)
 
 
 @asynccontextmanager
 async def _as_problems(
-    pooled: AsyncConnection | None, driver: asyncpg.Connection | None
+    pooled: PoolProxiedConnection | None, driver: asyncpg.Connection | None
 ) -> AsyncIterator[None]:
     """Errors as problems; `pooled`, a connection of ours, is dropped when the database went away (any
     error that left the connection closed counts, as SQLAlchemy's `is_disconnect` has it)."""
@@ -98,7 +103,7 @@ async def _as_problems(
         if is_database_outage(exc) or (driver is not None and driver.is_closed()):
             if pooled is not None:
                 with suppress(Exception):  # already gone: nothing more to release
-                    await pooled.invalidate()
+                    await greenlet_spawn(pooled.invalidate)
             raise DatabaseUnavailable() from exc
         # ArgumentError: asyncpg refused to encode a parameter (out of its column's range) before sending it
         if not isinstance(exc, asyncpg.PostgresError | ArgumentError):

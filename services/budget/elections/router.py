@@ -209,8 +209,8 @@ async def get_election(session: SessionDep, election_id: ElectionId) -> Election
     return await service.get_election(session, election_id)
 
 
-@router.put("/elections/{election_id}/ballot", summary="Cast or replace my ballot")
-async def cast_ballot(request: Request, election_id: ElectionId, data: BallotIn, actor: Voter) -> BallotOut:
+@router.put("/elections/{election_id}/ballot", summary="Cast or replace my ballot", response_model=BallotOut)
+async def cast_ballot(request: Request, election_id: ElectionId, data: BallotIn, actor: Voter) -> Response:
     """Cast your ballot, or replace it while the election is open; you are stored only as a keyed hash.
 
     Citizens vote; a caller with any other role (admin included) votes only when enrolled on one of the
@@ -220,9 +220,11 @@ async def cast_ballot(request: Request, election_id: ElectionId, data: BallotIn,
     # rules' cache read here rather than as two more dependencies for FastAPI to solve per ballot.
     secret, cache = _voter_secret(request), _ballot_configs(request)
     async with driver_connection(request) as connection:
-        return await ballots.cast_ballot(
+        ballot = await ballots.cast_ballot(
             connection, election_id=election_id, data=data, actor=actor, secret=secret, cache=cache
         )
+    # Serialised once: FastAPI would validate the model it was just built as, then serialise it.
+    return Response(ballot.model_dump_json(), media_type="application/json")
 
 
 @router.get("/elections/{election_id}/ballot", summary="Get my ballot")

@@ -5,8 +5,8 @@ X-Request-ID, so a history row leads to the request's log lines; writes outside 
 `history` already refused UPDATE and DELETE (`history_immutable`); its guards are now the shared ones,
 `history_append_only` and `history_no_truncate`, so a TRUNCATE, which fires no row trigger, is refused too.
 
-Revision ID: 0013
-Revises: 0012
+Revision ID: 0014
+Revises: 0013
 Create Date: 2026-12-03
 """
 
@@ -16,8 +16,8 @@ from alembic import op
 
 from shared.audit import history_with_request_ids, history_without_request_ids
 
-revision: str = "0013"
-down_revision: str | None = "0012"
+revision: str = "0014"
+down_revision: str | None = "0013"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
