@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager
 from typing import Any
 
-from fastapi import APIRouter, Depends, FastAPI, Request
+from fastapi import APIRouter, FastAPI, Request
 from fastapi.routing import APIRoute
 from sqlalchemy import text
 
@@ -22,7 +22,6 @@ from shared.retries_openapi import document_retries
 from shared.service_auth import ServiceTokenVerifier
 from shared.settings import ServiceSettings
 from shared.telemetry import FASTAPI_TELEMETRY_OFF, configure_tracing
-from shared.text_guard import reject_unstorable_text
 
 QUIET_PATHS = frozenset({"/livez", "/readyz", "/metrics"})
 
@@ -91,7 +90,6 @@ def create_service_app(
         lifespan=lifespan,
         generate_unique_id_function=operation_id(settings.service_name),
         responses=PROBLEM_RESPONSES,
-        dependencies=[Depends(reject_unstorable_text)],
         telemetry=FASTAPI_TELEMETRY_OFF,
     )
     app.state.settings = settings

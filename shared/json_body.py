@@ -112,9 +112,13 @@ class JsonBodyRequest(Request):
 
 
 class JsonBodyRoute(APIRoute):
-    """An APIRoute whose requests are `JsonBodyRequest`s, with a JSON body checked before FastAPI reads it."""
+    """An APIRoute whose requests are `JsonBodyRequest`s, with a JSON body checked before FastAPI reads it
+    and no path, query or body value that PostgreSQL cannot store (`shared.text_guard`)."""
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        # text_guard reads bodies through this module; imported here, once per route, to keep that one way.
+        from shared.text_guard import reject_unstorable_text
+
         handler = super().get_route_handler()
         json_body = self.body_field is not None and not _is_form(self)
 
@@ -134,6 +138,8 @@ class JsonBodyRoute(APIRoute):
                 # not JSON: FastAPI parses it again and reports where it breaks
                 with contextlib.suppress(json.JSONDecodeError):
                     await request.json()
+            # Here rather than as an app-wide dependency: the same check first, without a dependency's cost.
+            await reject_unstorable_text(request)
             return await handler(request)
 
         return guarded
