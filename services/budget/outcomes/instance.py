@@ -10,6 +10,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
+from itertools import repeat
 
 from services.budget.pabulib.parser import Amount, PbInstance
 from services.budget.pabulib.votes import vote_columns
@@ -71,8 +72,9 @@ def build_instance(instance: PbInstance, *, budget: Amount | None = None) -> Ins
     counts: Counter[Ballot] = Counter()
     ballots, all_points = vote_columns(instance.votes)
     if vote_type in APPROVAL_TYPES:
-        for vote in ballots:
-            counts[tuple((i, 1) for i in sorted(index[p] for p in vote))] += 1
+        # Index tuples counted by C-level maps (no Python frame per ballot), paired once per distinct one.
+        distinct = Counter(map(tuple, map(sorted, map(map, repeat(index.__getitem__), ballots))))
+        counts.update({tuple(zip(key, repeat(1))): n for key, n in distinct.items()})
     else:
         for vote, points in zip(ballots, all_points, strict=True):
             pairs = sorted((index[p], pts) for p, pts in zip(vote, points or (), strict=True) if pts)
