@@ -89,6 +89,7 @@ async def test_the_guard_checks_groups_projects_and_repeats_of_imported_ballots(
     except _Rollback:
         pass
     finally:
+        await conn.execute("DELETE FROM budget.elections WHERE id = $1", election_id)  # committed above
         await conn.close()
 
 
