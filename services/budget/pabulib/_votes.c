@@ -226,7 +226,7 @@ accepted:
 }
 
 static PyMethodDef methods[] = {
-    {"split_clean", split_clean, METH_VARARGS, "Split clean ASCII VOTES lines column by column, or None."},
+    {"split_clean", split_clean, METH_VARARGS, "Split clean VOTES lines column by column, or None (see the module comment)."},
     {NULL, NULL, 0, NULL},
 };
 
