@@ -60,7 +60,7 @@ def test_c_splitter_accepts_only_what_python_accepts(case: str, monkeypatch: pyt
     assert c_seen == py_seen
     assert (in_c is None) == (in_python is None)
     # The C splitter may refuse more (a lone surrogate): the Python path then reads those lines.
-    accepted = split_clean(list(lines), 4, 0, 1, (2, 3), tuple(PROJECTS), {"v9"}) is not None
+    accepted = split_clean(list(lines), 4, 0, 1, (2, 3), tuple(PROJECTS), {"v9"}, False) is not None
     assert accepted == (case not in REFUSED)
     if in_c is not None and in_python is not None:
         assert list(in_c.line_nos) == list(in_python.line_nos)
@@ -73,11 +73,25 @@ def test_c_splitter_accepts_only_what_python_accepts(case: str, monkeypatch: pyt
 def test_c_splitter_leaves_seen_as_it_was_when_it_refuses() -> None:
     seen = {"v9"}
     lines = ["v1;a;30;F\n", "v2;b;31;M\n", "v3;z;32;F\n"]
-    assert split_clean(lines, 4, 0, 1, (2, 3), tuple(PROJECTS), seen) is None
+    assert split_clean(lines, 4, 0, 1, (2, 3), tuple(PROJECTS), seen, False) is None
     assert seen == {"v9"}
-    ids, ballots, (ages, sexes) = split_clean(lines[:2], 4, 0, 1, (2, 3), tuple(PROJECTS), seen)
+    ids, ballots, (ages, sexes) = split_clean(lines[:2], 4, 0, 1, (2, 3), tuple(PROJECTS), seen, False)
     assert seen == {"v9", "v1", "v2"} and ids == ["v1", "v2"] and ballots == [("a",), ("b",)]
     assert ages == ["30", "31"] and sexes == ["F", "M"]
+
+
+def test_c_splitter_orders_projects_as_the_projects_section_when_asked() -> None:
+    lines = ["v1;Ł1,b,a;30;F\n", "v2;c d,a;31;M\n", "v3;b;32;F\n"]
+    ordered = clean_batch(lines, 5, LAYOUT, PROJECTS.keys(), set(), project_order=True)
+    in_file = clean_batch(lines, 5, LAYOUT, PROJECTS.keys(), set())
+    assert in_file is not None and not in_file.in_project_order
+    assert list(map(tuple, in_file.votes)) == [("Ł1", "b", "a"), ("c d", "a"), ("b",)]
+    assert ordered is not None
+    if split_clean is not None:
+        assert ordered.in_project_order
+        assert ordered.votes == [("a", "b", "Ł1"), ("a", "c d"), ("b",)]
+    else:
+        assert not ordered.in_project_order and ordered.votes == in_file.votes
 
 
 TEXT = """META

@@ -1,6 +1,6 @@
 /* Splitting clean VOTES lines in C: the optional accelerator of votes.clean_batch.
  *
- * split_clean(lines, width, voter_at, vote_at, extra, projects, seen) returns (voter_ids, votes, fields) for a
+ * split_clean(lines, width, voter_at, vote_at, extra, projects, seen, ordered) returns (voter_ids, votes, fields) for a
  * run of lines that clean_batch would accept on these grounds: every row exactly `width`
  * cells wide once trailing CR/LF are stripped, a non-empty voter id (stripped as str.strip strips), a vote
  * whose comma-separated items are each exactly a known project id and each named once. The extra columns
@@ -8,7 +8,8 @@
  * Python path, so this function may refuse more than clean_batch but never accepts what it would refuse.
  * A voter id must be in neither `seen` (the set of the lines before) nor an earlier line: `seen` gains the
  * ids of an accepted run and is left as it was when the run is refused. A vote is a tuple of the projects'
- * own id objects, so a million ballots make no string per approval.
+ * own id objects, so a million ballots make no string per approval; with `ordered` true its projects are in the
+ * order of `projects` (the PROJECTS section's, as the import stores them), else in the line's order.
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
@@ -75,8 +76,9 @@ static void strip(const char **s, Py_ssize_t *n) {
 static PyObject *split_clean(PyObject *self, PyObject *args) {
     PyObject *lines, *extra, *projects, *seen;
     Py_ssize_t width, voter_at, vote_at, added = 0;
-    if (!PyArg_ParseTuple(args, "O!nnnO!O!O!", &PyList_Type, &lines, &width, &voter_at, &vote_at, &PyTuple_Type,
-                          &extra, &PyTuple_Type, &projects, &PySet_Type, &seen))
+    int ordered;
+    if (!PyArg_ParseTuple(args, "O!nnnO!O!O!p", &PyList_Type, &lines, &width, &voter_at, &vote_at, &PyTuple_Type,
+                          &extra, &PyTuple_Type, &projects, &PySet_Type, &seen, &ordered))
         return NULL;
     Py_ssize_t n_lines = PyList_GET_SIZE(lines), n_extra = PyTuple_GET_SIZE(extra);
     Py_ssize_t n_projects = PyTuple_GET_SIZE(projects);
@@ -89,7 +91,7 @@ static PyObject *split_clean(PyObject *self, PyObject *args) {
     const char **starts = PyMem_Calloc((size_t)width, sizeof(char *));
     Py_ssize_t *lens = PyMem_Calloc((size_t)width, sizeof(Py_ssize_t));
     Py_ssize_t *stamp = PyMem_Calloc((size_t)n_projects + 1, sizeof(Py_ssize_t));
-    PyObject **items = PyMem_Calloc((size_t)n_projects + 1, sizeof(PyObject *));
+    Py_ssize_t *items = PyMem_Calloc((size_t)n_projects + 1, sizeof(Py_ssize_t)); /* one vote's indexes */
     size_t size = 8;
     while (size < 2 * (size_t)n_projects + 2) size <<= 1;
     Table table = {PyMem_Calloc(size, sizeof(Slot)), size - 1};
@@ -160,15 +162,23 @@ static PyObject *split_clean(PyObject *self, PyObject *args) {
             Py_ssize_t j = table_find(&table, s, stop - s);
             if (j < 0 || stamp[j] == row + 1) goto refuse; /* unknown (or empty), or named twice */
             stamp[j] = row + 1;
-            items[count++] = PyTuple_GET_ITEM(projects, j);
+            items[count++] = j;
             if (!comma) break;
             s = comma + 1;
+        }
+        if (ordered) { /* insertion sort: a ballot names a handful of projects */
+            for (Py_ssize_t i = 1; i < count; i++) {
+                Py_ssize_t j = items[i], k = i;
+                for (; k > 0 && items[k - 1] > j; k--) items[k] = items[k - 1];
+                items[k] = j;
+            }
         }
         PyObject *vote = PyTuple_New(count);
         if (!vote) goto done;
         for (Py_ssize_t i = 0; i < count; i++) {
-            Py_INCREF(items[i]);
-            PyTuple_SET_ITEM(vote, i, items[i]);
+            PyObject *id = PyTuple_GET_ITEM(projects, items[i]);
+            Py_INCREF(id);
+            PyTuple_SET_ITEM(vote, i, id);
         }
         PyList_SET_ITEM(votes, row, vote);
 

@@ -8,5 +8,6 @@ def split_clean(
     extra: tuple[int, ...],
     projects: tuple[str, ...],
     seen: set[str],
+    ordered: bool,
     /,
 ) -> tuple[list[str], list[Sequence[str]], tuple[list[str | None], ...]] | None: ...

@@ -190,10 +190,14 @@ class PbReader:
             for self._line_no, vote in zip(batch.line_nos, PbVotes([batch]), strict=True):
                 yield vote
 
-    def iter_vote_batches(self, size: int = 10_000, *, start: int | None = None) -> Iterator[VoteBatch]:
+    def iter_vote_batches(
+        self, size: int = 10_000, *, start: int | None = None, project_order: bool = False
+    ) -> Iterator[VoteBatch]:
         """The ballots of the VOTES section, validated, up to ``size`` lines of the file at a time.
 
         With ``start``, the first batch reads that many lines and each next one twice as many, up to ``size``.
+        With ``project_order``, a batch may list each ballot's projects in the PROJECTS section's order
+        (``VoteBatch.in_project_order``), which spares a caller that stores them so a sort per ballot.
         Clean runs of lines are checked column by column (no object per ballot); the others row by row,
         with the same repairs and errors. ``line_no`` is the last line read."""
         if self._votes_started:
@@ -218,7 +222,7 @@ class PbReader:
                 rows = csv.reader(chain(batch, lines), **CSV)
                 yield from self._careful_batches(rows, first - 1, layout, seen, size)
                 return
-            clean = clean_batch(batch, first, layout, self.projects.keys(), seen)
+            clean = clean_batch(batch, first, layout, self.projects.keys(), seen, project_order=project_order)
             if clean is not None:
                 self._line_no = read
                 yield clean

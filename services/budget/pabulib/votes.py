@@ -49,6 +49,8 @@ class VoteBatch:
     """Each ballot's points (one per project of ``votes``), or None when the file has no points column."""
     fields: dict[str, list[str | None]] = field(default_factory=dict)
     """The other VOTES columns, stripped, with empty and ``None`` cells as None."""
+    in_project_order: bool = False
+    """Each ballot's projects are in the PROJECTS section's order, not the file's (asked for, C path only)."""
 
     def __len__(self) -> int:
         return len(self.voter_ids)
@@ -138,20 +140,29 @@ def is_plain(lines: Sequence[str]) -> bool:
 
 
 def clean_batch(
-    lines: Sequence[str], first_line: int, layout: VoteLayout, projects: Collection[str], seen: set[str]
+    lines: Sequence[str],
+    first_line: int,
+    layout: VoteLayout,
+    projects: Collection[str],
+    seen: set[str],
+    *,
+    project_order: bool = False,
 ) -> VoteBatch | None:
     """The ballots of plain ``lines`` when none needs a repair or an error; else None (read them row by row).
 
-    ``seen`` holds the voter ids of the batches before; it gains this batch's when the batch is clean."""
+    ``seen`` holds the voter ids of the batches before; it gains this batch's when the batch is clean. With
+    ``project_order``, the C splitter may give each ballot's projects in the order of ``projects``
+    (``in_project_order`` says when it did)."""
     if layout.points_at is not None:
         return None  # points are parsed (and checked against the projects) row by row
     if split_clean is not None and isinstance(lines, list):
         at = (layout.width, layout.voter_at, layout.vote_at, tuple(at for at, _ in layout.extra))
-        split = split_clean(lines, *at, tuple(projects), seen)
+        split = split_clean(lines, *at, tuple(projects), seen, project_order)
         if split is not None:
             ids, ballots, columns = split
             fields = {name: column for (_, name), column in zip(layout.extra, columns, strict=True)}
-            return VoteBatch(range(first_line, first_line + len(ids)), ids, ballots, None, fields)
+            lines_read = range(first_line, first_line + len(ids))
+            return VoteBatch(lines_read, ids, ballots, None, fields, in_project_order=project_order)
     rows = list(map(str.split, map(str.rstrip, lines, repeat("\r\n")), repeat(";")))
     if set(map(len, rows)) != {layout.width}:
         return None  # a blank line or a row of the wrong width
