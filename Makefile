@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 # Reinstall when the locked dependencies or the compiled MES kernel change.
 LOCK := requirements/dev.lock
-BUILD_INPUTS := pyproject.toml setup.py services/budget/outcomes/_mes_kernel.c $(LOCK)
+BUILD_INPUTS := pyproject.toml setup.py services/budget/outcomes/_mes_kernel.c services/budget/pabulib/_votes.c $(LOCK)
 # `make lock` regenerates the locks with uv (into the venv, only for this): Python 3.11, Linux x86_64.
 UV_COMPILE := $(VENV)/bin/uv pip compile --quiet --generate-hashes --python-version 3.11 \
 	--python-platform x86_64-unknown-linux-gnu pyproject.toml requirements/build.in

@@ -1,7 +1,9 @@
-"""Builds the optional C kernel of the Method of Equal Shares; everything else is in pyproject.toml.
+"""Builds the optional C kernel of the Method of Equal Shares and the optional C splitter of Pabulib
+VOTES lines; everything else is in pyproject.toml.
 
-The extension is optional: without a C compiler the install still succeeds and MES runs in
-exact arithmetic only (services/budget/outcomes/mes_kernel.py).
+Both extensions are optional: without a C compiler the install still succeeds, MES runs in exact
+arithmetic only (services/budget/outcomes/mes_kernel.py) and the parser splits lines in Python
+(services/budget/pabulib/votes.py), with the same results.
 """
 
 from setuptools import Extension, setup
@@ -14,6 +16,12 @@ setup(
             # No FMA contraction and no fast-math: the error bounds assume plain IEEE arithmetic.
             extra_compile_args=["-O2", "-ffp-contract=off", "-fno-fast-math"],
             optional=True,
-        )
+        ),
+        Extension(
+            "services.budget.pabulib._votes",
+            sources=["services/budget/pabulib/_votes.c"],
+            extra_compile_args=["-O2"],
+            optional=True,
+        ),
     ]
 )

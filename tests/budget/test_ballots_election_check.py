@@ -52,3 +52,46 @@ async def test_deleting_an_election_deletes_its_ballots_and_its_id_stays(
         assert await conn.fetchval(count, election_id) == 0
     finally:
         await conn.close()
+
+
+@pytest.mark.parametrize(
+    ("projects", "group", "refused"),
+    [
+        ("{p1,p2,p3}", "voters", None),
+        ("[0:2]={p1,p2,p3}", "voters", None),  # subscripts from 0: still each project once
+        ("{p1,p2,p1}", "voters", "lists a project twice"),
+        ("[0:2]={p3,p2,p3}", "voters", "lists a project twice"),
+        ("{p1,p9}", "voters", "has no project p9"),
+        ("{p1}", "nobody", "has no voter group nobody"),
+    ],
+)
+async def test_the_guard_checks_groups_projects_and_repeats_of_imported_ballots(
+    committing: Budget, database: Database, projects: str, group: str, refused: str | None
+) -> None:
+    """Migration 0013's cheaper queries refuse exactly what 0012's did, whatever the arrays' subscripts."""
+    election_id = await _import(committing, "points.pb", POINTS_PB.encode(), published=False)
+    conn = await _connect(database)
+    insert = (
+        "INSERT INTO budget.ballots (election_id, voter_hash, voter_group, project_ids)"
+        " VALUES ($1, $2, $3, $4::text::text[])"
+    )
+    try:
+        async with conn.transaction():  # rolled back below: the import's own checks skip the window
+            await conn.execute(
+                "UPDATE budget.elections SET accepting_import = true WHERE id = $1", election_id
+            )
+            if refused is None:
+                await conn.execute(insert, election_id, b"\x02" * 32, group, projects)
+            else:
+                with pytest.raises(asyncpg.RaiseError, match=refused):
+                    await conn.execute(insert, election_id, b"\x02" * 32, group, projects)
+            raise _Rollback
+    except _Rollback:
+        pass
+    finally:
+        await conn.execute("DELETE FROM budget.elections WHERE id = $1", election_id)  # committed above
+        await conn.close()
+
+
+class _Rollback(Exception):
+    pass

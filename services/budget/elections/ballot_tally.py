@@ -138,7 +138,10 @@ class ImportTally:
         self.utilities: dict[tuple[str, str], Decimal] = {}
 
     def add(
-        self, groups: str | list[str], projects: list[list[str]], points: list[list[Decimal] | None] | None
+        self,
+        groups: str | list[str],
+        projects: Sequence[Sequence[str]],
+        points: list[list[Decimal] | None] | None,
     ) -> None:
         """One batch: `groups` one code for all, or each ballot's; `points` None for approval ballots."""
         if points is None and isinstance(groups, str):  # the common case, column by column

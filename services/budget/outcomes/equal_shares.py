@@ -28,7 +28,6 @@ the explanations and the comparison step mes_explain.py.
 from __future__ import annotations
 
 import math
-import os
 from collections.abc import Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
@@ -38,6 +37,7 @@ from gmpy2 import mpq
 
 from services.budget.pabulib.parser import Amount
 
+from .cpus import usable_cpus
 from .instance import (
     MES_TIE_BREAK,
     Instance,
@@ -100,7 +100,7 @@ def _kernel_step(kernel: MesKernel | None, start: mpq, step: mpq, k: int) -> Ker
 PARALLEL_FROM = LOCALITY_FROM
 """Distinct ballots from which Add1 computes the next steps in parallel threads: below, a run takes
 milliseconds and usually proves a jump over many steps, so threads would cost more than they save."""
-WORKERS = min(os.cpu_count() or 1, 4)
+WORKERS = min(usable_cpus(), 4)
 """Add1 steps computed at once (each holds a copy of every ballot's budget: 23 MB at 731,674 ballots)."""
 
 

@@ -10,8 +10,10 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
+from itertools import repeat
 
 from services.budget.pabulib.parser import Amount, PbInstance
+from services.budget.pabulib.votes import vote_columns
 
 APPROVAL_TYPES = frozenset({"approval", "choose-1"})
 POINT_TYPES = frozenset({"cumulative", "scoring"})
@@ -68,13 +70,14 @@ def build_instance(instance: PbInstance, *, budget: Amount | None = None) -> Ins
         raise OutcomeError(f"vote type {vote_type!r} is not supported by the outcome engine")
     index = {project_id: i for i, project_id in enumerate(instance.projects)}
     counts: Counter[Ballot] = Counter()
+    ballots, all_points = vote_columns(instance.votes)
     if vote_type in APPROVAL_TYPES:
-        for vote in instance.votes:
-            counts[tuple((i, 1) for i in sorted(index[p] for p in vote.vote))] += 1
+        # Index tuples counted by C-level maps (no Python frame per ballot), paired once per distinct one.
+        distinct = Counter(map(tuple, map(sorted, map(map, repeat(index.__getitem__), ballots))))
+        counts.update({tuple(zip(key, repeat(1))): n for key, n in distinct.items()})
     else:
-        for vote in instance.votes:
-            points = vote.points or ()
-            pairs = sorted((index[p], pts) for p, pts in zip(vote.vote, points, strict=True) if pts)
+        for vote, points in zip(ballots, all_points, strict=True):
+            pairs = sorted((index[p], pts) for p, pts in zip(vote, points or (), strict=True) if pts)
             counts[tuple(pairs)] += 1
     costs = tuple(project.cost for project in instance.projects.values())
     return _assemble(

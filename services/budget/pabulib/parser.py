@@ -12,16 +12,18 @@ import csv
 import io
 import os
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from fractions import Fraction
-from itertools import chain, islice, repeat
+from itertools import chain, islice
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
 from services.budget.pabulib.votes import (
     NULL_VALUES,
+    PbVote,
+    PbVotes,
     VoteBatch,
     VoteLayout,
     clean_batch,
@@ -77,19 +79,12 @@ class PbProject:
     fields: dict[str, str | None] = field(default_factory=dict)
 
 
-@dataclass(frozen=True, slots=True)
-class PbVote:
-    voter_id: str
-    vote: tuple[str, ...]
-    points: tuple[Amount, ...] | None = None
-    fields: dict[str, str | None] = field(default_factory=dict)
-
-
 @dataclass(slots=True)
 class PbInstance:
     meta: dict[str, str]
     projects: dict[str, PbProject]
-    votes: list[PbVote]
+    votes: Sequence[PbVote]
+    """A list, or (from the parse functions) a ``PbVotes`` that makes each ``PbVote`` as it is read."""
     project_columns: tuple[str, ...] = ()
     vote_columns: tuple[str, ...] = ()
 
@@ -192,22 +187,17 @@ class PbReader:
         Lines are read a batch ahead of the votes yielded, the batches growing from one line: the first
         vote comes after its own line is read, a million come without a Python loop per line."""
         for batch in self.iter_vote_batches(start=1):
-            names = tuple(batch.fields)
-            columns = zip(*batch.fields.values(), strict=True) if names else repeat(())
-            votes = map(
-                PbVote,
-                batch.voter_ids,
-                map(tuple, batch.votes),
-                repeat(None) if batch.points is None else batch.points,
-                map(dict, map(zip, repeat(names), columns)),
-            )
-            for self._line_no, vote in zip(batch.line_nos, votes, strict=True):
+            for self._line_no, vote in zip(batch.line_nos, PbVotes([batch]), strict=True):
                 yield vote
 
-    def iter_vote_batches(self, size: int = 10_000, *, start: int | None = None) -> Iterator[VoteBatch]:
+    def iter_vote_batches(
+        self, size: int = 10_000, *, start: int | None = None, project_order: bool = False
+    ) -> Iterator[VoteBatch]:
         """The ballots of the VOTES section, validated, up to ``size`` lines of the file at a time.
 
         With ``start``, the first batch reads that many lines and each next one twice as many, up to ``size``.
+        With ``project_order``, a batch may list each ballot's projects in the PROJECTS section's order
+        (``VoteBatch.in_project_order``), which spares a caller that stores them so a sort per ballot.
         Clean runs of lines are checked column by column (no object per ballot); the others row by row,
         with the same repairs and errors. ``line_no`` is the last line read."""
         if self._votes_started:
@@ -232,7 +222,7 @@ class PbReader:
                 rows = csv.reader(chain(batch, lines), **CSV)
                 yield from self._careful_batches(rows, first - 1, layout, seen, size)
                 return
-            clean = clean_batch(batch, first, layout, self.projects.keys(), seen)
+            clean = clean_batch(batch, first, layout, self.projects.keys(), seen, project_order=project_order)
             if clean is not None:
                 self._line_no = read
                 yield clean
@@ -447,7 +437,7 @@ def parse_pb_lines(lines: Iterable[str]) -> PbInstance:
     """Parse a whole instance from an iterable of text lines (line endings kept or not)."""
     reader = PbReader(lines)
     with no_cyclic_gc():
-        votes = list(reader.iter_votes())
+        votes = PbVotes(reader.iter_vote_batches())
     return PbInstance(reader.meta, reader.projects, votes, reader.project_columns, reader.vote_columns)
 
 
@@ -459,7 +449,7 @@ def parse_pb_text(text: str) -> PbInstance:
 def parse_pb_file(path: str | os.PathLike[str]) -> PbInstance:
     """Parse a whole ``.pb`` file (UTF-8, with or without BOM, LF or CRLF)."""
     with open_pb(path) as reader, no_cyclic_gc():
-        votes = list(reader.iter_votes())
+        votes = PbVotes(reader.iter_vote_batches())
         return PbInstance(reader.meta, reader.projects, votes, reader.project_columns, reader.vote_columns)
 
 
