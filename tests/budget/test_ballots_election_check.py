@@ -68,7 +68,7 @@ async def test_deleting_an_election_deletes_its_ballots_and_its_id_stays(
 async def test_the_guard_checks_groups_projects_and_repeats_of_imported_ballots(
     committing: Budget, database: Database, projects: str, group: str, refused: str | None
 ) -> None:
-    """Migration 0013's cheaper queries refuse exactly what 0012's did, whatever the arrays' subscripts."""
+    """Migration 0015's cheaper queries refuse exactly what 0012's did, whatever the arrays' subscripts."""
     election_id = await _import(committing, "points.pb", POINTS_PB.encode(), published=False)
     conn = await _connect(database)
     insert = (
