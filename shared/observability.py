@@ -2,13 +2,14 @@
 /readyz, /metrics."""
 
 import logging
+import os
 import re
 import time
-import uuid
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 
 from fastapi import APIRouter, Request, Response
-from opentelemetry import trace
+from opentelemetry import context, trace
+from opentelemetry.context import Context
 from opentelemetry.trace import Span, SpanKind, StatusCode
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -22,6 +23,7 @@ from shared.tracecontext import extract
 
 _SAFE_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 access_logger = logging.getLogger("access")
+_NO_PARENT = Context()
 
 
 class Metrics:
@@ -73,37 +75,47 @@ class RequestContextMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        request_id = _incoming_request_id(scope) or uuid.uuid4().hex
+        incoming_id, trace_headers = _read_headers(scope["headers"])
+        request_id = incoming_id or _new_request_id()
         token = request_id_var.set(request_id)
         scope.setdefault("state", {})["request_id"] = request_id
         status = 500
         started = time.perf_counter()
+        id_header = (b"x-request-id", request_id.encode())
 
         async def send_with_id(message: Message) -> None:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
-                message.setdefault("headers", [])
-                message["headers"] = [*message["headers"], (b"x-request-id", request_id.encode())]
+                message["headers"] = [*message.get("headers", ()), id_header]
             await send(message)
 
-        parent = extract(_trace_headers(scope))
+        # Without a traceparent the propagator would only return an empty context (a new trace).
+        parent = extract(trace_headers) if trace_headers else _NO_PARENT
         if spans_recorded():
             attributes = {"service": self.metrics.service, "http.request.method": scope["method"]}
             name = f"{scope['method']} {scope['path']}"
-            span_context = tracer.start_as_current_span(
+            with tracer.start_as_current_span(
                 name, context=parent, kind=SpanKind.SERVER, attributes=attributes
-            )
-        else:  # nothing would receive the span: only its ids, for the logs and traceparent
-            span_context = trace.use_span(unrecorded_span(parent), end_on_exit=False)
-        with span_context as span:
-            try:
-                await self.app(scope, receive, send_with_id)
-            finally:
-                if span.is_recording():
-                    _describe(span, scope, status, request_id)
-                self._record(scope, status, time.perf_counter() - started)
-                request_id_var.reset(token)
+            ) as span:
+                try:
+                    await self.app(scope, receive, send_with_id)
+                finally:
+                    if span.is_recording():
+                        _describe(span, scope, status, request_id)
+                    self._record(scope, status, time.perf_counter() - started)
+                    request_id_var.reset(token)
+            return
+        # Nothing would receive the span: only its ids, for the logs and traceparent. Attached directly,
+        # as `trace.use_span` does, without its generator-based context manager (it records nothing on a
+        # span that does not record).
+        span_token = context.attach(trace.set_span_in_context(unrecorded_span(parent)))
+        try:
+            await self.app(scope, receive, send_with_id)
+        finally:
+            self._record(scope, status, time.perf_counter() - started)
+            request_id_var.reset(token)
+            context.detach(span_token)
 
     def _record(self, scope: Scope, status: int, elapsed: float) -> None:
         route = getattr(scope.get("route"), "path", None) or "unmatched"
@@ -130,24 +142,33 @@ def _describe(span: Span, scope: Scope, status: int, request_id: str) -> None:
         span.set_status(StatusCode.ERROR)
 
 
-def _incoming_request_id(scope: Scope) -> str | None:
-    candidate = _header(scope, b"x-request-id")
-    return candidate if candidate is not None and _SAFE_ID.match(candidate) else None
+def _read_headers(headers: Iterable[tuple[bytes, bytes]]) -> tuple[str | None, dict[str, str] | None]:
+    """One pass over the request's headers: a sane incoming X-Request-ID (the first one) and the trace
+    context headers (None without `traceparent`)."""
+    request_id: str | None = None
+    seen_id = False
+    trace_headers: dict[str, str] | None = None
+    for key, value in headers:
+        if key == b"x-request-id":
+            if not seen_id:
+                seen_id = True
+                candidate = value.decode("latin-1")
+                request_id = candidate if _SAFE_ID.match(candidate) else None
+        elif key == b"traceparent" or key == b"tracestate":
+            if trace_headers is None:
+                trace_headers = {}
+            trace_headers[key.decode("latin-1")] = value.decode("latin-1")
+    if trace_headers is not None and "traceparent" not in trace_headers:
+        trace_headers = None
+    return request_id, trace_headers
 
 
-def _trace_headers(scope: Scope) -> dict[str, str]:
-    return {
-        key.decode("latin-1"): value.decode("latin-1")
-        for key, value in scope["headers"]
-        if key in (b"traceparent", b"tracestate")
-    }
-
-
-def _header(scope: Scope, name: bytes) -> str | None:
-    for key, value in scope["headers"]:
-        if key == name:
-            return str(value.decode("latin-1"))
-    return None
+def _new_request_id() -> str:
+    """`uuid.uuid4().hex` (the same random bits, version and variant) without building a UUID object."""
+    raw = bytearray(os.urandom(16))
+    raw[6] = (raw[6] & 0x0F) | 0x40
+    raw[8] = (raw[8] & 0x3F) | 0x80
+    return raw.hex()
 
 
 ReadinessCheck = Callable[[Request], Awaitable[None]]
