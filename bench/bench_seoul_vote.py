@@ -7,7 +7,8 @@ alone (parse_pb_file, the step that used to be the slowest); the raw ceiling, as
 of the same ballot rows into a scratch table shaped like budget.ballots (same columns and indexes), is
 measured; then a child process runs the budget app in-process (ASGI, real connection pool, like
 bench_import.py) and times the import (POST /budget/elections/import), greedy and MES+Add1 (GET .../outcome,
-each computed: read of the ballots from PostgreSQL + digest + engine + insert). The child reports its peak RSS
+each computed: read of the ballots from PostgreSQL + digest + engine + insert). A CHECKPOINT precedes the
+ceiling's COPY and the import alike, so neither pays for the other's writes. The child reports its peak RSS
 (getrusage ru_maxrss), which is the budget process's peak. Writes a section of bench/RESULTS_budget.md.
 """
 
