@@ -63,12 +63,17 @@ async def test_deleting_an_election_deletes_its_ballots_and_its_id_stays(
         ("[0:2]={p3,p2,p3}", "voters", "lists a project twice"),
         ("{p1,p9}", "voters", "has no project p9"),
         ("{p1}", "nobody", "has no voter group nobody"),
+        # ids of 2,048 bytes and more together: 0016 keeps 0015's query (a lexeme is at most 2,047 bytes)
+        ("{LONG,p1}", "voters", None),
+        ("{LONG,p1,LONG}", "voters", "lists a project twice"),
+        ("{p1,LONG,p1}", "voters", "lists a project twice"),
     ],
 )
 async def test_the_guard_checks_groups_projects_and_repeats_of_imported_ballots(
     committing: Budget, database: Database, projects: str, group: str, refused: str | None
 ) -> None:
-    """Migration 0015's cheaper queries refuse exactly what 0012's did, whatever the arrays' subscripts."""
+    """Migrations 0015's and 0016's cheaper queries refuse exactly what 0012's did, whatever the arrays'
+    subscripts or the ids' lengths."""
     election_id = await _import(committing, "points.pb", POINTS_PB.encode(), published=False)
     conn = await _connect(database)
     insert = (
@@ -80,6 +85,13 @@ async def test_the_guard_checks_groups_projects_and_repeats_of_imported_ballots(
             await conn.execute(
                 "UPDATE budget.elections SET accepting_import = true WHERE id = $1", election_id
             )
+            await conn.execute(
+                "INSERT INTO budget.election_projects (election_id, project_id, position, cost)"
+                " VALUES ($1, $2, 1000, 1)",
+                election_id,
+                LONG_ID,
+            )
+            projects = projects.replace("LONG", LONG_ID)
             if refused is None:
                 await conn.execute(insert, election_id, b"\x02" * 32, group, projects)
             else:
@@ -91,6 +103,9 @@ async def test_the_guard_checks_groups_projects_and_repeats_of_imported_ballots(
     finally:
         await conn.execute("DELETE FROM budget.elections WHERE id = $1", election_id)  # committed above
         await conn.close()
+
+
+LONG_ID = "L" * 3000
 
 
 class _Rollback(Exception):

@@ -26,7 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.concurrency import run_in_threadpool
 
 from services.budget.elections import outcomes, repository
-from services.budget.elections.ballot_tally import ImportTally, store_tally
+from services.budget.elections.ballot_tally import BallotTally, ImportTally, store_tally
 from services.budget.elections.errors import InvalidPbFile, OutcomeFailed
 from services.budget.elections.models import Election, ElectionProject, VoterGroup
 from services.budget.elections.schemas import MAX_VOTER_GROUPS, ImportRepair, ImportResult, VoterGroupIn
@@ -227,13 +227,19 @@ class _Batches:
         self.groups = groups
         self.count = 0
         self.counted = ImportTally()
+        self.tally: BallotTally | None = None
 
     def next_batch(self) -> list[BallotRecord]:
-        """The next batch's records; [] at the end of the file."""
+        """The next batch's records; [] at the end of the file, with `tally` made.
+
+        The tally (~0.5 s of CPU per million ballots) is made here, in the worker, while PostgreSQL still
+        takes the last batch, rather than after it."""
         with no_cyclic_gc():  # no await inside; the batch's lists would make each collection rescan the heap
             batch = next(self.batches, None)
-            if batch is None:
-                return []
+        if batch is None:
+            self.tally = self.counted.tally()
+            return []
+        with no_cyclic_gc():
             records = self._records(batch)
         self.count += len(records)
         return records
@@ -385,7 +391,8 @@ async def import_pb(
     except PbFormatError as exc:
         raise _problem(exc) from exc
     # Greedy reads this tally instead of counting the ballots again (it is deleted if they ever change).
-    await store_tally(session, election.id, await run_in_threadpool(batches.counted.tally))
+    assert batches.tally is not None  # copy() read the batches to their end
+    await store_tally(session, election.id, batches.tally)
     election.accepting_import = False
     if published:
         election.published_at = await repository.now(session)

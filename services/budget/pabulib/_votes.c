@@ -180,6 +180,8 @@ static PyObject *split_clean(PyObject *self, PyObject *args) {
             Py_INCREF(id);
             PyTuple_SET_ITEM(vote, i, id);
         }
+        /* strings only: never part of a cycle, so the collector need not scan a million of them */
+        PyObject_GC_UnTrack(vote);
         PyList_SET_ITEM(votes, row, vote);
 
         for (Py_ssize_t k = 0; k < n_extra; k++) {
