@@ -85,15 +85,24 @@ END
 $fn$"""
 
 
+def no_truncate_trigger(schema: str, table: str) -> str:
+    """`<table>_no_truncate`: the statement-level trigger refusing a TRUNCATE of `<schema>.<table>` (by
+    `<schema>.refuse_change()`, "<table> records are immutable"), which fires no row trigger. A TRUNCATE
+    of another table that CASCADEs to this one is refused too."""
+    return (
+        f"CREATE TRIGGER {table}_no_truncate BEFORE TRUNCATE ON {schema}.{table} "
+        f"FOR EACH STATEMENT EXECUTE FUNCTION {schema}.refuse_change()"
+    )
+
+
 def append_only_triggers(schema: str, table: str) -> tuple[str, str]:
     """The triggers that make `<schema>.<table>` append-only: UPDATE, DELETE and TRUNCATE are refused (by
     `<schema>.refuse_change()`) whoever runs them, short of the table's owner disabling the triggers;
-    named `<table>_append_only` and `<table>_no_truncate`."""
+    named `<table>_append_only` and `<table>_no_truncate` (`no_truncate_trigger`)."""
     return (
         f"CREATE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE ON {schema}.{table} "
         f"FOR EACH ROW EXECUTE FUNCTION {schema}.refuse_change()",
-        f"CREATE TRIGGER {table}_no_truncate BEFORE TRUNCATE ON {schema}.{table} "
-        f"FOR EACH STATEMENT EXECUTE FUNCTION {schema}.refuse_change()",
+        no_truncate_trigger(schema, table),
     )
 
 

@@ -6,6 +6,7 @@ from sqlalchemy.exc import DBAPIError
 
 from tests.budget.conftest import Budget
 from tests.conftest import ServiceHarness
+from tests.immutable import append_only_tables
 
 
 async def test_a_change_through_the_api_records_its_request_id(api: Budget) -> None:
@@ -39,3 +40,33 @@ async def test_the_history_is_append_only(budget_harness: ServiceHarness, statem
         with pytest.raises(DBAPIError, match="history records are immutable"):
             await conn.execute(text(statement))
         await outer.rollback()
+
+
+IMMUTABLE = (
+    "proposal_transitions",
+    "screening_entries",
+    "outcomes",
+    "evaluation_results",
+    "expenditures",
+    "project_timeline",
+    "inbox_events",
+    "delivered_results",
+    "history",
+)
+
+
+@pytest.mark.parametrize("table", IMMUTABLE)
+async def test_an_append_only_table_cannot_be_truncated(budget_harness: ServiceHarness, table: str) -> None:
+    async with budget_harness.engine.connect() as conn:
+        outer = await conn.begin()
+        with pytest.raises(DBAPIError, match=f"{table} records are immutable"):
+            await conn.execute(text(f"TRUNCATE budget.{table} CASCADE"))
+        await outer.rollback()
+
+
+async def test_every_table_refusing_update_and_delete_refuses_truncate(
+    budget_harness: ServiceHarness,
+) -> None:
+    async with budget_harness.engine.connect() as conn:
+        tables = await append_only_tables(conn, "budget")
+    assert tables == dict.fromkeys(IMMUTABLE, True)

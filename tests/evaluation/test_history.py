@@ -6,6 +6,7 @@ from sqlalchemy.exc import DBAPIError
 
 from tests.conftest import ServiceHarness, assert_problem
 from tests.evaluation.conftest import Auth, Evaluation
+from tests.immutable import append_only_tables
 
 
 async def _history(api: Evaluation, auth: Auth, **params: Any) -> list[dict[str, Any]]:
@@ -120,3 +121,25 @@ async def test_the_history_cannot_be_truncated(evaluation_harness: ServiceHarnes
         with pytest.raises(DBAPIError, match="history records are immutable"):
             await conn.execute(text("TRUNCATE evaluation.history"))
         await outer.rollback()
+
+
+IMMUTABLE = ("window_extensions", "rubric_levels", "history")
+
+
+@pytest.mark.parametrize("table", IMMUTABLE)
+async def test_an_append_only_table_cannot_be_truncated(
+    evaluation_harness: ServiceHarness, table: str
+) -> None:
+    async with evaluation_harness.engine.connect() as conn:
+        outer = await conn.begin()
+        with pytest.raises(DBAPIError, match=f"{table} records are immutable"):
+            await conn.execute(text(f"TRUNCATE evaluation.{table} CASCADE"))
+        await outer.rollback()
+
+
+async def test_every_table_refusing_update_and_delete_refuses_truncate(
+    evaluation_harness: ServiceHarness,
+) -> None:
+    async with evaluation_harness.engine.connect() as conn:
+        tables = await append_only_tables(conn, "evaluation")
+    assert tables == dict.fromkeys(IMMUTABLE, True)
