@@ -1,4 +1,5 @@
-"""The append-only tables of a schema, as its triggers say: for the tests that every one refuses TRUNCATE."""
+"""The tables of a schema that refuse DELETE, as their triggers say: for the tests that every one refuses
+TRUNCATE too (a TRUNCATE fires no row trigger)."""
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -7,7 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 _GUARDED = text(
     """
     SELECT c.relname,
-        bool_or(t.tgtype & 27 = 27) AS refuses_update_and_delete,
+        bool_or(t.tgtype & 11 = 11) AS refuses_delete,
         bool_or(t.tgtype & 35 = 34) AS refuses_truncate
     FROM pg_trigger t
     JOIN pg_class c ON c.oid = t.tgrelid
@@ -19,8 +20,7 @@ _GUARDED = text(
 )
 
 
-async def append_only_tables(conn: AsyncConnection, schema: str) -> dict[str, bool]:
-    """Each table of `schema` whose UPDATE and DELETE `refuse_change()` refuses -> whether it refuses
-    TRUNCATE too."""
+async def undeletable_tables(conn: AsyncConnection, schema: str) -> dict[str, bool]:
+    """Each table of `schema` whose DELETE `refuse_change()` refuses -> whether it refuses TRUNCATE too."""
     rows = (await conn.execute(_GUARDED, {"schema": schema})).all()
-    return {name: truncate for name, update_delete, truncate in rows if update_delete}
+    return {name: truncate for name, refuses_delete, truncate in rows if refuses_delete}

@@ -6,7 +6,7 @@ from sqlalchemy.exc import DBAPIError
 
 from tests.budget.conftest import Budget
 from tests.conftest import ServiceHarness
-from tests.immutable import append_only_tables
+from tests.immutable import undeletable_tables
 
 
 async def test_a_change_through_the_api_records_its_request_id(api: Budget) -> None:
@@ -64,9 +64,9 @@ async def test_an_append_only_table_cannot_be_truncated(budget_harness: ServiceH
         await outer.rollback()
 
 
-async def test_every_table_refusing_update_and_delete_refuses_truncate(
+async def test_every_table_refusing_delete_refuses_truncate(
     budget_harness: ServiceHarness,
 ) -> None:
     async with budget_harness.engine.connect() as conn:
-        tables = await append_only_tables(conn, "budget")
+        tables = await undeletable_tables(conn, "budget")
     assert tables == dict.fromkeys(IMMUTABLE, True)

@@ -18,7 +18,7 @@ from services.councils.common.vocab import BodyKind
 from shared.settings import async_url
 from tests.conftest import Database, assert_problem
 from tests.councils.helpers import Api
-from tests.immutable import append_only_tables
+from tests.immutable import undeletable_tables
 
 
 async def test_creating_and_ending_a_membership_is_recorded_with_the_actor(
@@ -183,8 +183,8 @@ async def test_the_history_is_append_only(councils_sql: AsyncConnection, stateme
         await councils_sql.execute(text(statement))
 
 
-async def test_every_table_refusing_update_and_delete_refuses_truncate(councils_sql: AsyncConnection) -> None:
-    assert await append_only_tables(councils_sql, "councils") == {"audit_log": True}
+async def test_every_table_refusing_delete_refuses_truncate(councils_sql: AsyncConnection) -> None:
+    assert await undeletable_tables(councils_sql, "councils") == {"audit_log": True}
 
 
 async def test_bodies_and_organisations_are_told_apart_by_the_vocabulary(

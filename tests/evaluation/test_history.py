@@ -6,7 +6,7 @@ from sqlalchemy.exc import DBAPIError
 
 from tests.conftest import ServiceHarness, assert_problem
 from tests.evaluation.conftest import Auth, Evaluation
-from tests.immutable import append_only_tables
+from tests.immutable import undeletable_tables
 
 
 async def _history(api: Evaluation, auth: Auth, **params: Any) -> list[dict[str, Any]]:
@@ -124,10 +124,11 @@ async def test_the_history_cannot_be_truncated(evaluation_harness: ServiceHarnes
 
 
 IMMUTABLE = ("window_extensions", "rubric_levels", "history")
+UNDELETABLE = (*IMMUTABLE, "results")  # results may be updated, never deleted
 
 
-@pytest.mark.parametrize("table", IMMUTABLE)
-async def test_an_append_only_table_cannot_be_truncated(
+@pytest.mark.parametrize("table", UNDELETABLE)
+async def test_an_undeletable_table_cannot_be_truncated(
     evaluation_harness: ServiceHarness, table: str
 ) -> None:
     async with evaluation_harness.engine.connect() as conn:
@@ -137,9 +138,9 @@ async def test_an_append_only_table_cannot_be_truncated(
         await outer.rollback()
 
 
-async def test_every_table_refusing_update_and_delete_refuses_truncate(
+async def test_every_table_refusing_delete_refuses_truncate(
     evaluation_harness: ServiceHarness,
 ) -> None:
     async with evaluation_harness.engine.connect() as conn:
-        tables = await append_only_tables(conn, "evaluation")
-    assert tables == dict.fromkeys(IMMUTABLE, True)
+        tables = await undeletable_tables(conn, "evaluation")
+    assert tables == dict.fromkeys(UNDELETABLE, True)
