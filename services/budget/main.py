@@ -39,11 +39,14 @@ def create_app(settings: BudgetSettings | None = None) -> FastAPI:
             "Budget cycles, envelopes, proposals and their screening, ballots and outcomes, the programme"
             " budget, funding types, grants and matching shares, funded projects, spending and amendments."
         ),
+        # Elections first: a request is matched against the included routers in this order (~1 µs a route),
+        # and ballots are the service's busiest path. No two routers' paths overlap, so the order decides
+        # nothing else; the committed OpenAPI document is key-sorted, so it is unchanged.
         routers=[
+            elections_router,
             cycles_router,
             envelopes_router,
             proposals_router,
-            elections_router,
             programme_router,
             funding_router,
             grants_router,

@@ -4,6 +4,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response
 from fastapi.responses import StreamingResponse
+from fastapi.security import HTTPBearer
 from starlette.datastructures import UploadFile
 
 from services.budget.elections import ballots, chart, outcomes, pb_export, pb_import, service
@@ -23,7 +24,7 @@ from services.budget.elections.schemas import (
     VoterRollOut,
 )
 from services.budget.settings import IMPORT_ENVELOPE_BYTES, BudgetSettings
-from shared.auth import Identity, OptionalIdentity, Role, require_roles
+from shared.auth import Identity, OptionalIdentity, Role, current_identity, require_roles
 from shared.db import ReadSessionDep, SessionDep
 from shared.driver import driver_connection
 from shared.json_body import JsonBodyRoute
@@ -38,15 +39,25 @@ ElectionId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 CityOfficer = Annotated[Identity, Depends(require_roles(Role.city_officer))]
 
 
-async def _signed_in(identity: OptionalIdentity) -> Identity:
-    """Any caller with a token: who may vote is decided per election (citizens, or enrolled on its roll)."""
-    if identity is None:
-        raise Unauthorized(
-            "this operation needs a bearer token", detail_ko="이 작업에는 bearer 토큰이 필요합니다."
-        )
-    return identity
+class _SignedIn(HTTPBearer):
+    """Any caller with a token: who may vote is decided per election (citizens, or enrolled on its roll).
+
+    `current_identity` and the sign-in check as one dependency of the same security scheme (same name and
+    description, so the OpenAPI document is unchanged): FastAPI solves one level per ballot instead of three.
+    """
+
+    async def __call__(self, request: Request) -> Identity:  # type: ignore[override]
+        identity = await current_identity(request, await super().__call__(request))
+        if identity is None:
+            raise Unauthorized(
+                "this operation needs a bearer token", detail_ko="이 작업에는 bearer 토큰이 필요합니다."
+            )
+        return identity
 
 
+_signed_in = _SignedIn(
+    auto_error=False, scheme_name="HTTPBearer", description="A JWT issued for the Seoul governance API."
+)
 Voter = Annotated[Identity, Depends(_signed_in)]
 
 
@@ -74,6 +85,26 @@ def _ballot_configs(request: Request) -> BallotConfigCache:
 
 
 Secret = Annotated[bytes, Depends(_secret)]
+
+
+# The ballot first: the service's busiest route, and a request is matched against a router's routes in
+# the order they are declared (no other route of this router matches its path, whatever the order).
+@router.put("/elections/{election_id}/ballot", summary="Cast or replace my ballot", response_model=BallotOut)
+async def cast_ballot(request: Request, election_id: ElectionId, data: BallotIn, actor: Voter) -> Response:
+    """Cast your ballot, or replace it while the election is open; you are stored only as a keyed hash.
+
+    Citizens vote; a caller with any other role (admin included) votes only when enrolled on one of the
+    election's voter rolls, and then in that group: otherwise 403 `not-a-voter`.
+    """
+    # The hot path: one statement on the bare connection (shared.driver), no session; the secret and the
+    # rules' cache read here rather than as two more dependencies for FastAPI to solve per ballot.
+    secret, cache = _voter_secret(request), _ballot_configs(request)
+    async with driver_connection(request) as connection:
+        ballot = await ballots.cast_ballot(
+            connection, election_id=election_id, data=data, actor=actor, secret=secret, cache=cache
+        )
+    # Serialised once: FastAPI would validate the model it was just built as, then serialise it.
+    return Response(ballot.model_dump_json(), media_type="application/json")
 
 
 @router.get("/elections", summary="List elections")
@@ -207,24 +238,6 @@ async def import_election(
 async def get_election(session: SessionDep, election_id: ElectionId) -> ElectionOut:
     """An election with its projects, voter groups, ballot rules and window (Asia/Seoul)."""
     return await service.get_election(session, election_id)
-
-
-@router.put("/elections/{election_id}/ballot", summary="Cast or replace my ballot", response_model=BallotOut)
-async def cast_ballot(request: Request, election_id: ElectionId, data: BallotIn, actor: Voter) -> Response:
-    """Cast your ballot, or replace it while the election is open; you are stored only as a keyed hash.
-
-    Citizens vote; a caller with any other role (admin included) votes only when enrolled on one of the
-    election's voter rolls, and then in that group: otherwise 403 `not-a-voter`.
-    """
-    # The hot path: one statement on the bare connection (shared.driver), no session; the secret and the
-    # rules' cache read here rather than as two more dependencies for FastAPI to solve per ballot.
-    secret, cache = _voter_secret(request), _ballot_configs(request)
-    async with driver_connection(request) as connection:
-        ballot = await ballots.cast_ballot(
-            connection, election_id=election_id, data=data, actor=actor, secret=secret, cache=cache
-        )
-    # Serialised once: FastAPI would validate the model it was just built as, then serialise it.
-    return Response(ballot.model_dump_json(), media_type="application/json")
 
 
 @router.get("/elections/{election_id}/ballot", summary="Get my ballot")
