@@ -204,9 +204,7 @@ class ProxyApp:
         try:
             headers = [(k, v) for k, v in response.headers.raw if k.lower() not in RESPONSE_DROP]
             await send({"type": "http.response.start", "status": response.status_code, "headers": headers})
-            async for chunk in response.aiter_raw():
-                await send({"type": "http.response.body", "body": chunk, "more_body": True})
-            await send({"type": "http.response.body", "body": b"", "more_body": False})
+            await _relay_body(response, scope["method"], send)
         except httpx.HTTPError as exc:
             # Bytes were already relayed: nothing can be retried or rewritten; the client sees a cut response.
             logger.warning("upstream %s failed mid-response: %s", upstream, exc)
@@ -232,6 +230,40 @@ async def _send(
             raise
         logger.info("retrying %s %s once after %s", request.method, request.url.path, type(exc).__name__)
         return await upstream.transport.handle_async_request(request)
+
+
+async def _relay_body(response: httpx.Response, method: str, send: Send) -> None:
+    """The upstream's body, relayed chunk by chunk as it arrives (the response is closed by the caller).
+
+    The transport's stream is read directly (`Response.aiter_raw` only adds bookkeeping a relay never
+    reads), and the chunk that completes a declared Content-Length ends the response itself: one message
+    fewer through the middleware than an empty closing one, which is sent only when the length was not
+    declared (or not reached: then the upstream broke off and the error cuts the response).
+    """
+    stream = response.stream
+    if not isinstance(stream, httpx.AsyncByteStream):  # a synchronous transport: not the gateway's
+        raise TypeError("the gateway relays only asynchronous response streams")
+    remaining = _declared_length(response, method)
+    complete = False
+    async for chunk in stream:
+        if complete or not chunk:
+            continue  # nothing after a declared length is complete (aiohttp frames the body by it)
+        if remaining is not None:
+            remaining -= len(chunk)
+            complete = remaining <= 0
+        await send({"type": "http.response.body", "body": chunk, "more_body": not complete})
+    if not complete:
+        await send({"type": "http.response.body", "body": b"", "more_body": False})
+
+
+def _declared_length(response: httpx.Response, method: str) -> int | None:
+    """The body's Content-Length when the response has one unambiguous one (never for HEAD or 304)."""
+    if method == "HEAD" or response.status_code in (204, 304):
+        return None
+    values = response.headers.get_list("content-length")
+    if len(values) != 1 or not values[0].isdigit():
+        return None
+    return int(values[0])
 
 
 class UpstreamsRef:

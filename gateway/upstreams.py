@@ -7,7 +7,7 @@ import httpx
 from gateway.replicas import Replica, ReplicaSet
 from gateway.settings import GatewaySettings
 from shared.breaker import CircuitBreaker
-from shared.transport import RelayTransport
+from shared.transport import RelayRequest, RelayTransport
 
 Content = bytes | AsyncIterable[bytes]
 
@@ -61,10 +61,12 @@ class Upstream:
     def build_request(
         self, method: str, target: str, headers: list[tuple[bytes, bytes]], content: Content
     ) -> httpx.Request:
-        """`target` is the raw path (and query) as received; `headers` have lower-case names, as in ASGI."""
-        return httpx.Request(
-            method, self.prefix + target, headers=headers, content=content, extensions=self.extensions
-        )
+        """`target` is the raw path (and query) as received; `headers` have lower-case names, as in ASGI.
+
+        A `RelayRequest`: the aiohttp transport sends it without parsing its URL or headers; to anything
+        else it is the `httpx.Request(method, url, headers=headers, content=content)` it stands for.
+        """
+        return RelayRequest(method, self.prefix + target, headers, content, self.extensions)
 
 
 class Upstreams:

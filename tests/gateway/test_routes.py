@@ -93,3 +93,16 @@ def test_a_path_matching_two_templates_allows_both_sets(table: PathTable) -> Non
 )
 def test_a_template_parameter_is_one_non_empty_segment(table: PathTable, path: str) -> None:
     assert table.methods(path) is None
+
+
+def test_a_remembered_answer_is_the_same_and_the_memory_is_bounded(table: PathTable) -> None:
+    from gateway import routes
+
+    paths = ["/budget/cycles", "/budget/cycles/7", "/budget/cycles/current", "/metrics", "/budget/cycles/"]
+    first = [table.methods(path) for path in paths]
+    assert [table.methods(path) for path in paths] == first  # now remembered, None included
+    for n in range(routes._REMEMBERED_PATHS + 10):
+        assert table.methods(f"/budget/cycles/{n}") == {"GET", "PATCH"}
+    long_path = "/budget/cycles/" + "7" * routes._REMEMBERED_LENGTH
+    assert table.methods(long_path) == {"GET", "PATCH"}
+    assert len(table._remembered) <= routes._REMEMBERED_PATHS and long_path not in table._remembered
