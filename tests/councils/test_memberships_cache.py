@@ -187,3 +187,17 @@ async def test_a_cancelled_request_stops_no_other_waiting_for_the_version() -> N
     await database.answer()
     assert gone.cancelled()
     assert await kept == 1
+
+
+async def test_a_cached_body_read_shows_the_next_write_and_its_etag(api: Api) -> None:
+    body = await api.body(district_code="11110", classification="tft")
+    url = f"/councils/bodies/{body['id']}"
+    first, again = await api.client.get(url), await api.client.get(url)  # the second one from the cache
+    assert first.status_code == again.status_code == 200, first.text
+    assert (first.content, first.headers["etag"]) == (again.content, again.headers["etag"])
+    name = unique("협치회의")
+    response = await api.client.patch(url, json={"name_ko": name}, headers=api.city)
+    assert response.status_code == 200, response.text
+    after = await api.client.get(url)
+    assert after.json()["name_ko"] == name and after.json() == response.json()
+    assert after.headers["etag"] == response.headers["etag"] != first.headers["etag"]
