@@ -18,6 +18,7 @@ await inside a method: no lock needed.
 """
 
 import asyncio
+import contextvars
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from contextlib import AbstractAsyncContextManager
@@ -45,36 +46,37 @@ class VersionReads:
     waiting request's error. One event loop a process: no lock needed."""
 
     def __init__(self) -> None:
-        self._waiting: list[asyncio.Future[int]] = []
+        self._waiting: list[tuple[asyncio.Future[int], Connect]] = []
         self._reader: asyncio.Task[None] | None = None
 
     async def current(self, connect: Connect) -> int:
         """The version as read after this call began."""
         waiter: asyncio.Future[int] = asyncio.get_running_loop().create_future()
-        self._waiting.append(waiter)
+        self._waiting.append((waiter, connect))
         if self._reader is None:
-            self._reader = asyncio.create_task(self._read_for_waiting(connect))
+            # A context of its own: no request's id or span on what the reads log.
+            self._reader = asyncio.create_task(self._read_for_waiting(), context=contextvars.Context())
         return await waiter
 
-    async def _read_for_waiting(self, connect: Connect) -> None:
-        batch: list[asyncio.Future[int]] = []
+    async def _read_for_waiting(self) -> None:
+        batch: list[tuple[asyncio.Future[int], Connect]] = []
         try:
             while self._waiting:
                 batch, self._waiting = self._waiting, []
                 try:
-                    async with connect() as connection:
+                    async with batch[0][1]() as connection:  # a waiting request's connection
                         version = await registry_version(connection)
                 except Exception as exc:
-                    for waiter in batch:
+                    for waiter, _ in batch:
                         if not waiter.done():
                             waiter.set_exception(exc)
                     continue
-                for waiter in batch:
+                for waiter, _ in batch:
                     if not waiter.done():
                         waiter.set_result(version)
         finally:
             self._reader = None
-            for waiter in (*batch, *self._waiting):  # cancelled (the loop is closing): none left waiting
+            for waiter, _ in (*batch, *self._waiting):  # cancelled (the loop is closing): none left waiting
                 waiter.cancel()
 
 
