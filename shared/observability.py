@@ -16,13 +16,13 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from shared.json_body import JsonBodyRoute
 from shared.language import preferred_language
-from shared.logging import request_id_var
+from shared.logging import AccessLog, request_id_var
 from shared.problems import problem_response
 from shared.telemetry import spans_recorded, tracer, unrecorded_span
 from shared.tracecontext import extract
 
 _SAFE_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
-access_logger = logging.getLogger("access")
+access_log = AccessLog()
 _NO_PARENT = Context()
 
 
@@ -122,12 +122,9 @@ class RequestContextMiddleware:
         method = scope["method"]
         self.metrics.observe(method, route, status, elapsed)
         if scope["path"] not in self.quiet_paths:
-            access_logger.info(
-                "%s %s %s",
-                method,
-                scope["path"],
-                status,
-                extra={"status": status, "duration_ms": round(elapsed * 1000, 2), "route": route},
+            access_log.write(
+                f"{method} {scope['path']} {status}",
+                {"status": status, "duration_ms": round(elapsed * 1000, 2), "route": route},
             )
 
 

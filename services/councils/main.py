@@ -2,7 +2,7 @@
 
 from fastapi import FastAPI
 
-from services.councils.common.read_cache import VersionedCache
+from services.councils.common.read_cache import VersionedCache, VersionReads
 from services.councils.district_overview.router import router as district_overview_router
 from services.councils.district_status.router import router as district_status_router
 from services.councils.districts.router import router as districts_router
@@ -37,4 +37,5 @@ def create_app(settings: CouncilsSettings | None = None) -> FastAPI:
         ],
     )
     app.state.read_cache = VersionedCache(settings.read_cache_bytes)
+    app.state.registry_versions = VersionReads()
     return app

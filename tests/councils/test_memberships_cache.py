@@ -1,14 +1,16 @@
 """The membership search page's cache (common/read_cache.py, migration 0008): a write of any table the page
 reads is seen by the next read; the cache's own bounds. Two processes: tests/e2e/test_replicas.py."""
 
+import asyncio
 from collections.abc import AsyncIterator, Callable
-from typing import Any
+from contextlib import asynccontextmanager
+from typing import Any, cast
 
 import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from services.councils.common.read_cache import VersionedCache
+from services.councils.common.read_cache import VERSION_SQL, Connect, VersionedCache, VersionReads
 from tests.conftest import ServiceHarness
 from tests.councils.helpers import Api, unique
 
@@ -106,3 +108,96 @@ def test_the_cache_drops_the_least_recently_used_past_its_bytes() -> None:
     assert cache.get("a", 1) == b"a" * 100 and cache.get("i", 1) == b"i" * 100
     cache.put("big", 1, b"x" * 101)  # more than an eighth of the bound: not kept
     assert cache.get("big", 1) is None and cache.get("c", 1) == b"c" * 100
+
+
+class _Database:
+    """A stand-in for `connect`: each version read waits until `answer` lets it through."""
+
+    def __init__(self) -> None:
+        self.version = 1
+        self.sent: list[int] = []  # the version current when each read was sent
+        self.gate = asyncio.Event()
+        self.fail: Exception | None = None
+
+    @asynccontextmanager
+    async def connect(self) -> AsyncIterator["_Database"]:
+        yield self
+
+    async def fetchval(self, sql: str) -> int:
+        assert sql == VERSION_SQL
+        version = self.version  # what a read sees is fixed when it is sent
+        self.sent.append(version)
+        await self.gate.wait()
+        self.gate.clear()
+        if self.fail is not None:
+            raise self.fail
+        return version
+
+    async def answer(self) -> None:
+        self.gate.set()
+        for _ in range(5):  # let the readers and waiters run
+            await asyncio.sleep(0)
+
+
+async def test_a_shared_version_read_is_one_sent_after_each_request_arrived() -> None:
+    database = _Database()
+    versions = VersionReads()
+    connect = cast(Connect, database.connect)
+    first = asyncio.create_task(versions.current(connect))
+    await asyncio.sleep(0)
+    await asyncio.sleep(0)
+    assert database.sent == [1]  # on its way
+    database.version = 2  # a write commits while it is: later requests must see it
+    second = [asyncio.create_task(versions.current(connect)) for _ in range(3)]
+    await asyncio.sleep(0)
+    await database.answer()
+    assert await first == 1
+    assert not any(task.done() for task in second)  # they wait for the next read, not the one before them
+    assert database.sent == [1, 2]
+    await database.answer()
+    assert [await task for task in second] == [2, 2, 2]
+    assert database.sent == [1, 2]  # one read for the three
+
+
+async def test_a_failed_version_read_fails_its_waiters_and_not_the_next() -> None:
+    database = _Database()
+    versions = VersionReads()
+    connect = cast(Connect, database.connect)
+    waiting = [asyncio.create_task(versions.current(connect)) for _ in range(2)]
+    await asyncio.sleep(0)
+    database.fail = RuntimeError("database away")
+    await database.answer()
+    for task in waiting:
+        with pytest.raises(RuntimeError, match="database away"):
+            await task
+    database.fail = None
+    later = asyncio.create_task(versions.current(connect))
+    await asyncio.sleep(0)
+    await database.answer()
+    assert await later == 1
+
+
+async def test_a_cancelled_request_stops_no_other_waiting_for_the_version() -> None:
+    database = _Database()
+    versions = VersionReads()
+    connect = cast(Connect, database.connect)
+    gone, kept = (asyncio.create_task(versions.current(connect)) for _ in range(2))
+    await asyncio.sleep(0)
+    gone.cancel()
+    await database.answer()
+    assert gone.cancelled()
+    assert await kept == 1
+
+
+async def test_a_cached_body_read_shows_the_next_write_and_its_etag(api: Api) -> None:
+    body = await api.body(district_code="11110", classification="tft")
+    url = f"/councils/bodies/{body['id']}"
+    first, again = await api.client.get(url), await api.client.get(url)  # the second one from the cache
+    assert first.status_code == again.status_code == 200, first.text
+    assert (first.content, first.headers["etag"]) == (again.content, again.headers["etag"])
+    name = unique("협치회의")
+    response = await api.client.patch(url, json={"name_ko": name}, headers=api.city)
+    assert response.status_code == 200, response.text
+    after = await api.client.get(url)
+    assert after.json()["name_ko"] == name and after.json() == response.json()
+    assert after.headers["etag"] == response.headers["etag"] != first.headers["etag"]

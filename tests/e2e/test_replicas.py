@@ -294,6 +294,28 @@ def test_a_membership_page_cached_by_one_replica_shows_a_write_through_the_other
         assert page(a) == page(b) == []
 
 
+def test_a_body_cached_by_one_replica_shows_a_write_through_the_other_at_once(
+    replicated: Replicated, auth: Callable[..., dict[str, str]]
+) -> None:
+    """A body read is cached as the pages are (common/read_cache.py), its ETag with it."""
+    city = auth("city_officer")
+    urls = replicated.urls
+    with (
+        httpx.Client(base_url=urls["councils-a"], timeout=30, headers=city) as a,
+        httpx.Client(base_url=urls["councils-b"], timeout=30, headers=city) as b,
+    ):
+        created = a.post("/councils/bodies", json={"classification": "tft", "name_ko": "복제본 협의체"})
+        assert created.status_code == 201, created.text
+        url = f"/councils/bodies/{created.json()['id']}"
+        for client in (a, b, a, b):  # each replica has the body cached
+            assert client.get(url).json()["name_ko"] == "복제본 협의체"
+        changed = b.patch(url, json={"name_ko": "개명한 협의체"})
+        assert changed.status_code == 200, changed.text
+        for client in (a, b):
+            read = client.get(url)
+            assert read.json() == changed.json() and read.headers["etag"] == changed.headers["etag"]
+
+
 def test_killing_one_replica_of_each_service_keeps_the_system_answering(
     replicated: Replicated, auth: Callable[..., dict[str, str]]
 ) -> None:

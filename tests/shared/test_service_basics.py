@@ -1,15 +1,19 @@
 """What every service gets from shared/: health, metrics, request ids, problem+json for every error path."""
 
+import asyncio
+import io
 import json
 import logging
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 
 import httpx
 import pytest
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from shared.logging import JsonFormatter, request_id_var
+from shared.logging import AccessLog, JsonFormatter, request_id_var
 from tests.conftest import Database, assert_problem
 
 
@@ -56,6 +60,80 @@ def test_a_json_log_line_is_stamped_in_utc_to_the_millisecond(created: float) ->
     record.created = created + 1.5  # the second after, from the same formatter
     expected = datetime.fromtimestamp(created + 1.5, UTC).isoformat(timespec="milliseconds")
     assert json.loads(formatter.format(record))["ts"] == expected
+
+
+class _Stream(io.StringIO):
+    flushes = 0
+
+    def flush(self) -> None:
+        self.flushes += 1
+        super().flush()
+
+
+@contextmanager
+def _logged() -> Iterator[_Stream]:
+    """Logging as `configure_logging` leaves it (the root's one JSON handler, INFO), onto a stream of ours;
+    pytest's own capturing handlers (added for each test's call) set aside meanwhile."""
+    stream = _Stream()
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(JsonFormatter("councils"))
+    handlers, level = logging.root.handlers[:], logging.root.level
+    token = request_id_var.set("rid-7")
+    logging.root.handlers[:] = [handler]
+    logging.root.setLevel(logging.INFO)
+    try:
+        yield stream
+    finally:
+        logging.root.handlers[:] = handlers
+        logging.root.setLevel(level)
+        request_id_var.reset(token)
+
+
+ACCESS = {"status": 200, "duration_ms": 1.25, "route": "/councils/districts/{code}"}
+
+
+def test_the_access_line_written_directly_is_the_logging_line(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(time, "time", lambda: 1796284975.0123)
+    with _logged() as logged:
+        assert AccessLog()._direct_handler() is logging.root.handlers[0]
+        AccessLog().write("GET /councils/협치 200", ACCESS)
+        logging.getLogger("access").info("%s %s %s", "GET", "/councils/협치", 200, extra=ACCESS)
+    direct, through_logging = logged.getvalue().splitlines()
+    assert direct == through_logging
+    assert json.loads(direct) == {
+        "ts": "2026-12-03T08:02:55.012+00:00",
+        "level": "info",
+        "service": "councils",
+        "logger": "access",
+        "msg": "GET /councils/협치 200",
+        "request_id": "rid-7",
+        **ACCESS,
+    }
+
+
+def test_the_access_line_goes_through_logging_when_another_handler_listens(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    with _logged() as logged, caplog.at_level(logging.INFO, logger="access"):
+        logging.root.addHandler(caplog.handler)
+        assert AccessLog()._direct_handler() is None
+        AccessLog().write("GET /livez 200", ACCESS)
+    (record,) = [r for r in caplog.records if r.name == "access"]
+    assert record.getMessage() == "GET /livez 200" and record.__dict__["route"] == ACCESS["route"]
+    assert json.loads(logged.getvalue())["msg"] == "GET /livez 200"
+
+
+async def test_access_lines_are_flushed_once_a_turn_of_the_event_loop() -> None:
+    access = AccessLog()
+    with _logged() as logged:
+        for _ in range(3):
+            access.write("GET /councils/districts/11110 200", ACCESS)
+        assert len(logged.getvalue().splitlines()) == 3 and logged.flushes == 0
+        await asyncio.sleep(0)
+        assert logged.flushes == 1
+        access.write("GET /councils/districts/11110 200", ACCESS)
+        await asyncio.sleep(0)
+        assert logged.flushes == 2
 
 
 @pytest.mark.parametrize(

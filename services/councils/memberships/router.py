@@ -1,3 +1,4 @@
+from functools import partial
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
@@ -47,12 +48,17 @@ async def list_memberships(request: Request, q: Annotated[MembershipSearch, Quer
         kind=q.kind.value if q.kind else None,
         active_on=q.active_on,
     )
-    # A hot read: on the bare connection (shared.driver), the registry's version read, then the cached page
-    # or one statement whose rows become the page's JSON.
-    async with driver_connection(request) as connection:
-        page = await service.list_memberships(
-            connection, request.app.state.read_cache, filters=filters, cursor=q.cursor, limit=q.limit
-        )
+    # A hot read on the bare connection (shared.driver): the registry's version (one read shared by the
+    # requests waiting for it), then the cached page or one statement whose rows become the page's JSON.
+    state = request.app.state
+    page = await service.list_memberships(
+        partial(driver_connection, request),
+        state.registry_versions,
+        state.read_cache,
+        filters=filters,
+        cursor=q.cursor,
+        limit=q.limit,
+    )
     return Response(page, media_type="application/json")
 
 

@@ -4,13 +4,12 @@ the checks here only make the common mistakes' messages name the request's field
 from dataclasses import dataclass
 from datetime import date
 
-import asyncpg
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.councils.common.access import ensure_can_write
 from services.councils.common.dates import first_day, last_day
 from services.councils.common.errors import UnknownReference
-from services.councils.common.read_cache import VersionedCache, registry_version
+from services.councils.common.read_cache import Connect, VersionedCache, VersionReads
 from services.councils.common.vocab import SEAT_ROLES, EndReason, MemberRole, Sector
 from services.councils.districts import repository as districts
 from services.councils.memberships import repository
@@ -262,17 +261,19 @@ async def read_membership(session: AsyncSession, membership_id: int) -> Membersh
 
 
 async def list_memberships(
-    connection: asyncpg.Connection,
+    connect: Connect,
+    versions: VersionReads,
     cache: VersionedCache,
     *,
     filters: MembershipFilter,
     cursor: str | None,
     limit: int,
 ) -> bytes:
-    """A search page (`Page[MembershipOut]`) as its JSON: the cached one while the registry is unchanged."""
+    """A search page (`Page[MembershipOut]`) as its JSON: the cached one while the registry is unchanged (a
+    cached page needs no connection of its own: the version read is shared)."""
     key = decode_cursor(cursor, (ID,))
     after_id = int(key[0]) if key else None
-    version = await registry_version(connection)
+    version = await versions.current(connect)
     f = filters
     page_key = (
         f.organization_id,
@@ -287,7 +288,8 @@ async def list_memberships(
     )
     page = cache.get(page_key, version)
     if page is None:
-        rows = await repository.search_page(connection, filters, after_id=after_id, limit=limit + 1)
+        async with connect() as connection:
+            rows = await repository.search_page(connection, filters, after_id=after_id, limit=limit + 1)
         page = page_json(rows, limit)
         cache.put(page_key, version, page)
     return page

@@ -1,3 +1,4 @@
+from functools import partial
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
@@ -64,10 +65,13 @@ async def list_bodies(
 @router.get("/bodies/{body_id}", summary="Get a governance body", response_model=BodyOut)
 async def get_body(request: Request, body_id: VersionedId) -> Response:
     """One governance body with its policy fields and decision rules."""
-    # A hot read: the body and its version (the ETag) in one statement on the bare connection.
-    async with driver_connection(request) as connection:
-        body, version = await service.read_body_version(connection, body_id)
-    return Response(body.model_dump_json(), media_type="application/json", headers={"ETag": etag(version)})
+    # A hot read: the registry's version (one read shared by the requests waiting for it), then the cached
+    # body or the body and its version (the ETag) in one statement, on the bare connection (shared.driver).
+    state = request.app.state
+    body, version = await service.read_body_cached(
+        partial(driver_connection, request), state.registry_versions, state.read_cache, body_id
+    )
+    return Response(body, media_type="application/json", headers={"ETag": etag(version)})
 
 
 @router.patch("/bodies/{body_id}", summary="Change a governance body")

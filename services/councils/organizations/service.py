@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.councils.common.access import ensure_can_write
 from services.councils.common.dates import first_day, last_day
+from services.councils.common.read_cache import Connect, VersionedCache, VersionReads
 from services.councils.common.thresholds import Threshold
 from services.councils.common.vocab import BodyKind, MemberRole, OrganizationKind
 from services.councils.districts import repository as districts
@@ -307,6 +308,25 @@ async def read_body_version(connection: asyncpg.Connection, body_id: int) -> tup
     if row is None or row["classification"] not in BODY_KINDS:
         raise BodyNotFound(body_id, "path.body_id")
     return body_out_of_row(row[:-1]), row[-1]
+
+
+async def read_body_cached(
+    connect: Connect, versions: VersionReads, cache: VersionedCache, body_id: int
+) -> tuple[bytes, int]:
+    """A body's JSON and its version (the ETag): the pair cached while the registry is unchanged. A body is
+    one `organizations` row, and every statement writing that table changes the registry's version
+    (common/read_cache.py), so a cached body needs only the shared version read."""
+    registry = await versions.current(connect)
+    key = ("body", body_id)
+    cached = cache.get(key, registry)
+    if cached is not None:
+        version, _, body = cached.partition(b"\n")
+        return body, int(version)
+    async with connect() as connection:
+        out, row_version = await read_body_version(connection, body_id)
+    body = out.model_dump_json().encode()
+    cache.put(key, registry, b"%d\n%s" % (row_version, body))
+    return body, row_version
 
 
 async def create_organization(
