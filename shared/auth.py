@@ -11,6 +11,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, Field, ValidationError
 from starlette.concurrency import run_in_threadpool
 
+from shared.jwt_decoder import hs256_decoder
 from shared.problems import Forbidden, Unauthorized
 from shared.settings import CommonSettings
 
@@ -52,6 +53,7 @@ class TokenVerifier:
         self.leeway = settings.jwt_leeway_seconds
         self.secret = settings.jwt_secret.get_secret_value()
         self.jwks = jwt.PyJWKClient(settings.jwt_jwks_url, cache_keys=True) if settings.jwt_jwks_url else None
+        self.decoder = hs256_decoder()  # `jwt.decode`'s checks, with the secret prepared once
 
     async def verify(self, token: str) -> Identity:
         try:
@@ -67,7 +69,7 @@ class TokenVerifier:
         return identity_from_claims(claims)
 
     def _decode(self, token: str, key: Any, algorithms: list[str]) -> dict[str, Any]:
-        return jwt.decode(
+        return self.decoder.decode(
             token,
             key,
             algorithms=algorithms,

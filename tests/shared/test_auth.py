@@ -1,6 +1,7 @@
 """Token verification at its edges: expiry, audience, issuer, role, district claim, JWKS."""
 
 import json
+import random
 import threading
 import time
 from collections.abc import Iterator
@@ -9,9 +10,12 @@ from http.server import BaseHTTPRequestHandler, HTTPServer
 import jwt
 import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
+from jwt.algorithms import HMACAlgorithm
+from jwt.warnings import InsecureKeyLengthWarning
 from pydantic import SecretStr, ValidationError
 
 from shared.auth import Identity, Role, TokenVerifier, mint_token
+from shared.jwt_decoder import PreparedHMAC, SegmentsJWS, hs256_decoder, prepared_hs256
 from shared.problems import Unauthorized
 from shared.settings import DEV_JWT_SECRET, CommonSettings
 from tests.clock import Clock
@@ -142,3 +146,144 @@ async def test_a_blank_subject_is_refused_in_every_role(role: Role, subject: str
 
 async def test_a_subject_of_one_character_is_accepted() -> None:
     assert (await TokenVerifier(SETTINGS).verify(sign(claims(sub="k")))).subject == "k"
+
+
+def test_decodes_reach_the_prepared_hs256_secret() -> None:
+    # Fails when a PyJWT upgrade stops decoding through the PyJWS that shared/jwt_decoder.py set up:
+    # tokens would still verify, but with the secret re-checked on every decode again.
+    verifier = TokenVerifier(SETTINGS)
+    for _ in range(2):
+        verifier._decode(sign(claims()), verifier.secret, ["HS256"])
+    assert prepared_hs256(verifier.decoder).prepared == {verifier.secret: verifier.secret.encode()}
+
+
+@pytest.mark.parametrize(
+    "key",
+    ["", "-----BEGIN PUBLIC KEY-----\nMFkw\n-----END PUBLIC KEY-----", '{"kty": "oct", "k": "c2VjcmV0"}'],
+    ids=["empty", "pem", "jwk"],
+)
+def test_a_refused_secret_is_refused_on_every_decode(key: str) -> None:
+    decoder = hs256_decoder()
+    for _ in range(2):
+        with pytest.raises(jwt.InvalidKeyError) as ours:
+            decoder.decode(sign(claims()), key, algorithms=["HS256"])
+        with pytest.raises(jwt.InvalidKeyError) as pyjwt:
+            jwt.decode(sign(claims()), key, algorithms=["HS256"])
+        assert str(ours.value) == str(pyjwt.value)
+    assert prepared_hs256(decoder).prepared == {}
+
+
+@pytest.mark.parametrize(
+    "token",
+    [
+        sign(claims(exp=int(time.time()) - 31)),
+        sign(claims(aud="someone-else")),
+        sign(claims(iss="someone-else")),
+        sign(claims(iat="soon")),
+        sign(claims(exp=None)),
+        sign(claims(), "another-secret-0123456789abcdef012345"),
+        jwt.encode(claims(), None, algorithm="none"),
+        "not.a.token",
+        "onlyone",
+    ],
+    ids=["expired", "audience", "issuer", "iat", "no-exp", "signature", "alg-none", "garbage", "one-segment"],
+)
+async def test_refusals_say_what_pyjwt_says(token: str) -> None:
+    options = {"require": ["exp", "sub", "iss", "aud"]}
+    with pytest.raises(jwt.PyJWTError) as pyjwt:
+        jwt.decode(
+            token,
+            SETTINGS.jwt_secret.get_secret_value(),
+            algorithms=["HS256"],
+            audience=SETTINGS.jwt_audience,
+            issuer=SETTINGS.jwt_issuer,
+            leeway=SETTINGS.jwt_leeway_seconds,
+            options=options,  # type: ignore[arg-type]
+        )
+    with pytest.raises(Unauthorized) as ours:
+        await TokenVerifier(SETTINGS).verify(token)
+    assert ours.value.detail == f"invalid bearer token: {pyjwt.value}"
+
+
+def test_decodes_reach_the_segment_decoder(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Fails when a PyJWT upgrade renames or stops calling PyJWS._decode_base64url_segment.
+    decoded: list[str] = []
+    own = SegmentsJWS._decode_base64url_segment
+
+    def counted(segment: bytes, name: str) -> bytes:
+        decoded.append(name)
+        return own(segment, name)
+
+    monkeypatch.setattr(SegmentsJWS, "_decode_base64url_segment", staticmethod(counted))
+    verifier = TokenVerifier(SETTINGS)
+    verifier._decode(sign(claims()), verifier.secret, ["HS256"])
+    assert decoded == ["header", "payload", "crypto"]
+
+
+@pytest.mark.parametrize(
+    "segment",
+    [
+        b"",
+        b"e30",
+        b"eyJhIjoxfQ",
+        b"eyJhIjoxfQ==",
+        b"eyJhIjoxfQ=",
+        b"e30=",
+        b"a",
+        b"abcde",
+        b"ab!c",
+        b"a+b/",
+        b"e31",
+        b"AB",
+        b"AA",
+        b"AAA",
+        b"AAB",
+        b"====",
+        b"QQ===",
+        b"\xff\xfe",
+        b"Zm9v\n",
+    ],
+)
+def test_the_segment_decoder_accepts_and_refuses_as_pyjwt(segment: bytes) -> None:
+    try:
+        expected: bytes | str = jwt.PyJWS._decode_base64url_segment(segment, "payload")
+    except jwt.DecodeError as exc:
+        expected = str(exc)
+    try:
+        ours: bytes | str = SegmentsJWS._decode_base64url_segment(segment, "payload")
+    except jwt.DecodeError as exc:
+        ours = str(exc)
+    assert ours == expected
+
+
+def test_the_segment_decoder_agrees_with_pyjwt_on_random_segments() -> None:
+    generator = random.Random(12)
+    alphabet = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_=+/."
+    for _ in range(5000):
+        segment = bytes(generator.choice(alphabet) for _ in range(generator.randrange(0, 14)))
+        outcomes = []
+        for decode in (jwt.PyJWS._decode_base64url_segment, SegmentsJWS._decode_base64url_segment):
+            try:
+                outcomes.append(decode(segment, "header"))
+            except jwt.DecodeError as exc:
+                outcomes.append(str(exc))
+        assert outcomes[0] == outcomes[1], segment
+
+
+def test_the_prepared_hmac_signs_and_judges_key_lengths_as_pyjwt() -> None:
+    ours, pyjwt = PreparedHMAC(HMACAlgorithm.SHA256), HMACAlgorithm(HMACAlgorithm.SHA256)
+    for key in (b"k", b"x" * 31, b"x" * 32, b"y" * 64, "비밀".encode()):
+        for message in (b"", b"a.b", bytes(range(256))):
+            assert ours.sign(message, key) == pyjwt.sign(message, key)
+        for _ in range(2):
+            assert ours.check_key_length(key) == pyjwt.check_key_length(key)
+    assert ours.check_key_length(b"short") is not None
+
+
+def test_a_short_secret_still_warns_on_every_decode() -> None:
+    decoder = hs256_decoder()
+    with pytest.warns(InsecureKeyLengthWarning):
+        token = jwt.encode(claims(), "short", algorithm="HS256")
+    for _ in range(2):
+        with pytest.warns(InsecureKeyLengthWarning, match="5 bytes long"):
+            decoder.decode(token, "short", algorithms=["HS256"], audience=SETTINGS.jwt_audience)
