@@ -5,10 +5,12 @@ before the proxy's allow-list, method and body checks and without asking a servi
 the proxy or the gateway's own app gives, problem+json errors included, carries the CORS headers.
 """
 
+from collections.abc import Iterable
+
 from starlette.datastructures import Headers
 from starlette.middleware.cors import CORSMiddleware
 from starlette.responses import Response
-from starlette.types import ASGIApp
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from gateway.settings import GatewaySettings
 from shared.language import preferred_language
@@ -67,7 +69,58 @@ class ProblemCORSMiddleware(CORSMiddleware):
         )
 
 
+class OriginlessFastPath:
+    """Requests without an Origin header (servers, scripts, wrk) skip Starlette's CORS machinery.
+
+    Starlette's answer to them is only `Vary: Origin` on every response (merged into the response's own
+    `vary` headers as one). That is added here, header for header as Starlette would, without its
+    `Headers` and `MutableHeaders` copies of both header lists (~3 % of the gateway's CPU a ballot).
+    Every request with an Origin, and anything but HTTP, goes through Starlette's middleware unchanged.
+    """
+
+    def __init__(self, app: ASGIApp, cors: ASGIApp) -> None:
+        self.app = app
+        self.cors = cors
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or any(name == b"origin" for name, _ in scope["headers"]):
+            await self.cors(scope, receive, send)
+            return
+
+        async def send_vary_origin(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message["headers"] = vary_origin(message.get("headers", []))
+            await send(message)
+
+        await self.app(scope, receive, send_vary_origin)
+
+
+def vary_origin(headers: Iterable[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:
+    """`headers` with "Origin" added to Vary as Starlette's `MutableHeaders["Vary"] = ...` does: the values
+    of every `vary` header joined into the first one (the others dropped), or one appended."""
+    found: list[bytes] = []
+    merged: list[tuple[bytes, bytes]] = []
+    first = -1
+    for name, value in headers:
+        if name == b"vary":
+            if first < 0:
+                first = len(merged)
+                merged.append((name, value))
+            found.append(value)
+        else:
+            merged.append((name, value))
+    if first < 0:
+        merged.append((b"vary", b"Origin"))
+    else:
+        merged[first] = (b"vary", b", ".join([*found, b"Origin"]))
+    return merged
+
+
 def with_cors(app: ASGIApp, settings: GatewaySettings) -> ASGIApp:
+    return OriginlessFastPath(app, _starlette_cors(app, settings))
+
+
+def _starlette_cors(app: ASGIApp, settings: GatewaySettings) -> ASGIApp:
     return ProblemCORSMiddleware(
         app,
         allow_origins=settings.allowed_origins(),

@@ -202,9 +202,17 @@ class ProxyApp:
         if self.on_write is not None and scope["method"] not in SAFE_METHODS:
             self.on_write()  # composed views cached in the gateway may now be stale
         try:
-            headers = [(k, v) for k, v in response.headers.raw if k.lower() not in RESPONSE_DROP]
+            headers: list[tuple[bytes, bytes]] = []
+            lengths: list[bytes] = []
+            for name, value in response.headers.raw:
+                lower = name.lower()
+                if lower not in RESPONSE_DROP:
+                    headers.append((name, value))
+                    if lower == b"content-length":
+                        lengths.append(value)
             await send({"type": "http.response.start", "status": response.status_code, "headers": headers})
-            await _relay_body(response, scope["method"], send)
+            declared = _declared_length(lengths, scope["method"], response.status_code)
+            await _relay_body(response, declared, send)
         except httpx.HTTPError as exc:
             # Bytes were already relayed: nothing can be retried or rewritten; the client sees a cut response.
             logger.warning("upstream %s failed mid-response: %s", upstream, exc)
@@ -232,18 +240,17 @@ async def _send(
         return await upstream.transport.handle_async_request(request)
 
 
-async def _relay_body(response: httpx.Response, method: str, send: Send) -> None:
+async def _relay_body(response: httpx.Response, remaining: int | None, send: Send) -> None:
     """The upstream's body, relayed chunk by chunk as it arrives (the response is closed by the caller).
 
     The transport's stream is read directly (`Response.aiter_raw` only adds bookkeeping a relay never
-    reads), and the chunk that completes a declared Content-Length ends the response itself: one message
-    fewer through the middleware than an empty closing one, which is sent only when the length was not
-    declared (or not reached: then the upstream broke off and the error cuts the response).
+    reads), and the chunk that completes the declared length (`remaining`) ends the response itself: one
+    message fewer through the middleware than an empty closing one, which is sent only when the length was
+    not declared (or not reached: then the upstream broke off and the error cuts the response).
     """
     stream = response.stream
     if not isinstance(stream, httpx.AsyncByteStream):  # a synchronous transport: not the gateway's
         raise TypeError("the gateway relays only asynchronous response streams")
-    remaining = _declared_length(response, method)
     complete = False
     async for chunk in stream:
         if complete or not chunk:
@@ -256,11 +263,10 @@ async def _relay_body(response: httpx.Response, method: str, send: Send) -> None
         await send({"type": "http.response.body", "body": b"", "more_body": False})
 
 
-def _declared_length(response: httpx.Response, method: str) -> int | None:
+def _declared_length(values: list[bytes], method: str, status: int) -> int | None:
     """The body's Content-Length when the response has one unambiguous one (never for HEAD or 304)."""
-    if method == "HEAD" or response.status_code in (204, 304):
+    if method == "HEAD" or status in (204, 304):
         return None
-    values = response.headers.get_list("content-length")
     if len(values) != 1 or not values[0].isdigit():
         return None
     return int(values[0])

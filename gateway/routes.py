@@ -7,6 +7,7 @@ gateway, however the path is spelled. `canonical_path` refuses every spelling th
 gateway and an upstream (or a URL library between them) disagree about which path was asked for.
 """
 
+import functools
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -51,7 +52,15 @@ def canonical_path(raw_path: bytes) -> str:
 
     Refused: dot segments ("." or "..", however encoded: `%2e`, `%2E`, mixed), encoded slashes and
     backslashes, double encoding, control characters, and percent-encodings that are not UTF-8.
+    Accepted paths of up to `_REMEMBERED_LENGTH` bytes are remembered (the most recent `_REMEMBERED_PATHS`;
+    a refusal never is: it is raised again each time).
     """
+    if len(raw_path) <= _REMEMBERED_LENGTH:
+        return _remembered_canonical_path(raw_path)
+    return _canonical_path(raw_path)
+
+
+def _canonical_path(raw_path: bytes) -> str:
     if _REFUSED_RAW.search(raw_path):
         raise PathNotCanonical(
             "the path has an encoded slash, backslash or percent sign",
@@ -73,16 +82,17 @@ def canonical_path(raw_path: bytes) -> str:
     return path
 
 
+_REMEMBERED_PATHS = 4096
+_REMEMBERED_LENGTH = 256
+_remembered_canonical_path = functools.lru_cache(maxsize=_REMEMBERED_PATHS)(_canonical_path)
+
+
 def match(path: str) -> Route | None:
     """The route whose prefix the (canonical, decoded) path starts with."""
     for route in ROUTES:
         if path.startswith(route.prefix):
             return route
     return None
-
-
-_REMEMBERED_PATHS = 4096
-_REMEMBERED_LENGTH = 256
 
 
 class PathTable:

@@ -27,6 +27,7 @@ import aiohttp
 import httpx
 from aiohttp.client_proto import ResponseHandler
 
+_REMEMBERED_TIMEOUTS = 64
 _REUSE_CHECKS = 32
 """Dead connections discarded for one request before it takes whatever the pool gives (bounded)."""
 
@@ -233,6 +234,7 @@ class RelayTransport(httpx.AsyncBaseTransport):
         self.max_connections = max_connections
         self.keepalive_seconds = keepalive_seconds
         self.session: aiohttp.ClientSession | None = None
+        self._timeouts: dict[tuple[float | None, float | None, float | None], aiohttp.ClientTimeout] = {}
 
     def _session(self) -> aiohttp.ClientSession:
         if self.session is None:
@@ -246,6 +248,18 @@ class RelayTransport(httpx.AsyncBaseTransport):
                 response_class=_Response,
             )
         return self.session
+
+    def _timeout(
+        self, connect: float | None, read: float | None, pool: float | None
+    ) -> aiohttp.ClientTimeout:
+        """aiohttp's (immutable) timeout for httpx's, built once per distinct triple (~2 µs each)."""
+        key = (connect, read, pool)
+        found = self._timeouts.get(key)
+        if found is None:
+            found = aiohttp.ClientTimeout(sock_connect=connect, sock_read=read, connect=pool)
+            if len(self._timeouts) < _REMEMBERED_TIMEOUTS:
+                self._timeouts[key] = found
+        return found
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         timeout = request.extensions.get("timeout", {})
@@ -269,11 +283,7 @@ class RelayTransport(httpx.AsyncBaseTransport):
                 data=data,
                 allow_redirects=False,
                 compress=False,
-                timeout=aiohttp.ClientTimeout(
-                    sock_connect=timeout.get("connect"),
-                    sock_read=timeout.get("read"),
-                    connect=timeout.get("pool"),
-                ),
+                timeout=self._timeout(timeout.get("connect"), timeout.get("read"), timeout.get("pool")),
             )
         return httpx.Response(
             status_code=response.status,

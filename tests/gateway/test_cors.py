@@ -5,7 +5,9 @@ from collections.abc import AsyncIterator
 import httpx
 import pytest
 from pydantic import ValidationError
+from starlette.datastructures import MutableHeaders
 
+from gateway.cors import vary_origin
 from gateway.main import create_app
 from gateway.settings import DEV_CORS_ORIGINS, GatewaySettings
 from tests.conftest import assert_problem
@@ -127,3 +129,31 @@ def test_credentials_are_refused_with_a_wildcard_origin() -> None:
     with pytest.raises(ValidationError, match="named origins"):
         settings(GATEWAY_CORS_ORIGINS=["*"], GATEWAY_CORS_ALLOW_CREDENTIALS=True)
     assert settings(GATEWAY_CORS_ORIGINS=["*"]).allowed_origins() == ["*"]
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        [],
+        [(b"content-type", b"application/json")],
+        [(b"vary", b"Accept-Language")],
+        [(b"vary", b"Accept"), (b"etag", b'"1"'), (b"vary", b"Accept-Language, Cookie")],
+        [(b"Vary", b"Accept"), (b"vary", b"")],  # only lower-case names are Starlette's
+    ],
+    ids=["none", "other", "one-vary", "two-vary", "case-and-empty"],
+)
+def test_vary_origin_is_what_starlettes_cors_sends_without_an_origin(
+    headers: list[tuple[bytes, bytes]],
+) -> None:
+    message = {"type": "http.response.start", "headers": list(headers)}
+    starlette = MutableHeaders(scope=message)
+    starlette["Vary"] = ", ".join([*starlette.getlist("Vary"), "Origin"])
+    assert vary_origin(headers) == message["headers"]
+
+
+async def test_an_answer_to_a_request_without_origin_varies_on_origin(client: httpx.AsyncClient) -> None:
+    for path, vary in (("/livez", "Origin"), ("/no-such-path", "Accept-Language, Origin")):
+        response = await client.get(path)
+        assert response.headers.get_list("vary") == [vary]
+        assert "access-control-allow-origin" not in response.headers
+        assert "access-control-expose-headers" not in response.headers
