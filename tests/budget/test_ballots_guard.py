@@ -142,3 +142,34 @@ async def test_a_write_to_the_ballots_drops_the_kept_tallies_of_the_elections_it
         assert [await conn.fetchval(TALLIES, e) for e in (first, second)] == [1, 1]
     finally:
         await conn.close()
+
+
+@pytest.mark.parametrize("how", ["insert", "upsert of a new voter", "re-cast", "a ballot moved here"])
+async def test_a_valid_ballot_drops_the_kept_tally_of_its_open_election(
+    committing: Budget, database: Database, how: str
+) -> None:
+    """A tally kept for an open election (written as an import writes it) is stale after any valid write."""
+    here, other = await _election(committing), await _election(committing)
+    conn = await _connect(database)
+    try:
+        await conn.execute(INSERT, here, b"\x01" * 32, "citizens", ["D"], None)
+        await conn.execute(INSERT, other, b"\x03" * 32, "citizens", ["D"], None)
+        for election_id in (here, other):
+            await conn.execute(
+                "INSERT INTO budget.ballot_tallies (election_id, ballot_digest, sizes, supports)"
+                " VALUES ($1, 'kept', '{}', '[]')",
+                election_id,
+            )
+        if how == "insert":
+            await conn.execute(INSERT, here, b"\x02" * 32, "citizens", ["A"], None)
+        elif how == "upsert of a new voter":
+            await conn.execute(UPSERT, here, b"\x02" * 32, "citizens", ["A"], None)
+        elif how == "re-cast":
+            await conn.execute(UPSERT, here, b"\x01" * 32, "citizens", ["A"], None)
+        else:
+            move = "UPDATE budget.ballots SET election_id = $1 WHERE election_id = $2"
+            await conn.execute(move, here, other)
+        kept = [await conn.fetchval(TALLIES, e) for e in (here, other)]
+        assert kept == ([0, 0] if how == "a ballot moved here" else [0, 1])
+    finally:
+        await conn.close()

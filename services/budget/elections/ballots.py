@@ -202,8 +202,8 @@ async def cast_ballot(
     The rules that need no lock are checked first, from the cached ballot rules (and the voter roll when the
     caller is not a citizen or the election has closed groups); then one statement share-locks the election
     row, checks the window and upserts the ballot, atomically (no transaction is open on the connection:
-    shared.driver). When a check fails, the window is read first, so that a closed election still answers as
-    closed whatever the ballot.
+    shared.driver); when it casts nothing, the window is read to say why. When a check fails, the window is
+    read first, so that a closed election still answers as closed whatever the ballot.
     """
     hashed = voter_hash(secret, election_id, actor.subject)
     try:
@@ -234,9 +234,9 @@ async def cast_ballot(
         project_ids=project_ids,
         points=points,
     )
-    if row is None or not row.cast:
-        _check_open(election_id, row)
-        raise ElectionClosed(  # unreachable: the statement's window test is _check_open's
+    if row is None:
+        _check_open(election_id, await repository.window_now(connection, election_id))
+        raise ElectionClosed(  # unreachable but for a window changed between the two statements
             f"election {election_id} takes no ballot now",
             detail_ko=f"투표 {election_id}은(는) 지금 투표를 받지 않습니다.",
         )
