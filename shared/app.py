@@ -12,6 +12,7 @@ from sqlalchemy import text
 
 from shared.auth import TokenVerifier
 from shared.db import create_engine, create_sessionmaker
+from shared.hot_routes import HotRoute, HotRoutes
 from shared.idempotency import IdempotencyMiddleware
 from shared.json_body import JsonBodyRoute
 from shared.logging import configure_logging
@@ -63,8 +64,11 @@ def create_service_app(
     readiness_detail: ReadinessDetail | None = None,
     lifespan_parts: Sequence[LifespanPart] = (),
     metrics: Metrics | None = None,
+    hot_routes: Sequence[HotRoute] = (),
 ) -> FastAPI:
-    """Build a service's FastAPI app; the lifespan owns the engine (and `lifespan_parts`) and closes it."""
+    """Build a service's FastAPI app; the lifespan owns the engine (and `lifespan_parts`) and closes it.
+    `hot_routes` (shared/hot_routes.py): routes of `routers` whose well-formed requests skip FastAPI's
+    routing and dependency solving."""
     configure_logging(settings.service_name, settings.log_level)
     configure_tracing(settings.service_name, settings.otel_exporter_otlp_endpoint)
     metrics = metrics or Metrics(settings.service_name)
@@ -109,6 +113,13 @@ def create_service_app(
     app.add_middleware(RequestContextMiddleware, metrics=metrics, quiet_paths=QUIET_PATHS)
     for router in routers:
         app.include_router(router)
+    if hot_routes:
+        strangers = [hot.route.path for hot in hot_routes if hot.route not in routes]
+        if strangers:
+            raise RuntimeError(f"hot routes must be routes of the service's routers: {', '.join(strangers)}")
+        # Under the router, inside every middleware and exception handler (Starlette's router runs its
+        # `middleware_stack`, built once in its constructor).
+        app.router.middleware_stack = HotRoutes(app.router.middleware_stack, hot_routes)
     generate = app.openapi
 
     def openapi() -> dict[str, Any]:

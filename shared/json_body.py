@@ -82,10 +82,16 @@ def _parse_int(text: str) -> int | OutOfRange:
     return value if INT64_MIN <= value <= INT64_MAX else OutOfRange(text)
 
 
+# json.loads(text, parse_int=…) builds a decoder (and its scanner) per call; this one is shared, as json.loads
+# shares its default decoder between threads.
+_DECODER = json.JSONDecoder(parse_int=_parse_int)
+
+
 def parse_json(body: bytes) -> Any:
     """Parse a request body: JsonTooDeep past MAX_JSON_DEPTH, MalformedJson when it is not UTF-8 (RFC 8259),
     json.JSONDecodeError when it is not JSON."""
-    if nesting_depth(body) > MAX_JSON_DEPTH:
+    # Each level opens with a bracket: a body no longer than the limit cannot pass it.
+    if len(body) > MAX_JSON_DEPTH and nesting_depth(body) > MAX_JSON_DEPTH:
         raise JsonTooDeep(
             f"JSON may nest at most {MAX_JSON_DEPTH} arrays or objects deep",
             detail_ko=f"JSON의 배열 또는 객체 중첩은 최대 {MAX_JSON_DEPTH}단계까지 허용됩니다.",
@@ -97,7 +103,9 @@ def parse_json(body: bytes) -> Any:
         raise MalformedJson(
             "the body is not UTF-8 text", detail_ko="요청 본문이 UTF-8 텍스트가 아닙니다.", field="body"
         ) from exc
-    return json.loads(text, parse_int=_parse_int)
+    if text.startswith("\ufeff"):  # a second one: as json.loads refuses it
+        raise json.JSONDecodeError("Unexpected UTF-8 BOM (decode using utf-8-sig)", text, 0)
+    return _DECODER.decode(text)
 
 
 class JsonBodyRequest(Request):

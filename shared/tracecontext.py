@@ -7,6 +7,7 @@ of the transaction that wrote an event and the relay's send is a child of it. OT
 writes the header; the trace id is also in every JSON log line (shared/logging.py).
 """
 
+import re
 from collections.abc import Mapping, MutableMapping
 
 from opentelemetry import trace
@@ -16,6 +17,8 @@ from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapProp
 
 HEADER = "traceparent"
 PROPAGATOR = TraceContextTextMapPropagator()
+# What the services send each other (version 00, no tracestate): read here, everything else by the propagator.
+_PLAIN = re.compile(r"00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})")
 
 
 def current_ids() -> tuple[str, str] | None:
@@ -33,7 +36,16 @@ def current_trace_id() -> str | None:
 
 def extract(headers: Mapping[str, str]) -> Context:
     """The remote parent named by `traceparent` (and `tracestate`), or an empty context (a new trace)."""
-    return PROPAGATOR.extract(carrier=headers)
+    traceparent = headers.get(HEADER)
+    if traceparent is None or "tracestate" in headers or not (plain := _PLAIN.fullmatch(traceparent)):
+        return PROPAGATOR.extract(carrier=headers)
+    # As the propagator reads it, without its getter, length and version checks (none applies here).
+    trace_id, span_id = int(plain[1], 16), int(plain[2], 16)
+    if not trace_id or not span_id:
+        return Context()
+    flags = TraceFlags(int(plain[3], 16))
+    parent = SpanContext(trace_id=trace_id, span_id=span_id, is_remote=True, trace_flags=flags)
+    return trace.set_span_in_context(NonRecordingSpan(parent), Context())
 
 
 def inject(headers: MutableMapping[str, str]) -> None:

@@ -17,7 +17,7 @@ from shared.logging import JsonFormatter
 from shared.observability import Metrics, RequestContextMiddleware
 from shared.service_client import CallPolicy, ServiceClient
 from shared.telemetry import FASTAPI_TELEMETRY_OFF, configure_tracing, tracer, unrecorded_span
-from shared.tracecontext import current_trace_id, extract, inject
+from shared.tracecontext import PROPAGATOR, current_trace_id, extract, inject
 from tests.spans import spans
 
 __all__ = ["spans"]
@@ -139,3 +139,23 @@ def test_without_a_processor_a_request_span_keeps_the_ids_and_records_nothing() 
         assert current_trace_id() == INCOMING.split("-")[1]
     assert headers["traceparent"] == f"00-{INCOMING.split('-')[1]}-{format(context.span_id, '016x')}-01"
     assert headers["tracestate"] == "k=v"
+
+
+def _same_parent(headers: dict[str, str]) -> None:
+    ours, theirs = extract(headers), PROPAGATOR.extract(carrier=headers)
+    assert list(ours) == list(theirs)
+    mine, reference = trace.get_current_span(ours), trace.get_current_span(theirs)
+    assert type(mine) is type(reference)
+    assert mine.get_span_context() == reference.get_span_context()
+    assert mine.get_span_context().trace_state == reference.get_span_context().trace_state
+
+
+@pytest.mark.parametrize("version", ["00", "01", "ff", "0g"])
+@pytest.mark.parametrize("ids", [INCOMING[3:52], "0" * 32 + INCOMING[35:52], INCOMING[3:35] + "-" + "0" * 16])
+@pytest.mark.parametrize("tail", ["-01", "-00", "-ff", "-1", "-01-x", "-01 ", "-01\n", "-01-"])
+def test_extract_reads_every_traceparent_as_the_propagator_does(version: str, ids: str, tail: str) -> None:
+    # `extract` reads the services' plain header itself (shared/tracecontext.py), the rest through OTel's.
+    header = f"{version}-{ids}{tail}"
+    for variant in (header, header.upper(), " " + header):
+        _same_parent({"traceparent": variant})
+        _same_parent({"traceparent": variant, "tracestate": "vendor=a,other=b"})

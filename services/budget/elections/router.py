@@ -1,10 +1,13 @@
+import re
 from collections.abc import AsyncIterator
 from decimal import Decimal
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response
 from fastapi.responses import StreamingResponse
+from fastapi.routing import APIRoute
 from fastapi.security import HTTPBearer
+from pydantic import ValidationError
 from starlette.datastructures import UploadFile
 
 from services.budget.elections import ballots, chart, outcomes, pb_export, pb_import, service
@@ -27,11 +30,12 @@ from services.budget.settings import IMPORT_ENVELOPE_BYTES, BudgetSettings
 from shared.auth import Identity, OptionalIdentity, Role, current_identity, require_roles
 from shared.db import ReadSessionDep, SessionDep
 from shared.driver import driver_connection
-from shared.json_body import JsonBodyRoute
+from shared.hot_routes import HotRoute
+from shared.json_body import THREAD_PARSE_BYTES, JsonBodyRequest, JsonBodyRoute, is_json_media_type
 from shared.pagination import CursorParam, LimitParam, Page
-from shared.problems import PROBLEM_RESPONSES, Unauthorized
+from shared.problems import PROBLEM_RESPONSES, ProblemError, Unauthorized
 from shared.request_limits import UPLOAD_LIMIT
-from shared.text_guard import is_storable
+from shared.text_guard import bad_values, is_storable
 
 router = APIRouter(prefix="/budget", tags=["budget elections"], route_class=JsonBodyRoute)
 
@@ -96,6 +100,10 @@ async def cast_ballot(request: Request, election_id: ElectionId, data: BallotIn,
     Citizens vote; a caller with any other role (admin included) votes only when enrolled on one of the
     election's voter rolls, and then in that group: otherwise 403 `not-a-voter`.
     """
+    return await _cast(request, election_id, data, actor)
+
+
+async def _cast(request: Request, election_id: int, data: BallotIn, actor: Identity) -> Response:
     # The hot path: one statement on the bare connection (shared.driver), no session; the secret and the
     # rules' cache read here rather than as two more dependencies for FastAPI to solve per ballot.
     secret, cache = _voter_secret(request), _ballot_configs(request)
@@ -105,6 +113,49 @@ async def cast_ballot(request: Request, election_id: ElectionId, data: BallotIn,
         )
     # Serialised once: FastAPI would validate the model it was just built as, then serialise it.
     return Response(ballot.model_dump_json(), media_type="application/json")
+
+
+_ELECTION_ID = re.compile(r"[1-9][0-9]{0,9}")
+
+
+async def _cast_ballot_hot(request: JsonBodyRequest) -> Response | None:
+    """`cast_ballot` for a well-formed ballot (shared/hot_routes.py); None leaves the request to FastAPI.
+
+    FastAPI's order is kept: the JSON body's route checks (media type, parse, text guard), then the token
+    (`Voter`: a bad one is the same 401 here), then the path and the body. Whatever FastAPI would refuse
+    is declined before the token is read or after, and FastAPI refuses it."""
+    raw_id = request.path_params["election_id"]
+    if (
+        request.scope["query_string"]
+        or not _ELECTION_ID.fullmatch(raw_id)
+        or not is_json_media_type(request.headers.get("content-type"))
+    ):
+        return None
+    body = await request.body()
+    if not body or len(body) > THREAD_PARSE_BYTES:
+        return None
+    try:
+        raw = await request.json()
+    except (ValueError, ProblemError):  # not JSON, not UTF-8, too deep
+        return None
+    if bad_values(raw, "body") != ([], []):
+        return None
+    actor = await _signed_in(request)
+    election_id = int(raw_id)
+    if election_id > 2**31 - 1 or not isinstance(raw, dict):
+        return None
+    try:
+        data = BallotIn.model_validate(raw)
+    except ValidationError:
+        return None
+    return await _cast(request, election_id, data, actor)
+
+
+hot_ballot = HotRoute(
+    "PUT",
+    next(route for route in router.routes if isinstance(route, APIRoute) and route.endpoint is cast_ballot),
+    _cast_ballot_hot,
+)
 
 
 @router.get("/elections", summary="List elections")

@@ -1,0 +1,51 @@
+"""The ballot's hot route (shared/hot_routes.py): well-formed ballots skip FastAPI's routing and dependency
+solving, everything else is FastAPI's, with the body the hot handler read replayed."""
+
+import re
+
+from tests.budget.conftest import Budget, create_election
+from tests.conftest import assert_problem
+
+ROUTE = "/budget/elections/{election_id}/ballot"
+
+
+def _count(metrics: str, status: int) -> float:
+    pattern = (
+        rf'http_requests_total{{[^}}]*method="PUT",route="{re.escape(ROUTE)}"[^}}]*status="{status}"}} (\S+)'
+    )
+    match = re.search(pattern, metrics)
+    return float(match.group(1)) if match else 0.0
+
+
+async def test_a_hot_ballot_is_measured_under_its_route(api: Budget) -> None:
+    eid = (await create_election(api, ballot={"type": "approval", "max_length": 3}))["id"]
+    before = _count((await api.client.get("/metrics")).text, 200)
+    cast = await api.client.put(
+        f"/budget/elections/{eid}/ballot", json={"project_ids": ["A"]}, headers=api.citizen
+    )
+    assert cast.status_code == 200 and cast.json()["project_ids"] == ["A"], cast.text
+    assert cast.headers["x-request-id"]
+    assert _count((await api.client.get("/metrics")).text, 200) == before + 1
+
+
+async def test_what_the_hot_handler_declines_fastapi_answers_with_the_same_body(api: Budget) -> None:
+    eid = (await create_election(api, ballot={"type": "approval", "max_length": 3}))["id"]
+    url = f"/budget/elections/{eid}/ballot"
+    body = {"project_ids": ["B", "A"]}
+    # A path FastAPI reads as the same election, a query: declined after the body was read, cast by FastAPI.
+    zero = await api.client.put(f"/budget/elections/0{eid}/ballot", json=body, headers=api.citizen)
+    assert zero.status_code == 200 and zero.json()["project_ids"] == ["A", "B"], zero.text
+    query = await api.client.put(url, params={"note": "x"}, json={"project_ids": ["C"]}, headers=api.citizen)
+    assert query.status_code == 200 and query.json()["revision"] == 2, query.text
+    # Refusals as FastAPI words them, naming the field, and in its order (the token before the body).
+    extra = {"project_ids": ["A"], "surplus": 1}
+    assert_problem(await api.client.put(url, json=extra, headers=api.citizen), 422, field="body.surplus")
+    assert_problem(await api.client.put(url, json=extra), 401)
+    assert_problem(await api.client.put(url, json=["A"], headers=api.citizen), 422, field="body")
+    assert_problem(await api.client.put("/budget/elections/0/ballot", json=body), 401)
+    too_big = f"/budget/elections/{2**31}/ballot"
+    assert_problem(
+        await api.client.put(too_big, json=body, headers=api.citizen), 422, field="path.election_id"
+    )
+    text = {**api.citizen, "Content-Type": "text/plain"}
+    assert_problem(await api.client.put(url, content=b'{"project_ids":["A"]}', headers=text), 415)
