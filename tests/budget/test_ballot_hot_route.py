@@ -3,8 +3,12 @@ solving, everything else is FastAPI's, with the body the hot handler read replay
 
 import re
 
+from fastapi import Response
+
+from shared.hot_routes import HotHandler, HotRoute, HotRoutes
+from shared.json_body import JsonBodyRequest
 from tests.budget.conftest import Budget, create_election
-from tests.conftest import assert_problem
+from tests.conftest import ServiceHarness, assert_problem
 
 ROUTE = "/budget/elections/{election_id}/ballot"
 
@@ -49,3 +53,37 @@ async def test_what_the_hot_handler_declines_fastapi_answers_with_the_same_body(
     )
     text = {**api.citizen, "Content-Type": "text/plain"}
     assert_problem(await api.client.put(url, content=b'{"project_ids":["A"]}', headers=text), 415)
+
+
+async def test_a_well_formed_ballot_is_answered_by_the_hot_handler(
+    api: Budget, budget_harness: ServiceHarness
+) -> None:
+    # The hot route sits in Starlette's `router.middleware_stack`: were a Starlette upgrade to rebuild it,
+    # ballots would silently take the slow path again. This fails instead.
+    stack = budget_harness.app.router.middleware_stack
+    assert isinstance(stack, HotRoutes), type(stack)
+    served: list[str] = []
+    original = stack.hot
+    stack.hot = [
+        (method, pattern, HotRoute(hot.method, hot.route, _recording(hot.handler, served)))
+        for method, pattern, hot in original
+    ]
+    try:
+        eid = (await create_election(api, ballot={"type": "approval", "max_length": 3}))["id"]
+        cast = await api.client.put(
+            f"/budget/elections/{eid}/ballot", json={"project_ids": ["A"]}, headers=api.citizen
+        )
+        assert cast.status_code == 200, cast.text
+    finally:
+        stack.hot = original
+    assert budget_harness.app.router.middleware_stack is stack
+    assert served == ["answered"]
+
+
+def _recording(handler: HotHandler, served: list[str]) -> HotHandler:
+    async def record(request: JsonBodyRequest) -> Response | None:
+        response = await handler(request)
+        served.append("declined" if response is None else "answered")
+        return response
+
+    return record
