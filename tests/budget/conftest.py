@@ -29,14 +29,18 @@ class Budget:
         assert response.status_code in (200, 201), response.text
         return response.json()
 
-    async def cycle(self) -> int:
-        body = {"name_ko": "2018년 시민참여예산", "fiscal_year": 2018}
+    async def cycle(self, fiscal_year: int = 2018) -> int:
+        body = {"name_ko": f"{fiscal_year}년 시민참여예산", "fiscal_year": fiscal_year}
         return int((await self.ok("POST", "/budget/cycles", self.city, json=body))["id"])
 
     async def envelope(
-        self, amount: int = 1_000_000, district: str | None = DISTRICT, track: str = "general"
+        self,
+        amount: int = 1_000_000,
+        district: str | None = DISTRICT,
+        track: str = "general",
+        fiscal_year: int = 2018,
     ) -> dict[str, Any]:
-        cycle_id = await self.cycle()
+        cycle_id = await self.cycle(fiscal_year)
         body = {"district_code": district, "track": track, "amount_krw": amount, "funding_type": "general"}
         result: dict[str, Any] = await self.ok(
             "POST", f"/budget/cycles/{cycle_id}/envelopes", self.city, json=body
