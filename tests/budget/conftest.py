@@ -5,10 +5,8 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine
 
-from shared.settings import async_url
-from tests.conftest import Database
+from tests.conftest import Database, pooled_client
 
 Auth = Callable[..., dict[str, str]]
 DISTRICT = "11110"  # 종로구
@@ -104,13 +102,8 @@ async def committing(database: Database, budget_settings: Any, auth: Auth) -> As
     from services.budget.main import create_app
 
     app = create_app(budget_settings)
-    engine = create_async_engine(async_url(database.service_urls["budget"]), pool_size=25, max_overflow=5)
-    app.state.engine = engine
-    app.state.sessionmaker = async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
-    transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://test", timeout=30) as client:
+    async with pooled_client(app, database.service_urls["budget"], 25, 5) as client:
         yield Budget(client, auth)
-    await engine.dispose()
 
 
 def window(hours_before: float = 1, hours_after: float = 1) -> dict[str, str]:

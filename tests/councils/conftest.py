@@ -4,11 +4,8 @@ from collections.abc import AsyncIterator, Callable
 
 import httpx
 import pytest
-from sqlalchemy.ext.asyncio import create_async_engine
 
-from shared.db import create_sessionmaker
-from shared.settings import async_url
-from tests.conftest import Database, own_database
+from tests.conftest import Database, own_database, pooled_client
 from tests.councils.helpers import Api
 
 
@@ -26,17 +23,8 @@ async def committed(committed_database: Database) -> AsyncIterator[httpx.AsyncCl
     from services.councils.settings import CouncilsSettings
 
     url = committed_database.service_urls["councils"]
-    app = create_app(CouncilsSettings(database_url=url))
-    engine = create_async_engine(async_url(url), pool_size=12, max_overflow=4)
-    app.state.engine = engine
-    app.state.sessionmaker = create_sessionmaker(engine)
-    try:
-        async with httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=app), base_url="http://test"
-        ) as client:
-            yield client
-    finally:
-        await engine.dispose()
+    async with pooled_client(create_app(CouncilsSettings(database_url=url)), url, 12, 4) as client:
+        yield client
 
 
 @pytest.fixture
