@@ -8,6 +8,7 @@ The test database is dropped and created again at the start of every run.
 import asyncio
 import os
 from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -20,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, async_sessionma
 from ops.devdb import EmbeddedPostgres, ensure_database
 from ops.migrate import migrate_all
 from shared.auth import Role, mint_token
+from shared.db import create_sessionmaker
 from shared.settings import CommonSettings, async_url
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -151,6 +153,23 @@ def evaluation_harness(database: Database) -> ServiceHarness:
     from services.evaluation.settings import EvaluationSettings
 
     return _harness(database, "evaluation", create_app, EvaluationSettings)  # type: ignore[no-any-return]
+
+
+@asynccontextmanager
+async def pooled_client(
+    app: FastAPI, url: str, pool_size: int, max_overflow: int
+) -> AsyncIterator[httpx.AsyncClient]:
+    """`app` on a pool of its own over `url`: each request is its own committed unit of work, as in
+    production, on separate connections (races)."""
+    engine = create_async_engine(async_url(url), pool_size=pool_size, max_overflow=max_overflow)
+    app.state.engine = engine
+    app.state.sessionmaker = create_sessionmaker(engine)
+    try:
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://test", timeout=30) as client:
+            yield client
+    finally:
+        await engine.dispose()
 
 
 @pytest.fixture

@@ -10,7 +10,6 @@ import json
 import os
 import shutil
 import signal
-import subprocess
 import threading
 import time
 from collections.abc import Iterator
@@ -25,7 +24,7 @@ from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 
 from tests.conftest import Database, own_database
-from tests.e2e.conftest import APPS, System, free_port, wait_ready
+from tests.e2e.conftest import APPS, System, free_port, stop, wait_ready
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMEDRIVER = Path("/usr/bin/chromedriver")
@@ -115,13 +114,7 @@ def system(
         wait_routed(system.gateway)
         yield system
     finally:
-        for process in system.processes.values():
-            process.terminate()
-        for process in system.processes.values():
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
+        stop(*system.processes.values())
 
 
 def wait_routed(gateway: str, timeout: float = 120) -> None:

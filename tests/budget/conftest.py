@@ -5,10 +5,8 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine
 
-from shared.settings import async_url
-from tests.conftest import Database
+from tests.conftest import Database, pooled_client
 
 Auth = Callable[..., dict[str, str]]
 DISTRICT = "11110"  # 종로구
@@ -29,14 +27,18 @@ class Budget:
         assert response.status_code in (200, 201), response.text
         return response.json()
 
-    async def cycle(self) -> int:
-        body = {"name_ko": "2018년 시민참여예산", "fiscal_year": 2018}
+    async def cycle(self, fiscal_year: int = 2018) -> int:
+        body = {"name_ko": f"{fiscal_year}년 시민참여예산", "fiscal_year": fiscal_year}
         return int((await self.ok("POST", "/budget/cycles", self.city, json=body))["id"])
 
     async def envelope(
-        self, amount: int = 1_000_000, district: str | None = DISTRICT, track: str = "general"
+        self,
+        amount: int = 1_000_000,
+        district: str | None = DISTRICT,
+        track: str = "general",
+        fiscal_year: int = 2018,
     ) -> dict[str, Any]:
-        cycle_id = await self.cycle()
+        cycle_id = await self.cycle(fiscal_year)
         body = {"district_code": district, "track": track, "amount_krw": amount, "funding_type": "general"}
         result: dict[str, Any] = await self.ok(
             "POST", f"/budget/cycles/{cycle_id}/envelopes", self.city, json=body
@@ -100,13 +102,8 @@ async def committing(database: Database, budget_settings: Any, auth: Auth) -> As
     from services.budget.main import create_app
 
     app = create_app(budget_settings)
-    engine = create_async_engine(async_url(database.service_urls["budget"]), pool_size=25, max_overflow=5)
-    app.state.engine = engine
-    app.state.sessionmaker = async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
-    transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://test", timeout=30) as client:
+    async with pooled_client(app, database.service_urls["budget"], 25, 5) as client:
         yield Budget(client, auth)
-    await engine.dispose()
 
 
 def window(hours_before: float = 1, hours_after: float = 1) -> dict[str, str]:

@@ -8,9 +8,11 @@ from tests.budget.conftest import PROJECTS, Budget, create_election
 BALLOTS = [["A", "C"], ["A", "D"]]
 
 
-async def published_election(api: Budget, projects: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+async def published_election(
+    api: Budget, projects: list[dict[str, Any]] | None = None, fiscal_year: int = 2018
+) -> dict[str, Any]:
     amount = max(1_000_000, sum(p["cost_krw"] for p in projects or []))
-    envelope = await api.envelope(amount)
+    envelope = await api.envelope(amount, fiscal_year=fiscal_year)
     election = await create_election(
         api, envelope_id=envelope["id"], projects=projects or PROJECTS, budget_krw=None
     )
@@ -24,9 +26,12 @@ async def published_election(api: Budget, projects: list[dict[str, Any]] | None 
     return result
 
 
-async def funded(api: Budget, lines: dict[str, Any] | None = None) -> dict[str, dict[str, Any]]:
-    """The funded projects of a fresh published election, by their id on the ballot."""
-    election = await published_election(api)
+async def funded(
+    api: Budget, lines: dict[str, Any] | None = None, fiscal_year: int = 2018
+) -> dict[str, dict[str, Any]]:
+    """The funded projects of a fresh published election (of a cycle of `fiscal_year`), by their id on the
+    ballot."""
+    election = await published_election(api, fiscal_year=fiscal_year)
     body = {"lines": lines or {}}
     created = await api.ok("POST", f"/budget/elections/{election['id']}/projects", api.city, json=body)
     return {p["election_project_id"]: p for p in created["items"]}

@@ -5,13 +5,13 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import event
 
 from tests.budget.conftest import DISTRICT, Auth, Budget
 from tests.budget.funded import funded, running
 from tests.budget.test_amendments import Councils, amend, councils_service, lines_of
 from tests.budget.test_summaries import money
 from tests.clock import Clock
+from tests.statements import statements
 
 __all__ = ["councils_service"]  # the fixture, used by name
 
@@ -23,19 +23,11 @@ def in_2017(pinned: Clock, budget: httpx.AsyncClient, auth: Auth) -> Budget:
 
 
 async def overview(api: Budget, **params: Any) -> tuple[dict[str, Any], list[str]]:
-    statements: list[str] = []
     engine = api.client._transport.app.state.engine  # type: ignore[attr-defined]
-
-    def count(*args: Any) -> None:
-        statements.append(args[2])
-
-    event.listen(engine.sync_engine, "before_cursor_execute", count)
-    try:
+    with statements(engine) as seen:
         response = await api.client.get(f"/budget/districts/{DISTRICT}/overview", params=params)
-    finally:
-        event.remove(engine.sync_engine, "before_cursor_execute", count)
     assert response.status_code == 200, response.text
-    return response.json(), [s for s in statements if "budget." in s]
+    return response.json(), [s for s in seen if "budget." in s]
 
 
 async def test_the_years_money_grants_and_envelopes_of_the_district(in_2017: Budget) -> None:

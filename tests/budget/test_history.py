@@ -6,7 +6,7 @@ from sqlalchemy.exc import DBAPIError
 
 from tests.budget.conftest import Budget
 from tests.conftest import ServiceHarness
-from tests.immutable import undeletable_tables
+from tests.immutable import assert_only_these_undeletable, assert_truncate_refused
 
 
 async def test_a_change_through_the_api_records_its_request_id(api: Budget) -> None:
@@ -57,16 +57,8 @@ IMMUTABLE = (
 
 @pytest.mark.parametrize("table", IMMUTABLE)
 async def test_an_append_only_table_cannot_be_truncated(budget_harness: ServiceHarness, table: str) -> None:
-    async with budget_harness.engine.connect() as conn:
-        outer = await conn.begin()
-        with pytest.raises(DBAPIError, match=f"{table} records are immutable"):
-            await conn.execute(text(f"TRUNCATE budget.{table} CASCADE"))
-        await outer.rollback()
+    await assert_truncate_refused(budget_harness.engine, "budget", table)
 
 
-async def test_every_table_refusing_delete_refuses_truncate(
-    budget_harness: ServiceHarness,
-) -> None:
-    async with budget_harness.engine.connect() as conn:
-        tables = await undeletable_tables(conn, "budget")
-    assert tables == dict.fromkeys(IMMUTABLE, True)
+async def test_every_table_refusing_delete_refuses_truncate(budget_harness: ServiceHarness) -> None:
+    await assert_only_these_undeletable(budget_harness.engine, "budget", IMMUTABLE)

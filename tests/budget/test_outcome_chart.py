@@ -87,7 +87,7 @@ async def test_the_chart_has_its_own_etag_and_is_kept_by_record(
     tag = first.headers["etag"]
     json_tag = (await api.client.get(f"/budget/elections/{eid}/outcome")).headers["etag"]
     assert tag != json_tag
-    with statements(budget_harness) as seen:
+    with statements(budget_harness.engine) as seen:
         again = await api.client.get(url)
     assert again.content == first.content
     sql = [s.lower() for s in seen if not s.lower().startswith(("savepoint", "release", "rollback"))]

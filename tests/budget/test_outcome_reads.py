@@ -1,18 +1,18 @@
 """Reads create nothing: callers without a result reader's role get the published outcome, never compute."""
 
-import contextlib
 import re
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
-from sqlalchemy import event, text
+from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from shared.auth import Role
 from tests.budget.conftest import Auth, Budget, create_election
 from tests.conftest import ServiceHarness, assert_problem
+from tests.statements import statements
 
 READERS = [Role.city_officer, Role.auditor, Role.admin]
 OTHERS = [None, *(role for role in Role if role not in READERS)]
@@ -141,22 +141,6 @@ async def test_a_published_import_its_rule_cannot_decide_still_imports(api: Budg
     assert assert_problem(await api.client.get(url, headers=api.city), 422)["code"] == "outcome-failed"
 
 
-@contextlib.contextmanager
-def statements(harness: ServiceHarness) -> Iterator[list[str]]:
-    """Every SQL statement the service sends while the block runs."""
-    seen: list[str] = []
-
-    def record(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-        seen.append(statement)
-
-    engine = harness.engine.sync_engine
-    event.listen(engine, "before_cursor_execute", record)
-    try:
-        yield seen
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
-
-
 def reads_ballots(statement: str) -> bool:
     """The ballots table, not an outcome's n_ballots column."""
     return re.search(r"\bballots\b", statement, re.IGNORECASE) is not None
@@ -179,7 +163,7 @@ async def test_the_published_outcome_is_read_by_key_without_touching_ballots(
     eid = await published_election(api, auth)
     url, headers = f"/budget/elections/{eid}/outcome", caller(auth, role)
     before = await ballot_scans(conn)
-    with statements(budget_harness) as seen:
+    with statements(budget_harness.engine) as seen:
         response = await api.client.get(url + "?threshold=2", headers=headers)
     assert response.status_code == 200, response.text
     assert await ballot_scans(conn) == before
@@ -187,7 +171,7 @@ async def test_the_published_outcome_is_read_by_key_without_touching_ballots(
     sql = [s.lower() for s in seen if not s.lower().startswith(("savepoint", "release", "rollback"))]
     assert not [s for s in sql if reads_ballots(s)], sql
     assert len(sql) == 2, sql  # the election by its id, then the outcome by its id
-    with statements(budget_harness) as seen:
+    with statements(budget_harness.engine) as seen:
         again = await api.client.get(url, headers=headers)
     assert again.content == response.content and again.headers["etag"] == response.headers["etag"]
     sql = [s.lower() for s in seen if not s.lower().startswith(("savepoint", "release", "rollback"))]
@@ -207,7 +191,7 @@ async def test_if_none_match_on_the_published_outcome_is_304(
     tag = first.headers["etag"]
     for header in (tag, f"W/{tag}", f'"other", {tag}', "*"):
         before = await ballot_scans(conn)
-        with statements(budget_harness) as seen:
+        with statements(budget_harness.engine) as seen:
             response = await api.client.get(url, headers={"If-None-Match": header})
         assert response.status_code == 304, header
         assert response.content == b"" and response.headers["etag"] == tag

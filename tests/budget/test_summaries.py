@@ -4,12 +4,12 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import event
 
 from shared.seoul import DISTRICT_CODES
 from tests.budget.conftest import DISTRICT, Auth, Budget
 from tests.budget.money import M, application, assign, innovation_policy, platform_policy, set_policy
 from tests.clock import Clock
+from tests.statements import statements
 
 
 @pytest.fixture
@@ -46,19 +46,11 @@ async def money(api: Budget) -> None:
 
 async def test_every_district_of_a_year_in_one_answer(api: Budget) -> None:
     await money(api)
-    statements: list[str] = []
     engine = api.client._transport.app.state.engine  # type: ignore[attr-defined]
-
-    def count(*args: Any) -> None:
-        statements.append(args[2])
-
-    event.listen(engine.sync_engine, "before_cursor_execute", count)
-    try:
+    with statements(engine) as seen:
         summaries = (await api.client.get("/budget/summaries/2017")).json()  # anyone
-    finally:
-        event.remove(engine.sync_engine, "before_cursor_execute", count)
     assert len(summaries) == 25 and {s["district_code"] for s in summaries} == DISTRICT_CODES
-    assert len([s for s in statements if "budget." in s]) <= 2, statements
+    assert len([s for s in seen if "budget." in s]) <= 2, seen
     jongno = next(s for s in summaries if s["district_code"] == DISTRICT)
     assert jongno == {
         "district_code": DISTRICT,

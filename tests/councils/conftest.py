@@ -4,32 +4,27 @@ from collections.abc import AsyncIterator, Callable
 
 import httpx
 import pytest
-from sqlalchemy.ext.asyncio import create_async_engine
 
-from shared.db import create_sessionmaker
-from shared.settings import async_url
-from tests.conftest import Database
+from tests.conftest import Database, own_database, pooled_client
 from tests.councils.helpers import Api
 
 
+@pytest.fixture(scope="session")
+def committed_database(database: Database) -> Database:
+    """What the committed tests write stays for the run, so it goes to a database of its own: a race's leads
+    fill a district's two seats in a far-future year, which a rolled-back test's open-ended lead reaches."""
+    return own_database(database, "seoul_test_councils_committed")
+
+
 @pytest.fixture
-async def committed(database: Database) -> AsyncIterator[httpx.AsyncClient]:
+async def committed(committed_database: Database) -> AsyncIterator[httpx.AsyncClient]:
     """The councils app on its own pool: each request is its own committed unit of work, as in production."""
     from services.councils.main import create_app
     from services.councils.settings import CouncilsSettings
 
-    url = database.service_urls["councils"]
-    app = create_app(CouncilsSettings(database_url=url))
-    engine = create_async_engine(async_url(url), pool_size=12, max_overflow=4)
-    app.state.engine = engine
-    app.state.sessionmaker = create_sessionmaker(engine)
-    try:
-        async with httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=app), base_url="http://test"
-        ) as client:
-            yield client
-    finally:
-        await engine.dispose()
+    url = committed_database.service_urls["councils"]
+    async with pooled_client(create_app(CouncilsSettings(database_url=url)), url, 12, 4) as client:
+        yield client
 
 
 @pytest.fixture

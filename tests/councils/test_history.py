@@ -80,11 +80,11 @@ async def test_history_is_not_public(api: Api) -> None:
     assert_problem(await api.client.get("/councils/history", headers=api.auth("citizen")), 403)
 
 
-async def test_korean_is_stored_as_text(committed_api: Api, database: Database) -> None:
+async def test_korean_is_stored_as_text(committed_api: Api, committed_database: Database) -> None:
     # Committed through the service's own pool, as in production: the actor set by the route's dependency
     # is in the handler's transaction.
     body = await committed_api.body(name_ko="협치서울지역협의회 (기록 시험)")
-    engine = create_async_engine(async_url(database.service_urls["councils"]))
+    engine = create_async_engine(async_url(committed_database.service_urls["councils"]))
     try:
         async with engine.connect() as conn:
             stored, actor, role, request_id = (

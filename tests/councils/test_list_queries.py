@@ -1,32 +1,16 @@
 """The platforms and bodies lists run as many SQL statements for one row as for many (no query per row)."""
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from tests.clock import Clock
 from tests.conftest import ServiceHarness
 from tests.councils.helpers import Api
+from tests.statements import statements
 
 MEMBERS_PER_CONSORTIUM = 3
-
-
-@contextmanager
-def statements(conn: AsyncConnection) -> Iterator[list[str]]:
-    """Every SQL statement sent on the test's connection (all the app's sessions are bound to it)."""
-    seen: list[str] = []
-
-    def count(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
-        seen.append(statement)
-
-    event.listen(conn.sync_connection, "before_cursor_execute", count)
-    try:
-        yield seen
-    finally:
-        event.remove(conn.sync_connection, "before_cursor_execute", count)
 
 
 async def platform(api: Api, n: int) -> dict[str, Any]:

@@ -8,7 +8,8 @@ from tests.councils.helpers import Api, unique
 
 async def test_changing_the_requesters_records_only_those_added_and_removed(api: Api) -> None:
     _, steering, (staying, leaving, joining) = await association(api, 3)
-    created = await api.ok(await extraordinary(api, steering, requested_by=[staying["id"], leaving["id"]]))
+    creation = await extraordinary(api, steering, requested_by=[staying["id"], leaving["id"]])
+    created, created_request = await api.ok(creation), creation.headers["x-request-id"]
     changed = await api.client.patch(
         f"/councils/meetings/{created['id']}",
         json={"requested_by": [joining["id"], staying["id"]]},
@@ -31,6 +32,8 @@ async def test_changing_the_requesters_records_only_those_added_and_removed(api:
     assert unchanged.status_code == 200, unchanged.text
     after = await api.history("meeting_requester", created["id"])
     assert [e["id"] for e in after] == [e["id"] for e in entries]
+    kept = [e for e in after if (e["after"] or e["before"])["person_id"] == staying["id"]]
+    assert [(e["action"], e["request_id"]) for e in kept] == [("create", created_request)]
 
 
 async def test_changes_at_once_leave_one_of_the_lists_asked_for(committed_api: Api) -> None:

@@ -1,7 +1,7 @@
 """The membership rules under concurrent requests: each request is its own committed transaction.
 
-The data is committed for real, so every test uses its own bodies and people, and periods in far-future
-years that no other test touches (the test database is recreated at every run).
+The data is committed for real, to the committed tests' own database (recreated at every run), so every
+test uses its own bodies and people, and periods in far-future years that no other committed test touches.
 """
 
 import asyncio

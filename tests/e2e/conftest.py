@@ -85,6 +85,19 @@ def start(name: str, port: int, env: dict[str, str], log_dir: Path) -> subproces
     )
 
 
+def stop(*processes: subprocess.Popen[bytes]) -> None:
+    """Terminate the processes together, then wait for each; kill one that is not gone within 10 s."""
+    for process in processes:
+        if process.poll() is None:
+            process.terminate()
+    for process in processes:
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
 def wait_ready(system: System, timeout: float = 90) -> None:
     deadline = time.monotonic() + timeout
     for name, process in system.processes.items():
@@ -123,13 +136,7 @@ def system(database: Database, tmp_path_factory: pytest.TempPathFactory) -> Iter
             httpx.get(f"{system.url(name)}/openapi.json", timeout=60)
         yield system
     finally:
-        for process in system.processes.values():
-            process.terminate()
-        for process in system.processes.values():
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
+        stop(*system.processes.values())
 
 
 @pytest.fixture
@@ -163,8 +170,7 @@ def running(name: str, port: int, env: dict[str, str], log_dir: Path) -> Iterato
         wait_answering(f"http://127.0.0.1:{port}/livez", process)
         yield f"http://127.0.0.1:{port}"
     finally:
-        process.terminate()
-        process.wait(timeout=10)
+        stop(process)
 
 
 @contextmanager
@@ -183,6 +189,4 @@ def gateway_over_echo(log: Path, settings: Callable[[str, str], dict[str, str]])
         wait_answering(f"http://127.0.0.1:{gateway_port}/livez", gateway)
         yield f"http://127.0.0.1:{gateway_port}"
     finally:
-        for process in (gateway, echo):
-            process.terminate()
-            process.wait(timeout=10)
+        stop(gateway, echo)

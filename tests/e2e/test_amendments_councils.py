@@ -21,7 +21,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.e2e.conftest import System, free_port, start, wait_answering
+from tests.e2e.conftest import System, free_port, start, stop, wait_answering
 
 pytestmark = pytest.mark.e2e
 
@@ -165,11 +165,7 @@ def pair(system: System, tmp_path_factory: pytest.TempPathFactory) -> Iterator[P
         wait_answering(f"{pair.budget_url}/livez", budget)
         yield pair
     finally:
-        budget.terminate()
-        budget.wait(timeout=10)
-        if pair.councils is not None:
-            pair.councils.terminate()
-            pair.councils.wait(timeout=10)
+        stop(budget, *([pair.councils] if pair.councils is not None else []))
 
 
 def amend(budget: httpx.Client, officer: dict[str, str], pid: int, line: int, to: int, decision: int) -> Any:

@@ -31,7 +31,7 @@ from shared.auth import Role, mint_token
 from shared.seoul import SEOUL
 from shared.settings import CommonSettings, plain_url
 from tests.conftest import Database, own_database
-from tests.e2e.conftest import APPS, free_port, start
+from tests.e2e.conftest import APPS, free_port, start, stop
 
 pytestmark = pytest.mark.e2e
 
@@ -91,13 +91,7 @@ def running_city(database: Database, name: str, log_dir: Path, relay: dict[str, 
             httpx.get(f"http://127.0.0.1:{ports[service]}/openapi.json", timeout=60)
         yield city
     finally:
-        for process in city.processes.values():
-            process.terminate()
-        for process in city.processes.values():
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
+        stop(*city.processes.values())
 
 
 @pytest.fixture(scope="module")

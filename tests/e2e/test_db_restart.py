@@ -24,7 +24,7 @@ from ops.devdb import EmbeddedPostgres, ensure_database
 from ops.migrate import migrate_all
 from services.budget.settings import BudgetSettings
 from shared.settings import plain_url
-from tests.e2e.conftest import System, free_port, free_server_port, wait_ready
+from tests.e2e.conftest import System, free_port, free_server_port, stop, wait_ready
 from tests.e2e.test_voting import open_election
 
 pytestmark = pytest.mark.e2e
@@ -74,10 +74,7 @@ def restart_system(cluster: Cluster, tmp_path_factory: pytest.TempPathFactory) -
             httpx.get(f"{system.url(name)}/openapi.json", timeout=60)
         yield system
     finally:
-        for process in system.processes.values():
-            process.terminate()
-        for process in system.processes.values():
-            process.wait(timeout=10)
+        stop(*system.processes.values())
 
 
 @dataclass

@@ -24,8 +24,8 @@ from ops.devdb import EmbeddedPostgres, ensure_database
 from ops.migrate import migrate_all
 from shared.auth import Role, mint_token
 from shared.settings import CommonSettings
-from tests.e2e.conftest import free_port, free_server_port
-from tests.e2e.test_outbox_delivery import RELAY_ENV, Talk, stop, target, until
+from tests.e2e.conftest import free_port, free_server_port, stop
+from tests.e2e.test_outbox_delivery import RELAY_ENV, Talk, target, until
 
 pytestmark = pytest.mark.e2e
 

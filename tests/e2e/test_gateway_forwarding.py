@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from tests.conftest import assert_problem
-from tests.e2e.conftest import free_port, gateway_over_echo, serve, wait_answering
+from tests.e2e.conftest import free_port, gateway_over_echo, serve, stop, wait_answering
 
 pytestmark = pytest.mark.e2e
 
@@ -127,9 +127,7 @@ def gateway_with_dead_budget(tmp_path: Path) -> Iterator[tuple[str, Callable[[],
         wait_answering(f"http://127.0.0.1:{gateway_port}/livez", processes[0])
         yield f"http://127.0.0.1:{gateway_port}", start_budget
     finally:
-        for process in processes:
-            process.terminate()
-            process.wait(timeout=10)
+        stop(*processes)
 
 
 def test_a_failing_upstream_opens_the_circuit_until_a_trial_succeeds(

@@ -30,7 +30,7 @@ from shared.auth import Role, mint_token
 from shared.service_auth import mint_service_token
 from shared.settings import CommonSettings, async_url, plain_url
 from tests.conftest import Database, own_database
-from tests.e2e.conftest import free_port, serve, start, wait_answering
+from tests.e2e.conftest import free_port, serve, start, stop, wait_answering
 
 pytestmark = pytest.mark.e2e
 
@@ -127,17 +127,6 @@ async def until(check: Callable[[], Awaitable[bool]], seconds: float, message: s
         if time.monotonic() > deadline:
             raise AssertionError(message)
         await asyncio.sleep(0.05)
-
-
-def stop(*processes: subprocess.Popen[bytes]) -> None:
-    for process in processes:
-        if process.poll() is None:
-            process.terminate()
-    for process in processes:
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
 
 
 @pytest.fixture(scope="module")

@@ -2,13 +2,12 @@
 service is down or slow, and conditional requests (ETag, If-None-Match → 304). No timing is asserted."""
 
 import signal
-import subprocess
 from collections.abc import Callable, Iterator
 
 import httpx
 import pytest
 
-from tests.e2e.conftest import System, free_port, serve, wait_answering, wait_ready
+from tests.e2e.conftest import System, free_port, serve, stop, wait_answering, wait_ready
 
 pytestmark = pytest.mark.e2e
 
@@ -89,13 +88,7 @@ def gateway_with_slow_budget(system: System, tmp_path_factory: pytest.TempPathFa
         wait_answering(f"http://127.0.0.1:{gateway_port}/livez", gateway)
         yield f"http://127.0.0.1:{gateway_port}"
     finally:
-        for process in (gateway, proxy):
-            process.terminate()
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:  # still holding a delayed answer
-                process.kill()
-                process.wait()
+        stop(gateway, proxy)  # the proxy may be killed: it can still hold a delayed answer
 
 
 def test_the_overview_names_the_budget_parts_when_budget_is_slow(gateway_with_slow_budget: str) -> None:

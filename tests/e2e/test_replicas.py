@@ -27,7 +27,7 @@ from ops.readiness import wait_until_ready
 from services.evaluation.outbox.service import enqueue_result_confirmed
 from shared.settings import async_url, plain_url
 from tests.conftest import Database, own_database
-from tests.e2e.conftest import free_port, start
+from tests.e2e.conftest import free_port, start, stop
 
 pytestmark = pytest.mark.e2e
 
@@ -50,17 +50,6 @@ class Replicated:
     @property
     def gateway(self) -> str:
         return self.urls["gateway"]
-
-
-def _stop(processes: list[subprocess.Popen[bytes]]) -> None:
-    for process in processes:
-        if process.poll() is None:
-            process.terminate()
-    for process in processes:
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
 
 
 @pytest.fixture(scope="module")
@@ -89,7 +78,7 @@ def replicated(database: Database, tmp_path_factory: pytest.TempPathFactory) -> 
                 httpx.get(f"{urls[name]}/openapi.json", timeout=60)
         yield Replicated(urls, db, processes)
     finally:
-        _stop(list(processes.values()))
+        stop(*processes.values())
 
 
 def _body() -> dict[str, Any]:

@@ -5,12 +5,12 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy.ext.asyncio import AsyncConnection, async_sessionmaker, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ops.evaluation_2017 import RUBRIC, SCHEDULE_2017
 from shared.auth import mint_token
-from shared.settings import CommonSettings, async_url
-from tests.conftest import Database, ServiceHarness
+from shared.settings import CommonSettings
+from tests.conftest import Database, ServiceHarness, pooled_client
 
 Auth = Callable[..., dict[str, str]]
 
@@ -90,14 +90,8 @@ async def committing(database: Database, auth: Auth) -> AsyncIterator[Evaluation
     from services.evaluation.settings import EvaluationSettings
 
     url = database.service_urls["evaluation"]
-    app = create_app(EvaluationSettings(database_url=url))
-    engine = create_async_engine(async_url(url), pool_size=12, max_overflow=4)
-    app.state.engine = engine
-    app.state.sessionmaker = async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
-    transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://test", timeout=30) as client:
+    async with pooled_client(create_app(EvaluationSettings(database_url=url)), url, 12, 4) as client:
         yield Evaluation(client, auth)
-    await engine.dispose()
 
 
 @pytest.fixture

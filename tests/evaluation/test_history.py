@@ -6,7 +6,7 @@ from sqlalchemy.exc import DBAPIError
 
 from tests.conftest import ServiceHarness, assert_problem
 from tests.evaluation.conftest import Auth, Evaluation
-from tests.immutable import undeletable_tables
+from tests.immutable import assert_only_these_undeletable, assert_truncate_refused
 
 
 async def _history(api: Evaluation, auth: Auth, **params: Any) -> list[dict[str, Any]]:
@@ -131,16 +131,8 @@ UNDELETABLE = (*IMMUTABLE, "results")  # results may be updated, never deleted
 async def test_an_undeletable_table_cannot_be_truncated(
     evaluation_harness: ServiceHarness, table: str
 ) -> None:
-    async with evaluation_harness.engine.connect() as conn:
-        outer = await conn.begin()
-        with pytest.raises(DBAPIError, match=f"{table} records are immutable"):
-            await conn.execute(text(f"TRUNCATE evaluation.{table} CASCADE"))
-        await outer.rollback()
+    await assert_truncate_refused(evaluation_harness.engine, "evaluation", table)
 
 
-async def test_every_table_refusing_delete_refuses_truncate(
-    evaluation_harness: ServiceHarness,
-) -> None:
-    async with evaluation_harness.engine.connect() as conn:
-        tables = await undeletable_tables(conn, "evaluation")
-    assert tables == dict.fromkeys(UNDELETABLE, True)
+async def test_every_table_refusing_delete_refuses_truncate(evaluation_harness: ServiceHarness) -> None:
+    await assert_only_these_undeletable(evaluation_harness.engine, "evaluation", UNDELETABLE)

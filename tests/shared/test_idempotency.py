@@ -12,7 +12,6 @@ from fastapi import FastAPI
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, create_async_engine
 
-from shared.db import create_sessionmaker
 from shared.idempotency import (
     CHUNK,
     Fingerprint,
@@ -23,7 +22,7 @@ from shared.idempotency import (
     spool_body,
 )
 from shared.settings import async_url
-from tests.conftest import Database, ServiceHarness, assert_problem
+from tests.conftest import Database, ServiceHarness, assert_problem, pooled_client
 from tests.councils.helpers import unique
 
 KEY = "Idempotency-Key"
@@ -263,16 +262,8 @@ async def committed_councils(database: Database) -> AsyncIterator[tuple[FastAPI,
 
     url = database.service_urls["councils"]
     app = create_app(CouncilsSettings(database_url=url))
-    engine = create_async_engine(async_url(url), pool_size=22, max_overflow=0)
-    app.state.engine = engine
-    app.state.sessionmaker = create_sessionmaker(engine)
-    try:
-        async with httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=app), base_url="http://test"
-        ) as client:
-            yield app, client
-    finally:
-        await engine.dispose()
+    async with pooled_client(app, url, 22, 0) as client:
+        yield app, client
 
 
 async def test_twenty_racing_retries_create_one_record_and_get_one_answer(

@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 import pytest
 from aiohttp import web
 from opentelemetry import context
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+from opentelemetry.trace import SpanKind
 
 from services.budget.settings import BudgetSettings
 from shared.logging import request_id_var
@@ -15,6 +17,9 @@ from shared.service_auth import ServiceTokens, ServiceTokenVerifier
 from shared.service_client import CalleeUnavailable, CallPolicy, ServiceClient, backoff_delay
 from shared.tracecontext import remote_parent
 from tests.e2e.conftest import free_port
+from tests.spans import spans
+
+__all__ = ["spans"]
 
 
 @dataclass
@@ -141,7 +146,7 @@ async def test_the_breaker_opens_after_repeated_failures_and_fails_fast(delays: 
 
 
 async def test_request_id_trace_context_and_service_token_travel_along(
-    callee: Callee, delays: list[float]
+    callee: Callee, delays: list[float], spans: InMemorySpanExporter
 ) -> None:
     settings = BudgetSettings()
     service = client(callee.url, delays, tokens=ServiceTokens(settings, "evaluation"))
@@ -159,6 +164,8 @@ async def test_request_id_trace_context_and_service_token_travel_along(
     assert {p.split("-")[1] for p in parents} == {"4bf92f3577b34da6a3ce929d0e0e4736"}
     assert "00f067aa0ba902b7" not in "".join(parents)  # each attempt's own span is the callee's parent
     assert parents[0] != parents[1]  # a span of its own per attempt
+    attempts = [span for span in spans.get_finished_spans() if span.kind == SpanKind.CLIENT]
+    assert [format(span.context.span_id, "016x") for span in attempts] == [p.split("-")[2] for p in parents]
     token = callee.seen[0]["authorization"].removeprefix("Bearer ")
     assert ServiceTokenVerifier(settings, "budget").verify(token).subject == "service:evaluation"
 
