@@ -1,13 +1,11 @@
 from collections.abc import Sequence
 from datetime import datetime
-from decimal import Decimal
 from types import SimpleNamespace
 from typing import Any, cast
 
 import asyncpg
-from sqlalchemy import Table, bindparam, func, select, text
+from sqlalchemy import Table, bindparam, select, text
 from sqlalchemy.dialects.postgresql import insert
-from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.budget.elections.models import (
@@ -119,52 +117,6 @@ async def add_to_roll(
     )
     await session.execute(statement)
     return len(hashes)
-
-
-def _upsert_ballot_statement() -> Any:
-    statement = insert(ballots).values(
-        election_id=bindparam("election_id"),
-        voter_hash=bindparam("voter_hash"),
-        voter_group=bindparam("voter_group"),
-        project_ids=bindparam("project_ids"),
-        points=bindparam("points"),
-    )
-    return statement.on_conflict_do_update(
-        index_elements=["election_id", "voter_hash"],
-        set_={
-            "voter_group": statement.excluded.voter_group,
-            "project_ids": statement.excluded.project_ids,
-            "points": statement.excluded.points,
-            "cast_at": func.now(),
-            "revision": ballots.c.revision + 1,
-        },
-    ).returning(
-        ballots.c.voter_group, ballots.c.project_ids, ballots.c.points, ballots.c.cast_at, ballots.c.revision
-    )
-
-
-# Built once: constructing the statement (its `excluded` columns) cost ~6 % of a ballot request's CPU.
-_UPSERT_BALLOT = _upsert_ballot_statement()
-
-
-async def upsert_ballot(
-    session: AsyncSession,
-    *,
-    election_id: int,
-    voter_hash: bytes,
-    voter_group: str,
-    project_ids: list[str],
-    points: list[Decimal] | None,
-) -> Row[Any]:
-    """Cast or replace the voter's ballot in one statement: concurrent casts leave exactly one row."""
-    values = {
-        "election_id": election_id,
-        "voter_hash": voter_hash,
-        "voter_group": voter_group,
-        "project_ids": project_ids,
-        "points": points,
-    }
-    return (await session.execute(_UPSERT_BALLOT, values)).one()
 
 
 # The voter's ballot cast or replaced, only while the election is open, its row share-locked first (closing
