@@ -117,21 +117,28 @@ def seed_councils(councils: str, city_token: str) -> tuple[int, int]:
     return int(body["id"]), members
 
 
-def measure_all(args: argparse.Namespace, procs: Processes, urls: dict[str, str], work: Path) -> list[Row]:
+def ballot_load(work: Path, voters: int, threads: int) -> tuple[str, Path]:
+    """A city officer's token, and the wrk script casting ballots with one minted voter token a request
+    (the tokens' file and the thread count passed to it through the environment)."""
     settings = CommonSettings()
     city = mint_token(settings, subject="bench-city", role="city_officer", ttl_seconds=7200)
     tokens = work / "tokens.txt"
     tokens.write_text(
         "\n".join(
             mint_token(settings, subject=f"voter-{i}", role="citizen", ttl_seconds=7200)
-            for i in range(args.tokens)
+            for i in range(voters)
         )
         + "\n"
     )
     script = work / "ballot.lua"
     script.write_text(BALLOT_LUA)
     os.environ["BENCH_TOKENS"] = str(tokens)
-    os.environ["BENCH_THREADS"] = str(args.threads)
+    os.environ["BENCH_THREADS"] = str(threads)
+    return city, script
+
+
+def measure_all(args: argparse.Namespace, procs: Processes, urls: dict[str, str], work: Path) -> list[Row]:
+    city, script = ballot_load(work, args.tokens, args.threads)
 
     base = {**os.environ, "APP_ENV": "dev", "LOG_LEVEL": "WARNING", "PYTHONDONTWRITEBYTECODE": "1"}
     ports = {name: free_port() for name in ("raw", "councils", "budget", "evaluation", "gateway")}

@@ -24,10 +24,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.bench_ceiling import BALLOT_LUA, cpu_seconds, election_factory, run_wrk  # noqa: E402
+from bench.bench_ceiling import ballot_load, cpu_seconds, election_factory, run_wrk  # noqa: E402
 from bench.harness import Processes, free_port, start_profiler  # noqa: E402
-from shared.auth import mint_token  # noqa: E402
-from shared.settings import CommonSettings  # noqa: E402
 
 
 def start_gateway(procs: Processes, name: str, tree: Path, port: int, env: dict[str, str]) -> str:
@@ -44,20 +42,7 @@ def start_gateway(procs: Processes, name: str, tree: Path, port: int, env: dict[
 
 
 def measure(args: argparse.Namespace, procs: Processes, urls: dict[str, str], work: Path) -> None:
-    settings = CommonSettings()
-    city = mint_token(settings, subject="bench-city", role="city_officer", ttl_seconds=7200)
-    tokens = work / "tokens.txt"
-    tokens.write_text(
-        "\n".join(
-            mint_token(settings, subject=f"voter-{i}", role="citizen", ttl_seconds=7200)
-            for i in range(args.tokens)
-        )
-        + "\n"
-    )
-    script = work / "ballot.lua"
-    script.write_text(BALLOT_LUA)
-    os.environ["BENCH_TOKENS"] = str(tokens)
-    os.environ["BENCH_THREADS"] = str(args.threads)
+    city, script = ballot_load(work, args.tokens, args.threads)
 
     base = {**os.environ, "APP_ENV": "dev", "LOG_LEVEL": "WARNING", "PYTHONDONTWRITEBYTECODE": "1"}
     ports = {name: free_port() for name in ("councils", "budget", "evaluation")}
