@@ -173,3 +173,28 @@ async def test_a_valid_ballot_drops_the_kept_tally_of_its_open_election(
         assert kept == ([0, 0] if how == "a ballot moved here" else [0, 1])
     finally:
         await conn.close()
+
+
+@pytest.mark.parametrize(
+    ("points", "refused"),
+    [([3, 6], False), ([4, 6], False), ([5, 6], True), ([0, 10], True), ([-1, 5], True)],
+    ids=["below the cap", "at the cap", "above the cap", "a zero point", "a negative point"],
+)
+async def test_the_guard_holds_a_cumulative_ballot_to_its_points_cap_at_its_edges(
+    committing: Budget, database: Database, points: list[int], refused: bool
+) -> None:
+    # A one-row write is decided by the guard's one-query probe (0018), which sums the points itself.
+    rules = {"type": "cumulative", "max_points": 10}
+    election_id = int((await create_election(committing, ballot=rules))["id"])
+    conn = await _connect(database)
+    try:
+        cast = conn.execute(UPSERT, election_id, b"\x03" * 32, "citizens", ["A", "B"], points)
+        if refused:
+            with pytest.raises(asyncpg.RaiseError, match="breaks the ballot rules"):
+                await cast
+        else:
+            await cast
+        stored = "SELECT count(*) FROM budget.ballots WHERE election_id = $1"
+        assert await conn.fetchval(stored, election_id) == (0 if refused else 1)
+    finally:
+        await conn.close()
