@@ -109,9 +109,10 @@ def route_statuses(method: str, operation: dict[str, Any], *, routed: bool) -> d
         if not (status.isdigit() and status[0] in "45"):
             continue
         description = response.get("description", "")
-        if status not in BLANKET:
+        own_words = bool(description) and description != HTTPStatus(int(status)).phrase
+        if status not in BLANKET or own_words:
             statuses.setdefault(int(status), description)  # a route's own error status stays
-        if int(status) in statuses and description and description != HTTPStatus(int(status)).phrase:
+        if int(status) in statuses and own_words:
             statuses[int(status)] = description  # the service's own words say more than the common ones
     return statuses
 

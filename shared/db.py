@@ -62,13 +62,19 @@ def register_constraint(
     _CONSTRAINT_PROBLEMS[name] = (problem, detail, field, detail_ko)
 
 
+def sqlstate(exc: DBAPIError) -> str | None:
+    """PostgreSQL's SQLSTATE of a failed statement, None when the error did not come from the server."""
+    orig = getattr(exc, "orig", None)
+    # SQLAlchemy's adapted error wraps asyncpg's (`__cause__`); shared.driver passes asyncpg's own.
+    return getattr(orig, "sqlstate", None) or getattr(getattr(orig, "__cause__", None), "sqlstate", None)
+
+
 def translate_db_error(exc: DBAPIError) -> ProblemError | None:
     """Map a constraint violation or a rule trigger's error to a problem; None when it is not one."""
     if is_database_outage(exc):
         return DatabaseUnavailable()
     orig = getattr(exc, "orig", None)
-    sqlstate = getattr(orig, "sqlstate", None) or getattr(getattr(orig, "__cause__", None), "sqlstate", None)
-    # SQLAlchemy's adapted error wraps asyncpg's (`__cause__`); shared.driver passes asyncpg's own.
+    state = sqlstate(exc)
     cause = getattr(orig, "__cause__", None) or orig
     constraint = getattr(cause, "constraint_name", None)
     if constraint and constraint in _CONSTRAINT_PROBLEMS:
@@ -81,19 +87,19 @@ def translate_db_error(exc: DBAPIError) -> ProblemError | None:
             f"a value is out of range for its field: {message.split(':', 1)[-1].strip()}",
             detail_ko=f"필드 범위를 벗어난 값입니다: {message.split(':', 1)[-1].strip()}",
         )
-    if sqlstate == "P0001":  # raised by a rule trigger: its message is written for the client
+    if state == "P0001":  # raised by a rule trigger: its message is written for the client
         return RuleViolation(message, detail_ko=f"데이터베이스 규칙에 따라 거부되었습니다: {message}")
-    if sqlstate in ("23505", "23P01"):
+    if state in ("23505", "23P01"):
         return Conflict(
-            f"conflicts with an existing record ({constraint or sqlstate})",
-            detail_ko=f"기존 기록과 충돌합니다({constraint or sqlstate}).",
+            f"conflicts with an existing record ({constraint or state})",
+            detail_ko=f"기존 기록과 충돌합니다({constraint or state}).",
         )
-    if sqlstate in ("23503", "23514", "23502", "22001", "22003", "22P02", "22007", "22008"):
+    if state in ("23503", "23514", "23502", "22001", "22003", "22P02", "22007", "22008"):
         return RuleViolation(
-            f"rejected by the database ({constraint or sqlstate}): {message}",
-            detail_ko=f"데이터베이스가 거부했습니다({constraint or sqlstate}): {message}",
+            f"rejected by the database ({constraint or state}): {message}",
+            detail_ko=f"데이터베이스가 거부했습니다({constraint or state}): {message}",
         )
-    if sqlstate in ("40001", "40P01", "55P03"):
+    if state in ("40001", "40P01", "55P03"):
         return Conflict(
             "a concurrent request changed the same records; retry",
             detail_ko="동시에 처리된 다른 요청이 같은 기록을 변경했습니다. 다시 시도하십시오.",

@@ -22,7 +22,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from shared.db import UNIT_OF_WORK, translate_db_error
+from shared.db import UNIT_OF_WORK, sqlstate, translate_db_error
 from shared.db_outage import is_database_outage
 from shared.language import scope_language
 from shared.problems import DatabaseUnavailable, ProblemError, error_response
@@ -250,7 +250,7 @@ class IdempotencyMiddleware:
                 stored = await self._reserve(session, subject, key, print_)
             except DBAPIError as exc:
                 await session.rollback()
-                if _sqlstate(exc) in _LOCK_WAIT_ENDED:
+                if sqlstate(exc) in _LOCK_WAIT_ENDED:
                     detail = "a request with this key is still running; retry later"
                     await _problem(
                         scope,
@@ -383,8 +383,3 @@ async def _subject(scope: Scope) -> str | None:
         return None
     subject = identity.subject
     return subject if isinstance(subject, str) and subject else None
-
-
-def _sqlstate(exc: DBAPIError) -> str | None:
-    orig = getattr(exc, "orig", None)
-    return getattr(orig, "sqlstate", None) or getattr(getattr(orig, "__cause__", None), "sqlstate", None)

@@ -1,5 +1,6 @@
 """Closing an election, its outcomes (computed, stored, read) and their publication."""
 
+import json
 from collections.abc import Callable, Sequence
 from decimal import Decimal
 from fractions import Fraction
@@ -15,6 +16,7 @@ from services.budget.elections.errors import (
     AlreadyPublished,
     ElectionClosed,
     ElectionStillOpen,
+    OutcomeBeingComputed,
     OutcomeFailed,
     OutcomeNotPublished,
     PublishedOutcomeMissing,
@@ -41,6 +43,8 @@ from shared.preconditions import if_none_match_hits
 
 RESULT_READERS = frozenset({Role.city_officer, Role.admin, Role.auditor})
 """Roles that see results before publication and compute outcomes under any rule or parameters."""
+OUTCOME_WAIT = "10s"
+"""How long a request waits for another one computing the same outcome before answering 409 (Retry-After)."""
 
 
 async def close_election(session: AsyncSession, *, election_id: int) -> ElectionOut:
@@ -241,8 +245,13 @@ async def compute_and_store(
     params: dict[str, Amount],
     tie_break: Sequence[str] | None,
     actor: str | None,
+    one_at_a_time: bool = True,
 ) -> OutcomeRecord:
-    """The stored outcome for these ballots, rule, params and tie-break; computed and recorded if new."""
+    """The stored outcome for these ballots, rule, params and tie-break; computed and recorded if new.
+
+    With `one_at_a_time`, a request finding another one computing the same outcome waits for its commit
+    and reads what it stored (or answers 409 after OUTCOME_WAIT).
+    """
     groups: list[BallotGroup] = []
     tally: BallotTally | None = None
     if rule.startswith("mes"):  # MES reads every distinct ballot
@@ -252,11 +261,32 @@ async def compute_and_store(
         tally = await ballot_tally(session, election.id)
         digest, n_ballots = tally.digest, tally.n_ballots
     key_params, key_tie_break = request_key(rule, params, tie_break)
-    found = await repository.find_outcome(
-        session, election_id=election.id, rule=rule, params=key_params, tie_break=key_tie_break, digest=digest
+    find = partial(
+        repository.find_outcome,
+        session,
+        election_id=election.id,
+        rule=rule,
+        params=key_params,
+        tie_break=key_tie_break,
+        digest=digest,
     )
+    found = await find()
     if found is not None:
         return found
+    if one_at_a_time:
+        # Whichever replica is asked: the turn is a lock in the database, held until this commits.
+        turn = json.dumps([election.id, rule, key_params, key_tie_break, digest], sort_keys=True, default=str)
+        if not await repository.take_outcome_turn(session, turn.encode(), OUTCOME_WAIT):
+            raise OutcomeBeingComputed(
+                f"this outcome of election {election.id} is being computed by another request; retry shortly",
+                detail_ko=(
+                    f"투표 {election.id}의 이 결과를 다른 요청이 계산하고 있습니다."
+                    " 잠시 후 다시 시도하십시오."
+                ),
+            )
+        found = await find()
+        if found is not None:
+            return found
     projects = [ProjectInfo(p.project_id, p.cost) for p in await repository.projects_of(session, election.id)]
     weights = {g.code: g.weight for g in await repository.groups_of(session, election.id)}
     # In a worker thread: MES on a large election takes up to a second or two, and ballots and reads of the
@@ -311,9 +341,7 @@ async def compute_and_store(
             "computed_by": actor,
         },
     )
-    stored = await repository.find_outcome(
-        session, election_id=election.id, rule=rule, params=key_params, tie_break=key_tie_break, digest=digest
-    )
+    stored = await find()
     assert stored is not None
     return stored
 
@@ -354,6 +382,10 @@ async def record_published_outcome(
         params=_params(election, election.rule, None),
         tie_break=None,
         actor=actor.subject,
+        # publish() holds the election's row lock, which a reader's insert of the same outcome waits for:
+        # waiting here for that reader's turn would deadlock. Publication happens once; the reader's
+        # insert then finds this record (ON CONFLICT DO NOTHING), as before turns existed.
+        one_at_a_time=False,
     )
     election.published_outcome_id = record.id
     return record

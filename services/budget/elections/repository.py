@@ -1,11 +1,13 @@
 from collections.abc import Sequence
 from datetime import datetime
+from hashlib import blake2b
 from types import SimpleNamespace
 from typing import Any, cast
 
 import asyncpg
 from sqlalchemy import Table, bindparam, select, text
 from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.budget.elections.models import (
@@ -18,6 +20,7 @@ from services.budget.elections.models import (
 )
 from services.budget.elections.tally import BallotGroup, driver_connection
 from services.budget.pabulib.votes import no_cyclic_gc
+from shared.db import sqlstate
 from shared.driver import Statement
 
 ballots = cast(Table, Ballot.__table__)
@@ -169,8 +172,31 @@ async def find_outcome(
     return (await session.scalars(query)).one_or_none()
 
 
+async def take_outcome_turn(session: AsyncSession, key: bytes, wait: str) -> bool:
+    """Hold this outcome's computing turn until the transaction ends: one computation of one outcome at a
+    time across every process on this database. False when another transaction held it for longer than
+    `wait` (a PostgreSQL interval such as '10s')."""
+    lock_key = int.from_bytes(blake2b(key, digest_size=8).digest(), "big", signed=True)
+    await session.execute(text("SELECT set_config('lock_timeout', :wait, true)"), {"wait": wait})
+    try:
+        await session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": lock_key})
+    except DBAPIError as exc:
+        if sqlstate(exc) in ("55P03", "57014"):  # lock_timeout, or the statement timeout came first
+            return False
+        raise
+    await session.execute(text("SET LOCAL lock_timeout TO DEFAULT"))
+    return True
+
+
 async def insert_outcome(session: AsyncSession, values: dict[str, Any]) -> None:
-    """Store an outcome unless an identical one (same rule, params, tie-break and ballots) exists."""
+    """Store an outcome unless an identical one (same rule, params, tie-break and ballots) exists.
+
+    The election's row is taken FOR KEY SHARE (what the foreign key's check takes) before the insert, so a
+    publish() holding it FOR UPDATE is waited for before this outcome enters the unique index: otherwise
+    publish() inserting the same outcome waits for this transaction while it waits for publish (a deadlock).
+    """
+    held = select(Election.id).where(Election.id == values["election_id"])
+    await session.execute(held.with_for_update(read=True, key_share=True))
     await session.execute(insert(OutcomeRecord).values(**values).on_conflict_do_nothing())
 
 

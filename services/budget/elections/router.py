@@ -320,7 +320,9 @@ async def publish(session: SessionDep, election_id: ElectionId, actor: CityOffic
 OUTCOME_DESCRIPTION = """The selected project ids (as in the file) and why each was or was not selected.
 
 Outcomes are immutable. **Who computes:** city officers, auditors and admins may ask for any rule, threshold
-and tie-break, before or after publication; a new combination is computed and recorded. **Everyone else**
+and tie-break, before or after publication; a new combination is computed and recorded, once: a request
+for an outcome that another request (on any replica) is computing waits for it and reads what it stored, or
+after 10 s answers **409** `outcome-being-computed` with `Retry-After`. **Everyone else**
 (anonymous callers, citizens, district officers, ...) reads only the outcome recorded at publication (the
 election's own rule and parameters), and such a read never computes or stores anything. Asking them for
 another rule, threshold or tie-break is **403** `outcome-not-published`, `errors[].field` naming the query
@@ -347,6 +349,7 @@ PUBLISHED_CACHE_CONTROL = "public, max-age=60"
             **PROBLEM_RESPONSES[404],
             "description": "No such election, or its published outcome is not stored",
         },
+        409: {"description": "Another request is computing this outcome; retry after Retry-After seconds"},
         422: {"description": "Unknown rule or tie-break key, or a threshold the rule does not take"},
     },
 )
