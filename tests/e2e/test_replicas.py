@@ -46,6 +46,7 @@ class Replicated:
     urls: dict[str, str]
     database: Database
     processes: dict[str, subprocess.Popen[bytes]]
+    log_dir: Path
 
     @property
     def gateway(self) -> str:
@@ -76,7 +77,7 @@ def replicated(database: Database, tmp_path_factory: pytest.TempPathFactory) -> 
         for name in processes:
             if name != "gateway":  # built once before the gateway's route tables ask (see conftest.system)
                 httpx.get(f"{urls[name]}/openapi.json", timeout=60)
-        yield Replicated(urls, db, processes)
+        yield Replicated(urls, db, processes, log_dir)
     finally:
         stop(*processes.values())
 
@@ -170,6 +171,38 @@ def test_a_published_outcome_reads_the_same_from_both_replicas(
     assert read_a.headers["etag"] == read_b.headers["etag"]
     with httpx.Client(base_url=urls["budget-b"], timeout=30) as b:
         assert b.get(url, headers={"If-None-Match": read_a.headers["etag"]}).status_code == 304
+
+
+def test_an_outcome_asked_of_both_replicas_at_once_is_computed_once(
+    replicated: Replicated, auth: Callable[..., dict[str, str]]
+) -> None:
+    city = auth("city_officer")
+    with httpx.Client(base_url=replicated.urls["budget-a"], timeout=30) as a:
+        created = _election(a, city)
+        assert created.status_code == 201, created.text
+        eid = created.json()["id"]
+        for voter, choice in VOTES.items():
+            headers = auth("citizen", subject=f"once-{voter}")
+            cast = a.put(f"/budget/elections/{eid}/ballot", json={"project_ids": choice}, headers=headers)
+            assert cast.status_code == 200, cast.text
+    url = f"/budget/elections/{eid}/outcome?rule=mes-add1"
+
+    async def ask_both() -> list[httpx.Response]:
+        async with (
+            httpx.AsyncClient(base_url=replicated.urls["budget-a"], timeout=30) as a,
+            httpx.AsyncClient(base_url=replicated.urls["budget-b"], timeout=30) as b,
+        ):
+            return await asyncio.gather(*(client.get(url, headers=city) for client in (a, b) * 8))
+
+    answers = asyncio.run(ask_both())
+    assert {r.status_code for r in answers} == {200}, [r.text for r in answers if r.status_code != 200]
+    assert len({r.json()["id"] for r in answers}) == 1
+    computed = [
+        line
+        for line in (replicated.log_dir / "budget.log").read_text(encoding="utf-8").splitlines()
+        if '"outcome computed"' in line and f'"election_id": {eid},' in line
+    ]
+    assert len(computed) == 1, computed
 
 
 def test_an_idempotent_post_replayed_on_the_other_replica_creates_nothing_new(

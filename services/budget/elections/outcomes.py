@@ -1,6 +1,8 @@
 """Closing an election, its outcomes (computed, stored, read) and their publication."""
 
 import json
+import logging
+import time
 from collections.abc import Callable, Sequence
 from decimal import Decimal
 from fractions import Fraction
@@ -41,6 +43,7 @@ from services.budget.proposals import service as proposals
 from shared.auth import Identity, Role
 from shared.preconditions import if_none_match_hits
 
+logger = logging.getLogger("budget.outcomes")
 RESULT_READERS = frozenset({Role.city_officer, Role.admin, Role.auditor})
 """Roles that see results before publication and compute outcomes under any rule or parameters."""
 OUTCOME_WAIT = "10s"
@@ -321,6 +324,7 @@ async def compute_and_store(
         n_voters=n_ballots,
         weights=weights,
     )
+    started = time.perf_counter()
     try:
         computed = await run_in_threadpool(decision)
     except OutcomeError as exc:
@@ -343,6 +347,16 @@ async def compute_and_store(
     )
     stored = await find()
     assert stored is not None
+    logger.info(
+        "outcome computed",
+        extra={
+            "election_id": election.id,
+            "rule": rule,
+            "outcome_id": stored.id,
+            "n_ballots": n_ballots,
+            "compute_ms": round((time.perf_counter() - started) * 1000, 1),
+        },
+    )
     return stored
 
 
