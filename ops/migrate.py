@@ -1,6 +1,7 @@
 """Migrate every service: create each service's role and schema, then run its Alembic migrations as that role.
 
     python -m ops.migrate            # uses DATABASE_URL (an administrator's URL)
+    python -m ops.migrate --service budget --downgrade 0017    # a rollback: one service, to a revision
 
 A separate step (a Kubernetes Job, `make migrate`); services never migrate at startup.
 """
@@ -105,6 +106,20 @@ def upgrade(service: str, url: str, revision: str = "heads") -> None:
     command.upgrade(alembic_config(service, url), revision)
 
 
+def downgrade(service: str, url: str, revision: str) -> None:
+    command.downgrade(alembic_config(service, url), revision)
+
+
+def service_url(admin_url: str, service: str) -> str:
+    """The service's database URL, as its own role (the password from COUNCILS_DB_PASSWORD …)."""
+    return service_database_url(admin_url, service, service_passwords()[service])
+
+
+def downgrade_service(admin_url: str, service: str, revision: str) -> None:
+    """Downgrade one service's schema to `revision` (`base`: nothing) as the service's role, like upgrades."""
+    downgrade(service, service_url(admin_url, service), revision)
+
+
 def migrate_all(admin_url: str, services: tuple[str, ...] = SERVICES) -> dict[str, str]:
     """Bootstrap and migrate; returns each service's database URL."""
     passwords = service_passwords()
@@ -120,11 +135,20 @@ def migrate_all(admin_url: str, services: tuple[str, ...] = SERVICES) -> dict[st
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--service", choices=SERVICES, action="append", help="only these services")
+    parser.add_argument(
+        "--downgrade", metavar="REVISION", help="downgrade the one --service to REVISION (`base`: nothing)"
+    )
     args = parser.parse_args()
+    if args.downgrade and len(args.service or ()) != 1:
+        parser.error("--downgrade needs exactly one --service")
     admin_url = os.environ.get("DATABASE_URL")
     if not admin_url:
         raise SystemExit("DATABASE_URL (an administrator's PostgreSQL URL) is required")
     logging.basicConfig(level="INFO", format="%(message)s")
+    if args.downgrade:
+        downgrade_service(admin_url, args.service[0], args.downgrade)
+        print(f"{args.service[0]} downgraded to {args.downgrade}")
+        return
     migrate_all(admin_url, tuple(args.service or SERVICES))
     print("migrations applied")
 

@@ -45,13 +45,10 @@ async def set_actor(
 # what it ran, so change what these return only by adding a parameter whose default keeps the old text.
 
 
-def record_history_function(schema: str, *, request_id: bool = True) -> str:
+def record_history_function(schema: str) -> str:
     """`<schema>.record_history()`, the AFTER INSERT OR UPDATE OR DELETE row trigger of every audited table
     of a service with a `<schema>.history` table (budget, evaluation): the row images, the row's `id` (or
-    `code`), and who acted, from the settings `set_actor` sets. `request_id=False`: the definition before
-    the history kept request ids (budget 0007, evaluation 0003), for downgrades."""
-    column = ", request_id" if request_id else ""
-    value = f",\n        nullif(current_setting('{schema}.request_id', true), '')" if request_id else ""
+    `code`), who acted, from the settings `set_actor` sets, and the request's id."""
     return f"""
 CREATE OR REPLACE FUNCTION {schema}.record_history() RETURNS trigger LANGUAGE plpgsql AS $fn$
 DECLARE
@@ -59,7 +56,7 @@ DECLARE
     new_row jsonb := CASE WHEN TG_OP <> 'DELETE' THEN to_jsonb(NEW) END;
 BEGIN
     INSERT INTO {schema}.history
-        (table_name, record_id, action, before, after, actor, actor_role, reason{column})
+        (table_name, record_id, action, before, after, actor, actor_role, reason, request_id)
     VALUES (
         TG_TABLE_NAME,
         coalesce(new_row ->> 'id', new_row ->> 'code', old_row ->> 'id', old_row ->> 'code'),
@@ -68,7 +65,8 @@ BEGIN
         new_row,
         coalesce(nullif(current_setting('{schema}.actor', true), ''), 'system'),
         nullif(current_setting('{schema}.actor_role', true), ''),
-        nullif(current_setting('{schema}.reason', true), ''){value}
+        nullif(current_setting('{schema}.reason', true), ''),
+        nullif(current_setting('{schema}.request_id', true), '')
     );
     RETURN NULL;
 END
@@ -117,13 +115,15 @@ def history_with_request_ids(schema: str) -> tuple[str, ...]:
     )
 
 
-def history_without_request_ids(schema: str) -> tuple[str, ...]:
-    """What `history_with_request_ids` undoes, in reverse order."""
+def history_without_request_ids(schema: str, record_history: str) -> tuple[str, ...]:
+    """What `history_with_request_ids` undoes, in reverse order. `record_history` is the `CREATE FUNCTION
+    <schema>.record_history()` statement the history's first migration ran (budget 0007, evaluation 0003):
+    the function is put back exactly as that migration made it."""
     return (
         f"DROP TRIGGER history_no_truncate ON {schema}.history",
         f"DROP TRIGGER history_append_only ON {schema}.history",
         f"CREATE TRIGGER history_immutable BEFORE UPDATE OR DELETE ON {schema}.history"
         f" FOR EACH ROW EXECUTE FUNCTION {schema}.refuse_change()",
-        record_history_function(schema, request_id=False),
+        record_history.replace("CREATE FUNCTION", "CREATE OR REPLACE FUNCTION", 1),
         f"ALTER TABLE {schema}.history DROP COLUMN request_id",
     )

@@ -3,6 +3,7 @@
 import asyncio
 import importlib
 import pkgutil
+from typing import Any
 
 from alembic import context
 from sqlalchemy import MetaData, pool
@@ -20,6 +21,24 @@ def import_models(package: str) -> None:
             importlib.import_module(module.name)
 
 
+def context_options(schema: str, target_metadata: MetaData) -> dict[str, Any]:
+    """How a service's migration context sees the database: its own schema only, its version table there,
+    column types compared. `alembic.autogenerate.compare_metadata` takes the same options
+    (tests/shared/test_migrations.py), on a connection whose default schema is another one: alembic reflects
+    the default schema as unnamed, which `include_name` leaves out."""
+
+    def include_name(name: str | None, type_: str, parent_names: object) -> bool:
+        return type_ != "schema" or name == schema
+
+    return {
+        "target_metadata": target_metadata,
+        "version_table_schema": schema,
+        "include_schemas": True,
+        "include_name": include_name,
+        "compare_type": True,
+    }
+
+
 def run_migrations(schema: str, target_metadata: MetaData) -> None:
     """Run the migrations of one service, inside its own schema, as its own database role."""
     config = context.config
@@ -27,17 +46,10 @@ def run_migrations(schema: str, target_metadata: MetaData) -> None:
     if not url:
         raise RuntimeError("sqlalchemy.url is not set; run migrations with `python -m ops.migrate`")
 
-    def include_name(name: str | None, type_: str, parent_names: object) -> bool:
-        return type_ != "schema" or name == schema
-
     def configure(connection: Connection | None = None, **kwargs: object) -> None:
         context.configure(
             connection=connection,
-            target_metadata=target_metadata,
-            version_table_schema=schema,
-            include_schemas=True,
-            include_name=include_name,
-            compare_type=True,
+            **context_options(schema, target_metadata),
             **kwargs,  # type: ignore[arg-type]
         )
 

@@ -1,7 +1,7 @@
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, Boolean, Date, DateTime, ForeignKey, Integer, Text, func
+from sqlalchemy import BigInteger, Boolean, Date, DateTime, ForeignKey, Index, Integer, Text, func, text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -12,6 +12,15 @@ class Amendment(Base):
     """A change of a running project's budget, routed to the district council or to the city (0008)."""
 
     __tablename__ = "amendments"
+    __table_args__ = (
+        # At most one open amendment (requested, or waiting for the council check) per project.
+        Index(
+            "uq_amendments_one_open_per_project",
+            "project_id",
+            unique=True,
+            postgresql_where=text("status IN ('pending_council', 'requested')"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     project_id: Mapped[int] = mapped_column(ForeignKey("projects.id"))

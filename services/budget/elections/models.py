@@ -57,7 +57,10 @@ class Election(Base):
     accepting_import: Mapped[bool] = mapped_column(Boolean, default=False)
     published_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     published_by: Mapped[str | None] = mapped_column(Text)
-    published_outcome_id: Mapped[int | None] = mapped_column(BigInteger)
+    # use_alter: outcomes refer to their election too, so the two tables form a cycle.
+    published_outcome_id: Mapped[int | None] = mapped_column(
+        BigInteger, ForeignKey("outcomes.id", use_alter=True)
+    )
     """The outcome recorded at publication (outcomes.id; foreign key, write-once trigger: migration 0006)."""
     meta: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict)
     project_columns: Mapped[list[str]] = mapped_column(ARRAY(Text), default=list)

@@ -1,6 +1,6 @@
 from datetime import date, datetime
 
-from sqlalchemy import BigInteger, Date, DateTime, ForeignKey, Integer, Text, func
+from sqlalchemy import BigInteger, Date, DateTime, ForeignKey, Index, Integer, Text, func
 from sqlalchemy.orm import Mapped, mapped_column
 
 from services.budget.models import Base
@@ -21,6 +21,7 @@ class Expenditure(Base):
     """An itemised expense: unit price × quantity = amount (CHECK), charged to a line (trigger); immutable."""
 
     __tablename__ = "expenditures"
+    __table_args__ = (Index("ix_expenditures_project_id_id", "project_id", "id"),)
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     project_id: Mapped[int] = mapped_column(ForeignKey("projects.id"))

@@ -1,6 +1,17 @@
 from datetime import date, datetime
 
-from sqlalchemy import BigInteger, Date, DateTime, ForeignKey, Integer, String, Text, func
+from sqlalchemy import (
+    BigInteger,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    func,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from services.budget.models import Base
@@ -10,6 +21,10 @@ class Project(Base):
     """A funded project: one selected project of a published election, with its budget lines."""
 
     __tablename__ = "projects"
+    __table_args__ = (
+        UniqueConstraint("election_id", "election_project_id"),
+        Index("ix_projects_district_code_id", "district_code", "id"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     election_id: Mapped[int] = mapped_column(ForeignKey("elections.id"))
@@ -32,6 +47,7 @@ class BudgetLine(Base):
     """An item of a project's budget; what is spent on it never passes its amount (CHECK)."""
 
     __tablename__ = "budget_lines"
+    __table_args__ = (UniqueConstraint("project_id", "position"), UniqueConstraint("project_id", "name_ko"))
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     project_id: Mapped[int] = mapped_column(ForeignKey("projects.id"))
@@ -46,7 +62,7 @@ class Milestone(Base):
     __tablename__ = "milestones"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id"))
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id"), index=True)
     title_ko: Mapped[str] = mapped_column(Text)
     due_on: Mapped[date] = mapped_column(Date)
     weight: Mapped[int] = mapped_column(Integer)
@@ -60,6 +76,7 @@ class TimelineEntry(Base):
     """A status, progress, expenditure or amendment step of a project; written by triggers only."""
 
     __tablename__ = "project_timeline"
+    __table_args__ = (Index("ix_project_timeline_project_id_id", "project_id", "id"),)
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     project_id: Mapped[int] = mapped_column(ForeignKey("projects.id"))

@@ -5,6 +5,8 @@ from sqlalchemy import (
     Boolean,
     DateTime,
     ForeignKey,
+    ForeignKeyConstraint,
+    Index,
     Integer,
     SmallInteger,
     String,
@@ -36,6 +38,10 @@ class Proposal(Base):
     """A citizen's proposal for one envelope; `amount_krw` follows revisions, `requested_krw` does not."""
 
     __tablename__ = "proposals"
+    __table_args__ = (
+        Index("ix_proposals_cycle_id_id", "cycle_id", "id"),
+        Index("ix_proposals_envelope_id_status", "envelope_id", "status"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     cycle_id: Mapped[int] = mapped_column(ForeignKey("cycles.id"))
@@ -58,9 +64,15 @@ class ProposalTransition(Base):
     """One status change, written by a trigger with the transaction's actor and reason."""
 
     __tablename__ = "proposal_transitions"
+    __table_args__ = (
+        ForeignKeyConstraint(
+            ["from_status", "to_status"],
+            ["proposal_status_flow.from_status", "proposal_status_flow.to_status"],
+        ),
+    )
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
-    proposal_id: Mapped[int] = mapped_column(ForeignKey("proposals.id"))
+    proposal_id: Mapped[int] = mapped_column(ForeignKey("proposals.id"), index=True)
     from_status: Mapped[str | None] = mapped_column(Text)
     to_status: Mapped[str] = mapped_column(Text)
     actor: Mapped[str] = mapped_column(Text)
@@ -93,7 +105,7 @@ class ProposalLineage(Base):
     __tablename__ = "proposal_lineage"
 
     parent_id: Mapped[int] = mapped_column(ForeignKey("proposals.id"), primary_key=True)
-    child_id: Mapped[int] = mapped_column(ForeignKey("proposals.id"), primary_key=True)
+    child_id: Mapped[int] = mapped_column(ForeignKey("proposals.id"), primary_key=True, index=True)
     kind: Mapped[str] = mapped_column(Text)
     stage: Mapped[str] = mapped_column(Text)
     note: Mapped[str | None] = mapped_column(Text)

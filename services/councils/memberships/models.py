@@ -1,7 +1,18 @@
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import CheckConstraint, Computed, Date, DateTime, ForeignKey, Identity, Integer, Text, func
+from sqlalchemy import (
+    CheckConstraint,
+    Computed,
+    Date,
+    DateTime,
+    ForeignKey,
+    Identity,
+    Index,
+    Integer,
+    Text,
+    func,
+)
 from sqlalchemy.dialects.postgresql import DATERANGE, ExcludeConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -42,6 +53,7 @@ class Membership(Base):
             using="gist",
             where="member_organization_id IS NOT NULL",
         ),
+        Index("ix_memberships_role_district", "role", "district_code"),
     )
 
     id: Mapped[int] = mapped_column(Integer, Identity(), primary_key=True)

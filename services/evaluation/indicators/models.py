@@ -1,7 +1,7 @@
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import Boolean, DateTime, ForeignKey, Integer, Numeric, Text, UniqueConstraint, func
+from sqlalchemy import Boolean, DateTime, ForeignKey, Index, Integer, Numeric, Text, UniqueConstraint, func
 from sqlalchemy.orm import Mapped, mapped_column
 
 from services.evaluation.models import Base
@@ -11,6 +11,7 @@ class Indicator(Base):
     """A common indicator of a cycle (no target, 공통) or a target's own (개별), weighted in points."""
 
     __tablename__ = "indicators"
+    __table_args__ = (Index("ix_indicators_cycle_id_target_id", "cycle_id", "target_id"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     cycle_id: Mapped[int] = mapped_column(ForeignKey("cycles.id"))

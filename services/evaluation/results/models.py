@@ -2,7 +2,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import DateTime, ForeignKey, Integer, Numeric, SmallInteger, Text, func
+from sqlalchemy import DateTime, ForeignKey, Integer, Numeric, SmallInteger, Text, UniqueConstraint, func
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -26,6 +26,7 @@ class GradeBand(Base):
     """Totals of at least `min_total` points (up to the next band) fall in `category`."""
 
     __tablename__ = "grade_bands"
+    __table_args__ = (UniqueConstraint("cycle_id", "min_total"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     cycle_id: Mapped[int] = mapped_column(ForeignKey("cycles.id"))
@@ -37,6 +38,7 @@ class Result(Base):
     """A target's result for one review version, with the arithmetic it was computed with."""
 
     __tablename__ = "results"
+    __table_args__ = (UniqueConstraint("target_id", "review_version"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     target_id: Mapped[int] = mapped_column(ForeignKey("targets.id"))
@@ -62,6 +64,7 @@ class Appeal(Base):
     """The agency's one appeal of its target's notified result, and the opening of the re-review."""
 
     __tablename__ = "appeals"
+    __table_args__ = (UniqueConstraint("cycle_id", "target_id"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     cycle_id: Mapped[int] = mapped_column(ForeignKey("cycles.id"))

@@ -1,7 +1,19 @@
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import Boolean, DateTime, ForeignKey, Integer, Numeric, SmallInteger, Text, func
+from sqlalchemy import (
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    Numeric,
+    SmallInteger,
+    Text,
+    UniqueConstraint,
+    func,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from services.evaluation.models import Base
@@ -23,6 +35,12 @@ class RubricLevel(Base):
     """One level of a scale: a label and its value, or the scale's one N/A level (no value)."""
 
     __tablename__ = "rubric_levels"
+    __table_args__ = (
+        UniqueConstraint("scale_id", "position"),
+        UniqueConstraint("scale_id", "label_ko"),
+        UniqueConstraint("scale_id", "value"),
+        Index("uq_rubric_levels_one_na", "scale_id", unique=True, postgresql_where=text("not_applicable")),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     scale_id: Mapped[int] = mapped_column(ForeignKey("rubric_scales.id"), index=True)

@@ -316,7 +316,12 @@ def downgrade() -> None:
         "innovation_plan_krw",
         "neighbourhood_plan_krw",
     ):
-        op.drop_constraint(f"ck_funding_types_{column}_non_negative", "funding_types", schema=SCHEMA)
+        # As a check: the name then goes through the naming convention as upgrade()'s did (the constraint
+        # is ck_funding_types_ck_funding_types_…, cut with a hash at 63 characters); untyped, alembic drops
+        # the bare name, which does not exist.
+        op.drop_constraint(
+            f"ck_funding_types_{column}_non_negative", "funding_types", schema=SCHEMA, type_="check"
+        )
     op.drop_column("funding_types", "source", schema=SCHEMA)
     op.drop_table("history", schema=SCHEMA)
     op.execute("DROP FUNCTION budget.record_history()")

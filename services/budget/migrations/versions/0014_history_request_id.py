@@ -11,6 +11,7 @@ Create Date: 2026-12-03
 """
 
 from collections.abc import Sequence
+from importlib import import_module
 
 from alembic import op
 
@@ -22,6 +23,11 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 SCHEMA = "budget"
+_0007 = import_module("services.budget.migrations.versions.0007_programme_funding_grants")
+# The function as 0007 created it (its .sql file), which the downgrade puts back.
+RECORD_HISTORY_0007: str = next(
+    statement for statement in _0007._statements() if "CREATE FUNCTION budget.record_history()" in statement
+)
 
 
 def upgrade() -> None:
@@ -30,5 +36,5 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    for statement in history_without_request_ids(SCHEMA):
+    for statement in history_without_request_ids(SCHEMA, RECORD_HISTORY_0007):
         op.execute(statement)

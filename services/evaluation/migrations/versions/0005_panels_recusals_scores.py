@@ -239,7 +239,8 @@ def downgrade() -> None:
     )
     for function in functions:
         op.execute(f"DROP FUNCTION IF EXISTS {SCHEMA}.{function}")
-    op.drop_constraint("ck_targets_member_organization_ids_positive", "targets", schema=SCHEMA)
-    op.drop_constraint("ck_targets_review_version_known", "targets", schema=SCHEMA)
+    # As checks: the names then go through the naming convention as upgrade()'s did (ck_targets_ck_targets_…).
+    op.drop_constraint("ck_targets_member_organization_ids_positive", "targets", schema=SCHEMA, type_="check")
+    op.drop_constraint("ck_targets_review_version_known", "targets", schema=SCHEMA, type_="check")
     op.drop_column("targets", "member_organization_ids", schema=SCHEMA)
     op.drop_column("targets", "review_version", schema=SCHEMA)

@@ -13,6 +13,7 @@ Create Date: 2026-12-03
 """
 
 from collections.abc import Sequence
+from importlib import import_module
 
 from alembic import op
 
@@ -24,6 +25,13 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 SCHEMA = "evaluation"
+_0003 = import_module("services.evaluation.migrations.versions.0003_targets_windows_indicators")
+# The function as 0003 created it (`coalesce(new_row, old_row) ->> 'id'`), which the downgrade puts back.
+RECORD_HISTORY_0003: str = next(
+    statement
+    for statement in _0003.split_sql(_0003.TRIGGERS)
+    if statement.startswith("CREATE FUNCTION evaluation.record_history()")
+)
 
 
 def upgrade() -> None:
@@ -32,5 +40,5 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    for statement in history_without_request_ids(SCHEMA):
+    for statement in history_without_request_ids(SCHEMA, RECORD_HISTORY_0003):
         op.execute(statement)
