@@ -26,6 +26,7 @@ from pathlib import Path
 
 import httpx
 
+from ops.processes import stop_processes
 from ops.readiness import wait_until_ready
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -176,13 +177,7 @@ def main() -> None:
             raise SystemExit("give --database-url (a scratch database, recreated) or --gateway")
         result = asyncio.run(run(gateway, args.voters, args.concurrency))
     finally:
-        for process in processes:
-            process.terminate()
-        for process in processes:
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
+        stop_processes(*processes)
     text = (
         f"## Ballots cast through the gateway\n\n{datetime.now(UTC):%Y-%m-%d %H:%M} UTC, Python "
         f"{platform.python_version()}, {platform.machine()}, {os.cpu_count()} CPUs shared by the load "

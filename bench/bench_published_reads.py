@@ -33,6 +33,7 @@ from typing import Any
 
 import httpx
 
+from ops.processes import stop_processes
 from ops.readiness import wait_until_ready
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -90,7 +91,7 @@ def start_budget(code_dir: Path, budget_url: str, log: Path) -> tuple[str, subpr
     try:
         wait_until_ready(f"{base}/readyz", process, timeout=60, interval=0.2)
     except RuntimeError as exc:
-        process.terminate()
+        stop_processes(process)
         raise RuntimeError(
             f"the budget service in {code_dir} did not become ready ({exc}); see {log}"
         ) from exc
@@ -226,8 +227,7 @@ def main() -> None:
                 measure(base, election_id, args.concurrency, args.duration, args.warmup, with_wrk)
             )
         finally:
-            process.terminate()
-            process.wait(timeout=30)
+            stop_processes(process, timeout=30)
         for label, r, cache in rows:
             lines.append(
                 f"| {name} | {'wrk' if with_wrk else 'httpx'} | {label} | {r['rate']:,.1f} | {r['p50']:.1f}"

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 
+from ops.processes import stop_processes
 from ops.readiness import wait_until_ready
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -81,14 +82,8 @@ class Processes:
 
     def stop(self, name: str) -> None:
         process = self.running.pop(name, None)
-        if process is None or process.poll() is not None:
-            return
-        process.terminate()
-        try:
-            process.wait(timeout=8)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        if process is not None:
+            stop_processes(process, timeout=8)
 
     def stop_all(self) -> None:
         for name in reversed(list(self.running)):

@@ -14,6 +14,7 @@ from types import FrameType
 from gateway.settings import GatewaySettings
 from ops.devdb import EmbeddedPostgres, ensure_database
 from ops.migrate import migrate_all
+from ops.processes import stop_processes
 from ops.readiness import wait_until_ready
 from services.budget.settings import BudgetSettings
 from services.councils.settings import CouncilsSettings
@@ -101,16 +102,7 @@ def wait_ready(
 
 
 def stop(children: list[subprocess.Popen[bytes]], embedded: EmbeddedPostgres | None) -> None:
-    for child in children:
-        if child.poll() is None:
-            child.terminate()
-    deadline = time.monotonic() + 10
-    for child in children:
-        try:
-            child.wait(timeout=max(0.1, deadline - time.monotonic()))
-        except subprocess.TimeoutExpired:
-            child.kill()
-            child.wait()
+    stop_processes(*children)
     if embedded is not None:
         embedded.stop()
         print("embedded PostgreSQL stopped", flush=True)

@@ -22,7 +22,7 @@ from ops.devdb import EmbeddedPostgres, ensure_database
 from ops.migrate import migrate_all
 from shared.auth import Role, mint_token
 from shared.db import create_sessionmaker
-from shared.settings import CommonSettings, async_url
+from shared.settings import SERVICES, CommonSettings, async_url
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED_DIR = Path(os.environ.get("SEOUL_SHARED_DIR") or ROOT.parent / "shared")
@@ -66,12 +66,13 @@ def database() -> Iterator[Database]:
             embedded.stop()
 
 
-def own_database(database: Database, name: str) -> Database:
-    """A database of its own beside the test database, created again and migrated: for tests whose writes
-    commit (real processes, browser tests), so the rolled-back unit tests never see what they leave."""
+def own_database(database: Database, name: str, services: tuple[str, ...] = SERVICES) -> Database:
+    """A database of its own beside the test database, created again and migrated (only `services`' schemas:
+    about a second each): for tests whose writes commit (races, real processes, browser tests), so the
+    rolled-back unit tests never see what they leave."""
     admin_url = database.admin_url.rsplit("/", 1)[0] + "/" + name
     asyncio.run(ensure_database(admin_url, recreate=True))
-    return Database(admin_url=admin_url, service_urls=migrate_all(admin_url))
+    return Database(admin_url=admin_url, service_urls=migrate_all(admin_url, services))
 
 
 @pytest.fixture(scope="session")

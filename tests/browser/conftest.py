@@ -23,8 +23,9 @@ import pytest
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 
+from ops.processes import stop_processes
 from tests.conftest import Database, own_database
-from tests.e2e.conftest import APPS, System, free_port, stop, wait_ready
+from tests.e2e.conftest import APPS, System, free_port, wait_ready
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMEDRIVER = Path("/usr/bin/chromedriver")
@@ -114,7 +115,7 @@ def system(
         wait_routed(system.gateway)
         yield system
     finally:
-        stop(*system.processes.values())
+        stop_processes(*system.processes.values())
 
 
 def wait_routed(gateway: str, timeout: float = 120) -> None:

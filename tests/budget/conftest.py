@@ -6,7 +6,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.conftest import Database, pooled_client
+from tests.conftest import Database, own_database, pooled_client
 
 Auth = Callable[..., dict[str, str]]
 DISTRICT = "11110"  # 종로구
@@ -90,19 +90,29 @@ def api(budget: httpx.AsyncClient, auth: Auth) -> Budget:
 
 
 @pytest.fixture(scope="session")
-def budget_settings(database: Database) -> Any:
+def committed_database(database: Database) -> Database:
+    """Where `committing` writes: a database of its own (the budget schema only), created and migrated once
+    a run, so the rolled-back tests never see what the races leave. Every committing test of the run shares
+    it."""
+    return own_database(database, "seoul_test_budget_committed", ("budget",))
+
+
+@pytest.fixture(scope="session")
+def budget_settings(committed_database: Database) -> Any:
+    """The settings of the `committing` app."""
     from services.budget.settings import BudgetSettings
 
-    return BudgetSettings(database_url=database.service_urls["budget"])
+    return BudgetSettings(database_url=committed_database.service_urls["budget"])
 
 
 @pytest.fixture
-async def committing(database: Database, budget_settings: Any, auth: Auth) -> AsyncIterator[Budget]:
-    """A budget app on its own pool whose requests commit for real, on separate connections (races)."""
+async def committing(committed_database: Database, budget_settings: Any, auth: Auth) -> AsyncIterator[Budget]:
+    """A budget app on its own pool whose requests commit for real, on separate connections (races), to the
+    committed database."""
     from services.budget.main import create_app
 
     app = create_app(budget_settings)
-    async with pooled_client(app, database.service_urls["budget"], 25, 5) as client:
+    async with pooled_client(app, committed_database.service_urls["budget"], 25, 5) as client:
         yield Budget(client, auth)
 
 

@@ -11,7 +11,7 @@ from tests.conftest import Database, assert_problem
 
 
 async def test_ballots_racing_a_close_are_each_stored_or_refused_as_closed(
-    committing: Budget, auth: Auth, database: Database
+    committing: Budget, auth: Auth, committed_database: Database
 ) -> None:
     api = committing
     eid = (await create_election(api, ballot={"type": "approval", "max_length": 3}))["id"]
@@ -29,7 +29,7 @@ async def test_ballots_racing_a_close_are_each_stored_or_refused_as_closed(
     accepted = [r for r in ballots if r.status_code == 200]
     for refused in (r for r in ballots if r.status_code != 200):
         assert assert_problem(refused, 409)["code"] == "election-closed", refused.text
-    conn = await asyncpg.connect(plain_url(database.service_urls["budget"]))
+    conn = await asyncpg.connect(plain_url(committed_database.service_urls["budget"]))
     try:
         stored = await conn.fetchval("SELECT count(*) FROM ballots WHERE election_id = $1", eid)
     finally:

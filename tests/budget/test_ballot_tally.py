@@ -108,13 +108,13 @@ async def _compare(url: str, election_id: int, imported: bool = True) -> dict[st
 
 
 @pytest.mark.parametrize("name", ["Poland_Czestochowa_2024.pb", "Poland_Warszawa_2019_Brodno.pb"])
-async def test_pabulib_files(committing: Budget, database: Database, name: str) -> None:
+async def test_pabulib_files(committing: Budget, committed_database: Database, name: str) -> None:
     election_id = await _import(committing, name, require_shared(PABULIB / name).read_bytes())
-    await _compare(async_url(database.service_urls["budget"]), election_id)
+    await _compare(async_url(committed_database.service_urls["budget"]), election_id)
 
 
-async def test_decimal_points_and_an_empty_election(committing: Budget, database: Database) -> None:
-    url = async_url(database.service_urls["budget"])
+async def test_decimal_points_and_an_empty_election(committing: Budget, committed_database: Database) -> None:
+    url = async_url(committed_database.service_urls["budget"])
     points = await _compare(url, await _import(committing, "points.pb", POINTS_PB.encode()))
     assert points["scores"] == (Fraction(21, 4), 15, Fraction(79, 4))  # 2.5+2.5+0.25, 7.5+7.5, 10+9.75
     empty = await _compare(url, await _import(committing, "empty.pb", EMPTY_PB.encode()))
@@ -123,9 +123,9 @@ async def test_decimal_points_and_an_empty_election(committing: Budget, database
 
 @pytest.mark.parametrize("ballot_type", ["approval", "cumulative"])
 async def test_weighted_voter_groups(
-    committing: Budget, auth: Auth, database: Database, ballot_type: str
+    committing: Budget, auth: Auth, committed_database: Database, ballot_type: str
 ) -> None:
-    url = async_url(database.service_urls["budget"])
+    url = async_url(committed_database.service_urls["budget"])
     election_id = await weighted_election(committing, auth, ballot_type)
     await _compare(url, election_id, imported=False)
     exported = await committing.client.get(
@@ -136,8 +136,10 @@ async def test_weighted_voter_groups(
     assert again["digest"] == (await _compare(url, election_id, imported=False))["digest"]
 
 
-async def test_a_change_to_the_ballots_drops_the_kept_tally(committing: Budget, database: Database) -> None:
-    url = async_url(database.service_urls["budget"])
+async def test_a_change_to_the_ballots_drops_the_kept_tally(
+    committing: Budget, committed_database: Database
+) -> None:
+    url = async_url(committed_database.service_urls["budget"])
     election_id = await _import(committing, "points.pb", POINTS_PB.encode())
     before = await _compare(url, election_id)
     engine = create_async_engine(url)

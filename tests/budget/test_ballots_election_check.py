@@ -32,10 +32,10 @@ async def test_a_ballot_naming_no_election_is_refused(database: Database) -> Non
 
 
 async def test_deleting_an_election_deletes_its_ballots_and_its_id_stays(
-    committing: Budget, database: Database
+    committing: Budget, committed_database: Database
 ) -> None:
     election_id = await _import(committing, "points.pb", POINTS_PB.encode(), published=False)  # deleted below
-    conn = await _connect(database)
+    conn = await _connect(committed_database)
     count = "SELECT count(*) FROM budget.ballots WHERE election_id = $1"
     try:
         assert await conn.fetchval(count, election_id) == 4
@@ -70,12 +70,12 @@ async def test_deleting_an_election_deletes_its_ballots_and_its_id_stays(
     ],
 )
 async def test_the_guard_checks_groups_projects_and_repeats_of_imported_ballots(
-    committing: Budget, database: Database, projects: str, group: str, refused: str | None
+    committing: Budget, committed_database: Database, projects: str, group: str, refused: str | None
 ) -> None:
     """Migrations 0015's and 0016's cheaper queries refuse exactly what 0012's did, whatever the arrays'
     subscripts or the ids' lengths."""
     election_id = await _import(committing, "points.pb", POINTS_PB.encode(), published=False)
-    conn = await _connect(database)
+    conn = await _connect(committed_database)
     insert = (
         "INSERT INTO budget.ballots (election_id, voter_hash, voter_group, project_ids)"
         " VALUES ($1, $2, $3, $4::text::text[])"

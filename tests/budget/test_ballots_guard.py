@@ -42,7 +42,7 @@ BAD = [
 @pytest.mark.parametrize("how", ["insert", "upsert of a new voter", "re-cast", "update"])
 async def test_the_guard_refuses_a_broken_rule_and_names_it(
     committing: Budget,
-    database: Database,
+    committed_database: Database,
     how: str,
     group: str,
     projects: list[str],
@@ -50,7 +50,7 @@ async def test_the_guard_refuses_a_broken_rule_and_names_it(
     message: str,
 ) -> None:
     election_id = await _election(committing)
-    conn = await _connect(database)
+    conn = await _connect(committed_database)
     try:
         await conn.execute(INSERT, election_id, b"\x01" * 32, "citizens", ["D"], None)  # a valid one
         with pytest.raises(asyncpg.RaiseError, match=re.escape(message)) as refused:
@@ -77,10 +77,10 @@ async def test_the_guard_refuses_a_broken_rule_and_names_it(
 
 
 async def test_a_valid_ballot_passes_and_a_closed_window_is_refused(
-    committing: Budget, database: Database
+    committing: Budget, committed_database: Database
 ) -> None:
     election_id = await _election(committing)
-    conn = await _connect(database)
+    conn = await _connect(committed_database)
     try:
         await conn.execute(UPSERT, election_id, b"\x01" * 32, "citizens", ["C", "A"], None)
         await conn.execute(UPSERT, election_id, b"\x01" * 32, "citizens", ["B"], None)
@@ -123,11 +123,11 @@ async def _in_import(conn: asyncpg.Connection, *election_ids: int) -> None:
     ids=["insert", "update", "a ballot moved to another election"],
 )
 async def test_a_write_to_the_ballots_drops_the_kept_tallies_of_the_elections_it_touches(
-    committing: Budget, database: Database, change: str
+    committing: Budget, committed_database: Database, change: str
 ) -> None:
     first = await _import(committing, "points.pb", POINTS_PB.encode())
     second = await _import(committing, "points.pb", POINTS_PB.encode())
-    conn = await _connect(database)
+    conn = await _connect(committed_database)
     try:
         tr = conn.transaction()
         await tr.start()
@@ -146,11 +146,11 @@ async def test_a_write_to_the_ballots_drops_the_kept_tallies_of_the_elections_it
 
 @pytest.mark.parametrize("how", ["insert", "upsert of a new voter", "re-cast", "a ballot moved here"])
 async def test_a_valid_ballot_drops_the_kept_tally_of_its_open_election(
-    committing: Budget, database: Database, how: str
+    committing: Budget, committed_database: Database, how: str
 ) -> None:
     """A tally kept for an open election (written as an import writes it) is stale after any valid write."""
     here, other = await _election(committing), await _election(committing)
-    conn = await _connect(database)
+    conn = await _connect(committed_database)
     try:
         await conn.execute(INSERT, here, b"\x01" * 32, "citizens", ["D"], None)
         await conn.execute(INSERT, other, b"\x03" * 32, "citizens", ["D"], None)
@@ -181,12 +181,12 @@ async def test_a_valid_ballot_drops_the_kept_tally_of_its_open_election(
     ids=["below the cap", "at the cap", "above the cap", "a zero point", "a negative point"],
 )
 async def test_the_guard_holds_a_cumulative_ballot_to_its_points_cap_at_its_edges(
-    committing: Budget, database: Database, points: list[int], refused: bool
+    committing: Budget, committed_database: Database, points: list[int], refused: bool
 ) -> None:
     # A one-row write is decided by the guard's one-query probe (0018), which sums the points itself.
     rules = {"type": "cumulative", "max_points": 10}
     election_id = int((await create_election(committing, ballot=rules))["id"])
-    conn = await _connect(database)
+    conn = await _connect(committed_database)
     try:
         cast = conn.execute(UPSERT, election_id, b"\x03" * 32, "citizens", ["A", "B"], points)
         if refused:

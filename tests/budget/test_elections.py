@@ -192,7 +192,7 @@ async def test_a_shortlist_election_decides_its_proposals(api: Budget, auth: Aut
 
 
 async def test_racing_casts_leave_one_ballot_per_voter(
-    committing: Budget, auth: Auth, database: Database, budget_settings: Any
+    committing: Budget, auth: Auth, committed_database: Database, budget_settings: Any
 ) -> None:
     api = committing
     eid = (await create_election(api, ballot={"type": "approval", "max_length": 3}))["id"]
@@ -201,7 +201,7 @@ async def test_racing_casts_leave_one_ballot_per_voter(
     responses = await asyncio.gather(*(cast(api, eid, voter, project_ids=c) for c in choices))
     assert [r.status_code for r in responses] == [200] * 20, [r.text for r in responses]
     assert sorted(r.json()["revision"] for r in responses) == list(range(1, 21))
-    conn = await asyncpg.connect(plain_url(database.service_urls["budget"]))
+    conn = await asyncpg.connect(plain_url(committed_database.service_urls["budget"]))
     try:
         rows = await conn.fetch("SELECT * FROM ballots WHERE election_id = $1", eid)
         assert len(rows) == 1 and rows[0]["revision"] == 20
@@ -275,7 +275,9 @@ async def test_one_election_per_envelope(api: Budget) -> None:
     assert [e["envelope_id"] for e in without] == [None, None]
 
 
-async def test_racing_elections_for_one_envelope_leave_one(committing: Budget, database: Database) -> None:
+async def test_racing_elections_for_one_envelope_leave_one(
+    committing: Budget, committed_database: Database
+) -> None:
     api = committing
     envelope = await api.envelope(1_000_000)
     body = {"name_ko": "경합", "envelope_id": envelope["id"], "projects": PROJECTS, **window()}
@@ -287,7 +289,7 @@ async def test_racing_elections_for_one_envelope_leave_one(committing: Budget, d
         if response.status_code == 409:
             problem = assert_problem(response, 409, field="body.envelope_id")
             assert problem["code"] == "envelope-has-election"
-    conn = await asyncpg.connect(plain_url(database.service_urls["budget"]))
+    conn = await asyncpg.connect(plain_url(committed_database.service_urls["budget"]))
     try:
         assert (
             await conn.fetchval("SELECT count(*) FROM elections WHERE envelope_id = $1", envelope["id"]) == 1

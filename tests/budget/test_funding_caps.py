@@ -6,7 +6,7 @@ from tests.budget.conftest import DISTRICT, Budget
 from tests.conftest import assert_problem
 
 M = 1_000_000
-YEAR = 2027  # other tests commit 2018 envelopes of 종로구 for real (races): a year of its own
+YEAR = 2027
 
 
 async def assign(

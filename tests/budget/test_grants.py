@@ -309,7 +309,9 @@ async def test_policies_are_data_with_history(api: Budget) -> None:
 
 async def test_racing_awards_cannot_together_pass_the_cap(pinned: Clock, committing: Budget) -> None:
     api = committing
-    district, year = "11140", 2040  # committed for real: a district and year no other test uses
+    # A district and year no other committing test uses: they all write to one committed database, where
+    # another's envelopes or grants of this district and year would count against the cap.
+    district, year = "11140", 2040
     officer = api.auth("district_officer", district, subject="junggu-officer")
     await set_policy(api, year, "civic_platform", platform_policy(year))
     await assign(api, "general", year=year, district=district)  # cap 500,000,000

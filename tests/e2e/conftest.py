@@ -14,6 +14,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from ops.processes import stop_processes
 from ops.readiness import wait_until_ready
 from tests.conftest import Database, own_database
 
@@ -85,19 +86,6 @@ def start(name: str, port: int, env: dict[str, str], log_dir: Path) -> subproces
     )
 
 
-def stop(*processes: subprocess.Popen[bytes]) -> None:
-    """Terminate the processes together, then wait for each; kill one that is not gone within 10 s."""
-    for process in processes:
-        if process.poll() is None:
-            process.terminate()
-    for process in processes:
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-
-
 def wait_ready(system: System, timeout: float = 90) -> None:
     deadline = time.monotonic() + timeout
     for name, process in system.processes.items():
@@ -136,7 +124,7 @@ def system(database: Database, tmp_path_factory: pytest.TempPathFactory) -> Iter
             httpx.get(f"{system.url(name)}/openapi.json", timeout=60)
         yield system
     finally:
-        stop(*system.processes.values())
+        stop_processes(*system.processes.values())
 
 
 @pytest.fixture
@@ -170,7 +158,7 @@ def running(name: str, port: int, env: dict[str, str], log_dir: Path) -> Iterato
         wait_answering(f"http://127.0.0.1:{port}/livez", process)
         yield f"http://127.0.0.1:{port}"
     finally:
-        stop(process)
+        stop_processes(process)
 
 
 @contextmanager
@@ -189,4 +177,4 @@ def gateway_over_echo(log: Path, settings: Callable[[str, str], dict[str, str]])
         wait_answering(f"http://127.0.0.1:{gateway_port}/livez", gateway)
         yield f"http://127.0.0.1:{gateway_port}"
     finally:
-        stop(gateway, echo)
+        stop_processes(gateway, echo)

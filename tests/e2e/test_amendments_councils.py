@@ -21,7 +21,8 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.e2e.conftest import System, free_port, start, stop, wait_answering
+from ops.processes import stop_processes
+from tests.e2e.conftest import System, free_port, start, wait_answering
 
 pytestmark = pytest.mark.e2e
 
@@ -165,7 +166,7 @@ def pair(system: System, tmp_path_factory: pytest.TempPathFactory) -> Iterator[P
         wait_answering(f"{pair.budget_url}/livez", budget)
         yield pair
     finally:
-        stop(budget, *([pair.councils] if pair.councils is not None else []))
+        stop_processes(budget, *([pair.councils] if pair.councils is not None else []))
 
 
 def amend(budget: httpx.Client, officer: dict[str, str], pid: int, line: int, to: int, decision: int) -> Any:

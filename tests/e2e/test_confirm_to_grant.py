@@ -26,12 +26,13 @@ import asyncpg
 import httpx
 import pytest
 
+from ops.processes import stop_processes
 from ops.readiness import wait_until_ready
 from shared.auth import Role, mint_token
 from shared.seoul import SEOUL
 from shared.settings import CommonSettings, plain_url
 from tests.conftest import Database, own_database
-from tests.e2e.conftest import APPS, free_port, start, stop
+from tests.e2e.conftest import APPS, free_port, start
 
 pytestmark = pytest.mark.e2e
 
@@ -91,7 +92,7 @@ def running_city(database: Database, name: str, log_dir: Path, relay: dict[str, 
             httpx.get(f"http://127.0.0.1:{ports[service]}/openapi.json", timeout=60)
         yield city
     finally:
-        stop(*city.processes.values())
+        stop_processes(*city.processes.values())
 
 
 @pytest.fixture(scope="module")

@@ -22,9 +22,10 @@ import pytest
 
 from ops.devdb import EmbeddedPostgres, ensure_database
 from ops.migrate import migrate_all
+from ops.processes import stop_processes
 from services.budget.settings import BudgetSettings
 from shared.settings import plain_url
-from tests.e2e.conftest import System, free_port, free_server_port, stop, wait_ready
+from tests.e2e.conftest import System, free_port, free_server_port, wait_ready
 from tests.e2e.test_voting import open_election
 
 pytestmark = pytest.mark.e2e
@@ -74,7 +75,7 @@ def restart_system(cluster: Cluster, tmp_path_factory: pytest.TempPathFactory) -
             httpx.get(f"{system.url(name)}/openapi.json", timeout=60)
         yield system
     finally:
-        stop(*system.processes.values())
+        stop_processes(*system.processes.values())
 
 
 @dataclass

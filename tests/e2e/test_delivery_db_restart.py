@@ -22,9 +22,10 @@ import pytest
 
 from ops.devdb import EmbeddedPostgres, ensure_database
 from ops.migrate import migrate_all
+from ops.processes import stop_processes
 from shared.auth import Role, mint_token
 from shared.settings import CommonSettings
-from tests.e2e.conftest import free_port, free_server_port, stop
+from tests.e2e.conftest import free_port, free_server_port
 from tests.e2e.test_outbox_delivery import RELAY_ENV, Talk, target, until
 
 pytestmark = pytest.mark.e2e
@@ -107,4 +108,4 @@ async def test_postgres_restarted_mid_delivery_applies_every_event_once_in_order
             cycles = await client.get(f"http://127.0.0.1:{talk.budget_port}/budget/cycles", headers=headers)
             assert cycles.status_code == 200, cycles.text
     finally:
-        stop(*processes)
+        stop_processes(*processes)

@@ -9,8 +9,9 @@ from pathlib import Path
 import httpx
 import pytest
 
+from ops.processes import stop_processes
 from tests.conftest import assert_problem
-from tests.e2e.conftest import free_port, gateway_over_echo, serve, stop, wait_answering
+from tests.e2e.conftest import free_port, gateway_over_echo, serve, wait_answering
 
 pytestmark = pytest.mark.e2e
 
@@ -127,7 +128,7 @@ def gateway_with_dead_budget(tmp_path: Path) -> Iterator[tuple[str, Callable[[],
         wait_answering(f"http://127.0.0.1:{gateway_port}/livez", processes[0])
         yield f"http://127.0.0.1:{gateway_port}", start_budget
     finally:
-        stop(*processes)
+        stop_processes(*processes)
 
 
 def test_a_failing_upstream_opens_the_circuit_until_a_trial_succeeds(

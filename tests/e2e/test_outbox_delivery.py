@@ -24,13 +24,14 @@ import httpx
 import pytest
 from sqlalchemy.ext.asyncio import create_async_engine
 
+from ops.processes import stop_processes
 from services.budget.settings import BudgetSettings
 from services.evaluation.outbox.service import enqueue_result_confirmed
 from shared.auth import Role, mint_token
 from shared.service_auth import mint_service_token
 from shared.settings import CommonSettings, async_url, plain_url
 from tests.conftest import Database, own_database
-from tests.e2e.conftest import free_port, serve, start, stop, wait_answering
+from tests.e2e.conftest import free_port, serve, start, wait_answering
 
 pytestmark = pytest.mark.e2e
 
@@ -141,7 +142,7 @@ def talk(database: Database, tmp_path_factory: pytest.TempPathFactory) -> Iterat
 async def budget_up(talk: Talk) -> AsyncIterator[subprocess.Popen[bytes]]:
     process = talk.start_budget()
     yield process
-    stop(process)
+    stop_processes(process)
 
 
 def target() -> int:
@@ -198,7 +199,7 @@ async def test_budget_down_for_a_while_then_back_loses_nothing_and_keeps_each_ta
 
         await until(backlog_cleared, 10, "the backlog gauge did not go back to 0")
     finally:
-        stop(evaluation, *([budget] if budget else []))
+        stop_processes(evaluation, *([budget] if budget else []))
 
 
 async def test_relay_killed_mid_send_and_restarted_applies_each_event_once(
@@ -226,7 +227,7 @@ async def test_relay_killed_mid_send_and_restarted_applies_each_event_once(
         assert await talk.applied(ids) == ids  # the first once although sent twice; the second after it
     finally:
         proxy.kill()  # it still holds the killed relay's answer
-        stop(evaluation, proxy, *([restarted] if restarted else []))
+        stop_processes(evaluation, proxy, *([restarted] if restarted else []))
 
 
 async def test_a_callee_hanging_past_the_timeout_is_retried_and_applied_once(
@@ -245,7 +246,7 @@ async def test_a_callee_hanging_past_the_timeout_is_retried_and_applied_once(
         assert time.monotonic() - started < 3, "the relay waited for the hung answer instead of timing out"
         assert await talk.applied(ids) == ids
     finally:
-        stop(evaluation, proxy)
+        stop_processes(evaluation, proxy)
 
 
 async def test_the_same_event_delivered_twice_or_concurrently_is_applied_once(

@@ -7,7 +7,8 @@ from collections.abc import Callable, Iterator
 import httpx
 import pytest
 
-from tests.e2e.conftest import System, free_port, serve, stop, wait_answering, wait_ready
+from ops.processes import stop_processes
+from tests.e2e.conftest import System, free_port, serve, wait_answering, wait_ready
 
 pytestmark = pytest.mark.e2e
 
@@ -88,7 +89,7 @@ def gateway_with_slow_budget(system: System, tmp_path_factory: pytest.TempPathFa
         wait_answering(f"http://127.0.0.1:{gateway_port}/livez", gateway)
         yield f"http://127.0.0.1:{gateway_port}"
     finally:
-        stop(gateway, proxy)  # the proxy may be killed: it can still hold a delayed answer
+        stop_processes(gateway, proxy)  # the proxy may be killed: it can still hold a delayed answer
 
 
 def test_the_overview_names_the_budget_parts_when_budget_is_slow(gateway_with_slow_budget: str) -> None:

@@ -23,11 +23,12 @@ import httpx
 import pytest
 from sqlalchemy.ext.asyncio import create_async_engine
 
+from ops.processes import stop_processes
 from ops.readiness import wait_until_ready
 from services.evaluation.outbox.service import enqueue_result_confirmed
 from shared.settings import async_url, plain_url
 from tests.conftest import Database, own_database
-from tests.e2e.conftest import free_port, start, stop
+from tests.e2e.conftest import free_port, start
 
 pytestmark = pytest.mark.e2e
 
@@ -79,7 +80,7 @@ def replicated(database: Database, tmp_path_factory: pytest.TempPathFactory) -> 
                 httpx.get(f"{urls[name]}/openapi.json", timeout=60)
         yield Replicated(urls, db, processes, log_dir)
     finally:
-        stop(*processes.values())
+        stop_processes(*processes.values())
 
 
 def _body() -> dict[str, Any]:

@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from ops.evaluation_2017 import RUBRIC, SCHEDULE_2017
 from shared.auth import mint_token
 from shared.settings import CommonSettings
-from tests.conftest import Database, ServiceHarness, pooled_client
+from tests.conftest import Database, ServiceHarness, own_database, pooled_client
 
 Auth = Callable[..., dict[str, str]]
 
@@ -79,19 +79,32 @@ def api(evaluation: httpx.AsyncClient, auth: Auth) -> Evaluation:
     return Evaluation(evaluation, auth)
 
 
-@pytest.fixture
-async def committing(database: Database, auth: Auth) -> AsyncIterator[Evaluation]:
-    """An evaluation app on its own pool whose requests commit for real, on separate connections (races).
+@pytest.fixture(scope="session")
+def committed_database(database: Database) -> Database:
+    """Where `committing` (and SQL committed beside it) writes: a database of its own (the evaluation schema
+    only), created and migrated once a run, so the rolled-back tests never see what the races leave. Every
+    committing test of the run shares it, each on cycles of its own."""
+    return own_database(database, "seoul_test_evaluation_committed", ("evaluation",))
 
-    Committed records stay until the next run recreates the database: race tests use cycles of far-future
-    years, which no other test lists.
-    """
+
+@pytest.fixture
+async def committing(committed_database: Database, auth: Auth) -> AsyncIterator[Evaluation]:
+    """An evaluation app on its own pool whose requests commit for real, on separate connections (races), to
+    the committed database."""
+    from services.evaluation.comparison import service as comparison
+    from services.evaluation.cycle_aggregation import service as aggregation
     from services.evaluation.main import create_app
     from services.evaluation.settings import EvaluationSettings
 
-    url = database.service_urls["evaluation"]
-    async with pooled_client(create_app(EvaluationSettings(database_url=url)), url, 12, 4) as client:
-        yield Evaluation(client, auth)
+    url = committed_database.service_urls["evaluation"]
+    try:
+        async with pooled_client(create_app(EvaluationSettings(database_url=url)), url, 12, 4) as client:
+            yield Evaluation(client, auth)
+    finally:
+        # The answers kept by cycle id and data version are the process's, whichever database they came from:
+        # a cycle id of this database may be another cycle's in the test database.
+        comparison.ANSWERS.clear()
+        aggregation.ANSWERS.clear()
 
 
 @pytest.fixture

@@ -1,8 +1,8 @@
 """The per-cycle data version (migration 0009): every committed write of what a cycle's comparison and
 aggregation read bumps that cycle's version once, and only that cycle's; kept answers equal fresh ones.
 
-Committed for real (the `committing` app and its own pool): the version is bumped at commit. Cycles of
-far-future years, which no other test lists.
+Committed for real (the `committing` app and its own pool, on the committed database): the version is
+bumped at commit.
 """
 
 import asyncio
@@ -42,8 +42,8 @@ WRITES = {
 
 
 @pytest.fixture
-async def engine(database: Database) -> AsyncIterator[AsyncEngine]:
-    made = create_async_engine(async_url(database.service_urls["evaluation"]))
+async def engine(committed_database: Database) -> AsyncIterator[AsyncEngine]:
+    made = create_async_engine(async_url(committed_database.service_urls["evaluation"]))
     yield made
     await made.dispose()
 
@@ -58,9 +58,9 @@ async def _version(engine: AsyncEngine, cycle_id: int) -> int:
     return int(await _sql(engine, VERSION, cycle=cycle_id))
 
 
-async def _scored(api: Evaluation, engine: AsyncEngine, year: int) -> tuple[Scored, dict[str, Any]]:
+async def _scored(api: Evaluation, engine: AsyncEngine) -> tuple[Scored, dict[str, Any]]:
     """An open target scored by five raters, and a target still being set up (its indicator can change)."""
-    scored = await scored_target(api, year)
+    scored = await scored_target(api)
     async with engine.begin() as conn:
         await panel(conn, scored, SHEETS)
     draft = await api.target(scored.cycle_id)
@@ -70,8 +70,8 @@ async def _scored(api: Evaluation, engine: AsyncEngine, year: int) -> tuple[Scor
 async def test_a_write_of_each_read_table_bumps_its_cycle_once_and_no_other(
     committing: Evaluation, engine: AsyncEngine
 ) -> None:
-    scored, draft_indicator = await _scored(committing, engine, 2081)
-    other, _ = await _scored(committing, engine, 2082)
+    scored, draft_indicator = await _scored(committing, engine)
+    other, _ = await _scored(committing, engine)
     others = await _version(engine, other.cycle_id)
     params = {
         "cycle": scored.cycle_id,
@@ -96,7 +96,7 @@ async def test_a_write_of_each_read_table_bumps_its_cycle_once_and_no_other(
 
 
 async def test_racing_writers_of_one_cycle_each_bump_it(committing: Evaluation, engine: AsyncEngine) -> None:
-    scored, _ = await _scored(committing, engine, 2083)
+    scored, _ = await _scored(committing, engine)
     before = await _version(engine, scored.cycle_id)
 
     async def sheet(member: int) -> None:
@@ -112,8 +112,8 @@ async def test_racing_writers_of_one_cycle_each_bump_it(committing: Evaluation, 
 async def test_a_kept_answer_equals_a_fresh_one_and_a_change_is_seen_at_once(
     committing: Evaluation, engine: AsyncEngine
 ) -> None:
-    scored, _ = await _scored(committing, engine, 2084)
-    other, _ = await _scored(committing, engine, 2085)
+    scored, _ = await _scored(committing, engine)
+    other, _ = await _scored(committing, engine)
     urls = {
         "aggregation": f"/evaluation/cycles/{scored.cycle_id}/aggregation",
         "comparison": f"/evaluation/cycles/{scored.cycle_id}/comparison",

@@ -245,8 +245,7 @@ async def test_opening_and_a_racing_indicator_never_both_win(committing: Evaluat
     api = committing
     outcomes: Counter[tuple[int, int]] = Counter()
     for _ in range(4):
-        # Committed: in a far-future year, which no rolled-back test lists (2017 made test_cycles see 4 more).
-        target = await _ready_target(api, 60, 40, round=1, year=2092)
+        target = await _ready_target(api, 60, 40, round=1)
         body = {"name_ko": "늦은 지표", "measure": "unit", "weight": 1}
         opened, added = await asyncio.gather(
             api.open_target(target["id"]),

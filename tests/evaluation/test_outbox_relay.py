@@ -33,8 +33,9 @@ DEAD = "/evaluation/outbox/dead"
 
 
 @pytest.fixture
-async def engine(database: Database) -> AsyncIterator[AsyncEngine]:
-    engine = create_async_engine(async_url(database.service_urls["evaluation"]), pool_size=4)
+async def engine(committed_database: Database) -> AsyncIterator[AsyncEngine]:
+    """Committed for real, in the committed database that the evaluation race tests share."""
+    engine = create_async_engine(async_url(committed_database.service_urls["evaluation"]), pool_size=4)
     yield engine
     await engine.dispose()
 

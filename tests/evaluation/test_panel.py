@@ -130,7 +130,7 @@ async def test_racing_appointments_of_one_subject_leave_one_member(
     committing: Evaluation, attempts: int
 ) -> None:
     api = committing
-    cycle_id = await api.cycle(year=2093)
+    cycle_id = await api.cycle()
     url = f"/evaluation/cycles/{cycle_id}/rounds/1/panel"
     body = {"subject": "expert-race", "name_ko": "경합", "rater_type": "expert"}
     responses: list[httpx.Response] = await asyncio.gather(

@@ -213,7 +213,7 @@ async def test_a_rater_withdraws_and_then_neither_reads_nor_scores(api: Evaluati
 async def test_a_tie_and_a_member_list_changing_together_still_exclude(committing: Evaluation) -> None:
     """Each trigger alone would miss the other's uncommitted row; the per-cycle lock orders them."""
     api = committing
-    s = await scene(api, year=2094, organization_id=94001)
+    s = await scene(api, organization_id=94001)
     for attempt in range(4):
         org = 94100 + attempt
         member = await s.appoint(f"expert-race-{attempt}")
@@ -238,7 +238,7 @@ async def test_a_tie_and_a_member_list_changing_together_still_exclude(committin
 async def test_a_draft_racing_an_exclusion_is_refused_or_precedes_it(committing: Evaluation) -> None:
     """Assignment of a tie vs a score: once the exclusion is committed no score of the rater follows it."""
     api = committing
-    s = await scene(api, year=2095, organization_id=95001)
+    s = await scene(api, organization_id=95001)
     for attempt in range(4):
         org = 95100 + attempt
         subject = f"expert-draft-{attempt}"

@@ -31,9 +31,9 @@ REASON = {"reason": "재심의를 요청합니다."}
 
 
 @pytest.fixture
-async def engine(database: Database) -> AsyncIterator[AsyncEngine]:
-    """Its own pool: panels and scores of the race tests are committed for real."""
-    made = create_async_engine(async_url(database.service_urls["evaluation"]))
+async def engine(committed_database: Database) -> AsyncIterator[AsyncEngine]:
+    """Its own pool: panels and scores of the race tests are committed for real, beside `committing`'s."""
+    made = create_async_engine(async_url(committed_database.service_urls["evaluation"]))
     yield made
     await made.dispose()
 

@@ -251,7 +251,7 @@ async def test_the_last_score_racing_the_submission_never_leaves_a_sheet_short(
     committing: Evaluation,
 ) -> None:
     api = committing
-    s = await scene(api, year=2096, organization_id=96001)
+    s = await scene(api, organization_id=96001)
     outcomes: set[tuple[int, int]] = set()
     for attempt in range(6):
         subject = f"expert-last-{attempt}"

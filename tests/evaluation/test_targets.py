@@ -97,7 +97,7 @@ async def test_an_organisation_is_a_target_once_per_cycle(api: Evaluation) -> No
 
 async def test_racing_additions_of_one_organisation_leave_one_target(committing: Evaluation) -> None:
     api = committing
-    cycle_id = await api.cycle(year=2091)
+    cycle_id = await api.cycle()
     body = {"organization_id": 4242, "district_code": EUNPYEONG, "round": 1}
     url = f"/evaluation/cycles/{cycle_id}/targets"
     responses: list[httpx.Response] = await asyncio.gather(

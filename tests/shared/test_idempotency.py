@@ -22,7 +22,7 @@ from shared.idempotency import (
     spool_body,
 )
 from shared.settings import async_url
-from tests.conftest import Database, ServiceHarness, assert_problem, pooled_client
+from tests.conftest import Database, ServiceHarness, assert_problem, own_database, pooled_client
 from tests.councils.helpers import unique
 
 KEY = "Idempotency-Key"
@@ -255,12 +255,21 @@ async def test_a_spooled_body_reaches_the_route_intact_in_chunks() -> None:
 # Committed for real: each request is its own unit of work, as in production.
 
 
+@pytest.fixture(scope="module")
+def committed_database(database: Database) -> Database:
+    """A database of its own (the councils schema only) for what these tests commit, so the rolled-back tests
+    never see it."""
+    return own_database(database, "seoul_test_shared_committed", ("councils",))
+
+
 @pytest.fixture
-async def committed_councils(database: Database) -> AsyncIterator[tuple[FastAPI, httpx.AsyncClient]]:
+async def committed_councils(
+    committed_database: Database,
+) -> AsyncIterator[tuple[FastAPI, httpx.AsyncClient]]:
     from services.councils.main import create_app
     from services.councils.settings import CouncilsSettings
 
-    url = database.service_urls["councils"]
+    url = committed_database.service_urls["councils"]
     app = create_app(CouncilsSettings(database_url=url))
     async with pooled_client(app, url, 22, 0) as client:
         yield app, client
@@ -289,13 +298,13 @@ def _middleware_options(app: FastAPI) -> dict[str, Any]:
 
 async def test_a_key_held_by_a_running_request_is_a_409_after_a_bounded_wait(
     committed_councils: tuple[FastAPI, httpx.AsyncClient],
-    database: Database,
+    committed_database: Database,
     auth: Callable[..., dict[str, str]],
 ) -> None:
     app, client = committed_councils
     _middleware_options(app)["wait_seconds"] = 0.2  # before the first request builds the middleware stack
     key = unique("held").replace(" ", "-")
-    engine = create_async_engine(async_url(database.service_urls["councils"]))
+    engine = create_async_engine(async_url(committed_database.service_urls["councils"]))
     try:
         async with engine.connect() as holder:
             await _hold_key(holder, "holder", key)
