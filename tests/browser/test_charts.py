@@ -27,7 +27,8 @@ pytestmark = [pytest.mark.e2e, pytest.mark.browser]
 Auth = Callable[..., dict[str, str]]
 ENVELOPE_BLUE = (0x1F, 0x6F, 0xB2)
 EXPERT_GREEN = (0x2E, 0x8B, 0x57)
-# Committed in the suite's database: a year no other test writes or lists (budget money, evaluation cycle).
+# Committed in the browser tests' own database, which the other browser tests share: a year none of them
+# writes or lists (budget money, evaluation cycle).
 YEAR = 2089
 SCHEDULE = {
     phase: (f"{YEAR}{starts[4:]}", f"{YEAR}{ends[4:]}") for phase, (starts, ends) in SCHEDULE_2017[1].items()
