@@ -1,7 +1,7 @@
 """Handing the memory of a large run in exact arithmetic back to the system (glibc's ``malloc_trim``).
 
 An exact run of MES at a city-wide vote (731,674 distinct ballots) builds ~240,000 budget classes whose
-rationals reach ~1,100 bits: gmpy2 keeps their digits in small blocks from ``malloc``, about 170 MB at
+rationals reach ~1,100 bits: gmpy2 keeps their digits in small blocks from ``malloc``, ~200 MB at
 the run's peak. Freed, those pages stay in the process: glibc gives back by itself only the free top of
 its heap, and these lie below blocks still in use. Each exact run of a long Add1 left the process ~160 MB
 larger (bench/PROFILE_seoul_vote.md). ``malloc_trim(0)`` releases every whole free page of every
