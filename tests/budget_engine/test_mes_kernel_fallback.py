@@ -85,15 +85,29 @@ def test_the_built_library_loads_through_the_variable_too(monkeypatch: pytest.Mo
 
 
 class _FailingLibrary:
-    """Stands in for a loaded library whose mes_run cannot allocate its working memory."""
+    """Stands in for a loaded library that cannot map a workspace, or whose mes_run refuses it."""
+
+    def __init__(self, workspace: int | None) -> None:
+        self.workspace = workspace
+        self.freed: list[int] = []
+
+    def mes_workspace_new(self, problem: object) -> int | None:
+        return self.workspace  # None: a NULL pointer
+
+    def mes_workspace_free(self, workspace: int) -> None:
+        self.freed.append(workspace)
 
     def mes_run(self, *args: object) -> int:
-        return 1
+        return -1
 
 
-def test_a_kernel_that_cannot_allocate_hands_the_run_to_exact_arithmetic(
-    caplog: pytest.LogCaptureFixture,
+@pytest.mark.parametrize(
+    ("workspace", "message"), [(None, "could not allocate its working memory"), (1, "refused its workspace")]
+)
+def test_a_kernel_that_cannot_run_hands_the_run_to_exact_arithmetic(
+    workspace: int | None, message: str, caplog: pytest.LogCaptureFixture
 ) -> None:
+    library = _FailingLibrary(workspace)
     kernel = MesKernel(
         costs=[1.0],
         scale=[1.0],
@@ -103,8 +117,10 @@ def test_a_kernel_that_cannot_allocate_hands_the_run_to_exact_arithmetic(
         supporters=[[0]],
         points=None,
         weights=[1],
-        library=_FailingLibrary(),  # type: ignore[arg-type]
+        library=library,  # type: ignore[arg-type]
     )
     with caplog.at_level(logging.WARNING, logger="services.budget.outcomes.mes_kernel"):
         assert kernel.run(1.0, 1.0, 1.0, 0, track=True) is None
-    assert "working memory" in caplog.text
+    assert message in caplog.text
+    kernel.close()
+    assert library.freed == ([] if workspace is None else [workspace])

@@ -19,8 +19,12 @@
  * certified condition keeps its sign, so Add1 can jump straight past those steps.
  */
 #include <math.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#if defined(__unix__) || defined(__APPLE__)
+#include <sys/mman.h>
+#endif
 
 typedef struct {
     int m;                    /* projects */
@@ -281,29 +285,121 @@ static int cheaper(const mes_problem *p, int i, double rho_i, int j, double rho_
 }
 
 /*
- * Run MES at q->b. Writes the funded projects in order to selected[] with their price per
- * point in price[]; for projects found unaffordable, drop_round[j] (number of projects funded
- * before) and drop_money[j] (what their supporters still had); drop_round[j] is -1 otherwise.
- * Returns 0, or -1 when out of memory.
+ * The working memory of runs: every distinct ballot's budget, a copy of the largest project's
+ * supporters, and per-project arrays. Add1 makes thousands of runs; allocating these per run (23 MB of
+ * budgets at a city-wide vote) made glibc raise its mmap threshold after the first free, serve later
+ * runs from the heaps of each worker thread's arena and keep that memory. A workspace is made once per
+ * election and worker, reused by its runs (one at a time), and mapped straight from the kernel with
+ * mmap so that freeing it returns it to the system and leaves malloc's thresholds alone.
  */
-int mes_run(const mes_problem *p, const mes_params *q, mes_result *res, int *selected, double *price,
-            int *drop_round, double *drop_money) {
-    run_state r = {p, q, NULL, NULL, 0, 0, 0, 0.0};
-    int m = p->m, longest = 1;
-    for (int j = 0; j < m; j++)
+typedef struct {
+    int n, longest, m, n_eligible; /* what the workspace was sized for */
+    size_t bytes;                  /* of the whole mapping, this header included */
+    voter *v;
+    supporter *scratch;
+    bound *bounds;
+    int *remaining;
+    int *kept;
+    queue_entry *queue;
+    evaluation *evals;
+} mes_workspace;
+
+static int longest_supporters(const mes_problem *p) {
+    int longest = 1;
+    for (int j = 0; j < p->m; j++)
         if (p->indptr[j + 1] - p->indptr[j] > longest) longest = p->indptr[j + 1] - p->indptr[j];
-    r.v = malloc((size_t)(p->n > 0 ? p->n : 1) * sizeof(voter));
-    r.scratch = malloc((size_t)longest * sizeof(supporter));
-    bound *bounds = malloc((size_t)(m > 0 ? m : 1) * sizeof(bound));
-    int *remaining = malloc((size_t)(p->n_eligible + 1) * sizeof(int));
-    int *kept = malloc((size_t)(p->n_eligible + 1) * sizeof(int));
-    queue_entry *queue = malloc((size_t)(p->n_eligible + 1) * sizeof(queue_entry));
-    evaluation *evals = malloc((size_t)(m > 0 ? m : 1) * sizeof(evaluation));
-    int status = 0;
-    if (!r.v || !r.scratch || !bounds || !remaining || !kept || !queue || !evals) {
-        status = -1;
-        goto done;
+    return longest;
+}
+
+/* Size of count items of size each, rounded up to a cache line; 0 when it would overflow. */
+static size_t block(size_t count, size_t size) {
+    if (count == 0) count = 1;
+    if (count > ((size_t)-1 - 64) / size) return 0;
+    return (count * size + 63) & ~(size_t)63;
+}
+
+static void *map_bytes(size_t bytes) {
+#if defined(MAP_ANONYMOUS)
+    void *memory = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    return memory == MAP_FAILED ? NULL : memory;
+#else
+    return malloc(bytes);
+#endif
+}
+
+static void unmap_bytes(void *memory, size_t bytes) {
+#if defined(MAP_ANONYMOUS)
+    munmap(memory, bytes);
+#else
+    (void)bytes;
+    free(memory);
+#endif
+}
+
+/* A workspace for runs of problem p, or NULL when out of memory. */
+mes_workspace *mes_workspace_new(const mes_problem *p) {
+    int longest = longest_supporters(p);
+    size_t eligible = (size_t)p->n_eligible + 1;
+    size_t sizes[] = {
+        block(1, sizeof(mes_workspace)),
+        block((size_t)(p->n > 0 ? p->n : 1), sizeof(voter)),
+        block((size_t)longest, sizeof(supporter)),
+        block((size_t)(p->m > 0 ? p->m : 1), sizeof(bound)),
+        block(eligible, sizeof(int)),
+        block(eligible, sizeof(int)),
+        block(eligible, sizeof(queue_entry)),
+        block((size_t)(p->m > 0 ? p->m : 1), sizeof(evaluation)),
+    };
+    size_t bytes = 0;
+    for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
+        if (sizes[i] == 0 || bytes > (size_t)-1 - sizes[i]) return NULL;
+        bytes += sizes[i];
     }
+    char *memory = map_bytes(bytes);
+    if (!memory) return NULL;
+    mes_workspace *w = (mes_workspace *)memory;
+    char *at = memory + sizes[0];
+    w->v = (voter *)at;
+    at += sizes[1];
+    w->scratch = (supporter *)at;
+    at += sizes[2];
+    w->bounds = (bound *)at;
+    at += sizes[3];
+    w->remaining = (int *)at;
+    at += sizes[4];
+    w->kept = (int *)at;
+    at += sizes[5];
+    w->queue = (queue_entry *)at;
+    at += sizes[6];
+    w->evals = (evaluation *)at;
+    w->n = p->n;
+    w->longest = longest;
+    w->m = p->m;
+    w->n_eligible = p->n_eligible;
+    w->bytes = bytes;
+    return w;
+}
+
+void mes_workspace_free(mes_workspace *w) {
+    if (w) unmap_bytes(w, w->bytes);
+}
+
+/*
+ * Run MES at q->b in workspace w (made for p; one run at a time). Writes the funded projects in
+ * order to selected[] with their price per point in price[]; for projects found unaffordable,
+ * drop_round[j] (number of projects funded before) and drop_money[j] (what their supporters still
+ * had); drop_round[j] is -1 otherwise. Returns 0, or -1 when w was not made for a problem this size.
+ */
+int mes_run(const mes_problem *p, mes_workspace *w, const mes_params *q, mes_result *res, int *selected,
+            double *price, int *drop_round, double *drop_money) {
+    int m = p->m;
+    if (!w || w->n < p->n || w->m < m || w->n_eligible < p->n_eligible || w->longest < longest_supporters(p))
+        return -1;
+    run_state r = {p, q, w->v, w->scratch, 0, 0, 0, 0.0};
+    bound *bounds = w->bounds;
+    int *remaining = w->remaining, *kept = w->kept;
+    queue_entry *queue = w->queue;
+    evaluation *evals = w->evals;
     for (int g = 0; g < p->n; g++) r.v[g] = (voter){0.0, 1.0, 0.0, 0.0, p->weight[g]};
     for (int j = 0; j < m; j++) drop_round[j] = -1;
     for (int i = 0; i < p->n_eligible; i++) {
@@ -376,13 +472,5 @@ int mes_run(const mes_problem *p, const mes_params *q, mes_result *res, int *sel
     res->uncertain = r.uncertain;
     res->has_limit = r.has_limit;
     res->k_max = r.k_max;
-done:
-    free(r.v);
-    free(r.scratch);
-    free(bounds);
-    free(remaining);
-    free(kept);
-    free(queue);
-    free(evals);
-    return status;
+    return 0;
 }

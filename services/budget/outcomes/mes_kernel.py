@@ -15,6 +15,7 @@ import ctypes
 import importlib.util
 import logging
 import os
+import weakref
 from array import array
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -102,9 +103,14 @@ def _library() -> ctypes.CDLL | None:
 
 
 def _declare(library: ctypes.CDLL) -> None:
+    library.mes_workspace_new.restype = ctypes.c_void_p
+    library.mes_workspace_new.argtypes = [ctypes.POINTER(_Problem)]
+    library.mes_workspace_free.restype = None
+    library.mes_workspace_free.argtypes = [ctypes.c_void_p]
     library.mes_run.restype = ctypes.c_int
     library.mes_run.argtypes = [
         ctypes.POINTER(_Problem),
+        ctypes.c_void_p,
         ctypes.POINTER(_Params),
         ctypes.POINTER(_Result),
         _c_int_p,
@@ -150,8 +156,18 @@ def _as_ints(values: array[int]) -> ctypes._Pointer[ctypes.c_int]:
     return ctypes.cast(values.buffer_info()[0], _c_int_p)
 
 
+def _free_workspaces(library: ctypes.CDLL, idle: list[int]) -> None:
+    while idle:
+        library.mes_workspace_free(idle.pop())
+
+
 class MesKernel:
-    """An election laid out for the C kernel: projects' supporters as compressed rows."""
+    """An election laid out for the C kernel: projects' supporters as compressed rows.
+
+    Runs are made in workspaces (every ballot's budget: 29 MB at 731,674 distinct ballots) that the kernel
+    maps once and reuses: one per run in progress at a time, so one per Add1 worker thread. They are
+    unmapped by :meth:`close`, or when the kernel object is collected.
+    """
 
     def __init__(
         self,
@@ -201,6 +217,13 @@ class MesKernel:
             points=_as_doubles(points_),
             weight=_as_doubles(weights_),
         )
+        self._idle: list[int] = []
+        """Workspaces not in use by a run (addresses); list.pop and list.append are atomic."""
+        weakref.finalize(self, _free_workspaces, library, self._idle)
+
+    def close(self) -> None:
+        """Unmap the workspaces now (the kernel can still run: it maps new ones)."""
+        _free_workspaces(self._library, self._idle)
 
     def run(self, b: float, start: float, step: float, k: int, track: bool) -> KernelRun | None:
         """MES at per-voter budget ``b`` (= start + k * step); None if it could not be certified (or run)."""
@@ -211,12 +234,22 @@ class MesKernel:
         drop_money = (ctypes.c_double * m)()
         result = _Result()
         params = _Params(b, start, step, k, int(track), self._tolerance)
-        status = self._library.mes_run(
-            ctypes.byref(self._problem), ctypes.byref(params), ctypes.byref(result),
-            selected, prices, drop_round, drop_money,
-        )  # fmt: skip
+        try:
+            workspace = self._idle.pop()
+        except IndexError:
+            workspace = self._library.mes_workspace_new(ctypes.byref(self._problem))
+            if not workspace:
+                log.warning("MES kernel could not allocate its working memory: this run is made exactly")
+                return None
+        try:
+            status = self._library.mes_run(
+                ctypes.byref(self._problem), workspace, ctypes.byref(params), ctypes.byref(result),
+                selected, prices, drop_round, drop_money,
+            )  # fmt: skip
+        finally:
+            self._idle.append(workspace)
         if status != 0:
-            log.warning("MES kernel could not allocate its working memory: this run is made exactly")
+            log.warning("MES kernel refused its workspace: this run is made exactly")
             return None
         if result.uncertain:
             return None
