@@ -65,8 +65,9 @@ def document(results: dict[str, WrkResult], args: argparse.Namespace, load: floa
         "# One vs two replicas behind the gateway",
         "",
         f"Measured {datetime.now(UTC):%Y-%m-%d %H:%M} UTC by `bench/bench_replicas.py` on"
-        f" {os.cpu_count()} cores ({cpu_model()}), load average {load:.2f} at the start: the machine was"
-        " loaded by other work, so the figures are noisy and a second replica has no free core to run on.",
+        f" {os.cpu_count()} cores ({cpu_model()}), load average {load:.2f} at the start. A second replica"
+        " adds throughput only when a core is free for it; here wrk, the gateway, both replicas and"
+        " PostgreSQL share every core.",
         f"{versions()}; `wrk -t{args.threads} -c{args.connections} -d{args.duration:g}s`, median of "
         f"{args.rounds} alternating rounds; `GET {DISTRICT_PATH}` through the gateway (aiohttp transport).",
         "",
