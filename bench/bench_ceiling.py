@@ -11,7 +11,9 @@ each row one `wrk --latency` run (after a warm-up) on the same PostgreSQL:
   fresh election per run: the raw upsert, `PUT /budget/elections/{id}/ballot` through the gateway and
   straight to budget;
 * reads, 16 connections: the raw primary-key read, `GET /councils/districts/11110`,
-  `GET /councils/bodies/{id}`, `GET /councils/memberships?organization_id={id}` straight to councils.
+  `GET /councils/bodies/{id}`, `GET /councils/memberships?organization_id={id}` straight to councils;
+* at once (`bench/published_load.py`): ballots through the gateway and district reads while the published
+  outcome of Łódź 2022 is read anonymously through the gateway, each alone and then all together.
 Writes the ratios to bench/RESULTS.md (section `ceiling`). Needs `wrk` on PATH.
 """
 
@@ -31,7 +33,8 @@ import httpx
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.harness import Processes, WrkResult, free_port, parse_wrk, start_profiler  # noqa: E402
+from bench import published_load  # noqa: E402
+from bench.harness import Processes, WrkResult, free_port, start_profiler  # noqa: E402
 from bench.results_file import write_section  # noqa: E402
 from ops import demo  # noqa: E402
 from shared.auth import mint_token  # noqa: E402
@@ -75,15 +78,9 @@ def cpu_seconds(pid: int) -> float:
 def run_wrk(
     url: str, connections: int, duration: float, threads: int, script: Path | None = None
 ) -> WrkResult:
-    command = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{duration:g}s", "--timeout", "5s", "--latency"]
-    if script is not None:
-        command += ["-s", str(script)]
-    result = subprocess.run(
-        [*command, url], capture_output=True, text=True, timeout=duration + 60, check=False, env=os.environ
+    return published_load.wrk_result(
+        published_load.start_wrk(url, connections, duration, threads, script), duration
     )
-    if result.returncode != 0:
-        raise RuntimeError(f"wrk failed ({result.returncode}): {result.stderr.strip()}")
-    return parse_wrk(result.stdout)
 
 
 def election_factory(budget: str, city_token: str) -> Callable[[], int]:
@@ -137,7 +134,9 @@ def ballot_load(work: Path, voters: int, threads: int) -> tuple[str, Path]:
     return city, script
 
 
-def measure_all(args: argparse.Namespace, procs: Processes, urls: dict[str, str], work: Path) -> list[Row]:
+def measure_all(
+    args: argparse.Namespace, procs: Processes, urls: dict[str, str], work: Path
+) -> tuple[list[Row], str]:
     city, script = ballot_load(work, args.tokens, args.threads)
 
     base = {**os.environ, "APP_ENV": "dev", "LOG_LEVEL": "WARNING", "PYTHONDONTWRITEBYTECODE": "1"}
@@ -238,7 +237,40 @@ def measure_all(args: argparse.Namespace, procs: Processes, urls: dict[str, str]
             profiler.wait(timeout=120)
         rows.append(report(Row(label, "reads", result, ceiling, cpu)))
         ceiling = ceiling or rows[-1]
-    return rows
+    mixed = ""
+    if args.rows in ("all", "mixed"):
+        mixed = measure_at_once(args, work, script, city, urls_by_name, new_election)
+    return rows, mixed
+
+
+def measure_at_once(
+    args: argparse.Namespace,
+    work: Path,
+    script: Path,
+    city: str,
+    urls: dict[str, str],
+    new_election: Callable[[], int],
+) -> str:
+    """Ballots and district reads at full speed while the published outcome is read by a steady audience."""
+    published, ballots = published_load.import_published(urls["budget"], city)
+    print(f"published election {published} with {ballots:,} ballots", flush=True)
+    gateway, councils = urls["gateway"], urls["councils"]
+    crowd = published_load.audience(gateway, published, args.audience, args.audience_pause, work)
+    loads = [
+        published_load.Load(
+            "`PUT /budget/elections/{id}/ballot` through the gateway",
+            lambda: f"{gateway}/budget/elections/{new_election()}/ballot",
+            args.ballot_connections,
+            script,
+        ),
+        published_load.Load(
+            "`GET /councils/districts/11110` (access log on)",
+            lambda: f"{councils}/councils/districts/11110",
+            args.read_connections,
+        ),
+    ]
+    crowd_alone, measured = published_load.measure(loads, crowd, args.duration, args.warmup, args.threads)
+    return published_load.markdown(crowd, crowd_alone, measured, ballots)
 
 
 def backend_cpu(admin_url: str, application: str) -> dict[int, float]:
@@ -377,9 +409,14 @@ def main() -> None:
     parser.add_argument("--ballot-connections", type=int, default=32)
     parser.add_argument("--read-connections", type=int, default=16)
     parser.add_argument("--tokens", type=int, default=40_000)
+    parser.add_argument("--audience", type=int, default=32, help="connections reading the published outcome")
+    parser.add_argument("--audience-pause", type=int, default=100, help="ms each pauses between its reads")
     parser.add_argument("--no-write", action="store_true")
     parser.add_argument(
-        "--rows", choices=("all", "ballots", "reads"), default="all", help="a part only (implies --no-write)"
+        "--rows",
+        choices=("all", "ballots", "reads", "mixed"),
+        default="all",
+        help="a part only (implies --no-write)",
     )
     parser.add_argument(
         "--profile", type=Path, help="py-spy the gateway and budget (ballots) and councils (reads) here"
@@ -405,13 +442,13 @@ def main() -> None:
         asyncio.run(ensure_database(admin_url, recreate=True))
         urls = {**migrate_all(admin_url), "admin": admin_url}
         started = time.perf_counter()
-        rows = measure_all(args, procs, urls, work)
+        rows, mixed = measure_all(args, procs, urls, work)
         print(f"measured in {time.perf_counter() - started:.0f}s; logs in {work}", flush=True)
     finally:
         procs.stop_all()
         if embedded is not None:
             embedded.stop()
-    text = markdown(rows, args, (load_start, os.getloadavg()[0]))
+    text = markdown(rows, args, (load_start, os.getloadavg()[0])) + mixed
     print(text)
     if not args.no_write and args.rows == "all":
         write_section("ceiling", text, RESULTS)

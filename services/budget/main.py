@@ -8,7 +8,7 @@ from services.budget.amendments.recheck import council_recheck_part
 from services.budget.amendments.router import router as amendments_router
 from services.budget.cycles.router import router as cycles_router
 from services.budget.district_overview.router import router as district_overview_router
-from services.budget.elections.router import hot_ballot
+from services.budget.elections.router import hot_ballot, hot_published_reads
 from services.budget.elections.router import router as elections_router
 from services.budget.envelopes.router import router as envelopes_router
 from services.budget.evaluation_results.router import router as evaluation_results_router
@@ -59,7 +59,7 @@ def create_app(settings: BudgetSettings | None = None) -> FastAPI:
             amendments_router,
             evaluation_results_router,
         ],
-        hot_routes=[hot_ballot],
+        hot_routes=[hot_ballot, *hot_published_reads],
         readiness_detail=_readiness_detail,
         lifespan_parts=[
             councils_references_part(settings.councils_url, settings.councils_timeout_seconds),

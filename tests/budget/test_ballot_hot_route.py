@@ -2,6 +2,8 @@
 solving, everything else is FastAPI's, with the body the hot handler read replayed."""
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from fastapi import Response
 
@@ -58,26 +60,35 @@ async def test_what_the_hot_handler_declines_fastapi_answers_with_the_same_body(
 async def test_a_well_formed_ballot_is_answered_by_the_hot_handler(
     api: Budget, budget_harness: ServiceHarness
 ) -> None:
-    # The hot route sits in Starlette's `router.middleware_stack`: were a Starlette upgrade to rebuild it,
-    # ballots would silently take the slow path again. This fails instead.
-    stack = budget_harness.app.router.middleware_stack
-    assert isinstance(stack, HotRoutes), type(stack)
-    served: list[str] = []
-    original = stack.hot
-    stack.hot = [
-        (method, pattern, HotRoute(hot.method, hot.route, _recording(hot.handler, served)))
-        for method, pattern, hot in original
-    ]
-    try:
+    with hot_handlers_recorded(budget_harness, "PUT") as served:
         eid = (await create_election(api, ballot={"type": "approval", "max_length": 3}))["id"]
         cast = await api.client.put(
             f"/budget/elections/{eid}/ballot", json={"project_ids": ["A"]}, headers=api.citizen
         )
         assert cast.status_code == 200, cast.text
+    assert served == ["answered"]
+
+
+@contextmanager
+def hot_handlers_recorded(harness: ServiceHarness, method: str) -> Iterator[list[str]]:
+    """What the hot handlers of `method` did with each request they saw: "answered" or "declined"."""
+    # The hot routes sit in Starlette's `router.middleware_stack`: were a Starlette upgrade to rebuild it,
+    # requests would silently take the slow path again. This fails instead.
+    stack = harness.app.router.middleware_stack
+    assert isinstance(stack, HotRoutes), type(stack)
+    served: list[str] = []
+    original = stack.hot
+    stack.hot = [
+        (hot_method, pattern, HotRoute(hot.method, hot.route, _recording(hot.handler, served)))
+        if hot_method == method
+        else (hot_method, pattern, hot)
+        for hot_method, pattern, hot in original
+    ]
+    try:
+        yield served
     finally:
         stack.hot = original
-    assert budget_harness.app.router.middleware_stack is stack
-    assert served == ["answered"]
+    assert harness.app.router.middleware_stack is stack
 
 
 def _recording(handler: HotHandler, served: list[str]) -> HotHandler:

@@ -1,5 +1,6 @@
 """The outcome as an SVG chart: the JSON read's answers, its own ETag, escaped text, exact labels."""
 
+import re
 import xml.etree.ElementTree as ET
 from collections.abc import AsyncIterator
 from fractions import Fraction
@@ -80,18 +81,20 @@ async def test_a_published_outcome_as_svg(
 async def test_the_chart_has_its_own_etag_and_is_kept_by_record(
     api_and_db: tuple[Budget, AsyncConnection], budget_harness: ServiceHarness, auth: Auth
 ) -> None:
-    api, _ = api_and_db
+    api, conn = api_and_db
     eid = await published_election(api, auth)
     url = f"/budget/elections/{eid}/outcome.svg"
     first = await api.client.get(url)
     tag = first.headers["etag"]
     json_tag = (await api.client.get(f"/budget/elections/{eid}/outcome")).headers["etag"]
     assert tag != json_tag
-    with statements(budget_harness.engine) as seen:
+    driver = (await conn.get_raw_connection()).driver_connection
+    with statements(budget_harness.engine, driver) as seen:
         again = await api.client.get(url)
     assert again.content == first.content
     sql = [s.lower() for s in seen if not s.lower().startswith(("savepoint", "release", "rollback"))]
-    assert len(sql) == 1 and "from budget.elections" in sql[0], sql  # the SVG is kept by record id
+    # The SVG is kept by record id; an anonymous read asks the election's pointer alone (published_hot.py).
+    assert len(sql) == 1 and re.search(r"from (budget\.)?elections\b", sql[0]), sql
     for header in (tag, f"W/{tag}", f'"other", {tag}', "*"):
         response = await api.client.get(url, headers={"If-None-Match": header})
         assert response.status_code == 304 and response.content == b"", header

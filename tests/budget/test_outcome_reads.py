@@ -171,11 +171,13 @@ async def test_the_published_outcome_is_read_by_key_without_touching_ballots(
     sql = [s.lower() for s in seen if not s.lower().startswith(("savepoint", "release", "rollback"))]
     assert not [s for s in sql if reads_ballots(s)], sql
     assert len(sql) == 2, sql  # the election by its id, then the outcome by its id
-    with statements(budget_harness.engine) as seen:
+    driver = (await conn.get_raw_connection()).driver_connection
+    with statements(budget_harness.engine, driver) as seen:
         again = await api.client.get(url, headers=headers)
     assert again.content == response.content and again.headers["etag"] == response.headers["etag"]
     sql = [s.lower() for s in seen if not s.lower().startswith(("savepoint", "release", "rollback"))]
-    assert len(sql) == 1 and "from budget.elections" in sql[0], sql  # its JSON is kept by record id
+    # Its JSON is kept by record id; an anonymous read asks the election's pointer alone (published_hot.py).
+    assert len(sql) == 1 and re.search(r"from (budget\.)?elections\b", sql[0]), sql
     assert response.headers["etag"] == f'"outcome-{response.json()["id"]}"'
     assert response.headers["cache-control"] == "public, max-age=60"
     assert await outcome_rows(conn, eid) == 1

@@ -1,6 +1,7 @@
 import re
 from collections.abc import AsyncIterator
 from decimal import Decimal
+from functools import partial
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response
@@ -14,6 +15,7 @@ from services.budget.elections import ballots, chart, outcomes, pb_export, pb_im
 from services.budget.elections.ballots import BallotConfigCache
 from services.budget.elections.errors import FileTooLarge, InvalidPbFile
 from services.budget.elections.published import PublishedBodies, published_etag
+from services.budget.elections.published_hot import published_read
 from services.budget.elections.schemas import (
     BallotIn,
     BallotOut,
@@ -489,3 +491,23 @@ async def export_pb(
         media_type="text/plain; charset=utf-8",
         headers={"content-disposition": f'attachment; filename="election-{election_id}.pb"'},
     )
+
+
+hot_published_reads = [
+    published_read(
+        router,
+        get_outcome,
+        bodies=_published_bodies,
+        etag=published_etag,
+        media_type="application/json",
+        cache_control=PUBLISHED_CACHE_CONTROL,
+    ),
+    published_read(
+        router,
+        get_outcome_svg,
+        bodies=partial(_published_bodies, name="published_charts"),
+        etag=chart.chart_etag,
+        media_type=SvgResponse.media_type,
+        cache_control=PUBLISHED_CACHE_CONTROL,
+    ),
+]
