@@ -19,6 +19,7 @@ Writes the ratios to bench/RESULTS.md (section `ceiling`). Needs `wrk` on PATH.
 
 import argparse
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -66,6 +67,7 @@ class Row:
     result: WrkResult
     ceiling: "Row | None" = None
     cpu_ms: dict[str, float] | None = None  # CPU time per request of each serving process
+    ratios: list[float] | None = None  # to the ceiling's run of the same round, one a round
 
 
 def cpu_seconds(pid: int) -> float:
@@ -201,46 +203,93 @@ def measure_all(
         f"wrk -t{args.threads} --latency, {args.duration:g}s per row after a {args.warmup:g}s warm-up",
         flush=True,
     )
-    ceiling: Row | None = None
-    for label, url_of in ballot_rows if args.rows in ("all", "ballots") else []:
-        if args.warmup > 0:
-            run_wrk(url_of(), args.ballot_connections, args.warmup, args.threads, script)
-        url = url_of()
-        serving = serving_processes(url, urls_by_name)
-        profiler = None
-        if "straight" in label:
-            profiler = profile(args, procs, "budget", "ballots-direct")
-        elif "gateway" in label:
-            profiler = profile(args, procs, "gateway", "ballots-gateway")
-        backends = Backends.of(urls["admin"], serving)
-        before = {name: cpu_seconds(procs.pid(name)) for name in serving}
-        result = run_wrk(url, args.ballot_connections, args.duration, args.threads, script)
-        cpu = per_request(procs, before, result, backends)
-        if profiler is not None:
-            profiler.wait(timeout=120)
-        rows.append(report(Row(label, "ballots", result, ceiling, cpu)))
-        ceiling = ceiling or rows[-1]
-        if result.requests > args.tokens:
-            print(f"  ({result.requests - args.tokens} requests reused a token: raise --tokens)", flush=True)
-    ceiling = None
-    for label, url in read_rows if args.rows in ("all", "reads") else []:
-        if args.warmup > 0:
-            run_wrk(url, args.read_connections, args.warmup, args.threads)
-        name = next((n for n in ("districts", "bodies", "memberships") if f"/councils/{n}" in label), None)
-        profiler = profile(args, procs, "councils", name) if name else None
-        serving = serving_processes(url, urls_by_name)
-        backends = Backends.of(urls["admin"], serving)
-        before = {name: cpu_seconds(procs.pid(name)) for name in serving}
-        result = run_wrk(url, args.read_connections, args.duration, args.threads)
-        cpu = per_request(procs, before, result, backends)
-        if profiler is not None:
-            profiler.wait(timeout=120)
-        rows.append(report(Row(label, "reads", result, ceiling, cpu)))
-        ceiling = ceiling or rows[-1]
+    if args.rows in ("all", "ballots"):
+        specs = [(label, url_of, script) for label, url_of in ballot_rows]
+        rows += measure_rounds(args, procs, urls["admin"], urls_by_name, "ballots", specs)
+    if args.rows in ("all", "reads"):
+        reads = [(label, (lambda url=url: url), None) for label, url in read_rows]
+        rows += measure_rounds(args, procs, urls["admin"], urls_by_name, "reads", reads)
     mixed = ""
     if args.rows in ("all", "mixed"):
         mixed = measure_at_once(args, work, script, city, urls_by_name, new_election)
     return rows, mixed
+
+
+def measure_rounds(
+    args: argparse.Namespace,
+    procs: Processes,
+    admin_url: str,
+    urls_by_name: dict[str, str],
+    kind: str,
+    specs: list[tuple[str, Callable[[], str], Path | None]],
+) -> list[Row]:
+    """`--rounds` rounds of the rows in `specs`, the first its ceiling; each row's medians, and its ratio the
+    median of its ratios to the ceiling's run in the same round (the same minutes of a shared machine)."""
+    connections = args.ballot_connections if kind == "ballots" else args.read_connections
+    runs: dict[str, list[tuple[WrkResult, dict[str, float]]]] = {label: [] for label, _, _ in specs}
+    for round_index in range(args.rounds):
+        for label, url_of, script in specs:
+            if args.warmup > 0:
+                run_wrk(url_of(), connections, args.warmup, args.threads, script)
+            url = url_of()
+            serving = serving_processes(url, urls_by_name)
+            target = profile_target(label) if round_index == 0 else None
+            profiler = profile(args, procs, *target) if target else None
+            backends = Backends.of(admin_url, serving)
+            before = {name: cpu_seconds(procs.pid(name)) for name in serving}
+            result = run_wrk(url, connections, args.duration, args.threads, script)
+            cpu = per_request(procs, before, result, backends)
+            if profiler is not None:
+                profiler.wait(timeout=120)
+            runs[label].append((result, cpu))
+            report(Row(label, kind, result, None, cpu))
+            if kind == "ballots" and result.requests > args.tokens:
+                print(
+                    f"  ({result.requests - args.tokens} requests reused a token: raise --tokens)", flush=True
+                )
+    rows: list[Row] = []
+    ceiling_runs = runs[specs[0][0]]
+    for label, _, _ in specs:
+        mine = runs[label]
+        ratios = None
+        if rows:
+            ratios = [
+                r.requests_per_second / c.requests_per_second
+                for (r, _), (c, _) in zip(mine, ceiling_runs, strict=True)
+            ]
+        rows.append(
+            Row(label, kind, median_result(mine), rows[0] if rows else None, median_cpu(mine), ratios)
+        )
+    print(f"medians of {args.rounds} rounds, ratios to the ceiling's run of the same round:", flush=True)
+    for row in rows:
+        report(row)
+    return rows
+
+
+def profile_target(label: str) -> tuple[str, str] | None:
+    """The process `--profile` records during a row, and the row's name for its file."""
+    if "straight" in label:
+        return "budget", "ballots-direct"
+    if "gateway" in label:
+        return "gateway", "ballots-gateway"
+    name = next((n for n in ("districts", "bodies", "memberships") if f"/councils/{n}" in label), None)
+    return ("councils", name) if name else None
+
+
+def median_result(runs: list[tuple[WrkResult, dict[str, float]]]) -> WrkResult:
+    results = [result for result, _ in runs]
+    return WrkResult(
+        requests_per_second=statistics.median(r.requests_per_second for r in results),
+        p50_ms=statistics.median(r.p50_ms for r in results),
+        p99_ms=statistics.median(r.p99_ms for r in results),
+        requests=sum(r.requests for r in results),
+        errors=sum(r.errors for r in results),
+    )
+
+
+def median_cpu(runs: list[tuple[WrkResult, dict[str, float]]]) -> dict[str, float]:
+    names = runs[0][1].keys()
+    return {name: statistics.median(cpu[name] for _, cpu in runs if name in cpu) for name in names}
 
 
 def measure_at_once(
@@ -344,11 +393,27 @@ def profile(
     return start_profiler(procs.pid(name), args.profile, row, args.duration)
 
 
+def ratio_of(row: Row) -> float | None:
+    """The median of the row's per-round ratios; without rounds, its rate over its ceiling's."""
+    if row.ratios:
+        return statistics.median(row.ratios)
+    if row.ceiling is None:
+        return None
+    return row.result.requests_per_second / row.ceiling.result.requests_per_second
+
+
+def ratio_text(row: Row) -> str:
+    ratio = ratio_of(row)
+    if ratio is None:
+        return "—"
+    if row.ratios and len(row.ratios) > 1:
+        return f"{ratio:.2f} ({', '.join(f'{r:.2f}' for r in row.ratios)})"
+    return f"{ratio:.2f}"
+
+
 def report(row: Row) -> Row:
     r = row.result
-    ratio = (
-        f"  ratio {r.requests_per_second / row.ceiling.result.requests_per_second:.2f}" if row.ceiling else ""
-    )
+    ratio = f"  ratio {ratio_text(row)}" if row.ceiling else ""
     print(
         f"  {row.label:<70} {r.requests_per_second:>8,.0f}/s p50 {r.p50_ms:6.1f} ms p99 {r.p99_ms:7.1f} ms"
         f" errors {r.errors}{ratio}  CPU ms/request: {cpu_text(row)}",
@@ -371,7 +436,10 @@ def markdown(rows: list[Row], args: argparse.Namespace, load: tuple[float, float
         "measured in the same run are the meaningful numbers). Every process one uvicorn worker; `wrk "
         f"-t{args.threads} -d{args.duration:g}s --latency` after a {args.warmup:g}s warm-up; ballots at "
         f"{args.ballot_connections} connections, each request its own voter token, a fresh election per run; "
-        f"reads at {args.read_connections} connections. CPU ms a request: user + system CPU time of each "
+        f"reads at {args.read_connections} connections. {args.rounds} rounds, the rows interleaved in each: "
+        "req/s, latencies and CPU are medians over the rounds, a ratio the median of the row's ratios to "
+        "its ceiling's run in the same round (each round's in brackets). "
+        "CPU ms a request: user + system CPU time of each "
         "serving process over the row divided by its requests (less load-dependent than req/s), `postgres` "
         "that of the PostgreSQL backends of the service (or raw app) that does the database work. "
         "Raw ceiling: `bench/raw_app.py` "
@@ -389,12 +457,12 @@ def markdown(rows: list[Row], args: argparse.Namespace, load: tuple[float, float
                 f"{r.errors} | {cpu_text(row)} | — | — | ceiling |"
             )
             continue
-        ratio = r.requests_per_second / row.ceiling.result.requests_per_second
+        ratio = ratio_of(row) or 0.0
         goal = "≥ 0.5" + (" and p99 < 100 ms" if "gateway" in row.label else "")
         met = ratio >= 0.5 and ("gateway" not in row.label or r.p99_ms < 100)
         lines.append(
             f"| {row.label} | {r.requests_per_second:,.0f} | {r.p50_ms:.1f} | {r.p99_ms:.1f} | {r.errors} | "
-            f"{cpu_text(row)} | {row.ceiling.result.requests_per_second:,.0f} | {ratio:.2f} | "
+            f"{cpu_text(row)} | {row.ceiling.result.requests_per_second:,.0f} | {ratio_text(row)} | "
             f"{goal}: {'met' if met else 'NOT met'} |"
         )
     return "\n".join(lines) + "\n"
@@ -405,6 +473,7 @@ def main() -> None:
     parser.add_argument("--database-url", default=os.environ.get("BENCH_DATABASE_URL"))
     parser.add_argument("--duration", type=float, default=10)
     parser.add_argument("--warmup", type=float, default=2)
+    parser.add_argument("--rounds", type=int, default=3, help="rounds of every row, interleaved")
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--ballot-connections", type=int, default=32)
     parser.add_argument("--read-connections", type=int, default=16)
