@@ -132,5 +132,7 @@ def test_a_status_the_service_describes_in_its_own_words_keeps_them(
     assert not_found == "No such record or path"
     changed = merged["paths"]["/councils/persons/{person_id}"]["patch"]["responses"]["412"]["description"]
     assert changed == "The record changed since its ETag was read"  # the service's words
-    computing = merged["paths"]["/budget/elections/{election_id}/outcome"]["get"]["responses"]["409"]
-    assert "Another request is computing this outcome" in computing["description"]
+    outcome = merged["paths"]["/budget/elections/{election_id}/outcome"]["get"]["responses"]
+    assert outcome["404"]["description"] == "No such election, or its published outcome is not stored"
+    assert "Still being computed" in outcome["202"]["description"]  # a 2xx of the service's, with its headers
+    assert set(outcome["202"]["headers"]) == {"Retry-After", "Location"}

@@ -147,7 +147,8 @@ class OutcomeComputations:
                 # before the claim statement could insert, so this read sees its outcome.
                 found = await inputs.find(session)
                 if found is not None:
-                    await session.rollback()
+                    session.expunge(found)  # kept loaded: a rollback expires what its session holds
+                    await session.rollback()  # the claim taken, if any, with it
                     return found
                 if started is None:
                     held = await repository.outcome_computation(session, inputs.key)
