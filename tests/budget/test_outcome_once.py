@@ -15,6 +15,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_async_engine
 
 from services.budget.elections import outcomes, repository
+from services.budget.elections.computations import outcome_computations
 from shared.settings import async_url, plain_url
 from tests.budget.conftest import Auth, Budget, create_election
 from tests.conftest import Database, assert_problem
@@ -78,6 +79,13 @@ def later(seconds: float, call: Callable[[], Any]) -> Any:
         return await call()
 
     return run()
+
+
+async def eventually(condition: Callable[[], bool], seconds: float = 10) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, "not within the time"
+        await asyncio.sleep(0.05)
 
 
 async def claims_of(database: Database, election_id: int) -> list[asyncpg.Record]:
@@ -168,6 +176,25 @@ async def test_a_computation_holds_no_connection_while_the_engine_runs(
     wait(10)
     await api.ok("GET", f"/budget/elections/{eid}/outcome?rule=mes-add1", api.city)
     assert runs.rules == ["mes-add1"]
+
+
+async def test_a_process_stopping_cancels_its_computations_and_releases_their_claims(
+    committing: Budget, auth: Auth, runs: Runs, wait: Callable[[float], None], committed_database: Database
+) -> None:
+    api = committing
+    eid = await voted_election(api, auth)
+    wait(0)
+    url = f"/budget/elections/{eid}/outcome?rule=mes-add1"
+    assert (await api.client.get(url, headers=api.city)).status_code == 202
+    await eventually(lambda: runs.rules == ["mes-add1"])  # the engine is running
+    assert len(await claims_of(committed_database, eid)) == 1
+    await outcome_computations(api.app.state).close()  # what the lifespan's shutdown does
+    assert await claims_of(committed_database, eid) == []
+    assert outcome_computations(api.app.state).jobs == {}
+    await asyncio.sleep(SLOW)  # the engine's thread ends on its own; nothing is stored
+    assert (await api.client.get(url, headers=api.city)).status_code == 202  # computed anew
+    await eventually(lambda: runs.rules == ["mes-add1", "mes-add1"])
+    await eventually(lambda: len(runs.spans) == 2)
 
 
 async def test_different_outcomes_are_computed_side_by_side(

@@ -6,7 +6,8 @@ connection is held while the engine runs:
 
 1. claim: one short transaction takes the outcome's row in `outcome_computations` (new, or a lease that ran
    out: its owner died) and looks for the outcome once more (stored meanwhile: the claim is rolled back);
-2. compute in a worker thread, while a heartbeat renews the claim's lease;
+2. compute in a thread of its own (a daemon: a process stopping does not wait for it), while a heartbeat
+   renews the claim's lease;
 3. store: one short transaction inserts the outcome and deletes the claim. An OutcomeError deletes the claim.
 
 Within a process, requests for the same outcome await the same task (`OutcomeComputations.jobs`); a request
@@ -19,6 +20,7 @@ import asyncio
 import logging
 import os
 import socket
+import threading
 import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -26,12 +28,11 @@ from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import partial
-from typing import Any
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import State
 
 from services.budget.elections import repository
@@ -46,6 +47,7 @@ logger = logging.getLogger("budget.outcomes")
 SEOUL = ZoneInfo("Asia/Seoul")
 RETRY_AFTER = 5
 """Seconds a caller told 202 is asked to wait before asking again."""
+T = TypeVar("T")
 POLL_FIRST, POLL_MAX = 0.2, 2.0
 """While another replica computes: seconds between looks for its outcome (doubling up to POLL_MAX)."""
 
@@ -81,6 +83,34 @@ class Job:
     inputs: OutcomeInputs
     started_at: datetime
     task: "asyncio.Task[OutcomeRecord] | None" = field(default=None)
+
+
+async def in_daemon_thread(call: Callable[[], T], name: str) -> T:
+    """`call()` in a thread of its own, awaited. Not the shared worker threads (run_in_threadpool): a
+    computation may run for minutes and would hold one of their tokens that long; and a daemon thread, so
+    that a process stopping (its computations cancelled, claims released) need not wait for the engine to
+    finish. The C kernel releases the GIL while it runs."""
+    loop = asyncio.get_running_loop()
+    done: asyncio.Future[T] = loop.create_future()
+
+    def settle(result: T | None, error: BaseException | None) -> None:
+        if done.cancelled():
+            return
+        if error is not None:
+            done.set_exception(error)
+        else:
+            done.set_result(result)  # type: ignore[arg-type]
+
+    def run() -> None:
+        try:
+            result, error = call(), None
+        except BaseException as exc:  # handed to the awaiting task, as run_in_threadpool would
+            result, error = None, exc
+        with suppress(RuntimeError):  # the loop closed meanwhile: nobody awaits this any more
+            loop.call_soon_threadsafe(settle, result, error)
+
+    threading.Thread(target=run, name=name, daemon=True).start()
+    return await done
 
 
 def process_owner() -> str:
@@ -164,8 +194,7 @@ class OutcomeComputations:
         started = time.perf_counter()
         try:
             async with self._heartbeat(inputs.key):
-                # In a worker thread: the engine runs for seconds to minutes (the C kernel releases the GIL).
-                computed = await run_in_threadpool(inputs.decision)
+                computed = await in_daemon_thread(inputs.decision, name=f"outcome {inputs.election_id}")
             record = await self._store(inputs, computed)
         except OutcomeError as exc:
             await self._release(inputs.key)
