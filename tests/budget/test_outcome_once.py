@@ -152,6 +152,30 @@ async def test_a_request_past_the_wait_is_answered_202_and_then_reads_the_outcom
     assert await claims_of(committed_database, eid) == []
 
 
+async def test_while_ballots_change_one_computation_of_an_outcome_runs_at_a_time(
+    committing: Budget, auth: Auth, runs: Runs, wait: Callable[[float], None]
+) -> None:
+    """Each ballot cast changes the digest, so the outcome's key: a caller polling a long computation of an
+    open election does not start another one each time it asks."""
+    api = committing
+    eid = await voted_election(api, auth, votes=4)
+    wait(0.2)
+    url = f"/budget/elections/{eid}/outcome?rule=greedy"
+    first = await api.client.get(url, headers=api.city)
+    assert first.status_code == 202, first.text
+    late = auth("citizen", subject=f"late-{eid}")
+    await api.ok("PUT", f"/budget/elections/{eid}/ballot", late, json={"project_ids": ["C"]})
+    second = await api.client.get(url, headers=api.city)  # another digest, while the first still computes
+    assert second.status_code == 202, second.text
+    assert second.json()["started_at"] == first.json()["started_at"]
+    assert runs.rules == ["greedy"]
+    await eventually(lambda: len(runs.spans) == 1)
+    wait(10)
+    latest = await api.ok("GET", url, api.city)  # the first is stored; this digest is computed now
+    assert latest["n_ballots"] == 5
+    assert runs.rules == ["greedy", "greedy"]
+
+
 async def test_a_computation_holds_no_connection_while_the_engine_runs(
     committing: Budget, auth: Auth, runs: Runs, wait: Callable[[float], None], committed_database: Database
 ) -> None:

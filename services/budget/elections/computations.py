@@ -57,6 +57,8 @@ class OutcomeInputs:
     """One outcome to compute: its key, the engine run (inputs read in one snapshot), the record's values."""
 
     key: str
+    asked: str
+    """The outcome asked for: the key without the ballots' digest."""
     election_id: int
     rule: str
     digest: str
@@ -125,6 +127,9 @@ class OutcomeComputations:
         self.state = state  # the app's: its sessionmaker and settings are read when used (tests swap them)
         self.owner = owner or process_owner()
         self.jobs: dict[str, Job] = {}
+        """By outcome key (with the ballots' digest)."""
+        self.asked: dict[str, Job] = {}
+        """By outcome asked for (without the digest): the one computing now."""
 
     @property
     def sessionmaker(self) -> async_sessionmaker[AsyncSession]:
@@ -137,26 +142,51 @@ class OutcomeComputations:
         return settings
 
     async def outcome(self, inputs: OutcomeInputs) -> OutcomeRecord:
-        """The stored outcome, computed here or by another replica, within the wait; else StillComputing."""
-        job = self.jobs.get(inputs.key)
-        if job is None:
-            job = Job(inputs, datetime.now(SEOUL))
-            job.task = asyncio.create_task(self._run(job), name=f"outcome {inputs.key}")
-            self.jobs[inputs.key] = job
-            job.task.add_done_callback(partial(self._done, inputs.key))
+        """The stored outcome, computed here or by another replica, within the wait; else StillComputing.
+
+        One computation at a time per outcome asked for (election, rule, params, tie-break) in a process:
+        while ballots change (an open election) each request reads another digest, and a caller polling a
+        long computation would otherwise start a new one every time. A request for another digest of an
+        outcome being computed waits for that computation, then computes its own within what is left of
+        its wait (or is answered 202 with the running one's start).
+        """
+        deadline = time.monotonic() + self.settings.outcome_wait_seconds
+        while (job := self.jobs.get(inputs.key)) is None:
+            other = self.asked.get(inputs.asked)
+            if other is None:
+                job = self._start(inputs)
+                break
+            await self._wait(other, deadline)
+            if other.task is not None and not other.task.done():
+                raise StillComputing(inputs, other.started_at)
+        await self._wait(job, deadline)
         task = job.task
         assert task is not None
-        # asyncio.wait never cancels the task: a client that goes away (this request cancelled) or a wait
-        # that ends leaves the computation running for the next request.
-        await asyncio.wait([task], timeout=self.settings.outcome_wait_seconds)
         if not task.done():
             raise StillComputing(inputs, job.started_at)
         return task.result()
 
-    def _done(self, key: str, task: "asyncio.Task[OutcomeRecord]") -> None:
-        job = self.jobs.get(key)
-        if job is not None and job.task is task:
+    def _start(self, inputs: OutcomeInputs) -> Job:
+        job = Job(inputs, datetime.now(SEOUL))
+        job.task = asyncio.create_task(self._run(job), name=f"outcome {inputs.key}")
+        self.jobs[inputs.key] = job
+        self.asked[inputs.asked] = job
+        job.task.add_done_callback(partial(self._done, job))
+        return job
+
+    @staticmethod
+    async def _wait(job: Job, deadline: float) -> None:
+        """Until the job ends or the deadline passes. asyncio.wait never cancels the task: a client that goes
+        away (this request cancelled) or a wait that ends leaves the computation running for the next one."""
+        assert job.task is not None
+        await asyncio.wait([job.task], timeout=max(0.0, deadline - time.monotonic()))
+
+    def _done(self, job: Job, task: "asyncio.Task[OutcomeRecord]") -> None:
+        key = job.inputs.key
+        if self.jobs.get(key) is job:
             del self.jobs[key]
+        if self.asked.get(job.inputs.asked) is job:
+            del self.asked[job.inputs.asked]
         exc = None if task.cancelled() else task.exception()
         if exc is not None and not isinstance(exc, OutcomeFailed):  # OutcomeFailed: the waiting request's 422
             logger.error("outcome computation failed", exc_info=exc, extra={"key": key})

@@ -310,6 +310,7 @@ async def _read_inputs(
     )
     return OutcomeInputs(
         key=json.dumps([election.id, rule, key_params, key_tie_break, digest], sort_keys=True, default=str),
+        asked=json.dumps([election.id, rule, key_params, key_tie_break], sort_keys=True, default=str),
         election_id=election.id,
         rule=rule,
         digest=digest,
