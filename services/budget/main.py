@@ -8,6 +8,7 @@ from services.budget.amendments.recheck import council_recheck_part
 from services.budget.amendments.router import router as amendments_router
 from services.budget.cycles.router import router as cycles_router
 from services.budget.district_overview.router import router as district_overview_router
+from services.budget.elections.computations import outcome_computations_part
 from services.budget.elections.router import hot_ballot, hot_published_reads
 from services.budget.elections.router import router as elections_router
 from services.budget.envelopes.router import router as envelopes_router
@@ -65,6 +66,7 @@ def create_app(settings: BudgetSettings | None = None) -> FastAPI:
             councils_references_part(settings.councils_url, settings.councils_timeout_seconds),
             councils_client_part(),  # before the re-check loop, which uses it: closed after it
             council_recheck_part(settings),
+            outcome_computations_part(),  # cancels outcomes computing here at shutdown, releases their claims
         ],
     )
     Gauge(

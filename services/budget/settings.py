@@ -1,4 +1,4 @@
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, model_validator
 
 from shared.settings import DEV_DB_PASSWORD, DEV_VOTER_HASH_SECRET, ServiceSettings, dev_service_url
 
@@ -37,6 +37,23 @@ class BudgetSettings(ServiceSettings):
     council_recheck_batch: int = Field(
         default=20, ge=1, le=1000, validation_alias="BUDGET_COUNCIL_RECHECK_BATCH"
     )
+    # Outcomes computed apart from requests (elections/computations.py): how long a request waits for one
+    # before answering 202; the claim's lease across replicas (renewed while computing; a dead one's expires).
+    outcome_wait_seconds: float = Field(
+        default=10.0, ge=0, le=60, validation_alias="BUDGET_OUTCOME_WAIT_SECONDS"
+    )
+    outcome_lease_seconds: float = Field(
+        default=60.0, gt=0, le=3600, validation_alias="BUDGET_OUTCOME_LEASE_SECONDS"
+    )
+    outcome_renew_seconds: float = Field(
+        default=20.0, gt=0, le=1200, validation_alias="BUDGET_OUTCOME_RENEW_SECONDS"
+    )
+
+    @model_validator(mode="after")
+    def _renew_within_lease(self) -> "BudgetSettings":
+        if self.outcome_renew_seconds >= self.outcome_lease_seconds:
+            raise ValueError("BUDGET_OUTCOME_RENEW_SECONDS must be shorter than BUDGET_OUTCOME_LEASE_SECONDS")
+        return self
 
     def body_limits(self) -> dict[str, int]:
         """The import route takes the whole file and its multipart envelope."""

@@ -15,8 +15,9 @@ DISTRICT = "11110"  # 종로구
 class Budget:
     """Builds records through the API as the right role, failing loudly on any non-2xx."""
 
-    def __init__(self, client: httpx.AsyncClient, auth: Auth) -> None:
+    def __init__(self, client: httpx.AsyncClient, auth: Auth, app: Any = None) -> None:
         self.client = client
+        self.app = app  # the FastAPI app behind `client`, when a test looks at its state (its pool)
         self.auth = auth
         self.city = auth("city_officer", subject="city-officer-1")
         self.officer = auth("district_officer", DISTRICT, subject="jongno-officer")
@@ -113,7 +114,7 @@ async def committing(committed_database: Database, budget_settings: Any, auth: A
 
     app = create_app(budget_settings)
     async with pooled_client(app, committed_database.service_urls["budget"], 25, 5) as client:
-        yield Budget(client, auth)
+        yield Budget(client, auth, app)
 
 
 def window(hours_before: float = 1, hours_after: float = 1) -> dict[str, str]:

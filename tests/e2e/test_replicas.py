@@ -23,6 +23,7 @@ import httpx
 import pytest
 from sqlalchemy.ext.asyncio import create_async_engine
 
+from bench.synthetic_pb import write_synthetic_pb
 from ops.processes import stop_processes
 from ops.readiness import wait_until_ready
 from services.evaluation.outbox.service import enqueue_result_confirmed
@@ -196,14 +197,95 @@ def test_an_outcome_asked_of_both_replicas_at_once_is_computed_once(
             return await asyncio.gather(*(client.get(url, headers=city) for client in (a, b) * 8))
 
     answers = asyncio.run(ask_both())
+    # Within the wait (10 s): each is answered with the outcome, whichever replica computed it.
     assert {r.status_code for r in answers} == {200}, [r.text for r in answers if r.status_code != 200]
     assert len({r.json()["id"] for r in answers}) == 1
-    computed = [
+    assert len(_computed(replicated.log_dir, eid)) == 1
+    claims = asyncio.run(
+        _fetch(
+            replicated.database.service_urls["budget"],
+            "SELECT key FROM budget.outcome_computations WHERE election_id = $1",
+            eid,
+        )
+    )
+    assert claims == []  # the computing replica deleted its claim with the outcome it stored
+
+
+def _computed(log_dir: Path, election_id: int) -> list[str]:
+    """The "outcome computed" log lines of an election's outcomes (every budget process logs to one file)."""
+    return [
         line
-        for line in (replicated.log_dir / "budget.log").read_text(encoding="utf-8").splitlines()
-        if '"outcome computed"' in line and f'"election_id": {eid},' in line
+        for line in (log_dir / "budget.log").read_text(encoding="utf-8").splitlines()
+        if '"outcome computed"' in line and f'"election_id": {election_id},' in line
     ]
-    assert len(computed) == 1, computed
+
+
+def test_a_computation_whose_replica_is_killed_is_taken_over_when_its_lease_expires(
+    replicated: Replicated, auth: Callable[..., dict[str, str]], tmp_path: Path
+) -> None:
+    """Replica x claims a long computation and is killed (-9); y answers 202 while x's lease is live, then
+    takes the claim over and computes the outcome once.
+
+    Two budget processes of their own on the same database: a short wait and lease, and x without the MES
+    kernel (exact arithmetic: MES+Add1 on 2,000 voters takes ~20 s there, under a second on y's kernel)."""
+    city = auth("city_officer")
+    budget_url = replicated.database.service_urls["budget"]
+    env = dict(os.environ) | {
+        "BUDGET_DATABASE_URL": budget_url,
+        "COUNCILS_URL": replicated.urls["councils-a"],
+        "BUDGET_COUNCIL_RECHECK_ENABLED": "false",
+        "BUDGET_OUTCOME_WAIT_SECONDS": "0.5",
+        "BUDGET_OUTCOME_LEASE_SECONDS": "3",
+        "BUDGET_OUTCOME_RENEW_SECONDS": "1",
+    }
+    ports = {"x": free_port(), "y": free_port()}
+    processes = {
+        "x": start(
+            "budget", ports["x"], env | {"BUDGET_MES_KERNEL_PATH": str(tmp_path / "no-kernel.so")}, tmp_path
+        ),
+    }
+    processes["y"] = start("budget", ports["y"], env, tmp_path)
+    try:
+        for name, process in processes.items():
+            wait_until_ready(f"http://127.0.0.1:{ports[name]}/readyz", process, timeout=90)
+        x = httpx.Client(base_url=f"http://127.0.0.1:{ports['x']}", timeout=30)
+        y = httpx.Client(base_url=f"http://127.0.0.1:{ports['y']}", timeout=30)
+        with x, y:
+            pb = write_synthetic_pb(tmp_path / "city.pb", n_voters=2000, n_projects=40, seed=3)
+            with pb.open("rb") as file:
+                imported = x.post("/budget/elections/import", files={"file": file}, headers=city)
+            assert imported.status_code == 201, imported.text
+            eid = imported.json()["id"]
+            url = f"/budget/elections/{eid}/outcome?rule=mes-add1"
+
+            asked = x.get(url, headers=city)
+            assert asked.status_code == 202, asked.text
+            claim = (
+                "SELECT owner, lease_until > now() AS live FROM budget.outcome_computations"
+                " WHERE election_id = $1"
+            )
+            (held,) = asyncio.run(_fetch(budget_url, claim, eid))
+            assert held["live"] and f":{processes['x'].pid}:" in held["owner"]
+            processes["x"].kill()
+            processes["x"].wait()
+
+            waiting = y.get(url, headers=city)  # x's lease (3 s, renewed each second) is still live
+            assert waiting.status_code == 202, waiting.text
+            assert waiting.headers["location"] == url
+            assert waiting.json()["started_at"] == asked.json()["started_at"]  # x's computation's claim
+
+            deadline = time.monotonic() + 60
+            answer = waiting
+            while answer.status_code == 202 and time.monotonic() < deadline:
+                time.sleep(0.5)
+                answer = y.get(url, headers=city)
+            assert answer.status_code == 200, answer.text
+            assert answer.json()["election_id"] == eid and answer.json()["rule"] == "mes-add1"
+        assert asyncio.run(_fetch(budget_url, claim, eid)) == []
+        (computed,) = _computed(tmp_path, eid)  # once: by y (x was killed before it stored anything)
+        assert '"n_ballots": 2000' in computed
+    finally:
+        stop_processes(*processes.values())
 
 
 def test_an_idempotent_post_replayed_on_the_other_replica_creates_nothing_new(

@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.budget.elections import outcomes, repository
+from services.budget.elections.computations import OutcomeComputations
 from services.budget.elections.published import OutcomeAnswer, PublishedBodies
 from services.budget.elections.service import load_election
 from shared.auth import Identity
@@ -194,6 +195,7 @@ def _budget_bar(add: Any, chart: ChartInput, y: int) -> int:
 
 async def outcome_svg(
     session: AsyncSession,
+    computations: OutcomeComputations,
     *,
     read: AsyncSession,
     bodies: PublishedBodies,
@@ -209,6 +211,7 @@ async def outcome_svg(
     """
     answer = await outcomes.outcome(
         session,
+        computations,
         read=read,
         bodies=bodies,
         election_id=election_id,
@@ -225,7 +228,7 @@ async def outcome_svg(
         kept = charts.get(answer.record_id)
         if kept is not None:
             return OutcomeAnswer(answer.record_id, True, kept)
-    # A result reader's outcome was computed in `session` (and `read` closed): go on reading there.
+    # A result reader's outcome was computed apart (and `read` closed): go on reading in `session`.
     source = read if answer.published else session
     election = await load_election(source, election_id)
     names = {p.project_id: p.name for p in await repository.projects_of(source, election_id)}

@@ -1,5 +1,3 @@
-from types import MappingProxyType
-
 from shared.problems import Conflict, Forbidden, NotFound, ProblemError, RuleViolation
 
 
@@ -98,15 +96,6 @@ class InvalidElection(RuleViolation):
     code = "invalid-election"
     title = "Invalid election"
     title_ko = "유효하지 않은 투표"
-
-
-class OutcomeBeingComputed(Conflict):
-    """Another request is computing the same outcome (same rule, parameters, tie-break and ballots)."""
-
-    code = "outcome-being-computed"
-    title = "The outcome is being computed"
-    title_ko = "결과를 계산하는 중"
-    headers = MappingProxyType({"Retry-After": "5"})
 
 
 class OutcomeFailed(RuleViolation):

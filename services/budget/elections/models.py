@@ -153,3 +153,20 @@ class OutcomeRecord(Base):
     details: Mapped[dict[str, Any]] = mapped_column(JSONB)
     computed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     computed_by: Mapped[str | None] = mapped_column(Text)
+
+
+class OutcomeComputation(Base):
+    """A claim on computing one outcome: one computation across replicas, taken over once its lease expires.
+
+    `key` is the outcome's identity (election, rule, params, tie-break, ballot digest as JSON). The owner
+    renews `lease_until` while it computes and deletes the row when it stores the outcome or fails; a replica
+    that dies leaves a row whose lease runs out (elections/computations.py).
+    """
+
+    __tablename__ = "outcome_computations"
+
+    key: Mapped[str] = mapped_column(Text, primary_key=True)
+    election_id: Mapped[int] = mapped_column(ForeignKey("elections.id", ondelete="CASCADE"))
+    owner: Mapped[str] = mapped_column(Text)
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    lease_until: Mapped[datetime] = mapped_column(DateTime(timezone=True))

@@ -9,16 +9,16 @@ from fractions import Fraction
 from functools import partial
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from starlette.concurrency import run_in_threadpool
 
 from services.budget.elections import repository
 from services.budget.elections.ballot_tally import BallotTally, ballot_tally, tally_instance
+from services.budget.elections.computations import OutcomeComputations, OutcomeInputs
 from services.budget.elections.errors import (
     AlreadyPublished,
     ElectionClosed,
     ElectionStillOpen,
-    OutcomeBeingComputed,
     OutcomeFailed,
     OutcomeNotPublished,
     PublishedOutcomeMissing,
@@ -46,8 +46,8 @@ from shared.preconditions import if_none_match_hits
 logger = logging.getLogger("budget.outcomes")
 RESULT_READERS = frozenset({Role.city_officer, Role.admin, Role.auditor})
 """Roles that see results before publication and compute outcomes under any rule or parameters."""
-OUTCOME_WAIT = "10s"
-"""How long a request waits for another one computing the same outcome before answering 409 (Retry-After)."""
+SNAPSHOT = {"isolation_level": "REPEATABLE READ", "postgresql_readonly": True}
+"""The computation's read: ballots, digest, projects and groups as of one moment, writing nothing."""
 
 
 async def close_election(session: AsyncSession, *, election_id: int) -> ElectionOut:
@@ -105,6 +105,7 @@ def _exact(value: object) -> Amount:
 
 async def outcome(
     session: AsyncSession,
+    computations: OutcomeComputations,
     *,
     election_id: int,
     rule: str | None,
@@ -122,9 +123,11 @@ async def outcome(
     election points at, for every caller: no ballot is read, no digest or engine run. Its ballots cannot
     change after publication (the window is closed and publish() holds the election's row lock against
     ballots being cast; an import writes its ballots before it publishes). Its JSON is kept in `bodies`.
-    Reads go through `read` (a session without a transaction, if given: no BEGIN and COMMIT round trips);
-    computing and recording an outcome goes through `session`, whose unit of work starts only then.
-    `etag` gives the tag If-None-Match is compared with (another one for another representation).
+    Reads go through `read` (a session without a transaction, if given: no BEGIN and COMMIT round trips).
+    An outcome not stored yet is computed by `computations` (computations.py) outside any transaction: the
+    request waits for it up to BUDGET_OUTCOME_WAIT_SECONDS, else StillComputing (202). `session`'s unit of
+    work only points an old published election at its outcome. `etag` gives the tag If-None-Match is
+    compared with (another one for another representation).
     """
     read = read or session
     election = await load_election(read, election_id)
@@ -173,12 +176,10 @@ async def outcome(
     if not reader:
         record = await published_outcome(read, election)
         return OutcomeAnswer(record.id, True, outcome_json(record))
-    if read is not session:
-        # Done reading: its connection goes back before the unit of work takes one (never two at once).
-        await read.close()
-        election = await load_election(session, election_id)
-    record = await compute_and_store(
-        session,
+    # Done reading: the connection goes back before the computation's snapshot takes one (never two at once).
+    await read.close()
+    record = await ask_outcome(
+        computations,
         election=election,
         rule=rule,
         params=params,
@@ -187,8 +188,10 @@ async def outcome(
     )
     if published:
         # Published before outcomes were pointed at (migration 0006): from now on a primary-key read.
-        election.published_outcome_id = record.id
-        await session.flush()
+        election = await load_election(session, election_id)
+        if election.published_outcome_id is None:
+            election.published_outcome_id = record.id
+            await session.flush()
     return OutcomeAnswer(record.id, published, outcome_json(record))
 
 
@@ -240,7 +243,7 @@ async def published_outcome(session: AsyncSession, election: Election) -> Outcom
     return found
 
 
-async def compute_and_store(
+async def _read_inputs(
     session: AsyncSession,
     *,
     election: Election,
@@ -248,13 +251,8 @@ async def compute_and_store(
     params: dict[str, Amount],
     tie_break: Sequence[str] | None,
     actor: str | None,
-    one_at_a_time: bool = True,
-) -> OutcomeRecord:
-    """The stored outcome for these ballots, rule, params and tie-break; computed and recorded if new.
-
-    With `one_at_a_time`, a request finding another one computing the same outcome waits for its commit
-    and reads what it stored (or answers 409 after OUTCOME_WAIT).
-    """
+) -> OutcomeRecord | OutcomeInputs:
+    """The stored outcome of these ballots, or what computing it needs (ballots, projects, groups, digest)."""
     groups: list[BallotGroup] = []
     tally: BallotTally | None = None
     if rule.startswith("mes"):  # MES reads every distinct ballot
@@ -264,36 +262,22 @@ async def compute_and_store(
         tally = await ballot_tally(session, election.id)
         digest, n_ballots = tally.digest, tally.n_ballots
     key_params, key_tie_break = request_key(rule, params, tie_break)
-    find = partial(
-        repository.find_outcome,
-        session,
-        election_id=election.id,
-        rule=rule,
-        params=key_params,
-        tie_break=key_tie_break,
-        digest=digest,
-    )
-    found = await find()
+
+    async def find(in_session: AsyncSession) -> OutcomeRecord | None:
+        return await repository.find_outcome(
+            in_session,
+            election_id=election.id,
+            rule=rule,
+            params=key_params,
+            tie_break=key_tie_break,
+            digest=digest,
+        )
+
+    found = await find(session)
     if found is not None:
         return found
-    if one_at_a_time:
-        # Whichever replica is asked: the turn is a lock in the database, held until this commits.
-        turn = json.dumps([election.id, rule, key_params, key_tie_break, digest], sort_keys=True, default=str)
-        if not await repository.take_outcome_turn(session, turn.encode(), OUTCOME_WAIT):
-            raise OutcomeBeingComputed(
-                f"this outcome of election {election.id} is being computed by another request; retry shortly",
-                detail_ko=(
-                    f"투표 {election.id}의 이 결과를 다른 요청이 계산하고 있습니다."
-                    " 잠시 후 다시 시도하십시오."
-                ),
-            )
-        found = await find()
-        if found is not None:
-            return found
     projects = [ProjectInfo(p.project_id, p.cost) for p in await repository.projects_of(session, election.id)]
     weights = {g.code: g.weight for g in await repository.groups_of(session, election.id)}
-    # In a worker thread: MES on a large election takes up to a second or two, and ballots and reads of the
-    # same process must not wait behind it (the C kernel releases the GIL while it runs).
     compile_election = (
         partial(
             engine_election,
@@ -324,28 +308,87 @@ async def compute_and_store(
         n_voters=n_ballots,
         weights=weights,
     )
-    started = time.perf_counter()
-    try:
-        computed = await run_in_threadpool(decision)
-    except OutcomeError as exc:
-        raise OutcomeFailed(str(exc), detail_ko=f"결과를 계산할 수 없습니다: {exc}") from exc
-    await repository.insert_outcome(
-        session,
-        {
+    return OutcomeInputs(
+        key=json.dumps([election.id, rule, key_params, key_tie_break, digest], sort_keys=True, default=str),
+        asked=json.dumps([election.id, rule, key_params, key_tie_break], sort_keys=True, default=str),
+        election_id=election.id,
+        rule=rule,
+        digest=digest,
+        n_ballots=n_ballots,
+        decision=decision,
+        values={
             "election_id": election.id,
             "rule": rule,
             "params": key_params,
             "tie_break": key_tie_break,
             "ballot_digest": digest,
             "n_ballots": n_ballots,
+            "computed_by": actor,
+        },
+        find=find,
+    )
+
+
+async def ask_outcome(
+    computations: OutcomeComputations,
+    *,
+    election: Election,
+    rule: str,
+    params: dict[str, Amount],
+    tie_break: Sequence[str] | None,
+    actor: str | None,
+) -> OutcomeRecord:
+    """The stored outcome, or computed in the background (once across replicas) within the request's wait.
+
+    The ballots, projects and groups are read in one snapshot (REPEATABLE READ, READ ONLY) that ends before
+    the engine runs; the record is keyed by the digest of the ballots read, so storing it stays right if
+    ballots change meanwhile. Raises StillComputing when the wait ends first.
+    """
+    async with computations.sessionmaker() as session:
+        if isinstance(session.bind, AsyncEngine):  # bound to a test's connection: its transaction's snapshot
+            await session.connection(execution_options=SNAPSHOT)
+        inputs = await _read_inputs(
+            session, election=election, rule=rule, params=params, tie_break=tie_break, actor=actor
+        )
+        await session.commit()
+    if isinstance(inputs, OutcomeRecord):
+        return inputs
+    return await computations.outcome(inputs)
+
+
+async def compute_and_store(
+    session: AsyncSession,
+    *,
+    election: Election,
+    rule: str,
+    params: dict[str, Amount],
+    tie_break: Sequence[str] | None,
+    actor: str | None,
+) -> OutcomeRecord:
+    """The stored outcome for these ballots, rule, params and tie-break; computed and recorded if new, in
+    `session`'s transaction (publish(), which holds the election's row: see record_published_outcome)."""
+    inputs = await _read_inputs(
+        session, election=election, rule=rule, params=params, tie_break=tie_break, actor=actor
+    )
+    if isinstance(inputs, OutcomeRecord):
+        return inputs
+    started = time.perf_counter()
+    try:
+        # In a worker thread: ballots and reads of the same process must not wait behind the engine.
+        computed = await run_in_threadpool(inputs.decision)
+    except OutcomeError as exc:
+        raise OutcomeFailed(str(exc), detail_ko=f"결과를 계산할 수 없습니다: {exc}") from exc
+    await repository.insert_outcome(
+        session,
+        {
+            **inputs.values,
             "selected": computed.selected,
             "total_cost": computed.total_cost,
             "projects": computed.projects,
             "details": computed.details,
-            "computed_by": actor,
         },
     )
-    stored = await find()
+    stored = await inputs.find(session)
     assert stored is not None
     logger.info(
         "outcome computed",
@@ -353,7 +396,7 @@ async def compute_and_store(
             "election_id": election.id,
             "rule": rule,
             "outcome_id": stored.id,
-            "n_ballots": n_ballots,
+            "n_ballots": inputs.n_ballots,
             "compute_ms": round((time.perf_counter() - started) * 1000, 1),
         },
     )
@@ -387,7 +430,10 @@ async def record_published_outcome(
     """The outcome of the election's own rule and parameters, recorded when its results become public.
 
     Callers without a result reader's role read only this record, by the id the election keeps (see
-    `outcome`).
+    `outcome`). Computed in publish()'s own transaction, which holds the election's row lock, without a claim:
+    a reader's background computation of the same outcome waits for that lock before it inserts (see
+    repository.insert_outcome), then finds this record (ON CONFLICT DO NOTHING); waiting here for the
+    reader's claim instead could wait for long. Publication happens once.
     """
     record = await compute_and_store(
         session,
@@ -396,10 +442,6 @@ async def record_published_outcome(
         params=_params(election, election.rule, None),
         tie_break=None,
         actor=actor.subject,
-        # publish() holds the election's row lock, which a reader's insert of the same outcome waits for:
-        # waiting here for that reader's turn would deadlock. Publication happens once; the reader's
-        # insert then finds this record (ON CONFLICT DO NOTHING), as before turns existed.
-        one_at_a_time=False,
     )
     election.published_outcome_id = record.id
     return record

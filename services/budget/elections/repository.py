@@ -1,26 +1,24 @@
 from collections.abc import Sequence
 from datetime import datetime
-from hashlib import blake2b
 from types import SimpleNamespace
 from typing import Any, cast
 
 import asyncpg
-from sqlalchemy import Table, bindparam, select, text
+from sqlalchemy import Table, bindparam, delete, select, text
 from sqlalchemy.dialects.postgresql import insert
-from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.budget.elections.models import (
     Ballot,
     Election,
     ElectionProject,
+    OutcomeComputation,
     OutcomeRecord,
     VoterGroup,
     VoterRollEntry,
 )
 from services.budget.elections.tally import BallotGroup, driver_connection
 from services.budget.pabulib.votes import no_cyclic_gc
-from shared.db import sqlstate
 from shared.driver import Statement
 
 ballots = cast(Table, Ballot.__table__)
@@ -172,20 +170,50 @@ async def find_outcome(
     return (await session.scalars(query)).one_or_none()
 
 
-async def take_outcome_turn(session: AsyncSession, key: bytes, wait: str) -> bool:
-    """Hold this outcome's computing turn until the transaction ends: one computation of one outcome at a
-    time across every process on this database. False when another transaction held it for longer than
-    `wait` (a PostgreSQL interval such as '10s')."""
-    lock_key = int.from_bytes(blake2b(key, digest_size=8).digest(), "big", signed=True)
-    await session.execute(text("SELECT set_config('lock_timeout', :wait, true)"), {"wait": wait})
-    try:
-        await session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": lock_key})
-    except DBAPIError as exc:
-        if sqlstate(exc) in ("55P03", "57014"):  # lock_timeout, or the statement timeout came first
-            return False
-        raise
-    await session.execute(text("SET LOCAL lock_timeout TO DEFAULT"))
-    return True
+_CLAIM = text(
+    "INSERT INTO outcome_computations AS c (key, election_id, owner, started_at, lease_until)"
+    " VALUES (:key, :election_id, :owner, now(), now() + make_interval(secs => :lease))"
+    " ON CONFLICT (key) DO UPDATE SET owner = EXCLUDED.owner, started_at = EXCLUDED.started_at,"
+    " lease_until = EXCLUDED.lease_until WHERE c.lease_until < now()"
+    " RETURNING c.started_at"
+)
+
+
+async def claim_outcome_computation(
+    session: AsyncSession, *, key: str, election_id: int, owner: str, lease_seconds: float
+) -> datetime | None:
+    """Claim computing this outcome for `lease_seconds`, in one statement: a new claim, or one whose lease
+    has run out (its owner died or stalled) taken over. Its start time; None while another's lease is live."""
+    found = await session.execute(
+        _CLAIM, {"key": key, "election_id": election_id, "owner": owner, "lease": lease_seconds}
+    )
+    started: datetime | None = found.scalar_one_or_none()
+    return started
+
+
+async def outcome_computation(session: AsyncSession, key: str) -> OutcomeComputation | None:
+    query = select(OutcomeComputation).where(OutcomeComputation.key == key)
+    return (await session.scalars(query.execution_options(populate_existing=True))).one_or_none()
+
+
+async def renew_outcome_computation(
+    session: AsyncSession, *, key: str, owner: str, lease_seconds: float
+) -> bool:
+    """Extend the owner's lease from now; False when the claim is no longer this owner's."""
+    renewed = await session.execute(
+        text(
+            "UPDATE outcome_computations SET lease_until = now() + make_interval(secs => :lease)"
+            " WHERE key = :key AND owner = :owner RETURNING key"
+        ),
+        {"key": key, "owner": owner, "lease": lease_seconds},
+    )
+    return renewed.first() is not None
+
+
+async def release_outcome_computation(session: AsyncSession, *, key: str, owner: str) -> None:
+    await session.execute(
+        delete(OutcomeComputation).where(OutcomeComputation.key == key, OutcomeComputation.owner == owner)
+    )
 
 
 async def insert_outcome(session: AsyncSession, values: dict[str, Any]) -> None:

@@ -5,7 +5,7 @@ from functools import partial
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response
-from fastapi.responses import StreamingResponse
+from fastapi.responses import JSONResponse, StreamingResponse
 from fastapi.routing import APIRoute
 from fastapi.security import HTTPBearer
 from pydantic import ValidationError
@@ -13,6 +13,7 @@ from starlette.datastructures import UploadFile
 
 from services.budget.elections import ballots, chart, outcomes, pb_export, pb_import, service
 from services.budget.elections.ballots import BallotConfigCache
+from services.budget.elections.computations import RETRY_AFTER, StillComputing, outcome_computations
 from services.budget.elections.errors import FileTooLarge, InvalidPbFile
 from services.budget.elections.published import PublishedBodies, published_etag
 from services.budget.elections.published_hot import published_read
@@ -23,6 +24,7 @@ from services.budget.elections.schemas import (
     ElectionOut,
     ElectionSummary,
     ImportResult,
+    OutcomeComputing,
     OutcomeOut,
     RuleName,
     VoterRollIn,
@@ -322,9 +324,11 @@ async def publish(session: SessionDep, election_id: ElectionId, actor: CityOffic
 OUTCOME_DESCRIPTION = """The selected project ids (as in the file) and why each was or was not selected.
 
 Outcomes are immutable. **Who computes:** city officers, auditors and admins may ask for any rule, threshold
-and tie-break, before or after publication; a new combination is computed and recorded, once: a request
-for an outcome that another request (on any replica) is computing waits for it and reads what it stored, or
-after 10 s answers **409** `outcome-being-computed` with `Retry-After`. **Everyone else**
+and tie-break, before or after publication; a new combination is computed and recorded, once, whichever
+replica is asked, apart from the request: the request waits for it up to 10 s (200 with the outcome), else
+answers **202** with `Retry-After: 5`, `Location` (this same URL) and a `computing` body while the
+computation goes on (MES+Add1 on a city-wide vote takes many minutes); asking again answers 202 until the
+outcome is stored, then 200. **Everyone else**
 (anonymous callers, citizens, district officers, ...) reads only the outcome recorded at publication (the
 election's own rule and parameters), and such a read never computes or stores anything. Asking them for
 another rule, threshold or tie-break is **403** `outcome-not-published`, `errors[].field` naming the query
@@ -335,6 +339,35 @@ outcome exists for callers with the right role. Without `rule`, the election's o
 stored record read by its key, never recomputed. It carries a strong `ETag` and `Cache-Control: public,
 max-age=60`; a request whose `If-None-Match` names it is answered **304** with no body.
 """
+
+COMPUTING: dict[str, Any] = {
+    "description": "Still being computed (here or by another replica): ask the same URL again later",
+    "headers": {
+        "Retry-After": {"description": "Seconds to wait before asking again.", "schema": {"type": "integer"}},
+        "Location": {"description": "The URL to ask again: this one.", "schema": {"type": "string"}},
+    },
+}
+COMPUTING_RESPONSE: dict[int | str, dict[str, Any]] = {202: {"model": OutcomeComputing, **COMPUTING}}
+# The chart's route answers SVG; its 202 is the same JSON (the schema registered by the JSON route's model).
+COMPUTING_JSON = {"application/json": {"schema": {"$ref": "#/components/schemas/OutcomeComputing"}}}
+
+
+def _computing(request: Request, still: StillComputing) -> JSONResponse:
+    """202 for an outcome still being computed: ask the same URL (path and query as asked) again."""
+    body = OutcomeComputing(
+        election_id=still.election_id,
+        rule=still.rule,
+        started_at=still.started_at,
+        retry_after=RETRY_AFTER,
+    )
+    query = request.url.query
+    location = request.url.path + (f"?{query}" if query else "")
+    return JSONResponse(
+        body.model_dump(mode="json"),
+        status_code=202,
+        headers={"Retry-After": str(RETRY_AFTER), "Location": location},
+    )
+
 
 PUBLISHED_CACHE_CONTROL = "public, max-age=60"
 
@@ -351,8 +384,8 @@ PUBLISHED_CACHE_CONTROL = "public, max-age=60"
             **PROBLEM_RESPONSES[404],
             "description": "No such election, or its published outcome is not stored",
         },
-        409: {"description": "Another request is computing this outcome; retry after Retry-After seconds"},
         422: {"description": "Unknown rule or tie-break key, or a threshold the rule does not take"},
+        **COMPUTING_RESPONSE,
     },
 )
 async def get_outcome(
@@ -380,17 +413,21 @@ async def get_outcome(
     ] = None,
 ) -> Response:
     keys = [key.strip() for key in tie_break.split(",") if key.strip()] if tie_break else None
-    answer = await outcomes.outcome(
-        session,
-        read=read,
-        bodies=_published_bodies(request),
-        election_id=election_id,
-        rule=rule,
-        threshold=threshold,
-        tie_break=keys,
-        identity=identity,
-        if_none_match=if_none_match,
-    )
+    try:
+        answer = await outcomes.outcome(
+            session,
+            outcome_computations(request.app.state),
+            read=read,
+            bodies=_published_bodies(request),
+            election_id=election_id,
+            rule=rule,
+            threshold=threshold,
+            tie_break=keys,
+            identity=identity,
+            if_none_match=if_none_match,
+        )
+    except StillComputing as still:
+        return _computing(request, still)
     headers = {}
     if answer.published:
         headers = {"ETag": published_etag(answer.record_id), "Cache-Control": PUBLISHED_CACHE_CONTROL}
@@ -440,6 +477,7 @@ officers, auditors and admins, who see the outcome of the election's own rule.
             **PROBLEM_RESPONSES[404],
             "description": "No such election, or its published outcome is not stored",
         },
+        202: {"content": COMPUTING_JSON, **COMPUTING},
     },
 )
 async def get_outcome_svg(
@@ -453,15 +491,19 @@ async def get_outcome_svg(
         Header(alias="If-None-Match", description="The chart's ETag as read: 304 if it still is."),
     ] = None,
 ) -> Response:
-    answer = await chart.outcome_svg(
-        session,
-        read=read,
-        bodies=_published_bodies(request),
-        charts=_published_bodies(request, "published_charts"),
-        election_id=election_id,
-        identity=identity,
-        if_none_match=if_none_match,
-    )
+    try:
+        answer = await chart.outcome_svg(
+            session,
+            outcome_computations(request.app.state),
+            read=read,
+            bodies=_published_bodies(request),
+            charts=_published_bodies(request, "published_charts"),
+            election_id=election_id,
+            identity=identity,
+            if_none_match=if_none_match,
+        )
+    except StillComputing as still:
+        return _computing(request, still)
     headers = {}
     if answer.published:
         headers = {"ETag": chart.chart_etag(answer.record_id), "Cache-Control": PUBLISHED_CACHE_CONTROL}

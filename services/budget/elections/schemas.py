@@ -231,6 +231,16 @@ class OutcomeOut(BaseModel):
     computed_at: SeoulDatetime
 
 
+class OutcomeComputing(BaseModel):
+    """202: the outcome is being computed (here or by another replica); ask the same URL again."""
+
+    status: Literal["computing"] = "computing"
+    election_id: int
+    rule: RuleName
+    started_at: SeoulDatetime = Field(description="When its computation started (Asia/Seoul).")
+    retry_after: int = Field(description="Seconds to wait before asking again, as in the Retry-After header.")
+
+
 class ImportRepair(BaseModel):
     line: int = Field(description="The file's 1-based line.")
     detail: str = Field(examples=["vote lists project '17' more than once: counted once"])
