@@ -1,8 +1,10 @@
-"""Import a Pabulib .pb file as an election: META and PROJECTS as rows, VOTES streamed into COPY.
+"""Import a Pabulib .pb file as an election: META and PROJECTS as rows, VOTES through binary COPY.
 
 The upload (already spooled to disk by the multipart parser) is parsed in a worker thread, batch by
-batch, while the event loop feeds the batches to asyncpg's binary COPY; the whole file is never held
-in memory. Voters are stored only as HMAC(secret, "<election id>:<file voter_id>").
+batch, into columns (voter hashes, groups, projects: a city-wide file's million ballots are held, not
+its text); they are then ordered by voter hash and COPYed batch by batch, the next batch's COPY stream
+made in the worker while PostgreSQL takes the last. Voters are stored only as
+HMAC(secret, "<election id>:<file voter_id>").
 
 A file whose META has `voter_group_weights` (an export of an election with weighted voter groups) gets
 those groups and weights back, each voter in the group of their VOTES column `voter_group`. Any other
@@ -18,7 +20,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from decimal import Decimal
 from functools import partial
 from itertools import repeat
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 import asyncpg
 from pydantic import ValidationError
@@ -26,6 +28,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.concurrency import run_in_threadpool
 
 from services.budget.elections import outcomes, repository
+from services.budget.elections.ballot_copy import COPY_COLUMNS, ballots_stream, hash_order
 from services.budget.elections.ballot_tally import BallotTally, ImportTally, store_tally
 from services.budget.elections.errors import InvalidPbFile, OutcomeFailed
 from services.budget.elections.models import Election, ElectionProject, VoterGroup
@@ -48,6 +51,8 @@ from shared.auth import Identity
 IMPORT_GROUP = "voters"
 BALLOT_COLUMNS = ("election_id", "voter_hash", "voter_group", "project_ids", "points")
 BallotRecord = tuple[int, bytes, str, Sequence[str], list[Decimal] | None]
+Batch = list[BallotRecord] | bytes
+"""A batch to COPY: records for asyncpg to encode (ballots with points), or a whole binary COPY stream."""
 
 
 def _problem(exc: PbFormatError) -> InvalidPbFile:
@@ -194,18 +199,23 @@ class VoterHasher:
         return digests
 
 
-def _retrieve(future: "asyncio.Future[list[BallotRecord]]") -> None:
+def _retrieve(future: "asyncio.Future[Any]") -> None:
     """Mark a dropped batch's outcome as seen, so asyncio logs no 'exception was never retrieved'."""
     if not future.cancelled():
         future.exception()
 
 
-class _Batches:
-    """Turns the reader's vote batches into COPY records, a batch at a time, in a worker thread.
+class _Ballots:
+    """The file's ballots, read whole in a worker thread, then handed out batch by batch in voter-hash order.
 
-    Whole columns at once (a map over the batch, no Python loop per approval ballot): the voters' keyed
-    hashes, the projects in the election's order. `groups`: the file's voter groups, each voter's own read
-    from the `voter_group` column; None: one group.
+    Reading (`read`): whole columns at once (a map over each batch, no Python loop per approval ballot): the
+    voters' keyed hashes, the projects in the election's order, each ballot's voter group when the file
+    names them (`groups`; None: one group). Then the ballots are ordered by voter hash: the new election's
+    keys of the unique (election_id, voter_hash) index then all come after every key already there and in
+    ascending order, so PostgreSQL appends each to the index's rightmost leaf instead of descending the tree
+    to a random one for every row (half of its CPU for a million ballots in random order). Each batch
+    (`next_batch`) is, for approval ballots, the bytes of its binary COPY stream (ballot_copy), so the event
+    loop only sends them; ballots with points are records for asyncpg.
     """
 
     def __init__(
@@ -219,47 +229,83 @@ class _Batches:
     ) -> None:
         self.reader = reader
         self.batches: Iterator[VoteBatch] = reader.iter_vote_batches(size, project_order=True)
+        self.size = size
         self.positions = {project_id: i for i, project_id in enumerate(reader.projects)}
         self.election_id = election_id
         self.voter_prefix = f"{election_id}:"
         self.hasher = VoterHasher(secret)
-        self.points = points
+        self.with_points = points
         self.groups = groups
-        self.count = 0
-        self.counted = ImportTally()
+        self.hashes: list[bytes] = []
+        self.projects: list[Sequence[str]] = []
+        self.points: list[list[Decimal] | None] | None = None
+        """Each ballot's points, or None for a file without points (approval ballots)."""
+        self.group_column: list[str] | None = None if groups is None else []
+        self.order: list[int] = []
+        self.handed = 0
         self.tally: BallotTally | None = None
 
-    def next_batch(self) -> list[BallotRecord]:
-        """The next batch's records; [] at the end of the file, with `tally` made.
+    @property
+    def count(self) -> int:
+        return len(self.hashes)
 
-        The tally (~0.5 s of CPU per million ballots) is made here, in the worker, while PostgreSQL still
-        takes the last batch, rather than after it."""
-        with no_cyclic_gc():  # no await inside; the batch's lists would make each collection rescan the heap
-            batch = next(self.batches, None)
-        if batch is None:
-            self.tally = self.counted.tally()
-            return []
+    def read(self) -> None:
+        """Read every ballot of the file and order them by voter hash (in the worker: no await inside, so
+        the collector can pause while a million acyclic objects are made)."""
         with no_cyclic_gc():
-            records = self._records(batch)
-        self.count += len(records)
-        return records
+            for batch in self.batches:
+                self._read(batch)
+            self.order = hash_order(self.hashes)
 
-    def _records(self, batch: VoteBatch) -> list[BallotRecord]:
-        voters = self.hasher.digests(map(str.encode, map(self.voter_prefix.__add__, batch.voter_ids)))
+    def _read(self, batch: VoteBatch) -> None:
+        self.hashes += self.hasher.digests(map(str.encode, map(self.voter_prefix.__add__, batch.voter_ids)))
         by_position = partial(sorted, key=self.positions.__getitem__)
-        points: list[list[Decimal] | None] | None = None
-        projects: Sequence[Sequence[str]]
-        if self.points and batch.points is not None:
+        if self.with_points and batch.points is not None:
             projects, points = self._with_points(batch.votes, batch.points)
+            self.projects += projects
+            if self.points is None:
+                self.points = []
+            self.points += points
         elif batch.in_project_order:
-            projects = batch.votes  # ordered by the C splitter: no sort per ballot
+            self.projects += batch.votes  # ordered by the C splitter: no sort per ballot
         else:
-            projects = list(map(by_position, batch.votes))
-        groups = self._groups(batch)
-        self.counted.add(groups, projects, points)
-        groups_column = repeat(groups) if isinstance(groups, str) else groups
-        points_column = repeat(None) if points is None else points
-        return list(zip(repeat(self.election_id), voters, groups_column, projects, points_column))
+            self.projects += map(by_position, batch.votes)
+        if self.group_column is not None:
+            self.group_column += self._groups(batch)
+        if self.points is not None and len(self.points) != len(self.projects):
+            raise AssertionError("a points column in some batches only")  # one VOTES header for all
+
+    def count_ballots(self) -> None:
+        """The tally (~1 s of CPU per million ballots), made in a worker while PostgreSQL takes batches.
+
+        A batch at a time: one call over a million ballots would hold the GIL for a second, and the event
+        loop could not hand PostgreSQL its next batch meanwhile."""
+        counted = ImportTally()
+        for start in range(0, self.count, self.size):
+            part = slice(start, start + self.size)
+            groups = IMPORT_GROUP if self.group_column is None else self.group_column[part]
+            with no_cyclic_gc():
+                counted.add(groups, self.projects[part], None if self.points is None else self.points[part])
+        with no_cyclic_gc():
+            self.tally = counted.tally()
+
+    def next_batch(self) -> Batch:
+        """The next batch's COPY stream or records, in voter-hash order; empty after the last."""
+        part = self.order[self.handed : self.handed + self.size]
+        self.handed += len(part)
+        if not part:
+            return b""
+        with no_cyclic_gc():
+            voters = list(map(self.hashes.__getitem__, part))
+            projects = list(map(self.projects.__getitem__, part))
+            groups: str | list[str] = IMPORT_GROUP
+            if self.group_column is not None:
+                groups = list(map(self.group_column.__getitem__, part))
+            if self.points is None:
+                return ballots_stream(self.election_id, voters, groups, projects)
+            points = map(self.points.__getitem__, part)
+            groups_column = repeat(groups) if isinstance(groups, str) else groups
+            return list(zip(repeat(self.election_id), voters, groups_column, projects, points))
 
     def _with_points(
         self, votes: list[Sequence[str]], points: list[tuple[Amount, ...] | None]
@@ -277,11 +323,9 @@ class _Batches:
             stored.append([to_decimal(given[i]) for i in order])
         return projects, stored
 
-    def _groups(self, batch: VoteBatch) -> str | list[str]:
-        """The one group of every ballot, or each ballot's."""
-        groups = self.groups
-        if groups is None:
-            return IMPORT_GROUP
+    def _groups(self, batch: VoteBatch) -> list[str]:
+        """Each ballot's group, each one of the file's."""
+        groups = self.groups or {}
         column = [group or "" for group in batch.fields[GROUP_COLUMN]]
         for line_no, group in zip(batch.line_nos, column, strict=True):
             if group not in groups:
@@ -290,21 +334,35 @@ class _Batches:
         return column
 
     async def copy(self, conn: asyncpg.Connection) -> None:
-        """COPY batch after batch, the next one parsed in the worker thread while PostgreSQL takes this one.
+        """Read the file whole, then COPY batch after batch, the next one made in the worker thread while
+        PostgreSQL takes this one, and the tally counted in another.
 
         One COPY per batch: the ballots' statement-level guard checks each batch as it comes, and no single
         statement has to carry a million rows."""
+        await run_in_threadpool(self.read)
+        counting = asyncio.ensure_future(run_in_threadpool(self.count_ballots))
         pending = asyncio.ensure_future(run_in_threadpool(self.next_batch))
         try:
-            while records := await pending:
+            while batch := await pending:
                 pending = asyncio.ensure_future(run_in_threadpool(self.next_batch))
-                await conn.copy_records_to_table(
-                    "ballots", schema_name="budget", columns=BALLOT_COLUMNS, records=records
-                )
+                if isinstance(batch, bytes):  # a memoryview: asyncpg takes bytes for a file's path
+                    await conn.copy_to_table(
+                        "ballots",
+                        schema_name="budget",
+                        columns=COPY_COLUMNS,
+                        source=memoryview(batch),
+                        format="binary",
+                    )
+                else:
+                    await conn.copy_records_to_table(
+                        "ballots", schema_name="budget", columns=BALLOT_COLUMNS, records=batch
+                    )
+            await counting
         finally:
-            if not pending.done():  # the COPY failed: the batch being parsed is dropped, unread
-                pending.cancel()
-                pending.add_done_callback(_retrieve)
+            for future in (pending, counting):
+                if not future.done():  # the COPY failed: what the workers make is dropped, unread
+                    future.cancel()
+                    future.add_done_callback(_retrieve)
 
 
 async def import_pb(
@@ -375,7 +433,7 @@ async def import_pb(
             for i, project in enumerate(reader.projects.values())
         ],
     )
-    batches = _Batches(
+    batches = _Ballots(
         reader,
         election.id,
         secret,
