@@ -1,5 +1,6 @@
 """The import's own COPY stream and voter-hash order: C and Python give the same bytes, PostgreSQL reads
-back exactly the file's ballots (Korean text included), and the rows go in ascending voter-hash order."""
+back exactly the file's ballots (Korean text included), and each run of rows goes in ascending voter-hash
+order."""
 
 import hashlib
 import hmac
@@ -12,7 +13,7 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from services.budget.elections import ballot_copy
+from services.budget.elections import ballot_copy, pb_import
 from services.budget.elections.ballot_copy import encode_ballots, hash_order
 from services.budget.settings import BudgetSettings
 from tests.budget.conftest import Auth, Budget
@@ -108,17 +109,22 @@ async def api_conn(
         yield Budget(client, auth), conn
 
 
-@pytest.mark.parametrize("built", [True, False], ids=["c", "python"])
+@pytest.mark.parametrize(
+    ("built", "run_batches"),
+    [(True, pb_import.RUN_BATCHES), (False, pb_import.RUN_BATCHES), (True, 1)],
+    ids=["c", "python", "c-runs-of-one-batch"],
+)
 async def test_imported_ballots_read_back_as_the_file_in_voter_hash_order(
-    api_conn: tuple[Budget, AsyncConnection], built: bool, monkeypatch: pytest.MonkeyPatch
+    api_conn: tuple[Budget, AsyncConnection], built: bool, run_batches: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     if built and ballot_copy.copy_ballots is None:
         pytest.skip("the C extension is not built")
     if not built:
         monkeypatch.setattr(ballot_copy, "copy_ballots", None)
         monkeypatch.setattr(ballot_copy, "order_of", None)
+    monkeypatch.setattr(pb_import, "RUN_BATCHES", run_batches)
     api, conn = api_conn
-    content = korean_pb(2500)
+    content = korean_pb(25_000)
     response = await import_pb(api, content)
     assert response.status_code == 201, response.text
     election_id = response.json()["id"]
@@ -131,8 +137,11 @@ async def test_imported_ballots_read_back_as_the_file_in_voter_hash_order(
             {"id": election_id},
         )
     ).all()
+    run = BudgetSettings(database_url="postgresql://x").import_batch_rows * run_batches
     hashes = [bytes(row[0]) for row in rows]
-    assert hashes == sorted(hashes)  # appended to the unique index in its order
+    runs = [hashes[start : start + run] for start in range(0, len(hashes), run)]
+    assert len(runs) == -(-25_000 // run)
+    assert all(each == sorted(each) for each in runs)  # each run reaches the unique index in its order
     secret = BudgetSettings(database_url="postgresql://x").voter_hash_secret.get_secret_value().encode()
     order = ["사업1", "p2", "공원-3", "Ł4", "5"]
     expected = {}

@@ -1,10 +1,10 @@
 """Import a Pabulib .pb file as an election: META and PROJECTS as rows, VOTES through binary COPY.
 
 The upload (already spooled to disk by the multipart parser) is parsed in a worker thread, batch by
-batch, into columns (voter hashes, groups, projects: a city-wide file's million ballots are held, not
-its text); they are then ordered by voter hash and COPYed batch by batch, the next batch's COPY stream
-made in the worker while PostgreSQL takes the last. Voters are stored only as
-HMAC(secret, "<election id>:<file voter_id>").
+batch, into columns (voter hashes, groups, projects) a run of 250,000 ballots at a time; each run is ordered
+by voter hash and COPYed batch by batch, the next batch's binary COPY stream made in a worker and the next
+run read in another while PostgreSQL takes the last batch. Two runs at most are held, never the whole
+file. Voters are stored only as HMAC(secret, "<election id>:<file voter_id>").
 
 A file whose META has `voter_group_weights` (an export of an election with weighted voter groups) gets
 those groups and weights back, each voter in the group of their VOTES column `voter_group`. Any other
@@ -205,17 +205,53 @@ def _retrieve(future: "asyncio.Future[Any]") -> None:
         future.exception()
 
 
-class _Ballots:
-    """The file's ballots, read whole in a worker thread, then handed out batch by batch in voter-hash order.
+RUN_BATCHES = 25
+"""Ballots are ordered by voter hash in runs of this many batches (250,000 ballots by default)."""
 
-    Reading (`read`): whole columns at once (a map over each batch, no Python loop per approval ballot): the
-    voters' keyed hashes, the projects in the election's order, each ballot's voter group when the file
-    names them (`groups`; None: one group). Then the ballots are ordered by voter hash: the new election's
-    keys of the unique (election_id, voter_hash) index then all come after every key already there and in
-    ascending order, so PostgreSQL appends each to the index's rightmost leaf instead of descending the tree
-    to a random one for every row (half of its CPU for a million ballots in random order). Each batch
-    (`next_batch`) is, for approval ballots, the bytes of its binary COPY stream (ballot_copy), so the event
-    loop only sends them; ballots with points are records for asyncpg.
+
+class _Run:
+    """Consecutive ballots of the file, as columns, and their order by voter hash."""
+
+    def __init__(self) -> None:
+        self.hashes: list[bytes] = []
+        self.projects: list[Sequence[str]] = []
+        self.groups: list[str] | None = None
+        """Each ballot's voter group, or None when every ballot is in the one group."""
+        self.points: list[list[Decimal] | None] | None = None
+        """Each ballot's points, or None for a file without points (approval ballots)."""
+        self.order: list[int] = []
+
+    def __len__(self) -> int:
+        return len(self.hashes)
+
+    def batch(self, election_id: int, start: int, size: int) -> Batch:
+        """The COPY stream (records, for ballots with points) of a batch of this run in voter-hash order."""
+        part = self.order[start : start + size]
+        with no_cyclic_gc():
+            voters = list(map(self.hashes.__getitem__, part))
+            projects = list(map(self.projects.__getitem__, part))
+            groups: str | list[str] = IMPORT_GROUP
+            if self.groups is not None:
+                groups = list(map(self.groups.__getitem__, part))
+            if self.points is None:
+                return ballots_stream(election_id, voters, groups, projects)
+            points = map(self.points.__getitem__, part)
+            groups_column = repeat(groups) if isinstance(groups, str) else groups
+            return list(zip(repeat(election_id), voters, groups_column, projects, points))
+
+
+class _Ballots:
+    """The file's ballots, read run by run in a worker thread and COPYed in voter-hash order within each run.
+
+    Reading (`read_run`): whole columns at once (a map over each batch, no Python loop per approval ballot):
+    the voters' keyed hashes, the projects in the election's order, each ballot's voter group when the file
+    names them (`groups`; None: one group), the tally. Each run is then ordered by voter hash: the new
+    election's keys of the unique (election_id, voter_hash) index then reach it in ascending order, and
+    PostgreSQL inserts each next to the last instead of descending the tree to a random leaf for every row
+    (about half of its CPU for a million ballots in file order; runs of 250,000 keep nearly all of the gain
+    of one sorted million). The next run is read while PostgreSQL takes this one, and only two runs are
+    held. Each batch is, for approval ballots, the bytes of its binary COPY stream (ballot_copy), so the
+    event loop only sends them; ballots with points are records for asyncpg.
     """
 
     def __init__(
@@ -236,76 +272,50 @@ class _Ballots:
         self.hasher = VoterHasher(secret)
         self.with_points = points
         self.groups = groups
-        self.hashes: list[bytes] = []
-        self.projects: list[Sequence[str]] = []
-        self.points: list[list[Decimal] | None] | None = None
-        """Each ballot's points, or None for a file without points (approval ballots)."""
-        self.group_column: list[str] | None = None if groups is None else []
-        self.order: list[int] = []
-        self.handed = 0
+        self.count = 0
+        self.counted = ImportTally()
         self.tally: BallotTally | None = None
 
-    @property
-    def count(self) -> int:
-        return len(self.hashes)
-
-    def read(self) -> None:
-        """Read every ballot of the file and order them by voter hash (in the worker: no await inside, so
-        the collector can pause while a million acyclic objects are made)."""
+    def read_run(self) -> _Run | None:
+        """The next run of ballots ordered by voter hash; None after the last, with `tally` made (while
+        PostgreSQL takes the last run). In the worker: no await inside, so the collector can pause while
+        a run's acyclic objects are made."""
+        run = _Run()
         with no_cyclic_gc():
             for batch in self.batches:
-                self._read(batch)
-            self.order = hash_order(self.hashes)
+                self._read(run, batch)
+                if len(run) >= self.size * RUN_BATCHES:
+                    break
+            if not run:
+                self.tally = self.counted.tally()
+                return None
+            run.order = hash_order(run.hashes)
+        self.count += len(run)
+        return run
 
-    def _read(self, batch: VoteBatch) -> None:
-        self.hashes += self.hasher.digests(map(str.encode, map(self.voter_prefix.__add__, batch.voter_ids)))
+    def _read(self, run: _Run, batch: VoteBatch) -> None:
+        run.hashes += self.hasher.digests(map(str.encode, map(self.voter_prefix.__add__, batch.voter_ids)))
         by_position = partial(sorted, key=self.positions.__getitem__)
+        points: list[list[Decimal] | None] | None = None
+        projects: Sequence[Sequence[str]]
         if self.with_points and batch.points is not None:
             projects, points = self._with_points(batch.votes, batch.points)
-            self.projects += projects
-            if self.points is None:
-                self.points = []
-            self.points += points
+            run.points = [] if run.points is None else run.points
+            run.points += points
         elif batch.in_project_order:
-            self.projects += batch.votes  # ordered by the C splitter: no sort per ballot
+            projects = batch.votes  # ordered by the C splitter: no sort per ballot
         else:
-            self.projects += map(by_position, batch.votes)
-        if self.group_column is not None:
-            self.group_column += self._groups(batch)
-        if self.points is not None and len(self.points) != len(self.projects):
-            raise AssertionError("a points column in some batches only")  # one VOTES header for all
-
-    def count_ballots(self) -> None:
-        """The tally (~1 s of CPU per million ballots), made in a worker while PostgreSQL takes batches.
-
-        A batch at a time: one call over a million ballots would hold the GIL for a second, and the event
-        loop could not hand PostgreSQL its next batch meanwhile."""
-        counted = ImportTally()
-        for start in range(0, self.count, self.size):
-            part = slice(start, start + self.size)
-            groups = IMPORT_GROUP if self.group_column is None else self.group_column[part]
-            with no_cyclic_gc():
-                counted.add(groups, self.projects[part], None if self.points is None else self.points[part])
-        with no_cyclic_gc():
-            self.tally = counted.tally()
-
-    def next_batch(self) -> Batch:
-        """The next batch's COPY stream or records, in voter-hash order; empty after the last."""
-        part = self.order[self.handed : self.handed + self.size]
-        self.handed += len(part)
-        if not part:
-            return b""
-        with no_cyclic_gc():
-            voters = list(map(self.hashes.__getitem__, part))
-            projects = list(map(self.projects.__getitem__, part))
-            groups: str | list[str] = IMPORT_GROUP
-            if self.group_column is not None:
-                groups = list(map(self.group_column.__getitem__, part))
-            if self.points is None:
-                return ballots_stream(self.election_id, voters, groups, projects)
-            points = map(self.points.__getitem__, part)
-            groups_column = repeat(groups) if isinstance(groups, str) else groups
-            return list(zip(repeat(self.election_id), voters, groups_column, projects, points))
+            projects = list(map(by_position, batch.votes))
+        run.projects += projects
+        groups = self._groups(batch)
+        if not isinstance(groups, str):
+            run.groups = [] if run.groups is None else run.groups
+            run.groups += groups
+        if (run.points is not None and len(run.points) != len(run)) or (
+            run.groups is not None and len(run.groups) != len(run)
+        ):
+            raise AssertionError("a points or voter_group column in some batches only")  # one VOTES header
+        self.counted.add(groups, projects, points)
 
     def _with_points(
         self, votes: list[Sequence[str]], points: list[tuple[Amount, ...] | None]
@@ -323,9 +333,11 @@ class _Ballots:
             stored.append([to_decimal(given[i]) for i in order])
         return projects, stored
 
-    def _groups(self, batch: VoteBatch) -> list[str]:
-        """Each ballot's group, each one of the file's."""
-        groups = self.groups or {}
+    def _groups(self, batch: VoteBatch) -> str | list[str]:
+        """The one group of every ballot, or each ballot's."""
+        groups = self.groups
+        if groups is None:
+            return IMPORT_GROUP
         column = [group or "" for group in batch.fields[GROUP_COLUMN]]
         for line_no, group in zip(batch.line_nos, column, strict=True):
             if group not in groups:
@@ -334,35 +346,47 @@ class _Ballots:
         return column
 
     async def copy(self, conn: asyncpg.Connection) -> None:
-        """Read the file whole, then COPY batch after batch, the next one made in the worker thread while
-        PostgreSQL takes this one, and the tally counted in another.
+        """COPY run after run, batch after batch: the next batch made in one worker thread and the next run
+        read in another while PostgreSQL takes this batch.
 
         One COPY per batch: the ballots' statement-level guard checks each batch as it comes, and no single
         statement has to carry a million rows."""
-        await run_in_threadpool(self.read)
-        counting = asyncio.ensure_future(run_in_threadpool(self.count_ballots))
-        pending = asyncio.ensure_future(run_in_threadpool(self.next_batch))
+        futures: list[asyncio.Future[Any]] = []
         try:
-            while batch := await pending:
-                pending = asyncio.ensure_future(run_in_threadpool(self.next_batch))
-                if isinstance(batch, bytes):  # a memoryview: asyncpg takes bytes for a file's path
-                    await conn.copy_to_table(
-                        "ballots",
-                        schema_name="budget",
-                        columns=COPY_COLUMNS,
-                        source=memoryview(batch),
-                        format="binary",
-                    )
-                else:
-                    await conn.copy_records_to_table(
-                        "ballots", schema_name="budget", columns=BALLOT_COLUMNS, records=batch
-                    )
-            await counting
+            run = await run_in_threadpool(self.read_run)
+            while run is not None:
+                next_run = asyncio.ensure_future(run_in_threadpool(self.read_run))
+                futures = [next_run]
+                starts = range(0, len(run), self.size)
+                pending = asyncio.ensure_future(run_in_threadpool(run.batch, self.election_id, 0, self.size))
+                for following in [*starts[1:], None]:
+                    batch = await pending
+                    if following is not None:
+                        make = partial(run.batch, self.election_id, following, self.size)
+                        pending = asyncio.ensure_future(run_in_threadpool(make))
+                        futures = [next_run, pending]
+                    await self._copy(conn, batch)
+                run = await next_run
         finally:
-            for future in (pending, counting):
+            for future in futures:
                 if not future.done():  # the COPY failed: what the workers make is dropped, unread
                     future.cancel()
                     future.add_done_callback(_retrieve)
+
+    @staticmethod
+    async def _copy(conn: asyncpg.Connection, batch: Batch) -> None:
+        if isinstance(batch, bytes):  # a memoryview: asyncpg takes bytes for a file's path
+            await conn.copy_to_table(
+                "ballots",
+                schema_name="budget",
+                columns=COPY_COLUMNS,
+                source=memoryview(batch),
+                format="binary",
+            )
+        else:
+            await conn.copy_records_to_table(
+                "ballots", schema_name="budget", columns=BALLOT_COLUMNS, records=batch
+            )
 
 
 async def import_pb(
