@@ -137,11 +137,16 @@ async def test_imported_ballots_read_back_as_the_file_in_voter_hash_order(
             {"id": election_id},
         )
     ).all()
-    run = BudgetSettings(database_url="postgresql://x").import_batch_rows * run_batches
+    batch = BudgetSettings(database_url="postgresql://x").import_batch_rows
     hashes = [bytes(row[0]) for row in rows]
-    runs = [hashes[start : start + run] for start in range(0, len(hashes), run)]
-    assert len(runs) == -(-25_000 // run)
+    runs, start = [], 0
+    while start < len(hashes):  # one batch, then twice the last, up to run_batches batches
+        size = batch * min(2 ** len(runs), run_batches)
+        runs.append(hashes[start : start + size])
+        start += size
+    assert len(runs) == (2 if run_batches > 1 else 3)  # 10,000 + 15,000, or 10,000 + 10,000 + 5,000
     assert all(each == sorted(each) for each in runs)  # each run reaches the unique index in its order
+    assert any(hashes[i] > hashes[i + 1] for i in range(len(hashes) - 1))  # the runs are not one order
     secret = BudgetSettings(database_url="postgresql://x").voter_hash_secret.get_secret_value().encode()
     order = ["사업1", "p2", "공원-3", "Ł4", "5"]
     expected = {}

@@ -1,10 +1,10 @@
 """Import a Pabulib .pb file as an election: META and PROJECTS as rows, VOTES through binary COPY.
 
 The upload (already spooled to disk by the multipart parser) is parsed in a worker thread, batch by
-batch, into columns (voter hashes, groups, projects) a run of 250,000 ballots at a time; each run is ordered
-by voter hash and COPYed batch by batch, the next batch's binary COPY stream made in a worker and the next
-run read in another while PostgreSQL takes the last batch. Two runs at most are held, never the whole
-file. Voters are stored only as HMAC(secret, "<election id>:<file voter_id>").
+batch, into columns (voter hashes, groups, projects), a run of up to 250,000 ballots at a time; each run
+is ordered by voter hash and COPYed batch by batch, the next batch's binary COPY stream made in a worker
+and the next run read in another while PostgreSQL takes the last batch. Two runs at most are held, never
+the whole file. Voters are stored only as HMAC(secret, "<election id>:<file voter_id>").
 
 A file whose META has `voter_group_weights` (an export of an election with weighted voter groups) gets
 those groups and weights back, each voter in the group of their VOTES column `voter_group`. Any other
@@ -206,7 +206,9 @@ def _retrieve(future: "asyncio.Future[Any]") -> None:
 
 
 RUN_BATCHES = 25
-"""Ballots are ordered by voter hash in runs of this many batches (250,000 ballots by default)."""
+"""Ballots are ordered by voter hash in runs of up to this many batches (250,000 ballots by default): the
+first run is one batch, each next one twice the last, so PostgreSQL starts after one batch is read and each
+run is read in less time than PostgreSQL takes for the one before."""
 
 
 class _Run:
@@ -273,6 +275,7 @@ class _Ballots:
         self.with_points = points
         self.groups = groups
         self.count = 0
+        self.runs = 0
         self.counted = ImportTally()
         self.tally: BallotTally | None = None
 
@@ -281,10 +284,12 @@ class _Ballots:
         PostgreSQL takes the last run). In the worker: no await inside, so the collector can pause while
         a run's acyclic objects are made."""
         run = _Run()
+        limit = self.size * min(2 ** min(self.runs, 32), RUN_BATCHES)
+        self.runs += 1
         with no_cyclic_gc():
             for batch in self.batches:
                 self._read(run, batch)
-                if len(run) >= self.size * RUN_BATCHES:
+                if len(run) >= limit:
                     break
             if not run:
                 self.tally = self.counted.tally()
