@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.budget.elections import ballot_copy, pb_import
 from services.budget.elections.ballot_copy import encode_ballots, hash_order
+from services.budget.elections.ballot_tally import sorted_in_pieces
 from services.budget.settings import BudgetSettings
 from tests.budget.conftest import Auth, Budget
 from tests.budget.test_pabulib import import_pb
@@ -155,3 +156,14 @@ async def test_imported_ballots_read_back_as_the_file_in_voter_hash_order(
         digest = hmac.new(secret, f"{election_id}:{voter}".encode(), hashlib.sha256).digest()
         expected[digest] = (group, sorted(vote.split(","), key=order.index), None)
     assert {bytes(h): (g, list(p), pts) for h, g, p, pts in rows} == expected
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_the_tally_sorts_its_lines_in_pieces_as_one_sort(seed: int) -> None:
+    rng = random.Random(seed)
+    for _ in range(200):
+        lines = [
+            "".join(rng.choice("ab\t,가\x00") for _ in range(rng.randint(0, 16)))
+            for _ in range(rng.randint(0, 300))
+        ]
+        assert sorted_in_pieces(lines, rng.randint(1, 14)) == sorted(lines)
