@@ -1,9 +1,11 @@
 """Builds the optional C kernel of the Method of Equal Shares and the optional C splitter of Pabulib
-VOTES lines; everything else is in pyproject.toml.
+VOTES lines (with the import's binary COPY encoder and voter-hash sort); everything else is in
+pyproject.toml.
 
 Both extensions are optional: without a C compiler the install still succeeds, MES runs in exact
-arithmetic only (services/budget/outcomes/mes_kernel.py) and the parser splits lines in Python
-(services/budget/pabulib/votes.py), with the same results.
+arithmetic only (services/budget/outcomes/mes_kernel.py), the parser splits lines in Python
+(services/budget/pabulib/votes.py) and the import encodes and sorts in Python
+(services/budget/elections/ballot_copy.py), with the same results.
 """
 
 from setuptools import Extension, setup

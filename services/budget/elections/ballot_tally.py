@@ -9,8 +9,8 @@ the ballots that support it and the sum of their utilities; the engine instance 
 
 import json
 import math
-from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
@@ -127,6 +127,18 @@ def tally_instance(
     )
 
 
+def sorted_in_pieces(lines: Iterable[str], width: int = 12) -> list[str]:
+    """``sorted(lines)``, as many small sorts: lines are bucketed by their first ``width`` characters (a
+    prefix orders like the whole line: s[:w] < t[:w] implies s < t) and each bucket is sorted alone."""
+    buckets: defaultdict[str, list[str]] = defaultdict(list)
+    for line in lines:
+        buckets[line[:width]].append(line)
+    result: list[str] = []
+    for prefix in sorted(buckets):
+        result += sorted(buckets[prefix])
+    return result
+
+
 class ImportTally:
     """Counts an import's ballots as they are copied: the tally kept with the election (migration 0011)."""
 
@@ -164,8 +176,11 @@ class ImportTally:
                 self.utilities[key] = self.utilities.get(key, Decimal(0)) + utility
 
     def tally(self) -> BallotTally:
+        """Made in a worker while PostgreSQL still takes ballots: the lines are sorted in pieces, as one
+        sort of ~700,000 lines would hold the GIL (and the event loop feeding PostgreSQL) for 0.3-0.8 s."""
         with no_cyclic_gc():
-            digest = digest_of(f"{key}\t{n}" for key, n in self.ballots.items())
+            # digest_of sorts again: a sorted list takes timsort one pass (~30 ms)
+            digest = digest_of(sorted_in_pieces(f"{key}\t{n}" for key, n in self.ballots.items()))
         keys = sorted(self.supporters.keys() | self.utilities.keys())
         supports = [
             (code, project_id, self.supporters[code, project_id], self._utility(code, project_id))

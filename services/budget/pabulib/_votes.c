@@ -10,9 +10,13 @@
  * ids of an accepted run and is left as it was when the run is refused. A vote is a tuple of the projects'
  * own id objects, so a million ballots make no string per approval; with `ordered` true its projects are in the
  * order of `projects` (the PROJECTS section's, as the import stores them), else in the line's order.
+ *
+ * The import's two other loops over a million ballots live here too, so one optional extension serves it:
+ * copy_ballots (their binary COPY stream) and order_of (their order by voter hash); see each one's comment.
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
+#include <stdint.h>
 #include <string.h>
 
 typedef struct {
@@ -237,8 +241,193 @@ accepted:
     return result;
 }
 
+/* copy_ballots(election_id, voter_hashes, groups, votes) -> bytes: one whole PostgreSQL binary COPY stream
+ * (signature, rows, trailer) of the columns (election_id int4, voter_hash bytea, voter_group text,
+ * project_ids text[]) of budget.ballots, a row per ballot: what asyncpg's copy_records_to_table sends for
+ * the same records, made here without a Python call per value. `groups` is one str for every ballot or a
+ * list of one per ballot; `votes` holds a sequence of str per ballot. services/budget/elections/ballot_copy.py
+ * has the Python encoder it must equal, byte for byte. */
+#define TEXT_OID 25
+
+static int put_be32(unsigned char **w, Py_ssize_t v) {
+    unsigned char *p = *w;
+    p[0] = (unsigned char)((v >> 24) & 0xff);
+    p[1] = (unsigned char)((v >> 16) & 0xff);
+    p[2] = (unsigned char)((v >> 8) & 0xff);
+    p[3] = (unsigned char)(v & 0xff);
+    *w = p + 4;
+    return 0;
+}
+
+static const char *utf8_of(PyObject *text, Py_ssize_t *n) {
+    if (!PyUnicode_Check(text)) {
+        PyErr_SetString(PyExc_TypeError, "a voter group and a project id must be str");
+        return NULL;
+    }
+    const char *s = PyUnicode_AsUTF8AndSize(text, n);
+    if (s && *n > 0x3fffffff) {
+        PyErr_SetString(PyExc_ValueError, "a value is longer than PostgreSQL takes");
+        return NULL;
+    }
+    return s;
+}
+
+static PyObject *copy_ballots(PyObject *self, PyObject *args) {
+    long election_id;
+    PyObject *hashes, *groups, *votes;
+    if (!PyArg_ParseTuple(args, "lO!OO!", &election_id, &PyList_Type, &hashes, &groups, &PyList_Type, &votes))
+        return NULL;
+    if (election_id < INT32_MIN || election_id > INT32_MAX) {
+        PyErr_SetString(PyExc_OverflowError, "election_id is not an int4");
+        return NULL;
+    }
+    Py_ssize_t rows = PyList_GET_SIZE(hashes);
+    int one_group = PyUnicode_Check(groups);
+    if (!one_group && !(PyList_Check(groups) && PyList_GET_SIZE(groups) == rows)) {
+        PyErr_SetString(PyExc_ValueError, "groups: one str, or a list of one per ballot");
+        return NULL;
+    }
+    if (PyList_GET_SIZE(votes) != rows) {
+        PyErr_SetString(PyExc_ValueError, "as many votes as voter hashes");
+        return NULL;
+    }
+    PyObject **fast = PyMem_Calloc((size_t)rows + 1, sizeof(PyObject *)); /* each vote as a list or tuple */
+    PyObject *result = NULL;
+    if (!fast) return PyErr_NoMemory();
+    Py_ssize_t size = 11 + 4 + 4 + 2, n; /* signature, flags, extension length ... trailer */
+    for (Py_ssize_t row = 0; row < rows; row++) {
+        PyObject *hash = PyList_GET_ITEM(hashes, row);
+        if (!PyBytes_Check(hash) || PyBytes_GET_SIZE(hash) > 0x3fffffff) {
+            PyErr_SetString(PyExc_TypeError, "a voter hash must be bytes");
+            goto done;
+        }
+        PyObject *group = one_group ? groups : PyList_GET_ITEM(groups, row);
+        if (!utf8_of(group, &n)) goto done;
+        size += 2 + 8 + 4 + PyBytes_GET_SIZE(hash) + 4 + n + 4;
+        fast[row] = PySequence_Fast(PyList_GET_ITEM(votes, row), "a vote must be a sequence of str");
+        if (!fast[row]) goto done;
+        Py_ssize_t items = PySequence_Fast_GET_SIZE(fast[row]);
+        size += items ? 20 : 12; /* ndim, has-nulls, element type, [size, lower bound] */
+        PyObject **item = PySequence_Fast_ITEMS(fast[row]);
+        for (Py_ssize_t i = 0; i < items; i++) {
+            if (!utf8_of(item[i], &n)) goto done;
+            size += 4 + n;
+        }
+        if (size > PY_SSIZE_T_MAX / 2) {
+            PyErr_NoMemory();
+            goto done;
+        }
+    }
+    result = PyBytes_FromStringAndSize(NULL, size);
+    if (!result) goto done;
+    unsigned char *w = (unsigned char *)PyBytes_AS_STRING(result), *row_start;
+    memcpy(w, "PGCOPY\n\377\r\n\0", 11);
+    w += 11;
+    put_be32(&w, 0);
+    put_be32(&w, 0);
+    for (Py_ssize_t row = 0; row < rows; row++) {
+        PyObject *hash = PyList_GET_ITEM(hashes, row);
+        PyObject *group = one_group ? groups : PyList_GET_ITEM(groups, row);
+        *w++ = 0;
+        *w++ = 4; /* fields */
+        put_be32(&w, 4);
+        put_be32(&w, (Py_ssize_t)(uint32_t)(int32_t)election_id);
+        put_be32(&w, PyBytes_GET_SIZE(hash));
+        memcpy(w, PyBytes_AS_STRING(hash), (size_t)PyBytes_GET_SIZE(hash));
+        w += PyBytes_GET_SIZE(hash);
+        const char *s = PyUnicode_AsUTF8AndSize(group, &n); /* cached by the first pass */
+        put_be32(&w, n);
+        memcpy(w, s, (size_t)n);
+        w += n;
+        Py_ssize_t items = PySequence_Fast_GET_SIZE(fast[row]);
+        PyObject **item = PySequence_Fast_ITEMS(fast[row]);
+        row_start = w;
+        w += 4; /* the array's length, known once written */
+        put_be32(&w, items ? 1 : 0);
+        put_be32(&w, 0);
+        put_be32(&w, TEXT_OID);
+        if (items) {
+            put_be32(&w, items);
+            put_be32(&w, 1);
+        }
+        for (Py_ssize_t i = 0; i < items; i++) {
+            s = PyUnicode_AsUTF8AndSize(item[i], &n);
+            put_be32(&w, n);
+            memcpy(w, s, (size_t)n);
+            w += n;
+        }
+        Py_ssize_t length = w - row_start - 4;
+        if (length > 0x3fffffff) {
+            PyErr_SetString(PyExc_ValueError, "a ballot is longer than PostgreSQL takes");
+            Py_CLEAR(result);
+            goto done;
+        }
+        put_be32(&row_start, length);
+    }
+    *w++ = 0xff;
+    *w++ = 0xff;
+    assert(w == (unsigned char *)PyBytes_AS_STRING(result) + size);
+done:
+    for (Py_ssize_t row = 0; row < rows; row++) Py_XDECREF(fast[row]);
+    PyMem_Free(fast);
+    return result;
+}
+
+/* order_of(keys) -> list[int]: the indexes of a list of bytes in the order of their values (bytes' own order:
+ * memcmp, then length; equal values by index), as sorted(range(len(keys)), key=keys.__getitem__) gives. */
+typedef struct {
+    uint64_t head; /* the first 8 bytes, big-endian, zero-padded: most comparisons end here, in cache */
+    const char *data;
+    Py_ssize_t len;
+    Py_ssize_t index;
+} Key;
+
+static int key_cmp(const void *a, const void *b) {
+    const Key *x = a, *y = b;
+    if (x->head != y->head) return x->head < y->head ? -1 : 1;
+    Py_ssize_t n = x->len < y->len ? x->len : y->len;
+    int c = memcmp(x->data, y->data, (size_t)n);
+    if (c) return c;
+    if (x->len != y->len) return x->len < y->len ? -1 : 1;
+    return x->index < y->index ? -1 : (x->index > y->index);
+}
+
+static PyObject *order_of(PyObject *self, PyObject *keys) {
+    if (!PyList_Check(keys)) {
+        PyErr_SetString(PyExc_TypeError, "keys must be a list of bytes");
+        return NULL;
+    }
+    Py_ssize_t n = PyList_GET_SIZE(keys);
+    Key *sorted = PyMem_Malloc(((size_t)n + 1) * sizeof(Key));
+    if (!sorted) return PyErr_NoMemory();
+    for (Py_ssize_t i = 0; i < n; i++) {
+        PyObject *key = PyList_GET_ITEM(keys, i);
+        if (!PyBytes_Check(key)) {
+            PyMem_Free(sorted);
+            PyErr_SetString(PyExc_TypeError, "keys must be a list of bytes");
+            return NULL;
+        }
+        const unsigned char *data = (const unsigned char *)PyBytes_AS_STRING(key);
+        uint64_t head = 0;
+        for (Py_ssize_t k = 0; k < 8; k++) head = (head << 8) | (k < PyBytes_GET_SIZE(key) ? data[k] : 0);
+        sorted[i] = (Key){head, (const char *)data, PyBytes_GET_SIZE(key), i};
+    }
+    /* no Python code runs while the pointers into the list's bytes are held */
+    qsort(sorted, (size_t)n, sizeof(Key), key_cmp);
+    PyObject *order = PyList_New(n);
+    for (Py_ssize_t i = 0; order && i < n; i++) {
+        PyObject *index = PyLong_FromSsize_t(sorted[i].index);
+        if (!index) Py_CLEAR(order);
+        else PyList_SET_ITEM(order, i, index);
+    }
+    PyMem_Free(sorted);
+    return order;
+}
+
 static PyMethodDef methods[] = {
     {"split_clean", split_clean, METH_VARARGS, "Split clean VOTES lines column by column, or None (see the module comment)."},
+    {"copy_ballots", copy_ballots, METH_VARARGS, "One binary COPY stream of ballot rows (see copy_ballots' comment)."},
+    {"order_of", order_of, METH_O, "The indexes of a list of bytes in the order of their values."},
     {NULL, NULL, 0, NULL},
 };
 
