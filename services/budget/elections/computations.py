@@ -69,6 +69,29 @@ class OutcomeInputs:
     find: Callable[[AsyncSession], Awaitable[OutcomeRecord | None]]
     """Reads the stored outcome of this key in a session (None when there is none)."""
 
+    def record(self, computed: Computed) -> dict[str, Any]:
+        """The stored record's columns, the computed ones with them."""
+        return {
+            **self.values,
+            "selected": computed.selected,
+            "total_cost": computed.total_cost,
+            "projects": computed.projects,
+            "details": computed.details,
+        }
+
+    def log_computed(self, outcome_id: int, started: float) -> None:
+        """The one line a computation writes (`started`: time.perf_counter() before the engine ran)."""
+        logger.info(
+            "outcome computed",
+            extra={
+                "election_id": self.election_id,
+                "rule": self.rule,
+                "outcome_id": outcome_id,
+                "n_ballots": self.n_ballots,
+                "compute_ms": round((time.perf_counter() - started) * 1000, 1),
+            },
+        )
+
 
 class StillComputing(Exception):
     """The outcome is still being computed after the request's wait: the request answers 202."""
@@ -232,31 +255,13 @@ class OutcomeComputations:
         except BaseException:
             await self._release(inputs.key)
             raise
-        logger.info(
-            "outcome computed",
-            extra={
-                "election_id": inputs.election_id,
-                "rule": inputs.rule,
-                "outcome_id": record.id,
-                "n_ballots": inputs.n_ballots,
-                "compute_ms": round((time.perf_counter() - started) * 1000, 1),
-            },
-        )
+        inputs.log_computed(record.id, started)
         return record
 
     async def _store(self, inputs: OutcomeInputs, computed: Computed) -> OutcomeRecord:
         """The outcome inserted (unless stored already: publish() may have) and the claim deleted, at once."""
         async with self.sessionmaker() as session, session.begin():
-            await repository.insert_outcome(
-                session,
-                {
-                    **inputs.values,
-                    "selected": computed.selected,
-                    "total_cost": computed.total_cost,
-                    "projects": computed.projects,
-                    "details": computed.details,
-                },
-            )
+            await repository.insert_outcome(session, inputs.record(computed))
             await repository.release_outcome_computation(session, key=inputs.key, owner=self.owner)
             stored: OutcomeRecord | None = await inputs.find(session)
             assert stored is not None

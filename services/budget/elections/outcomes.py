@@ -378,28 +378,10 @@ async def compute_and_store(
         computed = await run_in_threadpool(inputs.decision)
     except OutcomeError as exc:
         raise OutcomeFailed(str(exc), detail_ko=f"결과를 계산할 수 없습니다: {exc}") from exc
-    await repository.insert_outcome(
-        session,
-        {
-            **inputs.values,
-            "selected": computed.selected,
-            "total_cost": computed.total_cost,
-            "projects": computed.projects,
-            "details": computed.details,
-        },
-    )
+    await repository.insert_outcome(session, inputs.record(computed))
     stored = await inputs.find(session)
     assert stored is not None
-    logger.info(
-        "outcome computed",
-        extra={
-            "election_id": election.id,
-            "rule": rule,
-            "outcome_id": stored.id,
-            "n_ballots": inputs.n_ballots,
-            "compute_ms": round((time.perf_counter() - started) * 1000, 1),
-        },
-    )
+    inputs.log_computed(stored.id, started)
     return stored
 
 
